@@ -9,6 +9,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 
+import { ensureChromium } from './ensure-chromium.mjs';
+
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const args = process.argv.slice(2);
 const noBuild = args.includes('--no-build');
@@ -108,7 +110,14 @@ if (!only || only === 'jest') {
   }
 }
 
-if (!only || only === 'browser') runNodeTests(browserFiles, 'browser tests', ['--test-concurrency=1']);
+if ((!only || only === 'browser') && browserFiles.length > 0) {
+  const chromium = ensureChromium();
+  if (chromium.ok) runNodeTests(browserFiles, 'browser tests', ['--test-concurrency=1']);
+  else {
+    problems.push(`browser tests not run: ${chromium.reason}`);
+    totals.failed += 1;
+  }
+}
 
 for (const p of problems) console.log(`problem: ${p}`);
 console.log(`${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
