@@ -1,0 +1,69 @@
+// Grafana duration text (`30s`, `1m`, `1h30m`, `100ms`) → DataFusion interval text
+// (`30 second`, `1 minute`, `1 hour 30 minute`, `100 millisecond`). Grafana's frontend
+// replaces `$__interval` with such text before the backend sees the SQL.
+
+/** The interval as DataFusion interval text: whole seconds like upstream, milliseconds below 1 s. */
+export function intervalText(intervalMs: number): string {
+  if (intervalMs >= 1000) {
+    return `${Math.floor(intervalMs / 1000)} second`;
+  }
+  return `${Math.max(1, Math.floor(intervalMs))} millisecond`;
+}
+
+const UNITS: Record<string, string> = {
+  ms: 'millisecond',
+  s: 'second',
+  m: 'minute', // Grafana: m = minute, M = month
+  h: 'hour',
+  d: 'day',
+  w: 'week',
+  M: 'month',
+  y: 'year',
+};
+
+const PART = /(\d+(?:\.\d+)?)(ms|s|m|h|d|w|M|y)/g;
+const WHOLE = /^(?:\d+(?:\.\d+)?(?:ms|s|m|h|d|w|M|y))+$/;
+
+/** Converts Grafana duration text to interval text, or undefined if it is not one. */
+export function grafanaDurationToInterval(text: string): string | undefined {
+  const t = text.trim();
+  if (!WHOLE.test(t)) {
+    return undefined;
+  }
+  const parts: string[] = [];
+  for (const m of t.matchAll(PART)) {
+    parts.push(`${m[1]} ${UNITS[m[2]]}`);
+  }
+  return parts.join(' ');
+}
+
+/** Parses Grafana duration text to milliseconds (months = 30 d, years = 365 d), or undefined. */
+export function grafanaDurationToMs(text: string): number | undefined {
+  const t = text.trim();
+  if (!WHOLE.test(t)) {
+    return undefined;
+  }
+  const factor: Record<string, number> = { ms: 1, s: 1e3, m: 6e4, h: 36e5, d: 864e5, w: 6048e5, M: 2592e6, y: 31536e6 };
+  let total = 0;
+  for (const m of t.matchAll(PART)) {
+    total += Number(m[1]) * factor[m[2]];
+  }
+  return total;
+}
+
+/**
+ * Rewrites one quoted string literal that follows the INTERVAL keyword: Grafana duration
+ * text becomes DataFusion interval text, and an un-replaced `$__interval` (alerting and API
+ * paths, where no frontend ran) becomes the panel interval. Anything else is left as is.
+ */
+export function normalizeIntervalLiteral(literal: string, intervalMs: number): string {
+  if (!literal.startsWith("'") || !literal.endsWith("'") || literal.length < 2) {
+    return literal;
+  }
+  const body = literal.slice(1, -1);
+  if (/^\s*(\$__interval|\$\{__interval\})\s*$/.test(body)) {
+    return `'${intervalText(intervalMs)}'`;
+  }
+  const converted = grafanaDurationToInterval(body);
+  return converted === undefined ? literal : `'${converted}'`;
+}

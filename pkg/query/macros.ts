@@ -1,0 +1,260 @@
+// SQL macros: the upstream Micromegas plugin's set with the same expansions, plus
+// $__timeInterval. Expansion happens in code only (never inside strings, quoted
+// identifiers or comments), with real argument parsing.
+import { intervalText, normalizeIntervalLiteral } from './duration';
+
+export { intervalText };
+import { parseArgs, skipNonCode } from './sqlscan';
+
+export interface MacroContext {
+  from: Date;
+  to: Date;
+  /** Panel interval in ms (> 0). */
+  intervalMs: number;
+}
+
+/** A documented macro, as listed by the `functions` resource and docs/macros.md. */
+export interface MacroDoc {
+  name: string;
+  signature: string;
+  description: string;
+}
+
+/** Raised for malformed macro calls: names the macro and the problem (errorSource plugin, 400). */
+export class MacroError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'MacroError';
+  }
+}
+
+const TIME_GROUP_UNITS = ['minute', 'hour', 'day', 'month', 'year'] as const;
+type TimeGroupUnit = (typeof TIME_GROUP_UNITS)[number];
+
+interface MacroDef extends MacroDoc {
+  /** 'none': takes no argument list; 'optional': `()` may follow; 'required': must have `(…)`. */
+  parens: 'none' | 'optional' | 'required';
+  expand(args: string[], ctx: MacroContext): string;
+}
+
+/** RFC 3339 in UTC; whole seconds render without a fraction (upstream form), else milliseconds. */
+export function rfc3339(d: Date): string {
+  if (Number.isNaN(d.getTime())) {
+    throw new MacroError('invalid time range: not a valid date');
+  }
+  return d.toISOString().replace('.000Z', 'Z');
+}
+
+function one(name: string, args: string[], shape = '(column)'): string {
+  if (args.length !== 1 || args[0] === '') {
+    throw new MacroError(`$__${name} expects ${shape}; got ${describeArgs(args)}`);
+  }
+  return args[0];
+}
+
+function describeArgs(args: string[]): string {
+  if (args.length === 0) {
+    return 'no arguments';
+  }
+  return `(${args.join(', ')})`;
+}
+
+/** Derives `<name><suffix>` from a column reference (plain, quoted or qualified). */
+function aliasFor(name: string, column: string, suffix: string): string {
+  const parts = column.match(/^(?:(?:"(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_]*)\s*\.\s*)*("(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_]*)$/);
+  if (!parts) {
+    throw new MacroError(
+      `$__${name} needs a column name to derive its alias; got ${column}. Use the non-alias macro with AS <name> instead`
+    );
+  }
+  const last = parts[1];
+  if (last.startsWith('"')) {
+    return `"${last.slice(1, -1)}${suffix}"`;
+  }
+  return `${last}${suffix}`;
+}
+
+function dateBin(column: string, ctx: MacroContext): string {
+  return `date_bin(interval '${intervalText(ctx.intervalMs)}', ${column}, timestamp '1970-01-01T00:00:00Z')`;
+}
+
+function timeGroupUnit(name: string, args: string[]): { column: string; unit: TimeGroupUnit } {
+  const shape = `(column, unit) with unit one of ${TIME_GROUP_UNITS.join('|')}`;
+  if (args.length !== 2 || args[0] === '') {
+    throw new MacroError(`$__${name} expects ${shape}; got ${describeArgs(args)}`);
+  }
+  const unit = args[1].replace(/^'(.*)'$/, '$1').replace(/^"(.*)"$/, '$1').trim().toLowerCase();
+  if (!(TIME_GROUP_UNITS as readonly string[]).includes(unit)) {
+    throw new MacroError(`$__${name} expects ${shape}; got unit ${args[1]}`);
+  }
+  return { column: args[0], unit: unit as TimeGroupUnit };
+}
+
+function timeGroup(column: string, unit: TimeGroupUnit, alias: boolean, name: string): string {
+  const units = TIME_GROUP_UNITS.slice(TIME_GROUP_UNITS.indexOf(unit));
+  return units
+    .map((u) => `datepart('${u}', ${column})${alias ? ` as ${aliasFor(name, column, `_${u}`)}` : ''}`)
+    .join(',');
+}
+
+const DEFS: MacroDef[] = [
+  {
+    name: '$__timeFilter',
+    signature: '$__timeFilter(column)',
+    description: 'column within the panel time range: column >= from AND column <= to (RFC 3339 UTC literals, pruning-friendly)',
+    parens: 'required',
+    expand: (args, ctx) => {
+      const c = one('timeFilter', args);
+      return `${c} >= '${rfc3339(ctx.from)}' AND ${c} <= '${rfc3339(ctx.to)}'`;
+    },
+  },
+  {
+    name: '$__timeRange',
+    signature: '$__timeRange(column)',
+    description: 'same as $__timeFilter(column)',
+    parens: 'required',
+    expand: (args, ctx) => {
+      const c = one('timeRange', args);
+      return `${c} >= '${rfc3339(ctx.from)}' AND ${c} <= '${rfc3339(ctx.to)}'`;
+    },
+  },
+  {
+    name: '$__timeRangeFrom',
+    signature: '$__timeRangeFrom(column)',
+    description: "column at or after the range start: column >= 'from'",
+    parens: 'required',
+    expand: (args, ctx) => `${one('timeRangeFrom', args)} >= '${rfc3339(ctx.from)}'`,
+  },
+  {
+    name: '$__timeRangeTo',
+    signature: '$__timeRangeTo(column)',
+    description: "column at or before the range end: column <= 'to'",
+    parens: 'required',
+    expand: (args, ctx) => `${one('timeRangeTo', args)} <= '${rfc3339(ctx.to)}'`,
+  },
+  {
+    name: '$__timeFrom',
+    signature: '$__timeFrom()',
+    description: "range start as a timestamp: cast('from' as timestamp); arguments are ignored",
+    parens: 'optional',
+    expand: (_args, ctx) => `cast('${rfc3339(ctx.from)}' as timestamp)`,
+  },
+  {
+    name: '$__timeTo',
+    signature: '$__timeTo()',
+    description: "range end as a timestamp: cast('to' as timestamp); arguments are ignored",
+    parens: 'optional',
+    expand: (_args, ctx) => `cast('${rfc3339(ctx.to)}' as timestamp)`,
+  },
+  {
+    name: '$__interval',
+    signature: '$__interval',
+    description: "the panel interval as an SQL interval: interval 'N second' (milliseconds below 1 s)",
+    parens: 'none',
+    expand: (_args, ctx) => `interval '${intervalText(ctx.intervalMs)}'`,
+  },
+  {
+    name: '$__interval_ms',
+    signature: '$__interval_ms',
+    description: 'the panel interval in milliseconds, as an integer',
+    parens: 'none',
+    expand: (_args, ctx) => `${Math.floor(ctx.intervalMs)}`,
+  },
+  {
+    name: '$__dateBin',
+    signature: '$__dateBin(column)',
+    description: "column binned on the panel interval: date_bin(interval 'N second', column, timestamp '1970-01-01T00:00:00Z')",
+    parens: 'required',
+    expand: (args, ctx) => dateBin(one('dateBin', args), ctx),
+  },
+  {
+    name: '$__dateBinAlias',
+    signature: '$__dateBinAlias(column)',
+    description: '$__dateBin(column) as column_binned',
+    parens: 'required',
+    expand: (args, ctx) => {
+      const c = one('dateBinAlias', args);
+      return `${dateBin(c, ctx)} as ${aliasFor('dateBinAlias', c, '_binned')}`;
+    },
+  },
+  {
+    name: '$__timeInterval',
+    signature: '$__timeInterval(column)',
+    description: 'column binned on the panel interval (date_bin, like $__dateBin); alias it AS time for time series',
+    parens: 'required',
+    expand: (args, ctx) => dateBin(one('timeInterval', args), ctx),
+  },
+  {
+    name: '$__timeGroup',
+    signature: '$__timeGroup(column, unit)',
+    description: 'calendar parts from unit up to year: datepart(unit, column),…,datepart(year, column); unit one of minute|hour|day|month|year',
+    parens: 'required',
+    expand: (args) => {
+      const { column, unit } = timeGroupUnit('timeGroup', args);
+      return timeGroup(column, unit, false, 'timeGroup');
+    },
+  },
+  {
+    name: '$__timeGroupAlias',
+    signature: '$__timeGroupAlias(column, unit)',
+    description: '$__timeGroup with aliases column_minute, column_hour, …',
+    parens: 'required',
+    expand: (args) => {
+      const { column, unit } = timeGroupUnit('timeGroupAlias', args);
+      return timeGroup(column, unit, true, 'timeGroupAlias');
+    },
+  },
+];
+
+const BY_NAME = new Map(DEFS.map((d) => [d.name, d]));
+
+/** The macro reference (name, signature, one-line description). */
+export const MACROS: readonly MacroDoc[] = DEFS.map(({ name, signature, description }) => ({ name, signature, description }));
+
+const INTERVAL_BEFORE = /\binterval\s*$/i;
+
+/**
+ * Expands every macro in `sql`. Also rewrites Grafana duration text inside INTERVAL string
+ * literals (`INTERVAL '30s'` → `INTERVAL '30 second'`, `INTERVAL '$__interval'` → the
+ * panel interval), which is what the frontend leaves after replacing `$__interval`.
+ */
+export function expandMacros(sql: string, ctx: MacroContext): string {
+  let out = '';
+  let i = 0;
+  while (i < sql.length) {
+    const skip = skipNonCode(sql, i);
+    if (skip) {
+      const token = sql.slice(i, skip.end);
+      out += skip.kind === 'string' && INTERVAL_BEFORE.test(out) ? normalizeIntervalLiteral(token, ctx.intervalMs) : token;
+      i = skip.end;
+      continue;
+    }
+    if (sql.startsWith('$__', i)) {
+      const m = /^\$__[A-Za-z0-9_]+/.exec(sql.slice(i));
+      const word = m ? m[0] : '$__';
+      const def = BY_NAME.get(word);
+      if (!def) {
+        throw new MacroError(`unknown macro ${word}; known macros: ${DEFS.map((d) => d.name).join(', ')}`);
+      }
+      let end = i + word.length;
+      let args: string[] = [];
+      if (def.parens !== 'none' && sql[end] === '(') {
+        const parsed = parseArgs(sql, end);
+        if (!parsed) {
+          throw new MacroError(`${def.name}: missing closing parenthesis in ${def.signature}`);
+        }
+        // Macros inside arguments expand first (e.g. a nested $__interval).
+        args = parsed.args.map((a) => expandMacros(a, ctx));
+        end = parsed.end;
+      } else if (def.parens === 'required') {
+        throw new MacroError(`${def.name} expects an argument list: ${def.signature}`);
+      }
+      out += def.expand(args, ctx);
+      i = end;
+      continue;
+    }
+    out += sql[i];
+    i++;
+  }
+  return out;
+}
