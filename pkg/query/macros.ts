@@ -40,7 +40,7 @@ interface MacroDef extends MacroDoc {
 /** RFC 3339 in UTC; whole seconds render without a fraction (upstream form), else milliseconds. */
 export function rfc3339(d: Date): string {
   if (Number.isNaN(d.getTime())) {
-    throw new MacroError('invalid time range: not a valid date');
+    throw new MacroError('needs the panel time range, but the request carries none');
   }
   return d.toISOString().replace('.000Z', 'Z');
 }
@@ -249,7 +249,14 @@ export function expandMacros(sql: string, ctx: MacroContext): string {
       } else if (def.parens === 'required') {
         throw new MacroError(`${def.name} expects an argument list: ${def.signature}`);
       }
-      out += def.expand(args, ctx);
+      try {
+        out += def.expand(args, ctx);
+      } catch (e) {
+        if (e instanceof MacroError && !e.message.startsWith('$__')) {
+          throw new MacroError(`${def.name} ${e.message}`);
+        }
+        throw e;
+      }
       i = end;
       continue;
     }
