@@ -1,0 +1,118 @@
+// Hand-written protobuf encoder for QueryDataResponse. Frames are already Arrow IPC
+// bytes, often tens of MB: writing the framing around them into one buffer costs a
+// single copy per frame (protobufjs would grow a writer and copy again).
+//
+// QueryDataResponse { map<string, DataResponse> responses = 1 }   (map entry: key = 1, value = 2)
+// DataResponse { repeated bytes frames = 1; string error = 2; bytes jsonMeta = 3;
+//                int32 status = 4; string errorSource = 5 }
+import type { DataResponseOut, QueryDataResponseOut } from './messages';
+
+const LEN = 2; // wire type: length-delimited
+const VARINT = 0;
+
+function varintSize(n: number): number {
+  let size = 1;
+  while (n >= 0x80) {
+    n = Math.floor(n / 128);
+    size++;
+  }
+  return size;
+}
+
+function tagSize(field: number): number {
+  return varintSize(field << 3);
+}
+
+function lenFieldSize(field: number, length: number): number {
+  return tagSize(field) + varintSize(length) + length;
+}
+
+interface Sized {
+  refId: Buffer;
+  response: DataResponseOut;
+  error?: Buffer;
+  errorSource?: Buffer;
+  statusSize: number;
+  bodySize: number;
+  entrySize: number;
+}
+
+function sizeResponse(refId: string, response: DataResponseOut): Sized {
+  const refIdBuf = Buffer.from(refId, 'utf8');
+  const error = response.error ? Buffer.from(response.error, 'utf8') : undefined;
+  const errorSource = response.errorSource ? Buffer.from(response.errorSource, 'utf8') : undefined;
+  let bodySize = 0;
+  for (const frame of response.frames) {
+    bodySize += lenFieldSize(1, frame.byteLength);
+  }
+  if (error) {
+    bodySize += lenFieldSize(2, error.length);
+  }
+  // int32 status: negative values would take 10 bytes; statuses are HTTP-like, positive.
+  const status = response.status ?? 0;
+  const statusSize = status > 0 ? tagSize(4) + varintSize(status) : 0;
+  bodySize += statusSize;
+  if (errorSource) {
+    bodySize += lenFieldSize(5, errorSource.length);
+  }
+  const entrySize = lenFieldSize(1, refIdBuf.length) + lenFieldSize(2, bodySize);
+  return { refId: refIdBuf, response, error, errorSource, statusSize, bodySize, entrySize };
+}
+
+class Writer {
+  pos = 0;
+  constructor(readonly buf: Buffer) {}
+
+  varint(n: number): void {
+    while (n >= 0x80) {
+      this.buf[this.pos++] = (n & 0x7f) | 0x80;
+      n = Math.floor(n / 128);
+    }
+    this.buf[this.pos++] = n;
+  }
+
+  tag(field: number, wire: number): void {
+    this.varint((field << 3) | wire);
+  }
+
+  bytes(field: number, data: Uint8Array): void {
+    this.tag(field, LEN);
+    this.varint(data.byteLength);
+    this.buf.set(data, this.pos);
+    this.pos += data.byteLength;
+  }
+}
+
+/** Serializes a QueryDataResponse; the result is byte-identical to a protobuf encoder's. */
+export function encodeQueryDataResponse(message: QueryDataResponseOut): Buffer {
+  const entries = Object.entries(message.responses).map(([refId, r]) => sizeResponse(refId, r));
+  let total = 0;
+  for (const e of entries) {
+    total += lenFieldSize(1, e.entrySize);
+  }
+  const w = new Writer(Buffer.allocUnsafe(total));
+  for (const e of entries) {
+    w.tag(1, LEN);
+    w.varint(e.entrySize);
+    w.bytes(1, e.refId);
+    w.tag(2, LEN);
+    w.varint(e.bodySize);
+    for (const frame of e.response.frames) {
+      w.bytes(1, frame);
+    }
+    if (e.error) {
+      w.bytes(2, e.error);
+    }
+    if (e.statusSize > 0) {
+      w.tag(4, VARINT);
+      w.varint(e.response.status ?? 0);
+    }
+    if (e.errorSource) {
+      w.bytes(5, e.errorSource);
+    }
+  }
+  if (w.pos !== total) {
+    throw new Error(`QueryDataResponse encoder size mismatch: wrote ${w.pos} of ${total} bytes`);
+  }
+  return w.buf;
+}

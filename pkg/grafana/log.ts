@@ -1,0 +1,137 @@
+// stderr logging in the JSON-line shape hashicorp/go-plugin parses (hclog):
+// `@level`, `@message`, `@timestamp` plus free fields. stdout belongs to the
+// handshake line alone, so console output is rerouted here.
+import { redact, redactValue } from './redact';
+
+export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error';
+export type LogFields = Record<string, unknown>;
+
+export interface Logger {
+  trace(message: string, fields?: LogFields): void;
+  debug(message: string, fields?: LogFields): void;
+  info(message: string, fields?: LogFields): void;
+  warn(message: string, fields?: LogFields): void;
+  error(message: string, fields?: LogFields): void;
+  /** A logger adding fixed fields (e.g. refId, data source uid) to every line. */
+  with(fields: LogFields): Logger;
+  enabled(level: LogLevel): boolean;
+}
+
+const RANK: Record<LogLevel, number> = { trace: 0, debug: 1, info: 2, warn: 3, error: 4 };
+const RESERVED = new Set(['@level', '@message', '@timestamp', '@module']);
+
+/** Reads the level from MICROMEGAS_PLUGIN_LOG_LEVEL, then GF_PLUGIN_LOG_LEVEL; default info. */
+export function levelFromEnv(env: NodeJS.ProcessEnv = process.env): LogLevel {
+  for (const key of ['MICROMEGAS_PLUGIN_LOG_LEVEL', 'GF_PLUGIN_LOG_LEVEL']) {
+    const raw = env[key]?.trim().toLowerCase();
+    if (!raw) {
+      continue;
+    }
+    const level = raw === 'warning' ? 'warn' : raw === 'err' ? 'error' : raw;
+    if (level in RANK) {
+      return level as LogLevel;
+    }
+  }
+  return 'info';
+}
+
+type Sink = (line: string) => void;
+
+class JsonLogger implements Logger {
+  constructor(
+    private readonly min: number,
+    private readonly sink: Sink,
+    private readonly fixed: LogFields
+  ) {}
+
+  enabled(level: LogLevel): boolean {
+    return RANK[level] >= this.min;
+  }
+
+  with(fields: LogFields): Logger {
+    return new JsonLogger(this.min, this.sink, { ...this.fixed, ...fields });
+  }
+
+  trace(message: string, fields?: LogFields): void {
+    this.write('trace', message, fields);
+  }
+  debug(message: string, fields?: LogFields): void {
+    this.write('debug', message, fields);
+  }
+  info(message: string, fields?: LogFields): void {
+    this.write('info', message, fields);
+  }
+  warn(message: string, fields?: LogFields): void {
+    this.write('warn', message, fields);
+  }
+  error(message: string, fields?: LogFields): void {
+    this.write('error', message, fields);
+  }
+
+  private write(level: LogLevel, message: string, fields?: LogFields): void {
+    if (RANK[level] < this.min) {
+      return;
+    }
+    const entry: Record<string, unknown> = {
+      '@level': level,
+      '@message': redact(message),
+      '@timestamp': new Date().toISOString(),
+    };
+    const extra = redactValue({ ...this.fixed, ...fields }) as LogFields;
+    for (const [k, v] of Object.entries(extra)) {
+      if (v !== undefined && !RESERVED.has(k)) {
+        entry[k] = v;
+      }
+    }
+    let line: string;
+    try {
+      line = JSON.stringify(entry, jsonSafe);
+    } catch {
+      line = JSON.stringify({ '@level': level, '@message': redact(message), '@timestamp': entry['@timestamp'] });
+    }
+    this.sink(line + '\n');
+  }
+}
+
+function jsonSafe(_key: string, value: unknown): unknown {
+  return typeof value === 'bigint' ? value.toString() : value;
+}
+
+/** Creates the process logger writing JSON lines to stderr. */
+export function createLogger(level: LogLevel = levelFromEnv(), sink: Sink = (l) => process.stderr.write(l)): Logger {
+  return new JsonLogger(RANK[level], sink, {});
+}
+
+/**
+ * Reroutes console.* to the logger so no library can write to stdout and corrupt
+ * the go-plugin protocol; also guards direct process.stdout.write after the
+ * handshake line has been printed.
+ */
+export function guardStdout(logger: Logger): (line: string) => void {
+  const format = (args: unknown[]): string =>
+    args.map((a) => (typeof a === 'string' ? a : a instanceof Error ? a.message : safeInspect(a))).join(' ');
+  console.log = (...args: unknown[]) => logger.info(format(args), { source: 'console' });
+  console.info = (...args: unknown[]) => logger.info(format(args), { source: 'console' });
+  console.debug = (...args: unknown[]) => logger.debug(format(args), { source: 'console' });
+  console.trace = (...args: unknown[]) => logger.trace(format(args), { source: 'console' });
+  console.warn = (...args: unknown[]) => logger.warn(format(args), { source: 'console' });
+  console.error = (...args: unknown[]) => logger.error(format(args), { source: 'console' });
+
+  const realWrite = process.stdout.write.bind(process.stdout) as (chunk: string) => boolean;
+  process.stdout.write = ((chunk: unknown) => {
+    logger.warn('suppressed a write to stdout', { text: String(chunk).slice(0, 500) });
+    return true;
+  }) as typeof process.stdout.write;
+  // The one sanctioned writer: the handshake line.
+  return (line: string) => {
+    realWrite(line);
+  };
+}
+
+function safeInspect(value: unknown): string {
+  try {
+    return JSON.stringify(value, jsonSafe) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}

@@ -1,0 +1,250 @@
+// pluginv2 service handlers. They translate protocol messages to pipeline calls
+// (pkg/query) and back; no query logic lives here.
+import * as grpc from '@grpc/grpc-js';
+
+import { checkHealth, handleResource, runQuery, type DataQueryInput, type GrafanaUser, type QueryEnv, type QueryResult } from '../query';
+import { errorText, type Instance, type InstanceManager } from './instances';
+import type { Logger } from './log';
+import {
+  HealthStatus,
+  StreamStatus,
+  type DataResponseOut,
+  type PbCallResourceRequest,
+  type PbCheckHealthRequest,
+  type PbDataQuery,
+  type PbPluginContext,
+  type PbQueryDataRequest,
+  type PbStreamRequest,
+  type QueryDataResponseOut,
+} from './messages';
+import type { PluginMetrics } from './metrics';
+import { redact } from './redact';
+
+export interface ServiceDeps {
+  instances: InstanceManager;
+  logger: Logger;
+  metrics: PluginMetrics;
+  /** Aborted when the plugin shuts down: cancels everything still running. */
+  shutdownSignal: AbortSignal;
+}
+
+type Unary<Req, Res> = (call: grpc.ServerUnaryCall<Req, Res>, callback: grpc.sendUnaryData<Res>) => void;
+
+/** AbortSignal for one call: Grafana's cancellation/deadline or plugin shutdown. */
+function callSignal(call: grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown>, shutdown: AbortSignal): AbortSignal {
+  const controller = new AbortController();
+  const onCancel = () => controller.abort(new Error('the request was cancelled by Grafana'));
+  if (call.cancelled) {
+    onCancel();
+  } else {
+    call.once('cancelled', onCancel);
+  }
+  const signal = AbortSignal.any([controller.signal, shutdown]);
+  return signal;
+}
+
+function userOf(ctx: PbPluginContext | null): GrafanaUser | undefined {
+  const u = ctx?.user;
+  if (!u || (!u.login && !u.email && !u.name)) {
+    return undefined;
+  }
+  return { login: u.login || undefined, email: u.email || undefined, name: u.name || undefined, role: u.role || undefined };
+}
+
+function envFor(instance: Instance, ctx: PbPluginContext | null, signal: AbortSignal, logger: Logger): QueryEnv {
+  return { client: instance.client, settings: instance.pipeline, user: userOf(ctx), signal, logger };
+}
+
+function internalError(message: string): grpc.ServiceError {
+  return Object.assign(new Error(message), { code: grpc.status.INTERNAL, details: message, metadata: new grpc.Metadata() });
+}
+
+/** Best guess of where a thrown error comes from: gRPC status codes mean the server answered. */
+function classifyThrown(e: unknown): { status: number; errorSource: 'plugin' | 'downstream' } {
+  const code = (e as { code?: unknown } | null)?.code;
+  if (typeof code === 'number' && code > 0 && code <= 16) {
+    return { status: code === grpc.status.INVALID_ARGUMENT ? 400 : code === grpc.status.UNAUTHENTICATED ? 401 : 502, errorSource: 'downstream' };
+  }
+  return { status: 500, errorSource: 'plugin' };
+}
+
+async function runOne(deps: ServiceDeps, instance: Instance, ctx: PbPluginContext | null, q: PbDataQuery, signal: AbortSignal): Promise<DataResponseOut> {
+  const log = deps.logger.with({ refId: q.refId, datasource: instance.settings.uid });
+  const started = process.hrtime.bigint();
+  deps.metrics.queryStarted();
+  let result: DataResponseOut;
+  try {
+    const input: DataQueryInput = {
+      refId: q.refId,
+      maxDataPoints: q.maxDataPoints,
+      intervalMS: q.intervalMS,
+      timeRange: q.timeRange ? { fromEpochMS: q.timeRange.fromEpochMS, toEpochMS: q.timeRange.toEpochMS } : undefined,
+      json: q.json,
+      queryType: q.queryType || undefined,
+    };
+    const r: QueryResult = await runQuery(envFor(instance, ctx, signal, log), input);
+    result = r.error ? { frames: r.frames, error: redact(r.error), status: r.status ?? 500, errorSource: r.errorSource ?? 'plugin' } : { frames: r.frames };
+  } catch (e) {
+    if (signal.aborted) {
+      const reason = signal.reason instanceof Error ? signal.reason.message : 'cancelled';
+      log.info('query cancelled', { reason });
+      result = { frames: [], error: `query cancelled: ${reason}`, status: 499, errorSource: 'plugin' };
+    } else {
+      const { status, errorSource } = classifyThrown(e);
+      log.error('query failed with an exception', { error: errorText(e), stack: e instanceof Error ? e.stack : undefined });
+      result = { frames: [], error: redact(errorText(e)), status, errorSource };
+    }
+  }
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  deps.metrics.queryFinished(seconds, result.error !== undefined);
+  log.debug('query finished', { seconds, frames: result.frames.length, error: result.error });
+  return result;
+}
+
+export function dataService(deps: ServiceDeps): { QueryData: Unary<PbQueryDataRequest, QueryDataResponseOut> } {
+  return {
+    QueryData: (call, callback) => {
+      const req = call.request;
+      const signal = callSignal(call, deps.shutdownSignal);
+      const lease = deps.instances.acquire(req.pluginContext?.dataSourceInstanceSettings);
+      const finish = (responses: Record<string, DataResponseOut>) => {
+        lease.release();
+        callback(null, { responses });
+      };
+      if (!lease.ok) {
+        const responses: Record<string, DataResponseOut> = {};
+        for (const q of req.queries) {
+          responses[q.refId] = { frames: [], error: lease.error, status: 400, errorSource: 'plugin' };
+        }
+        finish(responses);
+        return;
+      }
+      const instance = lease.instance;
+      Promise.all(req.queries.map((q) => runOne(deps, instance, req.pluginContext, q, signal))).then(
+        (results) => {
+          const responses: Record<string, DataResponseOut> = {};
+          req.queries.forEach((q, i) => (responses[q.refId] = results[i]));
+          finish(responses);
+        },
+        (e) => {
+          // runOne never rejects; this is a last line of defence.
+          lease.release();
+          deps.logger.error('QueryData failed', { error: errorText(e) });
+          callback(internalError(redact(errorText(e))));
+        }
+      );
+    },
+  };
+}
+
+export function diagnosticsService(deps: ServiceDeps): Record<string, Unary<any, any>> {
+  return {
+    CheckHealth: ((call, callback) => {
+      deps.metrics.healthCheck();
+      const req = call.request;
+      const lease = deps.instances.acquire(req.pluginContext?.dataSourceInstanceSettings);
+      const reply = (status: number, message: string, details?: Record<string, unknown>) => {
+        lease.release();
+        callback(null, { status, message: redact(message), jsonDetails: Buffer.from(details ? redact(JSON.stringify(details)) : '') });
+      };
+      if (!lease.ok) {
+        reply(HealthStatus.ERROR, lease.error);
+        return;
+      }
+      const signal = callSignal(call, deps.shutdownSignal);
+      const log = deps.logger.with({ datasource: lease.instance.settings.uid, call: 'CheckHealth' });
+      checkHealth(envFor(lease.instance, req.pluginContext, signal, log)).then(
+        (h) => reply(h.status === 'OK' ? HealthStatus.OK : HealthStatus.ERROR, h.message, h.details),
+        (e) => {
+          log.error('health check failed with an exception', { error: errorText(e) });
+          reply(HealthStatus.ERROR, `Health check failed: ${errorText(e)}`);
+        }
+      );
+    }) as Unary<PbCheckHealthRequest, unknown>,
+    CollectMetrics: ((_call, callback) => {
+      callback(null, { metrics: { prometheus: Buffer.from(deps.metrics.render(), 'utf8') } });
+    }) as Unary<unknown, unknown>,
+  };
+}
+
+function jsonBody(status: number, value: unknown): { code: number; headers: Record<string, { values: string[] }>; body: Buffer } {
+  return { code: status, headers: { 'Content-Type': { values: ['application/json'] } }, body: Buffer.from(JSON.stringify(value)) };
+}
+
+export function resourceService(deps: ServiceDeps): { CallResource: grpc.handleServerStreamingCall<PbCallResourceRequest, unknown> } {
+  return {
+    CallResource: (call) => {
+      deps.metrics.resourceCall();
+      const req = call.request;
+      const lease = deps.instances.acquire(req.pluginContext?.dataSourceInstanceSettings);
+      const send = (message: unknown) => {
+        lease.release();
+        if (!call.cancelled) {
+          call.write(message);
+          call.end();
+        }
+      };
+      if (!lease.ok) {
+        send(jsonBody(400, { error: lease.error }));
+        return;
+      }
+      const signal = callSignal(call, deps.shutdownSignal);
+      const log = deps.logger.with({ datasource: lease.instance.settings.uid, resource: req.path });
+      handleResource(envFor(lease.instance, req.pluginContext, signal, log), {
+        path: req.path,
+        method: req.method,
+        url: req.url || undefined,
+        body: req.body,
+      }).then(
+        (r) => {
+          const headers: Record<string, { values: string[] }> = {};
+          for (const [k, v] of Object.entries(r.headers)) {
+            headers[k] = { values: v };
+          }
+          send({ code: r.status, headers, body: Buffer.from(r.body.buffer, r.body.byteOffset, r.body.byteLength) });
+        },
+        (e) => {
+          log.error('resource call failed with an exception', { error: errorText(e) });
+          send(jsonBody(500, { error: redact(errorText(e)) }));
+        }
+      );
+    },
+  };
+}
+
+export function streamService(deps: ServiceDeps): Record<string, grpc.UntypedHandleCall> {
+  const notFound = (req: PbStreamRequest) => {
+    deps.logger.debug('stream requested; this data source has no streams', { path: req.path });
+    return { status: StreamStatus.NOT_FOUND, data: Buffer.alloc(0) };
+  };
+  return {
+    SubscribeStream: ((call, callback) => callback(null, notFound(call.request))) as Unary<PbStreamRequest, unknown>,
+    PublishStream: ((call, callback) => callback(null, notFound(call.request))) as Unary<PbStreamRequest, unknown>,
+    RunStream: ((call: grpc.ServerWritableStream<PbStreamRequest, unknown>) => {
+      call.emit('error', { code: grpc.status.NOT_FOUND, details: `stream "${call.request.path}" does not exist: this data source has no streams` });
+    }) as grpc.handleServerStreamingCall<PbStreamRequest, unknown>,
+  };
+}
+
+const SERVING = 1;
+
+export function healthService(): Record<string, grpc.UntypedHandleCall> {
+  const known = (service: string) => service === '' || service === 'plugin';
+  return {
+    Check: ((call, callback) => {
+      const service = (call.request as { service: string }).service;
+      if (!known(service)) {
+        callback({ code: grpc.status.NOT_FOUND, details: `unknown service ${service}` });
+        return;
+      }
+      callback(null, { status: SERVING });
+    }) as Unary<unknown, unknown>,
+    Watch: ((call: grpc.ServerWritableStream<{ service: string }, unknown>) => {
+      if (!known(call.request.service)) {
+        call.write({ status: 3 }); // SERVICE_UNKNOWN
+        return;
+      }
+      call.write({ status: SERVING });
+    }) as grpc.handleServerStreamingCall<{ service: string }, unknown>,
+  };
+}

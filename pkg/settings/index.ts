@@ -1,0 +1,4 @@
+// Data source instance settings: parsing, validation, and the mapping to client options.
+export * from './types';
+export { parseSettings } from './parse';
+export { parseUrl, parseUpstreamHost, formatUrl, type Endpoint } from './endpoint';
