@@ -1,0 +1,46 @@
+// The panel time range and interval as the pipeline uses them.
+import { QueryModelError } from './model';
+
+export interface TimeRange {
+  from: Date;
+  to: Date;
+}
+
+/** Converts pluginv2 epoch-ms bounds; absent or all-zero → no range. */
+export function resolveTimeRange(tr: { fromEpochMS: number; toEpochMS: number } | undefined): TimeRange | undefined {
+  if (!tr) {
+    return undefined;
+  }
+  const fromMs = Number(tr.fromEpochMS);
+  const toMs = Number(tr.toEpochMS);
+  if (fromMs === 0 && toMs === 0) {
+    return undefined;
+  }
+  if (!Number.isFinite(fromMs) || !Number.isFinite(toMs)) {
+    throw new QueryModelError('invalid time range: the bounds are not numbers');
+  }
+  if (fromMs > toMs) {
+    throw new QueryModelError(`invalid time range: from (${new Date(fromMs).toISOString()}) is after to (${new Date(toMs).toISOString()})`);
+  }
+  return { from: new Date(fromMs), to: new Date(toMs) };
+}
+
+/** Grafana's interval; when absent, range / maxDataPoints (1 s without a range). */
+export function resolveIntervalMs(
+  protocolMs: number | undefined,
+  jsonMs: number | undefined,
+  range: TimeRange | undefined,
+  maxDataPoints: number | undefined
+): number {
+  if (protocolMs && protocolMs > 0) {
+    return protocolMs;
+  }
+  if (jsonMs && jsonMs > 0) {
+    return jsonMs;
+  }
+  if (range) {
+    const points = maxDataPoints && maxDataPoints > 0 ? maxDataPoints : 1000;
+    return Math.max(1, Math.floor((range.to.getTime() - range.from.getTime()) / points));
+  }
+  return 1000;
+}
