@@ -1,0 +1,40 @@
+// The hand-written QueryDataResponse encoder must produce what protobufjs would,
+// so Grafana's Go decoder reads it the same way.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+
+import { encodeQueryDataResponse } from '../../pkg/grafana/encode';
+import { decodeMessage, encodeMessage } from '../../pkg/proto';
+
+interface Decoded {
+  responses: Record<string, { frames: Buffer[]; error: string; status: number; errorSource: string }>;
+}
+
+describe('QueryDataResponse encoder', () => {
+  const message = {
+    responses: {
+      A: { frames: [Buffer.from('ARROW1 frame one'), Buffer.alloc(300, 7)] },
+      'B-ü': { frames: [], error: 'bad SQL at line 1 ✗', status: 400, errorSource: 'downstream' },
+      C: { frames: [Buffer.alloc(70000, 1)], error: '', status: 0 },
+      '': { frames: [new Uint8Array([1, 2, 3])], status: 200 },
+    },
+  };
+
+  it('decodes to the same message as the protobufjs encoding', () => {
+    const ours = decodeMessage<Decoded>('pluginv2.QueryDataResponse', encodeQueryDataResponse(message));
+    const reference = decodeMessage<Decoded>('pluginv2.QueryDataResponse', encodeMessage('pluginv2.QueryDataResponse', message as unknown as Record<string, unknown>));
+    assert.deepEqual(ours, reference);
+    assert.equal(ours.responses['B-ü'].error, 'bad SQL at line 1 ✗');
+    assert.equal(ours.responses.C.frames[0].length, 70000);
+    assert.equal(ours.responses[''].status, 200);
+  });
+
+  it('is byte-identical to protobufjs for a typical response', () => {
+    const simple = { responses: { A: { frames: [Buffer.from('x'.repeat(200))] }, B: { frames: [], error: 'e', status: 500, errorSource: 'plugin' } } };
+    assert.deepEqual(encodeQueryDataResponse(simple), encodeMessage('pluginv2.QueryDataResponse', simple));
+  });
+
+  it('encodes an empty response', () => {
+    assert.equal(encodeQueryDataResponse({ responses: {} }).length, 0);
+  });
+});
