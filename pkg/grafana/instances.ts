@@ -12,7 +12,8 @@ export interface ClientHandle {
   close(): void | Promise<void>;
 }
 
-export type ClientFactory = (settings: DataSourceSettings) => ClientHandle;
+/** Creates the client of one data source version; `logger` carries the data source's fields. */
+export type ClientFactory = (settings: DataSourceSettings, logger: Logger) => ClientHandle;
 
 export interface Instance {
   settings: DataSourceSettings;
@@ -120,7 +121,7 @@ export class InstanceManager {
         log.warn(warning);
       }
       entry.settings = settings;
-      entry.handle = this.factory(settings);
+      entry.handle = this.factory(settings, log);
       log.info('data source client created', { url: settings.url, auth: settings.auth.type });
     } catch (e) {
       entry.error = e instanceof SettingsError ? `Invalid data source settings: ${e.message}` : `Cannot create the Micromegas client: ${errorText(e)}`;

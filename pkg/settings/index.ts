@@ -2,3 +2,4 @@
 export * from './types';
 export { parseSettings } from './parse';
 export { parseUrl, parseUpstreamHost, formatUrl, type Endpoint } from './endpoint';
+export { clientOptions, CLIENT_IDENTITY, type ClientOptionsContext, type OAuthProviderFactory } from './client-options';

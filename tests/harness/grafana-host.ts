@@ -367,7 +367,7 @@ export class GrafanaHost {
       }>;
       let first: { code: number; headers: Record<string, string[]> } | undefined;
       const chunks: Buffer[] = [];
-      call.on('data', (m) => {
+      call.on('data', (m: { code: number; headers: Record<string, { values: string[] }>; body: Buffer }) => {
         if (!first) {
           const hs: Record<string, string[]> = {};
           for (const [k, v] of Object.entries(m.headers ?? {})) {

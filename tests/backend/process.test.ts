@@ -1,0 +1,142 @@
+// The built executable as Grafana runs it: handshake, stdout discipline, port range,
+// go-plugin services, invalid settings, metrics, streams, logging and shutdown.
+// These need no Micromegas server: the settings point to a closed port.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { after, before, describe, it } from 'node:test';
+
+import { BACKEND_EXECUTABLE, dataQuery, ensureBackendBuilt, GrafanaHost, pluginContext } from '../harness/grafana-host';
+
+const TOKEN = 'mm-test-token-9f8e7d6c5b4a';
+
+describe('backend executable: process and protocol', () => {
+  let host: GrafanaHost;
+  const hosts: GrafanaHost[] = [];
+
+  before(async () => {
+    ensureBackendBuilt();
+    host = await GrafanaHost.start({ minPort: 21100, maxPort: 21199, env: { GF_PLUGIN_LOG_LEVEL: 'debug' } });
+    hosts.push(host);
+  });
+  after(async () => {
+    await Promise.all(hosts.map((h) => h.kill()));
+  });
+
+  it('run by hand (no magic cookie): explains itself on stderr and exits non-zero', () => {
+    const res = spawnSync(BACKEND_EXECUTABLE, [], { encoding: 'utf8', env: { PATH: process.env.PATH }, timeout: 20000 });
+    assert.notEqual(res.status, 0);
+    assert.equal(res.stdout, '');
+    assert.match(res.stderr, /Grafana data source plugin.*not a program to run by hand/);
+  });
+
+  it('prints exactly one handshake line on stdout, on 127.0.0.1 within the port range', async () => {
+    assert.match(host.handshake, /^1\|2\|tcp\|127\.0\.0\.1:\d+\|grpc$/);
+    assert.ok(host.port >= 21100 && host.port <= 21199, `port ${host.port} within range`);
+    // Exercise every service, then check stdout still holds the handshake alone.
+    const ctx = pluginContext({ jsonData: { url: 'grpc://127.0.0.1:1' } });
+    await host.checkHealth(ctx);
+    await host.collectMetrics();
+    assert.equal(host.stdout, host.handshake + '\n');
+  });
+
+  it('respects a one-port range', async () => {
+    const probe = await GrafanaHost.start({ minPort: 21250, maxPort: 21250 });
+    hosts.push(probe);
+    assert.equal(probe.port, 21250);
+    // The port is taken now: a second plugin with the same range cannot start and says why.
+    await assert.rejects(GrafanaHost.start({ minPort: 21250, maxPort: 21250 }), /no free port between PLUGIN_MIN_PORT=21250 and PLUGIN_MAX_PORT=21250|exited before the handshake/);
+    await probe.kill();
+  });
+
+  it('answers go-plugin health pings with SERVING', async () => {
+    assert.equal(await host.ping(), 'SERVING');
+  });
+
+  it('invalid settings: every query and the health check answer with the validation message', async () => {
+    const ctx = pluginContext({ uid: 'bad-settings', jsonData: { host: 'micromegas', selectedAuthType: 'username/password' } });
+    const health = await host.checkHealth(ctx);
+    assert.equal(health.status, 'ERROR');
+    assert.match(health.message, /Invalid data source settings: Host "micromegas" has no port/);
+    const responses = await host.queryData(ctx, [dataQuery('A', { query: 'SELECT 1' }), dataQuery('B', { query: 'SELECT 2' })]);
+    for (const refId of ['A', 'B']) {
+      assert.match(responses[refId].error, /Invalid data source settings/);
+      assert.equal(responses[refId].status, 400);
+      assert.equal(responses[refId].errorSource, 'plugin');
+      assert.equal(responses[refId].frames.length, 0);
+    }
+    const resource = await host.callResource(ctx, { path: 'tables' });
+    assert.equal(resource.code, 400);
+    assert.match((resource.json as { error: string }).error, /Invalid data source settings/);
+    const unparsable = pluginContext({ uid: 'not-json', jsonDataBytes: Buffer.from('{nope') });
+    assert.match((await host.checkHealth(unparsable)).message, /jsonData is not valid JSON/);
+    assert.equal(await host.ping(), 'SERVING');
+  });
+
+  it('unreachable server: the health check fails with an actionable message', async () => {
+    const ctx = pluginContext({ uid: 'unreachable', jsonData: { url: 'grpc://127.0.0.1:1' }, decryptedSecureJsonData: { token: TOKEN } });
+    const health = await host.checkHealth(ctx);
+    assert.equal(health.status, 'ERROR');
+    assert.match(health.message, /127\.0\.0\.1:1/);
+    assert.match(health.message, /UNAVAILABLE|unavailable|connect|refused|reach/i);
+    assert.ok(!health.message.includes(TOKEN));
+  });
+
+  it('CollectMetrics returns Prometheus text with process and query metrics', async () => {
+    const text = await host.collectMetrics();
+    for (const name of [
+      'process_cpu_seconds_total',
+      'process_resident_memory_bytes',
+      'process_uptime_seconds',
+      'micromegas_plugin_queries_total',
+      'micromegas_plugin_queries_failed_total',
+      'micromegas_plugin_query_duration_seconds_bucket{le="+Inf"}',
+    ]) {
+      assert.ok(text.includes(name), `metrics contain ${name}`);
+    }
+    // The invalid-settings test above counted two queries, both failed.
+    const failed = Number(/^micromegas_plugin_queries_failed_total (\d+)$/m.exec(text)?.[1]);
+    assert.ok(failed >= 2, `failed queries counted (${failed})`);
+    const rss = Number(/^process_resident_memory_bytes (\d+)$/m.exec(text)?.[1]);
+    assert.ok(rss > 10 * 1024 * 1024, 'resident memory is the real process figure');
+  });
+
+  it('SubscribeStream answers NOT_FOUND', async () => {
+    const res = await host.subscribeStream(pluginContext({ jsonData: { url: 'grpc://127.0.0.1:1' } }), 'live/anything');
+    assert.equal(res.status, 'NOT_FOUND');
+  });
+
+  it('logs JSON lines go-plugin understands, at the configured level, without secrets', async () => {
+    const ctx = pluginContext({ uid: 'secret-check', jsonData: { url: 'grpc://127.0.0.1:1', httpHeaderName1: 'x-api-key' }, decryptedSecureJsonData: { token: TOKEN, httpHeaderValue1: 'header-secret-123' } });
+    await host.checkHealth(ctx);
+    await host.queryData(ctx, [dataQuery('A', { query: `SELECT '${TOKEN}'` })]);
+    await host.waitForLog((l) => l['@message'] === 'data source client created' && l.datasource === 'secret-check');
+    assert.equal(host.rawStderr.length, 0, `non-JSON stderr lines: ${host.rawStderr.join('\n')}`);
+    assert.ok(host.logs.length > 0);
+    for (const line of host.logs) {
+      assert.ok(['trace', 'debug', 'info', 'warn', 'error'].includes(line['@level']), `level ${line['@level']}`);
+      assert.equal(typeof line['@message'], 'string');
+      assert.ok(!Number.isNaN(Date.parse(line['@timestamp'])));
+    }
+    assert.ok(host.logs.some((l) => l['@level'] === 'debug'), 'debug lines appear at GF_PLUGIN_LOG_LEVEL=debug');
+    const all = host.stderrText();
+    assert.ok(!all.includes(TOKEN), 'the token never reaches the logs');
+    assert.ok(!all.includes('header-secret-123'), 'secret header values never reach the logs');
+  });
+
+  it('default log level is info (no debug lines)', async () => {
+    const quiet = await GrafanaHost.start({ minPort: 21300, maxPort: 21399 });
+    hosts.push(quiet);
+    await quiet.checkHealth(pluginContext({ jsonData: { url: 'grpc://127.0.0.1:1' } }));
+    await quiet.shutdown();
+    assert.ok(quiet.logs.some((l) => l['@level'] === 'info'));
+    assert.ok(!quiet.logs.some((l) => l['@level'] === 'debug' || l['@level'] === 'trace'));
+  });
+
+  it('Shutdown exits promptly with status 0', async () => {
+    const victim = await GrafanaHost.start({ minPort: 21400, maxPort: 21499 });
+    hosts.push(victim);
+    const res = await victim.shutdown();
+    assert.equal(res.code, 0);
+    assert.ok(victim.logs.some((l) => /shutting down/.test(l['@message'])));
+  });
+});
