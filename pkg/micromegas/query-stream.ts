@@ -32,6 +32,8 @@ export class QueryStream implements AsyncIterable<RecordBatch> {
   private opened?: Promise<AsyncRecordBatchStreamReader>;
   private call?: ClientReadableStream<FlightDataLike>;
   private finished = false;
+  // apache-arrow's reader forgets its schema once it has auto-closed at the end of the stream.
+  private openedSchema?: Schema;
   private iterated = false;
   /** Arrow IPC bytes received so far (headers + bodies). */
   bytesReceived = 0;
@@ -47,9 +49,9 @@ export class QueryStream implements AsyncIterable<RecordBatch> {
     return this.opened;
   }
 
-  /** The result schema, available before (and without) any batch. */
+  /** The result schema, available before (and without) any batch, and still after iteration. */
   get schema(): Promise<Schema> {
-    return this.reader.then((r) => r.schema);
+    return this.reader.then(() => this.openedSchema!);
   }
 
   /** Stops the server-side DoGet. Iteration then ends with a CANCELLED error unless already complete. */
@@ -115,6 +117,7 @@ export class QueryStream implements AsyncIterable<RecordBatch> {
             serverMessage: 'the server ended the stream without sending a schema',
           });
         }
+        this.openedSchema = reader.schema;
         return reader;
       } catch (err) {
         call.cancel();

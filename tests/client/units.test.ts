@@ -1,0 +1,135 @@
+// Pure units of the client: URI mapping, attribution, SQL quoting, error parsing,
+// and the FlightData <-> IPC stream reassembly against apache-arrow's own writer/reader.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+
+import { Dictionary, Float64, Int32, RecordBatchReader, RecordBatchStreamWriter, Table, Utf8, vectorFromArray } from 'apache-arrow';
+
+import { MicromegasError, parseServerMessage, parseServerUri, sqlString } from '../../pkg/micromegas';
+import { resolveClientAgent, resolveClientEntrypoint, resolveSessionId } from '../../pkg/micromegas/attribution';
+import { fromGrpcError, redact } from '../../pkg/micromegas/errors';
+import { flightDataToIpcChunks, splitIpcStream } from '../../pkg/micromegas/flight-ipc';
+import { sqlInteger } from '../../pkg/micromegas/sql';
+
+describe('parseServerUri', () => {
+  it('maps schemes like the Python client', () => {
+    assert.deepEqual(parseServerUri('grpc://localhost:50051'), { address: 'localhost:50051', host: 'localhost', port: 50051, tls: false });
+    assert.equal(parseServerUri('grpc+tls://example.com:443').tls, true);
+    assert.deepEqual(parseServerUri('http://h:8080'), { address: 'h:8080', host: 'h', port: 8080, tls: false });
+    assert.deepEqual(parseServerUri('https://h'), { address: 'h:443', host: 'h', port: 443, tls: true });
+    assert.equal(parseServerUri('http://h:80').port, 80);
+    assert.equal(parseServerUri('grpc://h').port, 50051);
+    assert.equal(parseServerUri('grpc://[::1]:1234').address, '[::1]:1234');
+  });
+  it('rejects bad schemes, paths and credentials with actionable messages', () => {
+    assert.throws(() => parseServerUri('ftp://h:1'), /unsupported URI scheme 'ftp'.*grpc:\/\//);
+    assert.throws(() => parseServerUri('localhost:50051'), /unsupported URI scheme 'localhost'|expected <scheme>/);
+    assert.throws(() => parseServerUri('h:50051/'), /expected <scheme>|unsupported/);
+    assert.throws(() => parseServerUri(''), /empty/);
+    assert.throws(() => parseServerUri('grpc://h:1/path'), /path/);
+    assert.throws(() => parseServerUri('grpc://u:p@h:1'), /credentials/);
+    assert.throws(() => parseServerUri('grpc://h:70000'), MicromegasError);
+  });
+});
+
+describe('attribution', () => {
+  const proc = { argv: ['node', '/x/script.js'], execArgv: [] as string[] };
+  it('resolves the agent: override, claude-code, none', () => {
+    assert.equal(resolveClientAgent({ MICROMEGAS_CLIENT_AGENT: 'my-agent' }), 'my-agent');
+    assert.equal(resolveClientAgent({ MICROMEGAS_CLIENT_AGENT: 'bad\nvalue', CLAUDECODE: '1' }), 'claude-code');
+    assert.equal(resolveClientAgent({ MICROMEGAS_CLIENT_AGENT: 'x'.repeat(65) }), 'none');
+    assert.equal(resolveClientAgent({}), 'none');
+  });
+  it('resolves the entrypoint: explicit (validated), env, -e, repl, script', () => {
+    assert.equal(resolveClientEntrypoint('cli-query', {}, proc), 'cli-query');
+    assert.throws(() => resolveClientEntrypoint('caf\u00e9', {}, proc), /invalid clientEntrypoint/);
+    assert.equal(resolveClientEntrypoint(undefined, { MICROMEGAS_CLIENT_ENTRYPOINT: 'batch' }, proc), 'batch');
+    assert.equal(resolveClientEntrypoint(undefined, {}, { argv: ['node'], execArgv: ['-e'] }), 'script');
+    assert.equal(resolveClientEntrypoint(undefined, {}, { argv: ['node'], execArgv: [] }), 'repl');
+    assert.equal(resolveClientEntrypoint(undefined, {}, proc), 'script');
+  });
+  it('resolves the session id from CLAUDE_CODE_SESSION_ID or a UUID', () => {
+    assert.equal(resolveSessionId({ CLAUDE_CODE_SESSION_ID: 'abc-123' }), 'abc-123');
+    assert.match(resolveSessionId({}), /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  });
+});
+
+describe('SQL literals', () => {
+  it('quotes and escapes strings', () => {
+    assert.equal(sqlString("it's"), "'it''s'");
+    assert.equal(sqlString("'); DROP TABLE x; --"), "'''); DROP TABLE x; --'");
+    assert.throws(() => sqlString('a\0b'), /NUL/);
+  });
+  it('accepts only non-negative safe integers', () => {
+    assert.equal(sqlInteger(10, 'limit'), '10');
+    for (const bad of [-1, 1.5, Number.NaN, Infinity, '3' as unknown as number]) {
+      assert.throws(() => sqlInteger(bad, 'limit'), /limit must be a non-negative integer/);
+    }
+  });
+});
+
+describe('errors', () => {
+  it('parses query id, line and column from the server shape', () => {
+    const msg =
+      "error building dataframe: SQL error: ParserError(\"Expected: an expression\") (at line 2, column 14) (query_id=3f2b1c0a-1d2e-4f3a-8b9c-0d1e2f3a4b5c)";
+    assert.deepEqual(parseServerMessage(msg), { queryId: '3f2b1c0a-1d2e-4f3a-8b9c-0d1e2f3a4b5c', line: 2, column: 14 });
+    const e = fromGrpcError({ code: 3, details: msg }, 'h:1', []);
+    assert.equal(e.code, 3);
+    assert.equal(e.codeName, 'INVALID_ARGUMENT');
+    assert.equal(e.line, 2);
+    assert.equal(e.column, 14);
+    assert.equal(e.queryId, '3f2b1c0a-1d2e-4f3a-8b9c-0d1e2f3a4b5c');
+    assert.match(e.message, /^INVALID_ARGUMENT: error building dataframe/);
+  });
+  it('names the unreachable address and redacts secrets', () => {
+    const e = fromGrpcError({ code: 14, details: 'No connection established. Last error: connect ECONNREFUSED 127.0.0.1:9' }, '127.0.0.1:9', []);
+    assert.match(e.message, /could not reach Micromegas at 127\.0\.0\.1:9/);
+    assert.equal(redact('token s3cr3t-value and Bearer abc.def', ['s3cr3t-value']), 'token [redacted] and Bearer [redacted]');
+  });
+});
+
+describe('FlightData <-> IPC stream', () => {
+  it('reassembles messages split like Flight into one stream that keeps dictionaries', async () => {
+    const dictType = new Dictionary(new Utf8(), new Int32());
+    const t1 = new Table({ name: vectorFromArray(['a', 'b', 'a'], dictType), v: vectorFromArray([1.5, 2.5, 3.5], new Float64()) });
+    const writer = new RecordBatchStreamWriter();
+    writer.write(t1);
+    writer.finish();
+    const bytes = writer.toUint8Array(true);
+    const messages = splitIpcStream(bytes);
+    // schema, dictionary batch, record batch
+    assert.equal(messages.length, 3);
+    // Simulate gRPC delivering bodies at unaligned offsets inside bigger buffers.
+    const chunks = messages.flatMap((m) => {
+      const pool = Buffer.alloc(m.body.byteLength + 3);
+      pool.set(m.body, 3);
+      return flightDataToIpcChunks({ data_header: Buffer.from(m.header), data_body: pool.subarray(3) });
+    });
+    async function* source(): AsyncGenerator<Uint8Array> {
+      yield* chunks;
+    }
+    const reader = await RecordBatchReader.from(source());
+    await reader.open();
+    const schema = reader.schema;
+    const rows: unknown[] = [];
+    for await (const batch of reader) {
+      for (const r of batch) {
+        rows.push(r.toJSON());
+      }
+    }
+    assert.deepEqual(rows, [
+      { name: 'a', v: 1.5 },
+      { name: 'b', v: 2.5 },
+      { name: 'a', v: 3.5 },
+    ]);
+    assert.equal(String(schema.fields[0].type), 'Dictionary<Int32, Utf8>');
+  });
+  it('refuses a body shorter than its header announces', () => {
+    const t = new Table({ v: vectorFromArray([1, 2, 3], new Float64()) });
+    const [, batch] = splitIpcStream(RecordBatchStreamWriter.writeAll(t).toUint8Array(true));
+    assert.throws(() => flightDataToIpcChunks({ data_header: batch.header, data_body: batch.body.subarray(0, 4) }), /malformed FlightData/);
+  });
+  it('skips metadata-only FlightData', () => {
+    assert.deepEqual(flightDataToIpcChunks({ app_metadata: Buffer.from('x') }), []);
+  });
+});
