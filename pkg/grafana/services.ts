@@ -114,6 +114,8 @@ export function dataService(deps: ServiceDeps): { QueryData: Unary<PbQueryDataRe
       if (!lease.ok) {
         const responses: Record<string, DataResponseOut> = {};
         for (const q of req.queries) {
+          deps.metrics.queryStarted();
+          deps.metrics.queryFinished(0, true);
           responses[q.refId] = { frames: [], error: lease.error, status: 400, errorSource: 'plugin' };
         }
         finish(responses);

@@ -1,6 +1,5 @@
 // Settings → options of the Micromegas FlightSQL client (pkg/micromegas).
-import type { AuthProvider } from '../micromegas/auth';
-import type { ClientOptions } from '../micromegas/client';
+import type { AuthProvider, ClientOptions } from '../micromegas';
 import type { AuthSettings, DataSourceSettings } from './types';
 
 /** Builds the token source for OAuth2 client credentials (supplied by the caller, from pkg/micromegas). */

@@ -12,10 +12,14 @@ import { tableFromIPC, type Table } from 'apache-arrow';
 import { clientConstructor } from '../../pkg/proto';
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
-export const BACKEND_EXECUTABLE = path.join(REPO_ROOT, 'dist', 'gpx_micromegas_linux_amd64');
+/** The executable under test; GPX_EXECUTABLE points elsewhere (e.g. an unpacked release zip). */
+export const BACKEND_EXECUTABLE = process.env.GPX_EXECUTABLE ?? path.join(REPO_ROOT, 'dist', 'gpx_micromegas_linux_amd64');
 
-/** Builds the executable when it is missing or older than its sources. */
+/** Builds the executable when it is missing or older than its sources (not when GPX_EXECUTABLE is set). */
 export function ensureBackendBuilt(): string {
+  if (process.env.GPX_EXECUTABLE) {
+    return BACKEND_EXECUTABLE;
+  }
   const res = spawnSync(process.execPath, [path.join(REPO_ROOT, 'scripts', 'build-backend.mjs'), '--if-stale'], {
     cwd: REPO_ROOT,
     encoding: 'utf8',
