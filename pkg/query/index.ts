@@ -15,7 +15,7 @@ export type {
   ResourceResponse,
 } from './types';
 export { MACROS, MacroError, expandMacros, type MacroDoc, type MacroContext } from './macros';
-// Landing next (signatures fixed):
-//   runQuery(env: QueryEnv, query: DataQueryInput): Promise<QueryResult>
-//   checkHealth(env: QueryEnv): Promise<HealthResult>
-//   handleResource(env: QueryEnv, req: ResourceRequest): Promise<ResourceResponse>
+export { runQuery } from './run';
+export { checkHealth } from './health';
+export { handleResource, RESOURCE_CACHE_TTL_MS } from './resources';
+export { DEFAULT_ROW_LIMIT, DEFAULT_QUERY_TIMEOUT_MS } from './limits';

@@ -2,7 +2,7 @@
 // (so truncation is detected, not guessed), and cut the stream once the cap is passed.
 import type { RecordBatch } from 'apache-arrow';
 
-import type { Notice } from '../frames/model';
+import type { Notice } from '../frames';
 
 export const DEFAULT_ROW_LIMIT = 1_000_000;
 export const DEFAULT_QUERY_TIMEOUT_MS = 300_000;

@@ -26,8 +26,10 @@ export interface BatchStream extends AsyncIterable<RecordBatch> {
   readonly schema: Promise<Schema> | Schema;
 }
 
+/** One GetTables row (pkg/micromegas `TableInfo`). */
 export interface TableDescription {
-  name: string;
+  tableName: string;
+  tableType?: string;
   /** Present when requested with includeSchema. */
   schema?: Schema;
 }
@@ -49,8 +51,9 @@ export interface QueryClient {
     options?: StreamCallOptions
   ): BatchStream | Promise<BatchStream> | AsyncIterable<RecordBatch> | Promise<AsyncIterable<RecordBatch>>;
   prepareStatement(sql: string, options?: CallOptions): Promise<{ query?: string; datasetSchema: Schema }>;
-  getTables?(options?: { tableNamePattern?: string; includeSchema?: boolean } & CallOptions): Promise<unknown>;
-  getSqlInfo?(ids?: number[], options?: CallOptions): Promise<unknown>;
+  getTables?(options?: { tableNamePattern?: string; includeSchema?: boolean } & CallOptions): Promise<TableDescription[]>;
+  /** GetSqlInfo values by id (0 = server name, 1 = server version). */
+  getSqlInfo?(ids?: number[], options?: CallOptions): Promise<Map<number, unknown>>;
 }
 
 export type AuthKind = 'none' | 'token' | 'oauth2';

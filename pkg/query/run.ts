@@ -1,0 +1,99 @@
+// Running one panel query: model → macros → limits/headers → client stream → frames.
+import { DataType, type Schema } from 'apache-arrow';
+
+import { framesFromBatches } from '../frames';
+import type { Notice } from '../frames';
+import { attributionHeaders } from './attribution';
+import { mapError } from './errors';
+import { DEFAULT_QUERY_TIMEOUT_MS, limitBatches, planLimits, truncationNotice } from './limits';
+import { expandMacros } from './macros';
+import { parseQueryModel, type QueryFormat } from './model';
+import { callControl, openStream } from './stream';
+import { resolveTimeRange, resolveIntervalMs } from './timerange';
+import type { DataQueryInput, QueryEnv, QueryResult } from './types';
+
+function hasTimeColumn(schema: Schema): boolean {
+  return schema.fields.some((f) => DataType.isTimestamp(f.type) || DataType.isDate(f.type));
+}
+
+/** Runs one query; never throws: failures become the DataResponse error. */
+export async function runQuery(env: QueryEnv, query: DataQueryInput): Promise<QueryResult> {
+  const started = Date.now();
+  const timeoutMs = env.settings.queryTimeoutMs && env.settings.queryTimeoutMs > 0 ? env.settings.queryTimeoutMs : DEFAULT_QUERY_TIMEOUT_MS;
+  const control = callControl(env.signal, timeoutMs);
+  let sql: string | undefined;
+  try {
+    const model = parseQueryModel(query.json);
+    const range = resolveTimeRange(query.timeRange);
+    const intervalMs = resolveIntervalMs(query.intervalMS, model.intervalMs, range, query.maxDataPoints);
+    sql = expandMacros(model.sql, { from: range?.from ?? new Date(NaN), to: range?.to ?? new Date(NaN), intervalMs });
+
+    const plan = planLimits({
+      settingsRowLimit: env.settings.rowLimit,
+      queryRowLimit: model.rowLimit,
+      autoLimit: model.autoLimit,
+      maxDataPoints: query.maxDataPoints,
+    });
+    const notices: Notice[] = [...plan.notices];
+    const bind = model.timeFilter && range !== undefined;
+    env.logger.debug('running query', {
+      refId: query.refId,
+      format: model.format,
+      limit: plan.serverLimit,
+      rangeBound: bind,
+    });
+
+    const result = await env.client.queryStream(sql, bind ? range.from : undefined, bind ? range.to : undefined, {
+      signal: control.signal,
+      headers: attributionHeaders(env.settings, env.user),
+      limit: plan.serverLimit,
+      timeoutMs,
+    });
+    const { schema, batches } = await openStream(result);
+
+    let format: QueryFormat = model.format;
+    if (format === 'time_series' && model.upstreamShaped && !hasTimeColumn(schema)) {
+      // Upstream saved queries defaulted to time_series even for plain tables: keep them working.
+      format = 'table';
+      notices.push({
+        severity: 'warning',
+        text: `This query has no time column, so it is shown as a table. Set "Format as" to Table (or add a timestamp column) to silence this warning.`,
+      });
+    }
+
+    let truncated = false;
+    const limited = limitBatches(batches, plan.cap, () => {
+      truncated = true;
+      notices.push(truncationNotice(plan));
+    });
+    if (bind) {
+      notices.push({
+        severity: 'info',
+        text: `Time range sent to Micromegas: ${range.from.toISOString()} to ${range.to.toISOString()}`,
+      });
+    }
+    const encoded = await framesFromBatches(schema, limited, {
+      refId: query.refId,
+      format,
+      executedQueryString: sql,
+      notices,
+    });
+    if (truncated) {
+      control.stop();
+    }
+    env.logger.debug('query done', { refId: query.refId, rows: encoded.rowCount, truncated, ms: Date.now() - started });
+    return { frames: encoded.frames };
+  } catch (err) {
+    const mapped = mapError(err, { settings: env.settings, timedOut: control.timedOut, cancelled: control.cancelled });
+    env.logger.warn('query failed', {
+      refId: query.refId,
+      status: mapped.status,
+      errorSource: mapped.source,
+      error: mapped.message,
+      ms: Date.now() - started,
+    });
+    return { frames: [], error: mapped.message, status: mapped.status, errorSource: mapped.source };
+  } finally {
+    control.dispose();
+  }
+}
