@@ -99,7 +99,8 @@ export function fromGrpcError(err: unknown, address: string, secrets: Iterable<s
   const e = (err ?? {}) as GrpcLikeError;
   const code = typeof e.code === 'number' ? e.code : GrpcStatus.UNKNOWN;
   const raw = typeof e.details === 'string' && e.details !== '' ? e.details : typeof e.message === 'string' ? e.message : String(err);
-  const serverMessage = redact(raw, secrets);
+  // grpc-js appends an empty "Resolution note: " to connection failures.
+  const serverMessage = redact(raw, secrets).replace(/\.?\s*Resolution note:\s*$/, '');
   const codeName = STATUS_NAMES[code] ?? `STATUS_${code}`;
   let message: string | undefined;
   if (code === GrpcStatus.UNAVAILABLE && /No connection established|ECONNREFUSED|ENOTFOUND|EAI_AGAIN|connect|Failed to connect/i.test(serverMessage)) {

@@ -1,0 +1,272 @@
+// micromegas-query: run one SQL query against Micromegas from a shell, like the
+// Python CLI. Configuration from the environment; every error is one line.
+import { readFileSync } from 'node:fs';
+
+import { RecordBatch } from 'apache-arrow';
+
+import type { AuthProvider } from './auth';
+import { connect, DEFAULT_URI } from './client';
+import { MicromegasError } from './errors';
+import { OidcClientCredentialsProvider } from './oidc';
+import { csvHeader, csvRows, jsonRecords, OutputFormat, renderTable } from './output';
+import { parseDatetime, parseTimeDelta } from './time';
+
+export const USAGE = `usage: micromegas-query [options] SQL
+       micromegas-query [options] --file FILE   (FILE '-' reads stdin)
+
+Run a SQL query on the Micromegas analytics service.
+
+options:
+  --begin T          range start: RFC 3339 (e.g. 2024-01-01T00:00:00Z; no zone = UTC)
+                     or relative to now (30s, 30m, 1h, 7d, 2w)
+  --end T            range end (same forms, default now)
+  --all              no time range (query everything)
+  --format F         table (default), csv or json
+  --max-colwidth N   table cell width cap (default 50, 0 = unlimited)
+  --uri URI          server (default $MICROMEGAS_ANALYTICS_URI or ${DEFAULT_URI})
+  --timeout SECONDS  deadline for the query
+  -h, --help         show this help
+
+environment:
+  MICROMEGAS_ANALYTICS_URI       grpc://host:port, grpc+tls://host:port, http(s)://host[:port]
+  MICROMEGAS_TOKEN               bearer token (API key)
+  MICROMEGAS_OIDC_ISSUER, MICROMEGAS_OIDC_CLIENT_ID, MICROMEGAS_OIDC_CLIENT_SECRET,
+  MICROMEGAS_OIDC_AUDIENCE, MICROMEGAS_OIDC_SCOPE   OAuth 2.0 client credentials
+`;
+
+class UsageError extends Error {}
+
+interface CliArgs {
+  sql?: string;
+  file?: string;
+  begin?: string;
+  end?: string;
+  all: boolean;
+  format: OutputFormat;
+  maxColWidth: number;
+  uri?: string;
+  timeoutMs?: number;
+  help: boolean;
+}
+
+export function parseArgs(argv: string[]): CliArgs {
+  const args: CliArgs = { all: false, format: 'table', maxColWidth: 50, help: false };
+  const positional: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    let a = argv[i];
+    let inline: string | undefined;
+    if (a.startsWith('--') && a.includes('=')) {
+      inline = a.slice(a.indexOf('=') + 1);
+      a = a.slice(0, a.indexOf('='));
+    }
+    const value = (): string => {
+      const v = inline ?? argv[++i];
+      if (v === undefined) {
+        throw new UsageError(`${a} needs a value`);
+      }
+      return v;
+    };
+    switch (a) {
+      case '-h':
+      case '--help':
+        args.help = true;
+        break;
+      case '--file':
+        args.file = value();
+        break;
+      case '--begin':
+        args.begin = value();
+        break;
+      case '--end':
+        args.end = value();
+        break;
+      case '--all':
+        args.all = true;
+        break;
+      case '--format': {
+        const f = value();
+        if (f !== 'table' && f !== 'csv' && f !== 'json') {
+          throw new UsageError(`--format must be table, csv or json (got '${f}')`);
+        }
+        args.format = f;
+        break;
+      }
+      case '--max-colwidth': {
+        const n = Number(value());
+        if (!Number.isInteger(n) || n < 0) {
+          throw new UsageError('--max-colwidth must be a non-negative integer');
+        }
+        args.maxColWidth = n;
+        break;
+      }
+      case '--uri':
+        args.uri = value();
+        break;
+      case '--timeout': {
+        const s = Number(value());
+        if (!Number.isFinite(s) || s <= 0) {
+          throw new UsageError('--timeout must be a positive number of seconds');
+        }
+        args.timeoutMs = s * 1000;
+        break;
+      }
+      default:
+        if (a.startsWith('-') && a !== '-') {
+          throw new UsageError(`unknown option ${a}`);
+        }
+        positional.push(argv[i]);
+    }
+  }
+  if (args.help) {
+    return args;
+  }
+  if (positional.length > 1) {
+    throw new UsageError('give the SQL as ONE argument (quote it)');
+  }
+  args.sql = positional[0];
+  if (args.file !== undefined && args.sql !== undefined) {
+    throw new UsageError('cannot use both positional SQL and --file');
+  }
+  if (args.file === undefined && (args.sql === undefined || args.sql.trim() === '')) {
+    throw new UsageError('must provide SQL as a positional argument or via --file');
+  }
+  if (!args.begin && !args.all) {
+    throw new UsageError('--begin is required (or use --all to query the entire time range)');
+  }
+  if (args.all && args.begin) {
+    throw new UsageError('--all and --begin are mutually exclusive');
+  }
+  if (args.all && args.end) {
+    throw new UsageError('--all and --end are mutually exclusive');
+  }
+  return args;
+}
+
+/** `1h` (now − 1h) or RFC 3339; a value without a zone is taken as UTC, like the Python CLI. */
+export function parseCliTime(flag: string, value: string, now: number): Date {
+  try {
+    return new Date(now - parseTimeDelta(value));
+  } catch {
+    // not a delta: try a timestamp
+  }
+  try {
+    const hasZone = /([Zz]|[+-]\d{2}:?\d{2})$/.test(value.trim()) && /[Tt ]\d{2}:\d{2}/.test(value);
+    return new Date(parseDatetime(hasZone ? value : `${value.trim()}${/[Tt ]\d/.test(value) ? '' : 'T00:00:00'}Z`).epochMs);
+  } catch {
+    throw new UsageError(
+      `invalid --${flag} timestamp '${value}': expected an RFC 3339 timestamp (e.g. 2026-07-31T00:00:00Z) or a relative delta like '1h', '30m', '7d'`
+    );
+  }
+}
+
+function authFromEnv(env: NodeJS.ProcessEnv): { token?: string; authProvider?: AuthProvider } {
+  if (env.MICROMEGAS_OIDC_ISSUER && env.MICROMEGAS_OIDC_CLIENT_ID) {
+    return { authProvider: OidcClientCredentialsProvider.fromEnv(env) };
+  }
+  return env.MICROMEGAS_TOKEN ? { token: env.MICROMEGAS_TOKEN } : {};
+}
+
+export interface CliIo {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  env: NodeJS.ProcessEnv;
+  readStdin: () => string;
+}
+
+function write(stream: NodeJS.WritableStream, text: string): Promise<void> {
+  return new Promise((resolve) => {
+    if (stream.write(text)) {
+      resolve();
+    } else {
+      stream.once('drain', resolve);
+    }
+  });
+}
+
+/** Runs the CLI; returns the exit code (0 ok, 1 query/connection error, 2 usage error). */
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  let args: CliArgs;
+  let sql: string;
+  try {
+    args = parseArgs(argv);
+    if (args.help) {
+      await write(io.stdout, USAGE);
+      return 0;
+    }
+    if (args.file !== undefined) {
+      try {
+        sql = (args.file === '-' ? io.readStdin() : readFileSync(args.file, 'utf8')).trim();
+      } catch (err) {
+        throw new UsageError(`cannot read file '${args.file}': ${(err as Error).message}`);
+      }
+      if (sql === '') {
+        throw new UsageError(`no SQL in ${args.file === '-' ? 'stdin' : `file '${args.file}'`}`);
+      }
+    } else {
+      sql = args.sql!;
+    }
+  } catch (err) {
+    if (err instanceof UsageError) {
+      await write(io.stderr, `micromegas-query: error: ${err.message} (see micromegas-query --help)\n`);
+      return 2;
+    }
+    throw err;
+  }
+  const now = Date.now();
+  let begin: Date | undefined;
+  let end: Date | undefined;
+  try {
+    begin = args.begin ? parseCliTime('begin', args.begin, now) : undefined;
+    end = args.end ? parseCliTime('end', args.end, now) : begin ? new Date(now) : undefined;
+  } catch (err) {
+    await write(io.stderr, `micromegas-query: error: ${(err as Error).message}\n`);
+    return 2;
+  }
+  let client;
+  try {
+    const uri = args.uri ?? io.env.MICROMEGAS_ANALYTICS_URI ?? DEFAULT_URI;
+    client = connect(uri, { ...authFromEnv(io.env), clientEntrypoint: 'cli-query', timeoutMs: args.timeoutMs });
+  } catch (err) {
+    await write(io.stderr, `micromegas-query: error: ${oneLine(err)}\n`);
+    return 1;
+  }
+  try {
+    const stream = client.queryStream(sql, begin, end);
+    const schema = await stream.schema;
+    const batches: RecordBatch[] = [];
+    let rows = 0;
+    let first = true;
+    for await (const batch of stream) {
+      if (batch.numRows === 0) {
+        continue;
+      }
+      if (args.format === 'table') {
+        batches.push(batch);
+      } else if (args.format === 'csv') {
+        await write(io.stdout, (first ? csvHeader(schema) : '') + csvRows(batch));
+      } else {
+        await write(io.stdout, (first ? '[\n' : '') + jsonRecords(batch, first));
+      }
+      first = false;
+      rows += batch.numRows;
+    }
+    if (rows === 0) {
+      await write(io.stdout, 'no data\n');
+    } else if (args.format === 'table') {
+      await write(io.stdout, renderTable(schema, batches, args.maxColWidth));
+    } else if (args.format === 'json') {
+      await write(io.stdout, '\n]\n');
+    }
+    return 0;
+  } catch (err) {
+    await write(io.stderr, `micromegas-query: error: ${oneLine(err)}\n`);
+    return 1;
+  } finally {
+    client.close();
+  }
+}
+
+function oneLine(err: unknown): string {
+  const msg = err instanceof MicromegasError || err instanceof Error ? err.message : String(err);
+  return msg.replace(/\s*\n\s*/g, ' | ');
+}
