@@ -80,7 +80,12 @@ writeFileSync(
   seaConfig,
   JSON.stringify({ main: bundle, output: blob, disableExperimentalSEAWarning: true, useCodeCache: true, useSnapshot: false }, null, 2)
 );
-execFileSync(process.execPath, ['--experimental-sea-config', seaConfig], { cwd: work, stdio: ['ignore', 'ignore', 'inherit'] });
+try {
+  execFileSync(process.execPath, ['--experimental-sea-config', seaConfig], { cwd: work, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
+} catch (e) {
+  console.error(`node --experimental-sea-config failed:\n${e.stdout ?? ''}${e.stderr ?? ''}`);
+  process.exit(1);
+}
 
 // Write to a temporary name and rename, so a running test never sees a half-written file.
 const tmp = `${output}.tmp-${process.pid}`;
