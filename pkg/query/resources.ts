@@ -4,7 +4,6 @@
 import type { Field, Schema } from 'apache-arrow';
 
 import { arrowTypeToText } from '../frames';
-
 import { attributionHeaders } from './attribution';
 import { FUNCTIONS, GLOBAL_VIEWS, TABLE_FUNCTIONS, VIEW_SETS, type TableDoc } from './catalog';
 import { mapError } from './errors';
