@@ -1,0 +1,33 @@
+import { Combobox, ComboboxOption, InlineField } from '@grafana/ui';
+import React from 'react';
+
+import { ColumnInfo } from '../types';
+
+interface Props {
+  label: string;
+  tooltip: string;
+  value?: string;
+  placeholder: string;
+  columns: ColumnInfo[];
+  onChange: (column: string | undefined) => void;
+  labelWidth?: number;
+}
+
+/** Picks a result column by name; any name may be typed when the columns are unknown. */
+export function ColumnPicker({ label, tooltip, value, placeholder, columns, onChange, labelWidth = 20 }: Props) {
+  const options: Array<ComboboxOption<string>> = columns.map((c) => ({ label: c.name, value: c.name, description: c.type }));
+  return (
+    <InlineField label={label} tooltip={tooltip} labelWidth={labelWidth}>
+      <Combobox<string>
+        aria-label={label}
+        width={30}
+        options={options}
+        value={value ?? null}
+        placeholder={placeholder}
+        createCustomValue
+        isClearable
+        onChange={(option) => onChange(option?.value || undefined)}
+      />
+    </InlineField>
+  );
+}

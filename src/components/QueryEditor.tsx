@@ -1,0 +1,97 @@
+import { CoreApp, QueryEditorProps } from '@grafana/data';
+import { Alert, Button, Stack, Text } from '@grafana/ui';
+import React, { useEffect, useState } from 'react';
+
+import type { DataSource } from '../datasource';
+import { QueryExample } from '../examples';
+import { migrateQuery } from '../query/migrate';
+import { formatSql } from '../sql/format';
+import { tablesInStatement } from '../sql/tableRefs';
+import { MicromegasOptions, MicromegasQuery, QUERY_VERSION } from '../types';
+import { QueryHelp } from './QueryHelp';
+import { QueryOptions } from './QueryOptions';
+import { SqlCodeEditor } from './SqlCodeEditor';
+
+type Props = QueryEditorProps<DataSource, MicromegasQuery, MicromegasOptions>;
+
+export function QueryEditor({ query, onChange, onRunQuery, datasource, app }: Props) {
+  const [showHelp, setShowHelp] = useState(false);
+  const [formatError, setFormatError] = useState<string>();
+
+  // Saved upstream queries (and older ones of ours) are rewritten once, keeping their behaviour.
+  const needsMigration = query.version !== QUERY_VERSION || query.query === undefined;
+  useEffect(() => {
+    if (needsMigration) {
+      onChange(migrateQuery(query));
+    }
+  }, [needsMigration]); // eslint-disable-line react-hooks/exhaustive-deps
+
+  const current = needsMigration ? migrateQuery(query) : query;
+  const sql = current.query ?? '';
+  const change = (next: MicromegasQuery) => onChange(next);
+
+  const onSqlChange = (text: string, run: boolean) => {
+    if (text !== sql) {
+      change({ ...current, query: text });
+    }
+    if (run) {
+      onRunQuery();
+    }
+  };
+
+  const onFormat = () => {
+    try {
+      change({ ...current, query: formatSql(sql) });
+      setFormatError(undefined);
+    } catch (err) {
+      setFormatError(`Could not format this SQL: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  };
+
+  const onUseExample = (example: QueryExample) => {
+    change({ ...current, query: example.sql, format: example.format });
+    setShowHelp(false);
+  };
+
+  const readsLogs = tablesInStatement(sql).some((t) => t === 'log_entries');
+  const suggestLogs = app === CoreApp.Explore && readsLogs && current.format !== 'logs';
+
+  return (
+    <Stack direction="column" gap={1}>
+      <QueryOptions query={current} onChange={change} maxRows={datasource.options.rowLimit} />
+      <SqlCodeEditor sql={sql} schema={datasource.schema} onChange={onSqlChange} />
+      <Stack direction="row" gap={1} alignItems="center" wrap="wrap">
+        <Button size="sm" variant="primary" icon="play" onClick={() => onRunQuery()}>
+          Run query
+        </Button>
+        <Button size="sm" variant="secondary" icon="brackets-curly" onClick={onFormat} disabled={sql.trim() === ''}>
+          Format SQL
+        </Button>
+        <Button size="sm" variant="secondary" fill="text" icon="question-circle" onClick={() => setShowHelp(!showHelp)}>
+          {showHelp ? 'Hide query help' : 'Query help'}
+        </Button>
+        <Text variant="bodySmall" color="secondary">
+          Ctrl/Cmd+Enter runs the query.
+        </Text>
+      </Stack>
+      {sql.trim() === '' && (
+        <Text variant="bodySmall" color="secondary">
+          Enter a SQL query (or pick one from Query help); empty queries are not run.
+        </Text>
+      )}
+      {suggestLogs && (
+        <Alert severity="info" title="This query reads log entries">
+          <Button size="sm" variant="secondary" onClick={() => change({ ...current, format: 'logs' })}>
+            Show as logs
+          </Button>
+        </Alert>
+      )}
+      {formatError && (
+        <Alert severity="warning" title="Format SQL" onRemove={() => setFormatError(undefined)}>
+          {formatError}
+        </Alert>
+      )}
+      {showHelp && <QueryHelp onUseExample={onUseExample} />}
+    </Stack>
+  );
+}

@@ -1,0 +1,40 @@
+import { Button, Stack, Text } from '@grafana/ui';
+import React from 'react';
+
+import { QUERY_EXAMPLES, QueryExample } from '../examples';
+
+interface Props {
+  onUseExample: (example: QueryExample) => void;
+}
+
+/** Ready-to-run examples on the real schema, plus the few things worth knowing. */
+export function QueryHelp({ onUseExample }: Props) {
+  return (
+    <div data-testid="micromegas-query-help">
+      <Stack direction="column" gap={1}>
+        <Text variant="bodySmall" color="secondary">
+          Global views: log_entries, measures, processes, streams, blocks, log_stats. Per-process data:{' '}
+          <code>view_instance(&apos;log_entries&apos; | &apos;measures&apos; | &apos;otel_spans&apos;, process_id)</code>,{' '}
+          <code>process_spans(process_id, &apos;both&apos;)</code>. Macros: <code>$__dateBin(col)</code>,{' '}
+          <code>$__timeFilter(col)</code>, <code>$__timeFrom</code>, <code>$__timeTo</code>, <code>$__interval</code>.
+          Time series need a <code>time</code> column; logs use <code>time</code>, <code>level</code> and{' '}
+          <code>msg</code>.
+        </Text>
+        {QUERY_EXAMPLES.map((ex) => (
+          <div key={ex.title}>
+            <Stack direction="row" alignItems="center" gap={1}>
+              <Text weight="medium">{ex.title}</Text>
+              <Text variant="bodySmall" color="secondary">
+                {ex.description}
+              </Text>
+              <Button size="sm" variant="secondary" fill="outline" onClick={() => onUseExample(ex)} aria-label={`Use example: ${ex.title}`}>
+                Use
+              </Button>
+            </Stack>
+            <pre style={{ margin: '4px 0 0', fontSize: 12 }}>{ex.sql}</pre>
+          </div>
+        ))}
+      </Stack>
+    </div>
+  );
+}

@@ -1,0 +1,290 @@
+import { DataSourcePluginOptionsEditorProps } from '@grafana/data';
+import { ConfigSection, DataSourceDescription } from '@grafana/plugin-ui';
+import { Alert, Divider, Field, Input, RadioButtonGroup, SecretInput, SecretTextArea, Stack, Switch, Text } from '@grafana/ui';
+import React, { useEffect, useState } from 'react';
+
+import { effectiveAuthType, effectiveUrl, migrateUpstreamSettings, Settings, usesTls, validateUrl } from '../../config/settings';
+import {
+  AuthType,
+  DEFAULT_QUERY_TIMEOUT_SECONDS,
+  DEFAULT_ROW_LIMIT,
+  MicromegasOptions,
+  MicromegasSecureJsonData,
+} from '../../types';
+import { HeadersEditor } from './HeadersEditor';
+
+type Props = DataSourcePluginOptionsEditorProps<MicromegasOptions, MicromegasSecureJsonData>;
+type SecretKey = 'token' | 'oauthClientSecret' | 'tlsCACert' | 'tlsClientCert' | 'tlsClientKey';
+
+const AUTH_OPTIONS: Array<{ label: string; value: AuthType; description: string }> = [
+  { label: 'None', value: 'none', description: 'Server started with --disable-auth' },
+  { label: 'Bearer token', value: 'token', description: 'An API key (MICROMEGAS_API_KEYS or mmk_… keys)' },
+  { label: 'OAuth 2.0 client credentials', value: 'oauth2', description: 'A service account of your OIDC provider' },
+];
+
+const DOCS_LINK = 'https://madesroches.github.io/micromegas/docs/grafana/';
+
+/** Whole number > 0 parsed from a settings box; undefined when empty or invalid. */
+function positiveInt(text: string): number | undefined {
+  const n = Number(text);
+  return text.trim() !== '' && Number.isInteger(n) && n > 0 ? n : undefined;
+}
+
+export function ConfigEditor({ options, onOptionsChange }: Props) {
+  // Upstream settings are converted once when the page opens; saving keeps the result.
+  const [migratedFromUpstream, setMigrated] = useState(false);
+  useEffect(() => {
+    const migrated = migrateUpstreamSettings(options as Settings);
+    if (migrated) {
+      setMigrated(true);
+      onOptionsChange(migrated);
+    }
+  }, []); // eslint-disable-line react-hooks/exhaustive-deps
+
+  const jsonData = options.jsonData ?? {};
+  const secureFields = options.secureJsonFields ?? {};
+  const secureData = (options.secureJsonData ?? {}) as MicromegasSecureJsonData;
+  const url = effectiveUrl(jsonData);
+  const authType = effectiveAuthType(jsonData);
+  const [urlTouched, setUrlTouched] = useState(false);
+  const urlError = validateUrl(url);
+  const [rowLimitText, setRowLimitText] = useState(String(jsonData.rowLimit ?? ''));
+  const [timeoutText, setTimeoutText] = useState(String(jsonData.queryTimeoutSeconds ?? ''));
+
+  const setJson = (patch: Partial<MicromegasOptions>) => onOptionsChange({ ...options, jsonData: { ...jsonData, ...patch } });
+  const setSecret = (key: SecretKey, value: string) =>
+    onOptionsChange({ ...options, secureJsonData: { ...secureData, [key]: value } });
+  const resetSecret = (key: SecretKey) =>
+    onOptionsChange({
+      ...options,
+      secureJsonFields: { ...secureFields, [key]: false },
+      secureJsonData: { ...secureData, [key]: '' },
+    });
+
+  const secretInput = (key: SecretKey, label: string, description: string, placeholder: string) => (
+    <Field label={label} description={description}>
+      <SecretInput
+        id={`micromegas-${key}`}
+        aria-label={label}
+        width={60}
+        placeholder={placeholder}
+        isConfigured={Boolean(secureFields[key])}
+        value={secureData[key] ?? ''}
+        onChange={(e) => setSecret(key, e.currentTarget.value)}
+        onReset={() => resetSecret(key)}
+      />
+    </Field>
+  );
+
+  const secretTextArea = (key: SecretKey, label: string, placeholder: string) => (
+    <Field label={label}>
+      <SecretTextArea
+        aria-label={label}
+        cols={60}
+        rows={5}
+        placeholder={placeholder}
+        isConfigured={Boolean(secureFields[key])}
+        value={secureData[key] ?? ''}
+        onChange={(e) => setSecret(key, e.currentTarget.value)}
+        onReset={() => resetSecret(key)}
+      />
+    </Field>
+  );
+
+  return (
+    <Stack direction="column" gap={2}>
+      <DataSourceDescription dataSourceName="Micromegas" docsLink={DOCS_LINK} hasRequiredFields />
+      {migratedFromUpstream && (
+        <Alert severity="info" title="Settings converted from the Micromegas FlightSQL plugin">
+          Host and port became a URL, the authentication type was kept, and metadata pairs became headers with secret
+          values. Save to keep the converted settings.
+        </Alert>
+      )}
+      <Divider />
+
+      <ConfigSection title="Connection">
+        <Field
+          label="URL"
+          required
+          description="FlightSQL address of the Micromegas analytics server, e.g. grpc://localhost:50051. Use grpc+tls:// (or https://) behind a TLS proxy."
+          invalid={urlTouched && Boolean(urlError)}
+          error={urlTouched ? urlError : undefined}
+        >
+          <Input
+            id="micromegas-url"
+            aria-label="URL"
+            width={60}
+            placeholder="grpc://localhost:50051"
+            value={url}
+            onChange={(e) => setJson({ url: e.currentTarget.value.trim() })}
+            onBlur={() => setUrlTouched(true)}
+          />
+        </Field>
+      </ConfigSection>
+      <Divider />
+
+      <ConfigSection title="Authentication">
+        {authType === 'unsupported' && (
+          <Alert severity="error" title="Username and password cannot be used">
+            Micromegas does not implement the Flight handshake that username/password authentication needs. Choose a bearer
+            token (API key) or OAuth 2.0 client credentials.
+          </Alert>
+        )}
+        <Field label="Method">
+          <RadioButtonGroup<AuthType>
+            options={AUTH_OPTIONS}
+            value={authType === 'unsupported' ? undefined : authType}
+            onChange={(value) => setJson({ authType: value, selectedAuthType: undefined })}
+          />
+        </Field>
+        {authType === 'token' &&
+          secretInput('token', 'Token', 'Sent as "authorization: Bearer <token>".', 'API key or token')}
+        {authType === 'oauth2' && (
+          <>
+            <Field label="Issuer" required description="OIDC issuer URL; the token endpoint is found through its discovery document.">
+              <Input
+                aria-label="Issuer"
+                width={60}
+                placeholder="https://accounts.example.com"
+                value={jsonData.oauthIssuer ?? ''}
+                onChange={(e) => setJson({ oauthIssuer: e.currentTarget.value })}
+              />
+            </Field>
+            <Field label="Client ID" required>
+              <Input
+                aria-label="Client ID"
+                width={60}
+                value={jsonData.oauthClientId ?? ''}
+                onChange={(e) => setJson({ oauthClientId: e.currentTarget.value })}
+              />
+            </Field>
+            {secretInput('oauthClientSecret', 'Client secret', 'Stored encrypted; never sent to the browser.', 'client secret')}
+            <Field label="Audience" description="Optional; required by some providers (e.g. Auth0) to issue an access token for Micromegas.">
+              <Input
+                aria-label="Audience"
+                width={60}
+                value={jsonData.oauthAudience ?? ''}
+                onChange={(e) => setJson({ oauthAudience: e.currentTarget.value })}
+              />
+            </Field>
+          </>
+        )}
+      </ConfigSection>
+      <Divider />
+
+      <ConfigSection
+        title="TLS"
+        description={
+          usesTls(url)
+            ? 'Applies to this grpc+tls:// connection.'
+            : 'Only used with a grpc+tls:// or https:// URL (Micromegas itself serves plain gRPC; TLS is terminated by a proxy).'
+        }
+        isCollapsible
+        isInitiallyOpen={Boolean(jsonData.tlsAuthWithCACert || jsonData.tlsAuth || jsonData.tlsSkipVerify)}
+      >
+        <Field label="With CA certificate" description="Trust a private CA instead of the system roots.">
+          <Switch
+            aria-label="With CA certificate"
+            value={Boolean(jsonData.tlsAuthWithCACert)}
+            onChange={(e) => setJson({ tlsAuthWithCACert: e.currentTarget.checked })}
+          />
+        </Field>
+        {jsonData.tlsAuthWithCACert && secretTextArea('tlsCACert', 'CA certificate', '-----BEGIN CERTIFICATE-----')}
+        <Field label="TLS client authentication (mTLS)" description="Present a client certificate to the server or proxy.">
+          <Switch
+            aria-label="TLS client authentication"
+            value={Boolean(jsonData.tlsAuth)}
+            onChange={(e) => setJson({ tlsAuth: e.currentTarget.checked })}
+          />
+        </Field>
+        {jsonData.tlsAuth && (
+          <>
+            {secretTextArea('tlsClientCert', 'Client certificate', '-----BEGIN CERTIFICATE-----')}
+            {secretTextArea('tlsClientKey', 'Client key', '-----BEGIN PRIVATE KEY-----')}
+          </>
+        )}
+        <Field label="Skip TLS verification" description="Accept any server certificate.">
+          <Switch
+            aria-label="Skip TLS verification"
+            value={Boolean(jsonData.tlsSkipVerify)}
+            onChange={(e) => setJson({ tlsSkipVerify: e.currentTarget.checked })}
+          />
+        </Field>
+        {jsonData.tlsSkipVerify && (
+          <Alert severity="warning" title="TLS verification is off">
+            Anyone between Grafana and the server can read or alter queries, results and credentials. Use a CA certificate
+            instead when you can.
+          </Alert>
+        )}
+      </ConfigSection>
+      <Divider />
+
+      <ConfigSection title="Headers" description="Extra gRPC metadata sent with every call. Values are stored as secrets." isCollapsible>
+        <HeadersEditor options={options as Settings} onOptionsChange={(o) => onOptionsChange(o)} />
+      </ConfigSection>
+      <Divider />
+
+      <ConfigSection title="Additional settings" isCollapsible isInitiallyOpen={false}>
+        <Field
+          label="Row limit"
+          description={`Most rows one query may return; results are cut with a notice beyond it. Default ${DEFAULT_ROW_LIMIT.toLocaleString('en-US')}.`}
+          invalid={rowLimitText.trim() !== '' && positiveInt(rowLimitText) === undefined}
+          error="Enter a whole number greater than 0."
+        >
+          <Input
+            aria-label="Row limit"
+            width={20}
+            placeholder={String(DEFAULT_ROW_LIMIT)}
+            value={rowLimitText}
+            onChange={(e) => {
+              setRowLimitText(e.currentTarget.value);
+              setJson({ rowLimit: positiveInt(e.currentTarget.value) });
+            }}
+          />
+        </Field>
+        <Field
+          label="Query timeout (seconds)"
+          description={`A query running longer is cancelled. Default ${DEFAULT_QUERY_TIMEOUT_SECONDS}.`}
+          invalid={timeoutText.trim() !== '' && positiveInt(timeoutText) === undefined}
+          error="Enter a whole number of seconds greater than 0."
+        >
+          <Input
+            aria-label="Query timeout"
+            width={20}
+            placeholder={String(DEFAULT_QUERY_TIMEOUT_SECONDS)}
+            value={timeoutText}
+            onChange={(e) => {
+              setTimeoutText(e.currentTarget.value);
+              setJson({ queryTimeoutSeconds: positiveInt(e.currentTarget.value) });
+            }}
+          />
+        </Field>
+        <Field
+          label="Preserve dictionary encoding"
+          description="Ask the server to keep low-cardinality text columns dictionary-encoded: less data on the wire for large results."
+        >
+          <Switch
+            aria-label="Preserve dictionary encoding"
+            value={Boolean(jsonData.preserveDictionary)}
+            onChange={(e) => setJson({ preserveDictionary: e.currentTarget.checked })}
+          />
+        </Field>
+        <Field
+          label="User attribution"
+          description="Send the Grafana user's login, e-mail and name (x-user-* headers) so Micromegas audit logs show who ran each query."
+        >
+          <Switch
+            aria-label="User attribution"
+            value={jsonData.enableUserAttribution ?? true}
+            onChange={(e) => setJson({ enableUserAttribution: e.currentTarget.checked })}
+          />
+        </Field>
+        <Text variant="bodySmall" color="secondary">
+          Attribution applies to bearer-token (API key) authentication. OIDC and OAuth client-credentials tokens cannot
+          delegate: Micromegas rejects x-user-* headers that differ from the token&apos;s subject, so they are not sent with
+          OAuth 2.0.
+        </Text>
+      </ConfigSection>
+    </Stack>
+  );
+}

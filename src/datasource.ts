@@ -1,0 +1,109 @@
+import {
+  CoreApp,
+  DataFrame,
+  DataQueryRequest,
+  DataQueryResponse,
+  DataSourceInstanceSettings,
+  getDefaultTimeRange,
+  LegacyMetricFindQueryOptions,
+  MetricFindValue,
+  ScopedVars,
+  TimeRange,
+} from '@grafana/data';
+import { DataSourceWithBackend, getTemplateSrv } from '@grafana/runtime';
+import { lastValueFrom } from 'rxjs';
+
+import { createAnnotationSupport } from './annotations';
+import { defaultQuery, migrateQuery, sqlOf } from './query/migrate';
+import { formatVariableValue, InterpolatedVariable, withoutBackendVariables } from './query/interpolate';
+import { framesToVariableValues } from './query/frames';
+import { protectTokens } from './sql/placeholders';
+import { SchemaClient } from './resources';
+import { MicromegasOptions, MicromegasQuery } from './types';
+import { MicromegasVariableSupport } from './variables';
+
+const BACKEND_INTERVAL_TOKEN = /^(\$__interval(_ms)?|\$\{__interval(_ms)?(:[^}]*)?\}|\[\[__interval(_ms)?(:[^\]]*)?\]\])$/;
+
+/** Replaces dashboard variables in SQL, leaving macros and the interval variables to the backend. */
+export function interpolateSql(sql: string, scopedVars: ScopedVars | undefined): string {
+  const shielded = protectTokens(sql, (token) => BACKEND_INTERVAL_TOKEN.test(token));
+  const replaced = getTemplateSrv().replace(
+    shielded.text,
+    withoutBackendVariables(scopedVars),
+    (value: unknown, variable: InterpolatedVariable) => formatVariableValue(value, variable)
+  );
+  return shielded.restore(replaced);
+}
+
+function responseError(response: DataQueryResponse): string | undefined {
+  const messages = (response.errors ?? []).map((e) => e.message ?? e.data?.message).filter((m): m is string => Boolean(m));
+  return messages.length ? messages.join('; ') : undefined;
+}
+
+export class DataSource extends DataSourceWithBackend<MicromegasQuery, MicromegasOptions> {
+  /** Editor resources (tables, columns, functions) with caching and quiet failure. */
+  readonly schema: SchemaClient;
+  /** The data source's jsonData (row limit etc.), for the editors. */
+  readonly options: MicromegasOptions;
+
+  constructor(instanceSettings: DataSourceInstanceSettings<MicromegasOptions>) {
+    super(instanceSettings);
+    this.options = instanceSettings.jsonData ?? {};
+    this.schema = new SchemaClient(this);
+    this.variables = new MicromegasVariableSupport(this);
+    this.annotations = createAnnotationSupport();
+  }
+
+  getDefaultQuery(_app: CoreApp): Partial<MicromegasQuery> {
+    return defaultQuery();
+  }
+
+  /** Queries with no SQL are not sent: the editor explains what to type instead. */
+  filterQuery(query: MicromegasQuery): boolean {
+    return !query.hide && sqlOf(query).trim() !== '';
+  }
+
+  applyTemplateVariables(query: MicromegasQuery, scopedVars: ScopedVars): MicromegasQuery {
+    const migrated = migrateQuery(query);
+    return { ...migrated, query: interpolateSql(migrated.query ?? '', scopedVars) };
+  }
+
+  /** Runs a variable query and maps its result to options (also used by CustomVariableSupport). */
+  async metricFindQuery(
+    query: MicromegasQuery | string,
+    options?: LegacyMetricFindQueryOptions & { scopedVars?: ScopedVars }
+  ): Promise<MetricFindValue[]> {
+    const migrated = migrateQuery(query, 'metricFindQuery');
+    if (sqlOf(migrated).trim() === '') {
+      return [];
+    }
+    const frames = await this.runSql(
+      { ...migrated, refId: migrated.refId || 'metricFindQuery', format: 'table', autoLimit: false },
+      options?.range ?? getDefaultTimeRange(),
+      options?.scopedVars ?? {}
+    );
+    return framesToVariableValues(frames, migrated.variable);
+  }
+
+  /** One query through the backend, outside of a panel; errors become exceptions. */
+  async runSql(target: MicromegasQuery, range: TimeRange, scopedVars: ScopedVars): Promise<DataFrame[]> {
+    const request: DataQueryRequest<MicromegasQuery> = {
+      requestId: `${this.uid}-${target.refId}`,
+      app: CoreApp.Dashboard,
+      targets: [target],
+      range,
+      interval: '1s',
+      intervalMs: 1000,
+      maxDataPoints: 0,
+      scopedVars,
+      timezone: 'utc',
+      startTime: Date.now(),
+    };
+    const response = await lastValueFrom(this.query(request));
+    const error = responseError(response);
+    if (error) {
+      throw new Error(error);
+    }
+    return (response.data ?? []) as DataFrame[];
+  }
+}

@@ -1,0 +1,44 @@
+import { MicromegasQuery, QUERY_VERSION, QueryFormat } from '../types';
+
+const FORMATS: readonly QueryFormat[] = ['table', 'time_series', 'logs'];
+
+export function isQueryFormat(value: unknown): value is QueryFormat {
+  return typeof value === 'string' && (FORMATS as readonly string[]).includes(value);
+}
+
+/** Defaults for a query created by this plugin's editor. */
+export function defaultQuery(): Partial<MicromegasQuery> {
+  return { query: '', format: 'table', timeFilter: true, autoLimit: true, version: QUERY_VERSION };
+}
+
+/**
+ * Brings any saved query (ours, the upstream plugin's v1/v2, or a bare SQL string from
+ * upstream variables) to the current model, so that it runs exactly as it did before:
+ * the upstream backend treated a missing or unknown format as time series and both
+ * toggles as on, and those defaults are written out explicitly here.
+ */
+export function migrateQuery<T extends MicromegasQuery>(saved: T | string, refId = 'A'): T {
+  const input = (typeof saved === 'string' ? { refId, query: saved } : saved) as T;
+  const upstreamShaped = input.version === undefined || input.version < QUERY_VERSION;
+  const sql = typeof input.query === 'string' ? input.query : typeof input.queryText === 'string' ? input.queryText : '';
+  const format: QueryFormat = isQueryFormat(input.format) ? input.format : upstreamShaped ? 'time_series' : 'table';
+  const migrated: T = {
+    ...input,
+    query: sql,
+    format,
+    timeFilter: input.timeFilter ?? true,
+    autoLimit: input.autoLimit ?? true,
+    version: QUERY_VERSION,
+  };
+  // `queryText` is only meaningful while `query` is absent; drop it once copied.
+  delete migrated.queryText;
+  return migrated;
+}
+
+/** The SQL a saved query will run (`query`, else the legacy `queryText`). */
+export function sqlOf(query: Pick<MicromegasQuery, 'query' | 'queryText'>): string {
+  if (typeof query.query === 'string') {
+    return query.query;
+  }
+  return typeof query.queryText === 'string' ? query.queryText : '';
+}

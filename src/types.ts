@@ -1,0 +1,127 @@
+import type { DataSourceJsonData } from '@grafana/data';
+import type { DataQuery } from '@grafana/schema';
+
+/** Result shapes the backend knows (docs/ARCHITECTURE.md, "Query JSON"). */
+export type QueryFormat = 'table' | 'time_series' | 'logs';
+
+export const QUERY_FORMATS: ReadonlyArray<{ label: string; value: QueryFormat; description: string }> = [
+  { label: 'Table', value: 'table', description: 'Rows and columns as returned by the query' },
+  { label: 'Time series', value: 'time_series', description: 'Needs a `time` column; other text columns become series labels' },
+  { label: 'Logs', value: 'logs', description: 'Shown in the logs view: time, level and msg become timestamp, severity and body' },
+];
+
+/** Version written by this plugin; the upstream plugin writes 2 or nothing. */
+export const QUERY_VERSION = 3;
+
+export interface VariableOptions {
+  valueField?: string;
+  textField?: string;
+}
+
+export interface AnnotationOptions {
+  timeField?: string;
+  timeEndField?: string;
+  textField?: string;
+  tagsField?: string;
+}
+
+/** The panel query model, shared with the backend (pkg/query). */
+export interface MicromegasQuery extends DataQuery {
+  query?: string;
+  /** Legacy SQL field of upstream v1 queries; only read when `query` is absent. */
+  queryText?: string;
+  format?: QueryFormat;
+  timeFilter?: boolean;
+  autoLimit?: boolean;
+  rowLimit?: number;
+  version?: number;
+  variable?: VariableOptions;
+  annotation?: AnnotationOptions;
+  // Upstream builder fields: kept so old dashboards round-trip; the SQL in `query` is authoritative.
+  rawEditor?: boolean;
+  table?: string;
+  columns?: unknown;
+  wheres?: unknown;
+  orderBy?: string;
+  groupBy?: string;
+  limit?: string | number;
+}
+
+/** Authentication modes this plugin writes. */
+export type AuthType = 'none' | 'token' | 'oauth2';
+
+/** Data source `jsonData`: our keys plus the upstream ones we still read. */
+export interface MicromegasOptions extends DataSourceJsonData {
+  url?: string;
+  authType?: AuthType;
+  oauthIssuer?: string;
+  oauthClientId?: string;
+  oauthAudience?: string;
+  tlsSkipVerify?: boolean;
+  tlsAuthWithCACert?: boolean;
+  tlsAuth?: boolean;
+  preserveDictionary?: boolean;
+  rowLimit?: number;
+  queryTimeoutSeconds?: number;
+  enableUserAttribution?: boolean;
+  /** `httpHeaderName1..N` */
+  [key: `httpHeaderName${number}`]: string | undefined;
+  // Upstream settings (read, migrated by the config editor).
+  host?: string;
+  secure?: boolean;
+  selectedAuthType?: string;
+  username?: string;
+  metadata?: Array<Record<string, string>>;
+}
+
+/** Data source `secureJsonData` (write-only from the browser's point of view). */
+export interface MicromegasSecureJsonData {
+  token?: string;
+  oauthClientSecret?: string;
+  tlsCACert?: string;
+  tlsClientCert?: string;
+  tlsClientKey?: string;
+  password?: string;
+  [key: `httpHeaderValue${number}`]: string | undefined;
+}
+
+export const DEFAULT_ROW_LIMIT = 1_000_000;
+export const DEFAULT_QUERY_TIMEOUT_SECONDS = 300;
+
+// Backend resources (docs/ARCHITECTURE.md, "Backend resources").
+
+export interface TableInfo {
+  name: string;
+  kind: 'view' | 'view_set' | 'function';
+  description: string;
+}
+
+export interface ColumnInfo {
+  name: string;
+  type: string;
+  nullable: boolean;
+}
+
+export interface FunctionInfo {
+  name: string;
+  signature: string;
+  description: string;
+}
+
+export interface TablesResponse {
+  tables: TableInfo[];
+}
+
+export interface ColumnsResponse {
+  table: string;
+  columns: ColumnInfo[];
+}
+
+export interface FunctionsResponse {
+  functions: FunctionInfo[];
+  macros: FunctionInfo[];
+}
+
+export interface SchemaResponse {
+  columns: ColumnInfo[];
+}
