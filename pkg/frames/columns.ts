@@ -1,0 +1,72 @@
+// Reading the incoming batches into converted columns: each batch is converted as
+// it arrives (dictionaries hydrated, JSONB decoded) so the batch itself can go.
+import * as arrow from 'apache-arrow';
+
+import { columnConverter } from './convert';
+import { emptyData } from './encode';
+import type { FieldConfig, FieldType, FrameField } from './model';
+import type { Notes } from './notes';
+import { arrowTypeToText as typeText } from './type-text';
+
+/** One result column after type mapping: Grafana-decodable chunks, one per batch. */
+export interface Column {
+  name: string;
+  tstype: FieldType;
+  type: arrow.DataType;
+  config?: FieldConfig;
+  chunks: arrow.Data[];
+  /** The source Arrow field (its original type, for messages). */
+  source: arrow.Field;
+}
+
+export interface ConvertedResult {
+  columns: Column[];
+  rowCount: number;
+}
+
+export async function convertBatches(
+  schema: arrow.Schema,
+  batches: AsyncIterable<arrow.RecordBatch> | Iterable<arrow.RecordBatch>,
+  notes: Notes
+): Promise<ConvertedResult> {
+  const converters = schema.fields.map((f) => columnConverter(f, notes));
+  const chunks: arrow.Data[][] = converters.map(() => []);
+  let rowCount = 0;
+  for await (const batch of batches) {
+    const children = batch.data.children;
+    if (children.length !== converters.length) {
+      throw new Error(`a record batch has ${children.length} columns, the schema announced ${converters.length}`);
+    }
+    rowCount += batch.numRows;
+    if (batch.numRows === 0) continue;
+    for (let c = 0; c < converters.length; c++) chunks[c].push(converters[c].convert(children[c]));
+  }
+  const columns = converters.map((conv, c): Column => {
+    const type = conv.outType;
+    return {
+      name: conv.name,
+      tstype: conv.tstype,
+      type,
+      config: conv.config,
+      chunks: chunks[c].length > 0 ? chunks[c] : [emptyData(type)],
+      source: conv.source,
+    };
+  });
+  return { columns, rowCount };
+}
+
+export function columnLength(column: { chunks: arrow.Data[] }): number {
+  return column.chunks.reduce((n, c) => n + c.length, 0);
+}
+
+/** The column as a frame field: nullable when the server declared it so or it holds nulls. */
+export function toField(column: Column, extra: Partial<FrameField> = {}): FrameField {
+  const nullable = column.source.nullable || column.chunks.some((c) => c.nullCount > 0);
+  return { name: column.name, type: column.tstype, chunks: column.chunks, config: column.config, nullable, ...extra };
+}
+
+/** "name Type" list of the columns, for error messages. */
+export function describeColumns(columns: Column[]): string {
+  if (columns.length === 0) return 'no columns';
+  return columns.map((c) => `${c.name} (${typeText(c.source.type)})`).join(', ');
+}

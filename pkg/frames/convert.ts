@@ -1,0 +1,475 @@
+// Type mapping: every Arrow type Micromegas can emit → one of the types Grafana
+// decodes (grafana-protocol §3). Column at a time; types that already fit keep the
+// incoming buffers (zero-copy), only dictionary hydration, JSONB decoding and the
+// non-native types copy.
+import * as arrow from 'apache-arrow';
+
+import {
+  allNullUtf8,
+  ByteSink,
+  fixedData,
+  isValid,
+  newBitmap,
+  setBit,
+  validityFromZero,
+  varBinaryData,
+  VarBinaryBuilder,
+} from './buffers';
+import { toHex, writeHex } from './hex';
+import { decimalAt, decimalText, float16ToNumber, jsonAt } from './json-value';
+import { jsonbToJson } from './jsonb';
+import type { FieldConfig, FieldType } from './model';
+import type { Notes } from './notes';
+import { INT64_MAX, NS_PER_DAY, NS_PER_UNIT, UNIT_SUFFIX } from './time';
+
+/** How one Arrow type becomes a Grafana-decodable type. */
+export interface Mapper {
+  readonly tstype: FieldType;
+  /** The output Arrow type (may be settled by the first batch for opaque binary). */
+  readonly outType: arrow.DataType;
+  readonly config?: FieldConfig;
+  convert(data: arrow.Data): arrow.Data;
+}
+
+interface Ctx {
+  column: string;
+  notes: Notes;
+}
+
+const UTF8 = new arrow.Utf8();
+const BINARY = new arrow.Binary();
+const FLOAT64 = new arrow.Float64();
+const FLOAT32 = new arrow.Float32();
+const INT64 = new arrow.Int64();
+const TIME_NS = new arrow.TimestampNanosecond();
+
+/** Column names Micromegas uses for JSONB values (used when no value can be sniffed). */
+const JSONB_NAME = /(^|[._])(properties|process_properties|events|links)$|jsonb/i;
+
+function passthrough(tstype: FieldType, outType: arrow.DataType, config?: FieldConfig): Mapper {
+  return { tstype, outType, config, convert: (data) => data.clone(outType) };
+}
+
+/** Per-cell conversion into Utf8/Binary, for the types with no columnar shortcut. */
+function perCell(tstype: FieldType, outType: arrow.Utf8 | arrow.Binary, cell: (data: arrow.Data, i: number) => string, config?: FieldConfig): Mapper {
+  return {
+    tstype,
+    outType,
+    config,
+    convert(data) {
+      const builder = new VarBinaryBuilder(data.length, data.length * 16);
+      for (let i = 0; i < data.length; i++) {
+        if (isValid(data, i)) builder.pushString(cell(data, i));
+        else builder.pushNull();
+      }
+      return builder.finish(outType);
+    },
+  };
+}
+
+function timestampMapper(unit: arrow.TimeUnit, ctx: Ctx): Mapper {
+  if (unit === arrow.TimeUnit.NANOSECOND) return passthrough('time', TIME_NS);
+  const factor = NS_PER_UNIT[unit];
+  return {
+    tstype: 'time',
+    outType: TIME_NS,
+    convert(data) {
+      const src = data.values as unknown as BigInt64Array;
+      return scaleToNs(data, (i) => src[i], factor, ctx);
+    },
+  };
+}
+
+function dateMapper(unit: arrow.DateUnit, ctx: Ctx): Mapper {
+  return {
+    tstype: 'time',
+    outType: TIME_NS,
+    convert(data) {
+      if (unit === arrow.DateUnit.DAY) {
+        const days = data.values as Int32Array;
+        return scaleToNs(data, (i) => BigInt(days[i]), NS_PER_DAY, ctx);
+      }
+      const ms = data.values as unknown as BigInt64Array;
+      return scaleToNs(data, (i) => ms[i], 1_000_000n, ctx);
+    },
+  };
+}
+
+/** Multiplies int64 values into nanoseconds; values that would overflow become null. */
+function scaleToNs(data: arrow.Data, read: (i: number) => bigint, factor: bigint, ctx: Ctx): arrow.Data {
+  const n = data.length;
+  const out = new BigInt64Array(n);
+  const limit = INT64_MAX / factor;
+  let validity = validityFromZero(data);
+  let nulls = data.nullCount;
+  let overflow = 0;
+  for (let i = 0; i < n; i++) {
+    if (nulls > 0 && !isValid(data, i)) continue;
+    const v = read(i);
+    if (v > limit || v < -limit) {
+      if (!validity || validity === data.nullBitmap) validity = copyOrAllValid(validity, n);
+      validity[i >> 3] &= ~(1 << (i & 7));
+      overflow++;
+      continue;
+    }
+    out[i] = v * factor;
+  }
+  if (overflow > 0) ctx.notes.add('time-overflow', ctx.column, overflow);
+  nulls += overflow;
+  return fixedData(TIME_NS, out, n, validity, nulls);
+}
+
+function copyOrAllValid(validity: Uint8Array | undefined, n: number): Uint8Array {
+  if (validity) return validity.slice();
+  return new Uint8Array((n + 7) >> 3).fill(0xff);
+}
+
+function durationMapper(unit: arrow.TimeUnit): Mapper {
+  return passthrough('number', INT64, { unit: UNIT_SUFFIX[unit] });
+}
+
+function float16Mapper(): Mapper {
+  return {
+    tstype: 'number',
+    outType: FLOAT32,
+    convert(data) {
+      const src = data.values as Uint16Array;
+      const out = new Float32Array(data.length);
+      for (let i = 0; i < data.length; i++) out[i] = float16ToNumber(src[i]);
+      return fixedData(FLOAT32, out, data.length, validityFromZero(data), data.nullCount);
+    },
+  };
+}
+
+function decimalMapper(type: arrow.Decimal, ctx: Ctx): Mapper {
+  ctx.notes.add('decimal', ctx.column);
+  return {
+    tstype: 'number',
+    outType: FLOAT64,
+    convert(data) {
+      const out = new Float64Array(data.length);
+      for (let i = 0; i < data.length; i++) {
+        if (isValid(data, i)) out[i] = Number(decimalText(decimalAt(data as arrow.Data<arrow.Decimal>, i), type.scale));
+      }
+      return fixedData(FLOAT64, out, data.length, validityFromZero(data), data.nullCount);
+    },
+  };
+}
+
+/** LargeUtf8 → Utf8: rebase the 64-bit offsets to 32 bits, keep the value bytes. */
+function largeUtf8Mapper(): Mapper {
+  return {
+    tstype: 'string',
+    outType: UTF8,
+    convert(data) {
+      const offsets = data.valueOffsets as unknown as BigInt64Array;
+      const base = offsets[0];
+      const total = Number(offsets[data.length] - base);
+      if (total > 0x7fffffff) throw new Error('a LargeUtf8 column holds more than 2 GiB in one batch; Grafana cannot decode it');
+      const out = new Int32Array(data.length + 1);
+      for (let i = 0; i <= data.length; i++) out[i] = Number(offsets[i] - base);
+      const values = (data.values as Uint8Array).subarray(Number(base), Number(base) + total);
+      return varBinaryData(UTF8, out, values, validityFromZero(data), data.nullCount);
+    },
+  };
+}
+
+function fixedSizeBinaryHex(width: number): Mapper {
+  return {
+    tstype: 'string',
+    outType: UTF8,
+    config: { description: 'bytes shown as lowercase hex' },
+    convert(data) {
+      const n = data.length;
+      const src = data.values as Uint8Array;
+      const offsets = new Int32Array(n + 1);
+      const out = new Uint8Array(n * width * 2);
+      let p = 0;
+      for (let i = 0; i < n; i++) {
+        p = writeHex(src, i * width, (i + 1) * width, out, p);
+        offsets[i + 1] = p;
+      }
+      return varBinaryData(UTF8, offsets, out, validityFromZero(data), data.nullCount);
+    },
+  };
+}
+
+/**
+ * Binary: Micromegas JSONB (properties, events, links, jsonb_* results) becomes JSON
+ * text; anything else becomes lowercase hex. The first values decide; the column
+ * name decides when there is no value yet.
+ */
+function binaryMapper(ctx: Ctx): Mapper {
+  let mode: 'jsonb' | 'hex' | undefined;
+  let invalid = 0;
+  const byName = JSONB_NAME.test(ctx.column);
+  const bytesAt = (data: arrow.Data, i: number): Uint8Array => {
+    if (data.type.typeId === arrow.Type.BinaryView) return arrow.makeVector(data).get(i) as Uint8Array;
+    const offsets = data.valueOffsets as ArrayLike<number | bigint>;
+    return (data.values as Uint8Array).subarray(Number(offsets[i]), Number(offsets[i + 1]));
+  };
+  const decide = (data: arrow.Data): void => {
+    if (mode) return;
+    let seen = 0;
+    let good = 0;
+    for (let i = 0; i < data.length && seen < 16; i++) {
+      if (!isValid(data, i)) continue;
+      seen++;
+      if (jsonbToJson(bytesAt(data, i)) !== undefined) good++;
+    }
+    if (seen === 0) return; // decide on a later batch
+    mode = good === seen || (byName && good > 0) ? 'jsonb' : 'hex';
+    if (mode === 'hex') ctx.notes.add('hex', ctx.column);
+  };
+  return {
+    get tstype(): FieldType {
+      return (mode ?? (byName ? 'jsonb' : 'hex')) === 'jsonb' ? 'other' : 'string';
+    },
+    get outType(): arrow.DataType {
+      return (mode ?? (byName ? 'jsonb' : 'hex')) === 'jsonb' ? BINARY : UTF8;
+    },
+    get config(): FieldConfig | undefined {
+      return (mode ?? (byName ? 'jsonb' : 'hex')) === 'hex' ? { description: 'bytes shown as lowercase hex' } : undefined;
+    },
+    convert(data) {
+      decide(data);
+      const jsonb = (mode ?? (byName ? 'jsonb' : 'hex')) === 'jsonb';
+      const builder = new VarBinaryBuilder(data.length, data.length * 32);
+      for (let i = 0; i < data.length; i++) {
+        if (!isValid(data, i)) {
+          builder.pushNull();
+          continue;
+        }
+        const bytes = bytesAt(data, i);
+        if (!jsonb) {
+          builder.pushString(toHex(bytes));
+          continue;
+        }
+        const json = jsonbToJson(bytes);
+        if (json === undefined) {
+          invalid++;
+          builder.pushString(JSON.stringify(toHex(bytes)));
+        } else builder.pushString(json);
+      }
+      if (invalid > 0) {
+        ctx.notes.add('jsonb-invalid', ctx.column, invalid);
+        invalid = 0;
+      }
+      return builder.finish(jsonb ? BINARY : UTF8);
+    },
+  };
+}
+
+/** Binary values nested in lists/structs: JSONB as JSON, otherwise a hex JSON string. */
+function nestedBinaryJson(bytes: Uint8Array): string {
+  return jsonbToJson(bytes) ?? JSON.stringify(toHex(bytes));
+}
+
+function jsonMapper(ctx: Ctx): Mapper {
+  ctx.notes.add('json-text', ctx.column);
+  return perCell('other', BINARY, (data, i) => jsonAt(data, i, nestedBinaryJson));
+}
+
+/** Dictionary → its value type, hydrated: each dictionary is converted once, then gathered. */
+function dictionaryMapper(type: arrow.Dictionary, ctx: Ctx): Mapper {
+  const values = mapperFor(type.dictionary, ctx);
+  const cache = new WeakMap<arrow.Vector, arrow.Data>();
+  return {
+    get tstype() {
+      return values.tstype;
+    },
+    get outType() {
+      return values.outType;
+    },
+    get config() {
+      return values.config;
+    },
+    convert(data) {
+      const dictionary = data.dictionary;
+      if (!dictionary) throw new Error(`column ${ctx.column}: dictionary batch missing`);
+      let converted = cache.get(dictionary);
+      if (!converted) {
+        converted = concatData(dictionary.data.map((chunk) => values.convert(chunk)));
+        cache.set(dictionary, converted);
+      }
+      return gather(converted, data);
+    },
+  };
+}
+
+export function mapperFor(type: arrow.DataType, ctx: Ctx): Mapper {
+  switch (type.typeId) {
+    case arrow.Type.Int:
+      return passthrough('number', type);
+    case arrow.Type.Float:
+      return (type as arrow.Float).precision === arrow.Precision.HALF ? float16Mapper() : passthrough('number', type);
+    case arrow.Type.Bool:
+      return passthrough('boolean', type);
+    case arrow.Type.Utf8:
+      return passthrough('string', UTF8);
+    case arrow.Type.LargeUtf8:
+      return largeUtf8Mapper();
+    case arrow.Type.Utf8View:
+      return perCell('string', UTF8, (data, i) => arrow.makeVector(data).get(i) as string);
+    case arrow.Type.Binary:
+    case arrow.Type.LargeBinary:
+    case arrow.Type.BinaryView:
+      return binaryMapper(ctx);
+    case arrow.Type.FixedSizeBinary:
+      return fixedSizeBinaryHex((type as arrow.FixedSizeBinary).byteWidth);
+    case arrow.Type.Timestamp:
+      return timestampMapper((type as arrow.Timestamp).unit, ctx);
+    case arrow.Type.Date:
+      return dateMapper((type as arrow.Date_).unit, ctx);
+    case arrow.Type.Time:
+      return perCell('string', UTF8, (data, i) => JSON.parse(jsonAt(data, i, nestedBinaryJson)) as string);
+    case arrow.Type.Duration:
+      return durationMapper((type as arrow.Duration).unit);
+    case arrow.Type.Decimal:
+      return decimalMapper(type as arrow.Decimal, ctx);
+    case arrow.Type.Null:
+      return { tstype: 'string', outType: UTF8, convert: (data) => allNullUtf8(data.length) };
+    case arrow.Type.Dictionary:
+      return dictionaryMapper(type as arrow.Dictionary, ctx);
+    default:
+      // List, LargeList, FixedSizeList, Struct, Map, Union, Interval, …
+      return jsonMapper(ctx);
+  }
+}
+
+/** Converter for one result column. */
+export interface ColumnConverter extends Mapper {
+  readonly name: string;
+  readonly source: arrow.Field;
+}
+
+export function columnConverter(field: arrow.Field, notes: Notes): ColumnConverter {
+  const mapper = mapperFor(field.type, { column: field.name, notes });
+  return {
+    name: field.name,
+    source: field,
+    get tstype() {
+      return mapper.tstype;
+    },
+    get outType() {
+      return mapper.outType;
+    },
+    get config() {
+      return mapper.config;
+    },
+    convert: (data) => mapper.convert(data),
+  };
+}
+
+// ---------------------------------------------------------------------------
+// Gather (dictionary hydration) and concatenation over the output layouts.
+
+/** Bool values are bit-packed and, unlike other buffers, indexed from the Data's offset. */
+function boolAt(data: arrow.Data, i: number): boolean {
+  const pos = data.offset + i;
+  return ((data.values as Uint8Array)[pos >> 3] & (1 << (pos & 7))) !== 0;
+}
+
+function isVarBinary(type: arrow.DataType): boolean {
+  return type.typeId === arrow.Type.Utf8 || type.typeId === arrow.Type.Binary;
+}
+
+/** Output rows `dict[indices[i]]`; null where the index or the dictionary value is null. */
+export function gather(dict: arrow.Data, indices: arrow.Data): arrow.Data {
+  const n = indices.length;
+  const idx = indices.values as ArrayLike<number | bigint>;
+  const wide = idx instanceof BigInt64Array || idx instanceof BigUint64Array;
+  const at = wide ? (i: number) => Number(idx[i]) : (i: number) => idx[i] as number;
+  const indexNulls = indices.nullCount > 0;
+  const dictNulls = dict.nullCount > 0;
+  let validity: Uint8Array | undefined;
+  let nulls = 0;
+  if (indexNulls || dictNulls) {
+    validity = newBitmap(n);
+    for (let i = 0; i < n; i++) {
+      if ((!indexNulls || isValid(indices, i)) && (!dictNulls || isValid(dict, at(i)))) setBit(validity, i);
+      else nulls++;
+    }
+  }
+  const valid = (i: number) => !validity || (validity[i >> 3] & (1 << (i & 7))) !== 0;
+
+  if (isVarBinary(dict.type)) {
+    const off = dict.valueOffsets as Int32Array;
+    const src = dict.values as Uint8Array;
+    const outOff = new Int32Array(n + 1);
+    let total = 0;
+    for (let i = 0; i < n; i++) {
+      if (valid(i)) {
+        const k = at(i);
+        total += off[k + 1] - off[k];
+      }
+      outOff[i + 1] = total;
+    }
+    if (total > 0x7fffffff) throw new Error('a hydrated dictionary column exceeds 2 GiB in one batch');
+    const out = new Uint8Array(total);
+    for (let i = 0; i < n; i++) {
+      let p = outOff[i];
+      if (outOff[i + 1] === p) continue;
+      const k = at(i);
+      let s = off[k];
+      const e = off[k + 1];
+      if (e - s > 48) out.set(src.subarray(s, e), p);
+      else while (s < e) out[p++] = src[s++];
+    }
+    return varBinaryData(dict.type as arrow.Utf8, outOff, out, validity, nulls);
+  }
+  if (dict.type.typeId === arrow.Type.Bool) {
+    const bits = newBitmap(n);
+    for (let i = 0; i < n; i++) if (valid(i) && boolAt(dict, at(i))) setBit(bits, i);
+    return fixedData(dict.type, bits, n, validity, nulls);
+  }
+  const src = dict.values as unknown as { length: number; constructor: new (n: number) => ArrayLike<number | bigint> & { [i: number]: number | bigint } } & ArrayLike<number | bigint>;
+  const out = new (src.constructor)(n);
+  for (let i = 0; i < n; i++) if (valid(i)) out[i] = src[at(i)];
+  return fixedData(dict.type, out as unknown as ArrayBufferView, n, validity, nulls);
+}
+
+/** Concatenates chunks of one output type into one Data (dictionaries split by deltas). */
+export function concatData(chunks: arrow.Data[]): arrow.Data {
+  if (chunks.length === 1) return chunks[0];
+  const type = chunks[0].type;
+  const n = chunks.reduce((sum, c) => sum + c.length, 0);
+  const anyNulls = chunks.some((c) => c.nullCount > 0);
+  const validity = anyNulls ? newBitmap(n) : undefined;
+  let nulls = 0;
+  let row = 0;
+  for (const c of chunks) {
+    for (let i = 0; i < c.length; i++, row++) {
+      if (isValid(c, i)) {
+        if (validity) setBit(validity, row);
+      } else nulls++;
+    }
+  }
+  if (isVarBinary(type)) {
+    const offsets = new Int32Array(n + 1);
+    const sink = new ByteSink(chunks.reduce((sum, c) => sum + (c.values as Uint8Array).length, 0));
+    let r = 0;
+    for (const c of chunks) {
+      const off = c.valueOffsets as Int32Array;
+      for (let i = 0; i < c.length; i++) {
+        sink.pushBytes(c.values as Uint8Array, off[i], off[i + 1]);
+        offsets[++r] = sink.length;
+      }
+    }
+    return varBinaryData(type as arrow.Utf8, offsets, sink.finish(), validity, nulls);
+  }
+  if (type.typeId === arrow.Type.Bool) {
+    const bits = newBitmap(n);
+    let r = 0;
+    for (const c of chunks) for (let i = 0; i < c.length; i++, r++) if (boolAt(c, i)) setBit(bits, r);
+    return fixedData(type, bits, n, validity, nulls);
+  }
+  const first = chunks[0].values as unknown as { constructor: new (n: number) => { set(a: ArrayLike<unknown>, at: number): void } };
+  const out = new first.constructor(n);
+  let r = 0;
+  for (const c of chunks) {
+    out.set((c.values as unknown as ArrayLike<unknown> & { subarray(a: number, b: number): ArrayLike<unknown> }).subarray(0, c.length), r);
+    r += c.length;
+  }
+  return fixedData(type, out as unknown as ArrayBufferView, n, validity, nulls);
+}

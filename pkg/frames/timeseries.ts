@@ -1,0 +1,177 @@
+// Time series format (Grafana dataplane "timeseries-wide"): one non-null time field
+// sorted ascending, then number fields whose labels identify each series. Long input
+// (string label columns) is pivoted; already-wide input is only sorted.
+import * as arrow from 'apache-arrow';
+
+import { fixedData, isValid, newBitmap, setBit } from './buffers';
+import { columnLength, describeColumns, toField, type Column } from './columns';
+import { concatData, gather } from './convert';
+import { utf8At } from './json-value';
+import { FrameFormatError, type FrameField } from './model';
+import type { Notes } from './notes';
+
+const FLOAT64 = new arrow.Float64();
+const TIME_NS = new arrow.TimestampNanosecond();
+
+export function findTimeColumn(columns: Column[], preferred: string[] = []): Column | undefined {
+  for (const name of preferred) {
+    const c = columns.find((col) => col.tstype === 'time' && col.name === name);
+    if (c) return c;
+  }
+  return columns.find((c) => c.tstype === 'time');
+}
+
+export function noTimeColumnError(columns: Column[], format: string): FrameFormatError {
+  return new FrameFormatError(
+    `Format "${format}" needs a timestamp column, and this result has none (${describeColumns(columns)}). ` +
+      `Select a timestamp column (e.g. "date_bin(INTERVAL '1 minute', time) AS time" or "CAST(x AS TIMESTAMP) AS time"), ` +
+      `or set the query's format to Table.`
+  );
+}
+
+/** Ascending order of the rows by time (stable); rows with null time are left out. */
+export function timeOrder(time: arrow.Data): { order: Uint32Array; dropped: number } {
+  const n = time.length;
+  const ns = time.values as unknown as BigInt64Array;
+  const words = new Int32Array(ns.buffer, ns.byteOffset, n * 2);
+  const hi = (k: number) => words[2 * k + 1];
+  const lo = (k: number) => words[2 * k] >>> 0;
+  const rows: number[] = [];
+  for (let i = 0; i < n; i++) if (isValid(time, i)) rows.push(i);
+  let sorted = true;
+  for (let k = 1; k < rows.length && sorted; k++) {
+    const a = rows[k - 1];
+    const b = rows[k];
+    if (hi(a) > hi(b) || (hi(a) === hi(b) && lo(a) > lo(b))) sorted = false;
+  }
+  if (!sorted) rows.sort((a, b) => hi(a) - hi(b) || lo(a) - lo(b) || a - b);
+  return { order: Uint32Array.from(rows), dropped: n - rows.length };
+}
+
+function indicesData(order: Uint32Array): arrow.Data {
+  return fixedData(new arrow.Uint32(), order, order.length, undefined, 0);
+}
+
+export function timeSeriesFields(columns: Column[], notes: Notes): FrameField[] {
+  const timeCol = findTimeColumn(columns, ['time']);
+  if (!timeCol) throw noTimeColumnError(columns, 'Time series');
+  const labelCols = columns.filter((c) => c.tstype === 'string');
+  const valueCols = columns.filter((c) => c !== timeCol && (c.tstype === 'number' || c.tstype === 'boolean'));
+  const time = concatData(timeCol.chunks);
+  const { order, dropped } = timeOrder(time);
+  if (dropped > 0) notes.push({ severity: 'warning', text: `${dropped} row(s) with an empty ${timeCol.name} were left out of the time series.` });
+  if (valueCols.length === 0) notes.push({ severity: 'warning', text: `No numeric column to plot (${describeColumns(columns)}); select at least one number column.` });
+
+  if (labelCols.length === 0) {
+    // Already wide: every column, rows sorted by time.
+    const idx = indicesData(order);
+    const ordered = (c: Column): arrow.Data => (order.length === columnLength(c) && isIdentity(order) ? concatData(c.chunks) : gather(concatData(c.chunks), idx));
+    return [
+      toField(timeCol, { chunks: [ordered(timeCol)], nullable: false }),
+      ...columns.filter((c) => c !== timeCol).map((c) => toField(c, { chunks: [ordered(c)] })),
+    ];
+  }
+
+  for (const c of columns) {
+    if (c !== timeCol && !labelCols.includes(c) && !valueCols.includes(c)) notes.add('dropped', `${c.name} (${c.tstype === 'time' ? 'a second time column' : 'not a number or text'})`);
+  }
+  return pivot(time, order, timeCol, labelCols, valueCols, notes);
+}
+
+function isIdentity(order: Uint32Array): boolean {
+  for (let k = 0; k < order.length; k++) if (order[k] !== k) return false;
+  return true;
+}
+
+/** Long → wide: one value field per (value column, distinct label set). */
+function pivot(time: arrow.Data, order: Uint32Array, timeCol: Column, labelCols: Column[], valueCols: Column[], notes: Notes): FrameField[] {
+  const ns = time.values as unknown as BigInt64Array;
+  const n = time.length;
+  // Distinct times, in order, and each row's slot among them.
+  const slot = new Int32Array(n).fill(-1);
+  const times: bigint[] = [];
+  let prev: bigint | undefined;
+  for (const row of order) {
+    const t = ns[row];
+    if (prev === undefined || t !== prev) times.push(t);
+    prev = t;
+    slot[row] = times.length - 1;
+  }
+  // Each row's series, keyed by its label values.
+  const labelData = labelCols.map((c) => concatData(c.chunks));
+  const seriesByKey = new Map<string, number>();
+  const seriesLabels: string[][] = [];
+  const seriesOfRow = new Int32Array(n);
+  for (const row of order) {
+    const values = labelData.map((d) => (isValid(d, row) ? utf8At(d, row) : ''));
+    const key = values.join('\u0000');
+    let s = seriesByKey.get(key);
+    if (s === undefined) {
+      s = seriesLabels.length;
+      seriesByKey.set(key, s);
+      seriesLabels.push(values);
+    }
+    seriesOfRow[row] = s;
+  }
+  // Deterministic legend order: series sorted by their labels.
+  const seriesOrder = seriesLabels.map((_, s) => s).sort((a, b) => compareLabels(seriesLabels[a], seriesLabels[b]));
+
+  const T = times.length;
+  const fields: FrameField[] = [toField(timeCol, { chunks: [fixedData(TIME_NS, BigInt64Array.from(times), T, undefined, 0)], nullable: false })];
+  let duplicates = 0;
+  for (const col of valueCols) {
+    const data = concatData(col.chunks);
+    const isBool = col.tstype === 'boolean';
+    const src = data.values as unknown as ArrayLike<number | bigint>;
+    const Ctor = (isBool ? Float64Array : (src as unknown as { constructor: new (n: number) => unknown }).constructor) as new (n: number) => { [i: number]: number | bigint };
+    const out = seriesLabels.map(() => ({ values: new Ctor(T), validity: newBitmap(T), filled: newBitmap(T) }));
+    for (const row of order) {
+      const target = out[seriesOfRow[row]];
+      const k = slot[row];
+      if ((target.filled[k >> 3] & (1 << (k & 7))) !== 0) duplicates++;
+      setBit(target.filled, k);
+      if (!isValid(data, row)) {
+        target.validity[k >> 3] &= ~(1 << (k & 7));
+        continue;
+      }
+      target.values[k] = isBool ? (boolAt(data, row) ? 1 : 0) : src[row];
+      setBit(target.validity, k);
+    }
+    const outType = isBool ? FLOAT64 : col.type;
+    for (const s of seriesOrder) {
+      const labels: Record<string, string> = {};
+      labelCols.forEach((c, k) => (labels[c.name] = seriesLabels[s][k]));
+      const { values, validity } = out[s];
+      let nulls = 0;
+      for (let k = 0; k < T; k++) if ((validity[k >> 3] & (1 << (k & 7))) === 0) nulls++;
+      fields.push({
+        name: col.name,
+        type: 'number',
+        chunks: [fixedData(outType, values as unknown as ArrayBufferView, T, validity, nulls)],
+        nullable: true,
+        labels,
+        config: col.config,
+      });
+    }
+  }
+  if (duplicates > 0) {
+    notes.push({
+      severity: 'warning',
+      text: `${duplicates} row(s) repeat a time already seen for the same labels; the last value was kept. Group by time and every label column to avoid this.`,
+    });
+  }
+  return fields;
+}
+
+function boolAt(data: arrow.Data, i: number): boolean {
+  const pos = data.offset + i;
+  return ((data.values as Uint8Array)[pos >> 3] & (1 << (pos & 7))) !== 0;
+}
+
+function compareLabels(a: string[], b: string[]): number {
+  for (let k = 0; k < a.length; k++) {
+    if (a[k] < b[k]) return -1;
+    if (a[k] > b[k]) return 1;
+  }
+  return 0;
+}
