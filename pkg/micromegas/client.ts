@@ -362,6 +362,7 @@ export class FlightSQLClient {
       extra.push(['preserve_dictionary', 'true']);
     }
     checkTimeout(opts.timeoutMs, 'timeoutMs');
+    this.checkHeaders(opts.headers, 'call headers'); // fail now rather than when the stream starts
     return extra;
   }
 
