@@ -4,19 +4,18 @@
  * here; the backend is the one that really parses SQL.
  */
 export function tablesInStatement(sql: string): string[] {
-  const found = new Set<string>();
   const withoutComments = sql.replace(/--[^\n]*/g, ' ').replace(/\/\*[\s\S]*?\*\//g, ' ');
-  const viewInstance = /view_instance\s*\(\s*'([^']+)'/gi;
-  for (const m of withoutComments.matchAll(viewInstance)) {
-    found.add(m[1]);
+  const hits: Array<{ at: number; name: string }> = [];
+  for (const m of withoutComments.matchAll(/view_instance\s*\(\s*'([^']+)'/gi)) {
+    hits.push({ at: m.index ?? 0, name: m[1] });
   }
   // Table functions (`list_partitions()`) are looked up by name too; the backend knows them.
-  const fromJoin = /\b(?:from|join)\s+(?:"([^"]+)"|([A-Za-z_][\w.]*))/gi;
-  for (const m of withoutComments.matchAll(fromJoin)) {
+  for (const m of withoutComments.matchAll(/\b(?:from|join)\s+(?:"([^"]+)"|([A-Za-z_][\w.]*))/gi)) {
     const name = m[1] ?? m[2];
     if (!['view_instance', 'select', 'unnest'].includes(name.toLowerCase())) {
-      found.add(name);
+      hits.push({ at: m.index ?? 0, name });
     }
   }
-  return [...found];
+  // In statement order, so the first table's columns come first.
+  return [...new Set(hits.sort((a, b) => a.at - b.at).map((h) => h.name))];
 }
