@@ -2,13 +2,10 @@
 // plus Monaco from node_modules) with esbuild into dev/sandbox/.build/.
 //   npx tsx dev/sandbox/build.ts [--force]
 import * as esbuild from 'esbuild';
-import { createRequire } from 'node:module';
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 
-const require = createRequire(import.meta.url);
-const here = path.dirname(fileURLToPath(import.meta.url));
+const here = __dirname;
 export const BUILD_DIR = path.join(here, '.build');
 const HOST_DIR = path.join(here, 'host');
 const OUTPUTS = ['host.js', 'host.css', 'editor.worker.js'];
@@ -25,7 +22,7 @@ function newestMtime(dir: string): number {
 
 /** True when an output is missing or older than a host source (or this script). */
 export function hostBuildIsStale(): boolean {
-  const sources = Math.max(newestMtime(HOST_DIR), statSync(fileURLToPath(import.meta.url)).mtimeMs);
+  const sources = Math.max(newestMtime(HOST_DIR), statSync(__filename).mtimeMs);
   return OUTPUTS.some((f) => {
     const p = path.join(BUILD_DIR, f);
     return !existsSync(p) || statSync(p).mtimeMs < sources;
@@ -67,7 +64,7 @@ export async function buildHost(options: { force?: boolean; quiet?: boolean } = 
   if (!options.quiet) console.log(`sandbox host built in ${((Date.now() - started) / 1000).toFixed(1)} s → ${path.relative(process.cwd(), BUILD_DIR)}`);
 }
 
-if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+if (require.main === module) {
   buildHost({ force: process.argv.includes('--force') }).catch((err) => {
     console.error(err instanceof Error ? err.message : err);
     process.exit(1);

@@ -14,6 +14,7 @@ import moment from 'moment';
 import React from 'react';
 import ReactDOM from 'react-dom';
 import * as jsxRuntime from 'react/jsx-runtime';
+// @ts-expect-error react-router ships no types here; the module object is all we hand on.
 import * as reactRouter from 'react-router';
 import * as rxjs from 'rxjs';
 

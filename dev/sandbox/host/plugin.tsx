@@ -59,12 +59,12 @@ export function createInstance(loaded: LoadedPlugin, settings: DataSourceSetting
   const matches = (ref?: DataSourceRef | string | null) =>
     ref == null || (typeof ref === 'string' ? ref === settings.uid || ref === settings.name : !ref.uid || ref.uid === settings.uid);
   const srv: DataSourceSrv = {
-    get: async (ref) => {
+    get: async (ref?: DataSourceRef | string | null) => {
       if (!matches(ref)) throw new Error(`Data source ${JSON.stringify(ref)} was not found`);
       return instance;
     },
     getList: () => [instanceSettings],
-    getInstanceSettings: (ref) => (matches(ref) ? instanceSettings : undefined),
+    getInstanceSettings: (ref?: DataSourceRef | string | null) => (matches(ref) ? instanceSettings : undefined),
     reload: async () => {},
     registerRuntimeDataSource: () => {},
   } as unknown as DataSourceSrv;
