@@ -30,7 +30,7 @@ function rebuild(table: arrow.Table): Frame {
     fields: table.schema.fields.map((f, i) => ({
       name: f.name,
       type: f.metadata.get('tstype') as FieldType,
-      chunks: table.getChildAt(i)!.data,
+      chunks: [...table.getChildAt(i)!.data],
       nullable: f.nullable,
       labels: f.metadata.has('labels') ? JSON.parse(f.metadata.get('labels')!) : undefined,
       config: f.metadata.has('config') ? JSON.parse(f.metadata.get('config')!) : undefined,
