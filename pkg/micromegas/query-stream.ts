@@ -34,6 +34,7 @@ export class QueryStream implements AsyncIterable<RecordBatch> {
   private finished = false;
   // apache-arrow's reader forgets its schema once it has auto-closed at the end of the stream.
   private openedSchema?: Schema;
+  private streamError?: unknown;
   private iterated = false;
   /** Arrow IPC bytes received so far (headers + bodies). */
   bytesReceived = 0;
@@ -67,11 +68,23 @@ export class QueryStream implements AsyncIterable<RecordBatch> {
     const reader = await this.reader;
     try {
       while (true) {
-        const next = await reader.next();
+        let next: IteratorResult<RecordBatch>;
+        try {
+          next = await reader.next();
+        } catch (err) {
+          throw this.streamError ?? this.translate(err);
+        }
+        if (this.signal?.aborted) {
+          throw abortReason(this.signal);
+        }
         if (next.done) {
           break;
         }
         yield next.value;
+      }
+      if (this.streamError) {
+        // The call failed after the batches above: never let that look like a complete result.
+        throw this.streamError;
       }
       this.finished = true;
     } finally {
@@ -104,6 +117,7 @@ export class QueryStream implements AsyncIterable<RecordBatch> {
         throw this.translate(err);
       }
       this.call = call;
+      this.streamError = undefined;
       const onAbort = (): void => call.cancel();
       this.signal?.addEventListener('abort', onAbort, { once: true });
       call.on('status', () => this.signal?.removeEventListener('abort', onAbort));
@@ -111,6 +125,9 @@ export class QueryStream implements AsyncIterable<RecordBatch> {
       try {
         const reader = (await RecordBatchReader.from(this.bytes(call))) as unknown as AsyncRecordBatchStreamReader;
         await reader.open();
+        if (!reader.schema && this.streamError) {
+          throw this.streamError;
+        }
         if (!reader.schema) {
           throw new MicromegasError({
             code: GrpcStatus.INTERNAL,
@@ -139,7 +156,9 @@ export class QueryStream implements AsyncIterable<RecordBatch> {
         }
       }
     } catch (err) {
-      throw this.translate(err);
+      // apache-arrow reads ahead: throwing here would drop batches already received. End the
+      // byte stream at this message boundary instead and raise the error once they are consumed.
+      this.streamError = this.translate(err);
     }
   }
 
