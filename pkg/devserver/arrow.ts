@@ -1,0 +1,492 @@
+// DuckDB result chunks → Arrow record batches, column by column (typed arrays per
+// chunk, never row objects). Also decides each output column's wire type:
+//  - TIMESTAMPTZ → Timestamp(ns, "+00:00"); other timestamps → Timestamp(ns) (no tz),
+//    as DataFusion's CAST(... AS TIMESTAMP).
+//  - VARCHAR whose output name is a Dictionary(Int32, Utf8) column of a view the query
+//    reads → Dictionary(Int32, Utf8) when preserve_dictionary, else Utf8.
+//  - JSON-typed results (properties, jsonb_get, …) → JSONB bytes: Dictionary(Int32,
+//    Binary) when preserve_dictionary, else Binary.
+//  - VARCHAR[] → List<Utf8> (item field `tag` for tags columns, `item` otherwise).
+import {
+  Binary,
+  Bool,
+  type DataType,
+  DateDay,
+  Dictionary,
+  Field,
+  Float32,
+  Float64,
+  Int16,
+  Int32,
+  Int64,
+  Int8,
+  List,
+  RecordBatch,
+  Schema,
+  Struct,
+  TimeUnit,
+  Timestamp,
+  Uint16,
+  Uint32,
+  Uint64,
+  Uint8,
+  Utf8,
+  makeData,
+  type Data,
+  makeVector,
+  type Vector,
+} from 'apache-arrow';
+import { DuckDBTypeId, type DuckDBType, type DuckDBVector, type DuckDBListType, type DuckDBDataChunk } from '@duckdb/node-api';
+
+import { encodeJsonb } from '../jsonb';
+import { VIEW_BY_NAME } from './schema';
+
+type Kind =
+  | { k: 'fixed'; ctor: NumericCtor; arrow: DataType; bigint?: 'ns-from-us' | 'ns-from-ms' | 'ns-from-s' | 'clamp64' }
+  | { k: 'bool' }
+  | { k: 'utf8'; dict: boolean }
+  | { k: 'jsonb'; dict: boolean }
+  | { k: 'binary' }
+  | { k: 'list-utf8'; item: string }
+  | { k: 'text' }; // anything else, rendered as text
+
+type NumericCtor = Int8ArrayConstructor | Int16ArrayConstructor | Int32ArrayConstructor | BigInt64ArrayConstructor | Uint8ArrayConstructor | Uint16ArrayConstructor | Uint32ArrayConstructor | BigUint64ArrayConstructor | Float32ArrayConstructor | Float64ArrayConstructor;
+
+export interface OutputColumn {
+  name: string;
+  kind: Kind;
+  field: Field;
+}
+
+const TS_TZ = new Timestamp(TimeUnit.NANOSECOND, '+00:00');
+const TS = new Timestamp(TimeUnit.NANOSECOND);
+
+function kindOf(type: DuckDBType, isDictName: boolean, preserve: boolean, name: string): Kind {
+  switch (type.typeId) {
+    case DuckDBTypeId.BOOLEAN:
+      return { k: 'bool' };
+    case DuckDBTypeId.TINYINT:
+      return { k: 'fixed', ctor: Int8Array, arrow: new Int8() };
+    case DuckDBTypeId.SMALLINT:
+      return { k: 'fixed', ctor: Int16Array, arrow: new Int16() };
+    case DuckDBTypeId.INTEGER:
+      return { k: 'fixed', ctor: Int32Array, arrow: new Int32() };
+    case DuckDBTypeId.BIGINT:
+      return { k: 'fixed', ctor: BigInt64Array, arrow: new Int64() };
+    case DuckDBTypeId.HUGEINT:
+      return { k: 'fixed', ctor: BigInt64Array, arrow: new Int64(), bigint: 'clamp64' };
+    case DuckDBTypeId.UTINYINT:
+      return { k: 'fixed', ctor: Uint8Array, arrow: new Uint8() };
+    case DuckDBTypeId.USMALLINT:
+      return { k: 'fixed', ctor: Uint16Array, arrow: new Uint16() };
+    case DuckDBTypeId.UINTEGER:
+      return { k: 'fixed', ctor: Uint32Array, arrow: new Uint32() };
+    case DuckDBTypeId.UBIGINT:
+      return { k: 'fixed', ctor: BigUint64Array, arrow: new Uint64() };
+    case DuckDBTypeId.FLOAT:
+      return { k: 'fixed', ctor: Float32Array, arrow: new Float32() };
+    case DuckDBTypeId.DOUBLE:
+    case DuckDBTypeId.DECIMAL:
+      return { k: 'fixed', ctor: Float64Array, arrow: new Float64() };
+    case DuckDBTypeId.DATE:
+      return { k: 'fixed', ctor: Int32Array, arrow: new DateDay() };
+    case DuckDBTypeId.TIMESTAMP_TZ:
+      return { k: 'fixed', ctor: BigInt64Array, arrow: TS_TZ, bigint: 'ns-from-us' };
+    case DuckDBTypeId.TIMESTAMP:
+      return { k: 'fixed', ctor: BigInt64Array, arrow: TS, bigint: 'ns-from-us' };
+    case DuckDBTypeId.TIMESTAMP_MS:
+      return { k: 'fixed', ctor: BigInt64Array, arrow: TS, bigint: 'ns-from-ms' };
+    case DuckDBTypeId.TIMESTAMP_S:
+      return { k: 'fixed', ctor: BigInt64Array, arrow: TS, bigint: 'ns-from-s' };
+    case DuckDBTypeId.TIMESTAMP_NS:
+      return { k: 'fixed', ctor: BigInt64Array, arrow: TS };
+    case DuckDBTypeId.VARCHAR:
+      if (type.alias === 'JSON') return { k: 'jsonb', dict: preserve };
+      return { k: 'utf8', dict: preserve && isDictName };
+    case DuckDBTypeId.BLOB:
+      return { k: 'binary' };
+    case DuckDBTypeId.LIST:
+      if ((type as DuckDBListType).valueType.typeId === DuckDBTypeId.VARCHAR) return { k: 'list-utf8', item: name === 'tags' || name === 'streams.tags' ? 'tag' : 'item' };
+      return { k: 'text' };
+    default:
+      return { k: 'text' };
+  }
+}
+
+function arrowType(kind: Kind, dictId: number): DataType {
+  switch (kind.k) {
+    case 'fixed':
+      return kind.arrow;
+    case 'bool':
+      return new Bool();
+    case 'utf8':
+      return kind.dict ? new Dictionary(new Utf8(), new Int32(), dictId) : new Utf8();
+    case 'jsonb':
+      return kind.dict ? new Dictionary(new Binary(), new Int32(), dictId) : new Binary();
+    case 'binary':
+      return new Binary();
+    case 'list-utf8':
+      return new List(new Field(kind.item, new Utf8(), true));
+    case 'text':
+      return new Utf8();
+  }
+}
+
+/** Output schema for a result: names and DuckDB types plus the views the query reads. */
+export function outputColumns(names: string[], types: DuckDBType[], referenced: Set<string>, preserve: boolean): OutputColumn[] {
+  const viewColumns = [...referenced].flatMap((v) => VIEW_BY_NAME.get(v)?.columns ?? []);
+  return names.map((name, i) => {
+    const matches = viewColumns.filter((c) => c.name === name);
+    const isDictName = matches.some((c) => c.kind === 'dict-utf8');
+    const kind = kindOf(types[i]!, isDictName, preserve, name);
+    // Nullability follows the view column when the output is that column; computed values are nullable.
+    const nullable = matches.length === 0 || matches.some((c) => c.nullable);
+    return { name, kind, field: new Field(name, arrowType(kind, i), nullable) };
+  });
+}
+
+export function arrowSchema(columns: OutputColumn[]): Schema {
+  return new Schema(columns.map((c) => c.field));
+}
+
+// --- builders --------------------------------------------------------------
+
+interface Builder {
+  append(vector: DuckDBVector, n: number): void;
+  /** Approximate bytes buffered, to bound message sizes. */
+  bytes: number;
+  rows: number;
+  finish(): Data;
+}
+
+/** Private fields of DuckDB vectors we read directly (typed arrays over the chunk's memory). */
+interface RawVector {
+  items?: ArrayLike<number | bigint> & { subarray?: (a: number, b: number) => unknown };
+  validity?: { data: BigUint64Array | null };
+}
+
+function validityBytes(vector: DuckDBVector): Uint8Array | null {
+  const data = (vector as unknown as RawVector).validity?.data;
+  if (!data) return null;
+  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+}
+
+class Bitmap {
+  private bytes = new Uint8Array(1024);
+  length = 0;
+  nulls = 0;
+  push(valid: boolean): void {
+    const i = this.length++;
+    if (i >> 3 >= this.bytes.length) {
+      const grown = new Uint8Array(this.bytes.length * 2);
+      grown.set(this.bytes);
+      this.bytes = grown;
+    }
+    if (valid) this.bytes[i >> 3]! |= 1 << (i & 7);
+    else this.nulls++;
+  }
+  appendFrom(src: Uint8Array | null, n: number): void {
+    for (let i = 0; i < n; i++) this.push(src === null || ((src[i >> 3]! >> (i & 7)) & 1) === 1);
+  }
+  result(): Uint8Array | undefined {
+    return this.nulls === 0 ? undefined : this.bytes.slice(0, (this.length + 7) >> 3);
+  }
+}
+
+class FixedBuilder implements Builder {
+  private pieces: ArrayLike<number | bigint>[] = [];
+  private valid = new Bitmap();
+  rows = 0;
+  bytes = 0;
+  constructor(private readonly kind: Extract<Kind, { k: 'fixed' }>) {}
+  append(vector: DuckDBVector, n: number): void {
+    const items = (vector as unknown as RawVector).items;
+    const ctor = this.kind.ctor;
+    let piece: ArrayLike<number | bigint>;
+    if (items && !this.kind.bigint && items.constructor === ctor) {
+      // Copy: the chunk's memory is reused by DuckDB.
+      piece = (items as unknown as Float64Array).slice(0, n);
+    } else if (items && this.kind.bigint && items instanceof BigInt64Array) {
+      const mul = this.kind.bigint === 'ns-from-us' ? 1000n : this.kind.bigint === 'ns-from-ms' ? 1_000_000n : this.kind.bigint === 'ns-from-s' ? 1_000_000_000n : 1n;
+      const out = new BigInt64Array(n);
+      for (let i = 0; i < n; i++) out[i] = items[i]! * mul;
+      piece = out;
+    } else {
+      piece = this.convertItems(vector, n);
+    }
+    this.pieces.push(piece);
+    this.valid.appendFrom(validityBytes(vector), n);
+    this.rows += n;
+    this.bytes += n * (this.kind.ctor.BYTES_PER_ELEMENT ?? 8);
+  }
+  private convertItems(vector: DuckDBVector, n: number): ArrayLike<number | bigint> {
+    const out = new this.kind.ctor(n);
+    const big = out instanceof BigInt64Array || out instanceof BigUint64Array;
+    for (let i = 0; i < n; i++) {
+      const v = vector.getItem(i) as unknown;
+      if (v === null || v === undefined) continue;
+      if (big) {
+        let b = typeof v === 'bigint' ? v : BigInt(Math.trunc(Number(v)));
+        if (this.kind.bigint === 'clamp64') b = b > 0x7fffffffffffffffn ? 0x7fffffffffffffffn : b < -0x8000000000000000n ? -0x8000000000000000n : b;
+        (out as BigInt64Array)[i] = b;
+      } else {
+        const num = typeof v === 'object' && v !== null && 'toDouble' in v ? (v as { toDouble(): number }).toDouble() : Number(v);
+        (out as Float64Array)[i] = num;
+      }
+    }
+    return out;
+  }
+  finish(): Data {
+    const out = new this.kind.ctor(this.rows);
+    let offset = 0;
+    for (const p of this.pieces) {
+      (out as Float64Array).set(p as Float64Array, offset);
+      offset += p.length;
+    }
+    return makeData({ type: this.kind.arrow as Int32, length: this.rows, nullCount: this.valid.nulls, nullBitmap: this.valid.result(), data: out as Int32Array } as never);
+  }
+}
+
+class BoolBuilder implements Builder {
+  private values = new Bitmap();
+  private valid = new Bitmap();
+  rows = 0;
+  bytes = 0;
+  append(vector: DuckDBVector, n: number): void {
+    for (let i = 0; i < n; i++) {
+      const v = vector.getItem(i);
+      this.valid.push(v !== null);
+      this.values.push(v === true);
+    }
+    this.rows += n;
+    this.bytes += n / 8;
+  }
+  finish(): Data {
+    return makeData({ type: new Bool(), length: this.rows, nullCount: this.valid.nulls, nullBitmap: this.valid.result(), data: this.values.result() ?? new Uint8Array((this.rows + 7) >> 3).fill(0xff) });
+  }
+}
+
+/** Variable-size values (utf8/binary), as byte chunks + offsets. */
+class VarBuilder {
+  private chunks: Uint8Array[] = [];
+  private offsets: number[] = [0];
+  private total = 0;
+  readonly valid = new Bitmap();
+  get length(): number {
+    return this.offsets.length - 1;
+  }
+  get byteLength(): number {
+    return this.total;
+  }
+  push(bytes: Uint8Array | null): void {
+    this.valid.push(bytes !== null);
+    if (bytes) {
+      this.chunks.push(bytes);
+      this.total += bytes.length;
+    }
+    this.offsets.push(this.total);
+  }
+  /** Appends many strings at once: one UTF-8 encode of their concatenation. */
+  pushStrings(values: (string | null)[]): void {
+    const joined = values.map((v) => v ?? '').join('');
+    const buf = Buffer.from(joined, 'utf8');
+    const ascii = buf.length === joined.length;
+    let pos = this.total;
+    for (const v of values) {
+      this.valid.push(v !== null);
+      if (v) pos += ascii ? v.length : Buffer.byteLength(v, 'utf8');
+      this.offsets.push(pos);
+    }
+    this.chunks.push(buf);
+    this.total += buf.length;
+  }
+  parts(): { valueOffsets: Int32Array; data: Uint8Array } {
+    const data = new Uint8Array(this.total);
+    let o = 0;
+    for (const c of this.chunks) {
+      data.set(c, o);
+      o += c.length;
+    }
+    return { valueOffsets: Int32Array.from(this.offsets), data };
+  }
+  finish(type: Utf8 | Binary): Data {
+    return makeData({ type, length: this.length, nullCount: this.valid.nulls, nullBitmap: this.valid.result(), ...this.parts() } as never);
+  }
+}
+
+function stringsOf(vector: DuckDBVector, n: number): (string | null)[] {
+  const out = new Array<string | null>(n);
+  for (let i = 0; i < n; i++) out[i] = vector.getItem(i) as string | null;
+  return out;
+}
+
+/**
+ * Dictionary state for one column of one stream: values only grow, so indices sent in
+ * earlier batches stay valid when the dictionary is re-sent with later batches.
+ */
+class DictBuilder implements Builder {
+  private index = new Map<string, number>();
+  private dictValues: (Uint8Array | string)[] = [];
+  private indices: number[] = [];
+  private valid = new Bitmap();
+  rows = 0;
+  bytes = 0;
+  constructor(
+    private readonly type: Dictionary,
+    private readonly toValue: (text: string) => Uint8Array | string,
+  ) {}
+  append(vector: DuckDBVector, n: number): void {
+    for (let i = 0; i < n; i++) {
+      const text = vector.getItem(i) as string | null;
+      this.valid.push(text !== null);
+      if (text === null) {
+        this.indices.push(0);
+        continue;
+      }
+      let idx = this.index.get(text);
+      if (idx === undefined) {
+        idx = this.dictValues.length;
+        this.index.set(text, idx);
+        this.dictValues.push(this.toValue(text));
+        this.bytes += text.length;
+      }
+      this.indices.push(idx);
+    }
+    this.rows += n;
+    this.bytes += n * 4;
+  }
+  finish(): Data {
+    const values = new VarBuilder();
+    for (const v of this.dictValues) values.push(typeof v === 'string' ? Buffer.from(v, 'utf8') : v);
+    const dictionary: Vector = makeVector(values.finish(this.type.dictionary as Utf8 | Binary));
+    const data = makeData({ type: this.type, length: this.rows, nullCount: this.valid.nulls, nullBitmap: this.valid.result(), data: Int32Array.from(this.indices), dictionary } as never);
+    // The next batch starts with no rows but keeps the dictionary.
+    this.indices = [];
+    this.valid = new Bitmap();
+    this.rows = 0;
+    this.bytes = 0;
+    return data;
+  }
+}
+
+class StringBuilder implements Builder {
+  private values = new VarBuilder();
+  rows = 0;
+  bytes = 0;
+  constructor(
+    private readonly type: Utf8 | Binary,
+    private readonly mode: 'utf8' | 'jsonb' | 'binary' | 'text',
+  ) {}
+  append(vector: DuckDBVector, n: number): void {
+    if (this.mode === 'utf8') {
+      this.values.pushStrings(stringsOf(vector, n));
+    } else {
+      for (let i = 0; i < n; i++) {
+        const v = vector.getItem(i) as unknown;
+        if (v === null) this.values.push(null);
+        else if (this.mode === 'jsonb') this.values.push(encodeJsonb(JSON.parse(v as string)));
+        else if (this.mode === 'binary') this.values.push((v as { bytes: Uint8Array }).bytes);
+        else this.values.push(Buffer.from(String(v), 'utf8'));
+      }
+    }
+    this.rows += n;
+    this.bytes = this.values.byteLength + this.rows * 4;
+  }
+  finish(): Data {
+    const data = this.values.finish(this.type);
+    this.values = new VarBuilder();
+    this.rows = 0;
+    this.bytes = 0;
+    return data;
+  }
+}
+
+class ListUtf8Builder implements Builder {
+  private offsets: number[] = [0];
+  private valid = new Bitmap();
+  private child = new VarBuilder();
+  rows = 0;
+  bytes = 0;
+  constructor(private readonly type: List) {}
+  append(vector: DuckDBVector, n: number): void {
+    const list = vector as unknown as { getEntryOffset(i: number): number; getEntryLength(i: number): number; childVector: DuckDBVector; getItem(i: number): unknown };
+    for (let i = 0; i < n; i++) {
+      const isNull = list.getItem(i) === null;
+      this.valid.push(!isNull);
+      if (!isNull) {
+        const off = list.getEntryOffset(i);
+        const len = list.getEntryLength(i);
+        for (let j = 0; j < len; j++) {
+          const s = list.childVector.getItem(off + j) as string | null;
+          this.child.push(s === null ? null : Buffer.from(s, 'utf8'));
+        }
+      }
+      this.offsets.push(this.child.length);
+    }
+    this.rows += n;
+    this.bytes = this.child.byteLength + this.rows * 8;
+  }
+  finish(): Data {
+    const child = this.child.finish(new Utf8());
+    const data = makeData({ type: this.type, length: this.rows, nullCount: this.valid.nulls, nullBitmap: this.valid.result(), valueOffsets: Int32Array.from(this.offsets), child } as never);
+    this.offsets = [0];
+    this.valid = new Bitmap();
+    this.child = new VarBuilder();
+    this.rows = 0;
+    this.bytes = 0;
+    return data;
+  }
+}
+
+function makeBuilder(col: OutputColumn): Builder {
+  const kind = col.kind;
+  const type = col.field.type;
+  switch (kind.k) {
+    case 'fixed':
+      return new FixedBuilder(kind);
+    case 'bool':
+      return new BoolBuilder();
+    case 'utf8':
+      return kind.dict ? new DictBuilder(type as Dictionary, (t) => t) : new StringBuilder(type as Utf8, 'utf8');
+    case 'jsonb':
+      return kind.dict ? new DictBuilder(type as Dictionary, (t) => encodeJsonb(JSON.parse(t))) : new StringBuilder(type as Binary, 'jsonb');
+    case 'binary':
+      return new StringBuilder(type as Binary, 'binary');
+    case 'list-utf8':
+      return new ListUtf8Builder(type as List);
+    case 'text':
+      return new StringBuilder(type as Utf8, 'text');
+  }
+}
+
+/** Accumulates DuckDB chunks into Arrow record batches for one result stream. */
+export class BatchAssembler {
+  private builders: Builder[] = [];
+  private pendingRows = 0;
+  constructor(private readonly columns: OutputColumn[], private readonly schema: Schema) {
+    this.reset();
+  }
+  private reset(): void {
+    // Fixed-width and list builders are cheap to recreate; dictionary builders keep their state.
+    this.builders = this.columns.map((col, i) => (this.builders[i] instanceof DictBuilder ? this.builders[i]! : makeBuilder(col)));
+  }
+  get rows(): number {
+    return this.pendingRows;
+  }
+  get bytes(): number {
+    return this.builders.reduce((sum, b) => sum + b.bytes, 0);
+  }
+  append(chunk: DuckDBDataChunk): void {
+    const n = chunk.rowCount;
+    for (let i = 0; i < this.builders.length; i++) this.builders[i]!.append(chunk.getColumnVector(i), n);
+    this.pendingRows += n;
+  }
+  /** Emits everything appended so far as one batch. */
+  flush(): RecordBatch {
+    const length = this.pendingRows;
+    const children = this.builders.map((b) => b.finish());
+    this.pendingRows = 0;
+    this.reset();
+    return new RecordBatch(this.schema, makeData({ type: new Struct(this.schema.fields), length, nullCount: 0, children }));
+  }
+}

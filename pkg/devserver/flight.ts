@@ -1,0 +1,372 @@
+// The arrow.flight.protocol.FlightService implementation (Micromegas' subset, §1.5).
+import { timingSafeEqual } from 'node:crypto';
+
+import * as grpc from '@grpc/grpc-js';
+import { status, type Metadata } from '@grpc/grpc-js';
+import { Binary, Field, RecordBatchReader, RecordBatch, Schema, Struct, Table, Utf8, makeData, Dictionary, Int32, TimeUnit, Timestamp, Int64, Uint32, Float64, Bool, List } from 'apache-arrow';
+
+import { FLIGHT_SQL_TYPE_PREFIX, decodeMessage, encodeMessage } from '../proto';
+import { grpcError } from './errors';
+import { clientInfo, readQueryHeaders, type QueryHeaders } from './headers';
+import { ingest } from './ingest';
+import { batchMessages, schemaMessage, schemaStreamBytes, serializeSchema, type FlightMessage } from './ipc';
+import type { Lake } from './lake';
+import { isServiceError, planQuery, runQuery, type QuerySink } from './query';
+import { SQL_INFO_SCHEMA, sqlInfoBatch } from './sqlinfo';
+import { VIEWS, type WireKind } from './schema';
+
+const SQL = 'arrow.flight.protocol.sql.';
+const FLIGHT = 'arrow.flight.protocol.';
+
+export interface ApiKey {
+  name: string;
+  key: string;
+}
+
+export interface FlightOptions {
+  lake: Lake;
+  apiKeys: ApiKey[];
+  log: (line: string) => void;
+}
+
+interface AnyMessage {
+  type_url: string;
+  value: Buffer;
+}
+
+function unpackAny(bytes: Uint8Array): AnyMessage | undefined {
+  try {
+    const any = decodeMessage<AnyMessage>('google.protobuf.Any', bytes);
+    return any.type_url.startsWith(FLIGHT_SQL_TYPE_PREFIX) ? any : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function packAny(name: string, value: Record<string, unknown>): Buffer {
+  return encodeMessage('google.protobuf.Any', { type_url: FLIGHT_SQL_TYPE_PREFIX + name, value: encodeMessage(SQL + name, value) });
+}
+
+/** What arrow-rs answers for commands Micromegas does not implement. */
+function unimplemented(what: string): grpc.ServiceError {
+  return grpcError(status.UNIMPLEMENTED, `${what} not implemented`);
+}
+
+function wireType(kind: WireKind, id: number): import('apache-arrow').DataType {
+  switch (kind) {
+    case 'dict-utf8':
+      return new Dictionary(new Utf8(), new Int32(), id);
+    case 'jsonb':
+      return new Dictionary(new Binary(), new Int32(), id);
+    case 'utf8':
+      return new Utf8();
+    case 'binary':
+      return new Binary();
+    case 'ts':
+      return new Timestamp(TimeUnit.NANOSECOND, '+00:00');
+    case 'int32':
+      return new Int32();
+    case 'int64':
+      return new Int64();
+    case 'uint32':
+      return new Uint32();
+    case 'float64':
+      return new Float64();
+    case 'bool':
+      return new Bool();
+    case 'tags':
+      return new List(new Field('tag', new Utf8(), true));
+  }
+}
+
+/** The view's file schema as Micromegas declares it (dictionary types kept). */
+export function viewSchema(name: string): Schema {
+  const view = VIEWS.find((v) => v.name === name)!;
+  return new Schema(view.columns.map((c, i) => new Field(c.name, wireType(c.kind, i), c.nullable ?? false)));
+}
+
+function likeToRegExp(pattern: string): RegExp {
+  const body = pattern.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/%/g, '.*').replace(/_/g, '.');
+  return new RegExp(`^${body}$`, 's');
+}
+
+interface GetTables {
+  catalog?: string;
+  db_schema_filter_pattern?: string;
+  table_name_filter_pattern?: string;
+  table_types: string[];
+  include_schema: boolean;
+}
+
+function tablesSchema(includeSchema: boolean): Schema {
+  const fields: Field[] = [new Field('catalog_name', new Utf8(), true), new Field('db_schema_name', new Utf8(), true), new Field('table_name', new Utf8(), false), new Field('table_type', new Utf8(), false)];
+  if (includeSchema) fields.push(new Field('table_schema', new Binary(), false));
+  return new Schema(fields);
+}
+
+function varData(type: Utf8 | Binary, values: Uint8Array[]) {
+  const offsets = new Int32Array(values.length + 1);
+  values.forEach((v, i) => (offsets[i + 1] = offsets[i]! + v.length));
+  return makeData({ type, length: values.length, valueOffsets: offsets, data: Buffer.concat(values) } as never);
+}
+
+function tablesBatch(cmd: GetTables): RecordBatch {
+  const matchesName = cmd.table_name_filter_pattern ? likeToRegExp(cmd.table_name_filter_pattern) : undefined;
+  const matchesSchema = cmd.db_schema_filter_pattern ? likeToRegExp(cmd.db_schema_filter_pattern) : undefined;
+  const views = VIEWS.filter((v) => v.global)
+    .filter(() => cmd.catalog === undefined || cmd.catalog === '')
+    .filter(() => !matchesSchema || matchesSchema.test(''))
+    .filter((v) => !matchesName || matchesName.test(v.name))
+    .filter(() => cmd.table_types.length === 0 || cmd.table_types.includes('table'));
+  const schema = tablesSchema(cmd.include_schema);
+  const text = (s: string): Uint8Array => Buffer.from(s, 'utf8');
+  const children = [
+    varData(new Utf8(), views.map(() => text(''))),
+    varData(new Utf8(), views.map(() => text(''))),
+    varData(new Utf8(), views.map((v) => text(v.name))),
+    varData(new Utf8(), views.map(() => text('table'))),
+  ];
+  if (cmd.include_schema) children.push(varData(new Binary(), views.map((v) => serializeSchema(viewSchema(v.name)))));
+  return new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: views.length, children }));
+}
+
+/** FlightInfo.schema: the encapsulated IPC schema message (no end-of-stream marker). */
+function schemaInfoBytes(schema: Schema): Buffer {
+  const bytes = schemaStreamBytes(schema);
+  return Buffer.from(bytes.subarray(0, bytes.length - 8));
+}
+
+function flightInfo(schema: Schema, ticket: Buffer, descriptor?: unknown): Record<string, unknown> {
+  return {
+    schema: schemaInfoBytes(schema),
+    flight_descriptor: descriptor ?? null,
+    endpoint: [{ ticket: { ticket }, location: [] }],
+    total_records: -1,
+    total_bytes: -1,
+    ordered: false,
+    app_metadata: Buffer.alloc(0),
+  };
+}
+
+export function flightService(opts: FlightOptions): grpc.UntypedServiceImplementation {
+  const { lake, log } = opts;
+  const keys = opts.apiKeys.map((k) => ({ name: k.name, key: Buffer.from(k.key, 'utf8') }));
+
+  /** Returns the caller's key name, or throws UNAUTHENTICATED when keys are configured. */
+  function authenticate(metadata: Metadata): string | undefined {
+    if (keys.length === 0) return undefined;
+    const raw = metadata.get('authorization')[0];
+    const value = typeof raw === 'string' ? raw : raw?.toString('utf8');
+    if (value?.startsWith('Bearer ')) {
+      const token = Buffer.from(value.slice('Bearer '.length), 'utf8');
+      for (const k of keys) {
+        if (k.key.length === token.length && timingSafeEqual(k.key, token)) return k.name;
+      }
+    }
+    throw grpcError(status.UNAUTHENTICATED, 'invalid token');
+  }
+
+  const fail = (err: unknown): grpc.ServiceError => {
+    if (isServiceError(err)) return err;
+    log(`internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    return grpcError(status.INTERNAL, `internal error: ${err instanceof Error ? err.message : String(err)}`);
+  };
+
+  async function streamMessages(call: grpc.ServerWritableStream<unknown, unknown>, messages: FlightMessage[]): Promise<void> {
+    for (const m of messages) call.write({ data_header: m.data_header, data_body: m.data_body, app_metadata: Buffer.alloc(0) });
+  }
+
+  function makeSink(call: grpc.ServerWritableStream<unknown, unknown>): QuerySink {
+    let cancelled = false;
+    const cancelHandlers: Array<() => void> = [];
+    let drainWaiter: (() => void) | undefined;
+    call.on('cancelled', () => {
+      cancelled = true;
+      drainWaiter?.();
+      for (const fn of cancelHandlers) fn();
+    });
+    call.on('drain', () => drainWaiter?.());
+    return {
+      cancelled: () => cancelled,
+      onCancel: (fn) => cancelHandlers.push(fn),
+      write: async (m) => {
+        if (cancelled) return;
+        const ok = call.write({ data_header: m.data_header, data_body: m.data_body, app_metadata: Buffer.alloc(0) });
+        if (!ok && !cancelled) {
+          await new Promise<void>((resolve) => (drainWaiter = resolve));
+          drainWaiter = undefined;
+        }
+      },
+    };
+  }
+
+  async function doGetStatement(call: grpc.ServerWritableStream<unknown, unknown>, sql: string, user: string | undefined): Promise<void> {
+    let headers: QueryHeaders;
+    headers = readQueryHeaders(call.metadata);
+    const started = process.hrtime.bigint();
+    const sink = makeSink(call);
+    const stats = await runQuery(lake, sql, headers, sink);
+    const ms = Number(process.hrtime.bigint() - started) / 1e6;
+    const range = headers.range ? ` range=[${headers.range.begin}, ${headers.range.end}]` : '';
+    log(
+      `query_id=${stats.queryId} user=${user ?? 'anonymous'} ${clientInfo(call.metadata)}${range}${headers.limit !== undefined ? ` limit=${headers.limit}` : ''} rows=${stats.rows} batches=${stats.batches} partitions=${stats.partitionsRead} ms=${ms.toFixed(1)}${sink.cancelled() ? ' cancelled' : ''} sql=${JSON.stringify(sql)}`,
+    );
+  }
+
+  return {
+    Handshake: (call: grpc.ServerDuplexStream<unknown, unknown>) => {
+      call.emit('error', unimplemented('Handshake'));
+    },
+    ListFlights: (call: grpc.ServerWritableStream<unknown, unknown>) => call.emit('error', unimplemented('ListFlights')),
+    GetSchema: (_call: unknown, cb: grpc.sendUnaryData<unknown>) => cb(unimplemented('GetSchema')),
+    PollFlightInfo: (_call: unknown, cb: grpc.sendUnaryData<unknown>) => cb(unimplemented('PollFlightInfo')),
+    DoExchange: (call: grpc.ServerDuplexStream<unknown, unknown>) => call.emit('error', unimplemented('DoExchange')),
+    ListActions: (call: grpc.ServerWritableStream<unknown, unknown>) => call.emit('error', unimplemented('ListActions')),
+
+    GetFlightInfo: (call: grpc.ServerUnaryCall<{ type: number; cmd: Buffer; path: string[] }, unknown>, cb: grpc.sendUnaryData<unknown>) => {
+      try {
+        authenticate(call.metadata);
+        const descriptor = call.request;
+        const any = unpackAny(descriptor.cmd);
+        if (!any) throw grpcError(status.INVALID_ARGUMENT, 'GetFlightInfo expects a FlightSQL command (google.protobuf.Any) in FlightDescriptor.cmd');
+        const name = any.type_url.slice(FLIGHT_SQL_TYPE_PREFIX.length);
+        switch (name) {
+          case 'CommandStatementQuery': {
+            const cmd = decodeMessage<{ query: string }>(SQL + name, any.value);
+            const ticket = encodeMessage(SQL + 'TicketStatementQuery', { statement_handle: Buffer.from(cmd.query, 'utf8') });
+            cb(null, flightInfo(new Schema([]), ticket));
+            return;
+          }
+          case 'CommandGetTables': {
+            const cmd = decodeMessage<GetTables>(SQL + name, any.value);
+            cb(null, flightInfo(tablesSchema(cmd.include_schema), Buffer.from(descriptor.cmd), descriptor));
+            return;
+          }
+          case 'CommandGetSqlInfo':
+            cb(null, flightInfo(SQL_INFO_SCHEMA, Buffer.from(descriptor.cmd), descriptor));
+            return;
+          default:
+            throw unimplemented(`GetFlightInfo(${name})`);
+        }
+      } catch (err) {
+        cb(fail(err));
+      }
+    },
+
+    DoGet: (call: grpc.ServerWritableStream<{ ticket: Buffer }, unknown>) => {
+      void (async () => {
+        try {
+          const user = authenticate(call.metadata);
+          const ticket = call.request.ticket;
+          const any = unpackAny(ticket);
+          const name = any?.type_url.slice(FLIGHT_SQL_TYPE_PREFIX.length);
+          if (any && name === 'CommandGetTables') {
+            const cmd = decodeMessage<GetTables>(SQL + name, any.value);
+            const batch = tablesBatch(cmd);
+            await streamMessages(call, [schemaMessage(batch.schema), ...batchMessages(batch)]);
+          } else if (any && name === 'CommandGetSqlInfo') {
+            const cmd = decodeMessage<{ info: number[] }>(SQL + name, any.value);
+            const batch = sqlInfoBatch(cmd.info);
+            await streamMessages(call, [schemaMessage(batch.schema), ...batchMessages(batch)]);
+          } else if (any && name !== 'TicketStatementQuery') {
+            throw unimplemented(`DoGet(${name})`);
+          } else {
+            // Any-wrapped (Python) or raw (from GetFlightInfo) TicketStatementQuery.
+            const handle = decodeMessage<{ statement_handle: Buffer }>(SQL + 'TicketStatementQuery', any ? any.value : ticket).statement_handle;
+            const sql = Buffer.from(handle).toString('utf8');
+            if (sql.trim() === '') throw grpcError(status.INVALID_ARGUMENT, 'error building dataframe: SQL error: the ticket holds no SQL statement');
+            await doGetStatement(call, sql, user);
+          }
+          call.end();
+        } catch (err) {
+          const e = fail(err);
+          log(`DoGet failed: ${grpc.status[e.code ?? status.UNKNOWN]} ${e.details ?? e.message}`);
+          call.emit('error', e);
+        }
+      })();
+    },
+
+    DoAction: (call: grpc.ServerWritableStream<{ type: string; body: Buffer }, unknown>) => {
+      void (async () => {
+        try {
+          authenticate(call.metadata);
+          const { type, body } = call.request;
+          if (type === 'CreatePreparedStatement') {
+            const any = unpackAny(body);
+            const req = decodeMessage<{ query: string }>(SQL + 'ActionCreatePreparedStatementRequest', any ? any.value : body);
+            const queryId = (await import('node:crypto')).randomUUID();
+            // Planned without a range, as upstream.
+            const { session, schema } = await planQuery(lake, req.query, { range: undefined, preserveDictionary: true }, queryId);
+            session.close();
+            const result = packAny('ActionCreatePreparedStatementResult', {
+              prepared_statement_handle: Buffer.from(req.query, 'utf8'),
+              dataset_schema: Buffer.from(schemaStreamBytes(schema)),
+              parameter_schema: Buffer.alloc(0),
+            });
+            call.write({ body: result });
+          } else if (type === 'ClosePreparedStatement') {
+            // Nothing is held server-side.
+          } else {
+            throw unimplemented(`DoAction(${type})`);
+          }
+          call.end();
+        } catch (err) {
+          call.emit('error', fail(err));
+        }
+      })();
+    },
+
+    DoPut: (call: grpc.ServerDuplexStream<{ flight_descriptor?: { cmd: Buffer }; data_header: Buffer; data_body: Buffer }, unknown>) => {
+      let descriptorCmd: Buffer | undefined;
+      const chunks: Buffer[] = [];
+      let failed = false;
+      try {
+        authenticate(call.metadata);
+      } catch (err) {
+        failed = true;
+        call.emit('error', fail(err));
+        return;
+      }
+      call.on('data', (msg) => {
+        if (!descriptorCmd && msg.flight_descriptor?.cmd?.length) descriptorCmd = msg.flight_descriptor.cmd;
+        if (msg.data_header?.length) chunks.push(encapsulate(msg.data_header, msg.data_body ?? Buffer.alloc(0)));
+      });
+      call.on('error', () => (failed = true));
+      call.on('end', () => {
+        if (failed) return;
+        void (async () => {
+          try {
+            const any = descriptorCmd ? unpackAny(descriptorCmd) : undefined;
+            const name = any?.type_url.slice(FLIGHT_SQL_TYPE_PREFIX.length);
+            if (!any || name !== 'CommandStatementIngest') throw unimplemented(`DoPut(${name ?? 'no FlightSQL command'})`);
+            const cmd = decodeMessage<{ table: string }>(SQL + name, any.value);
+            chunks.push(Buffer.from([0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0]));
+            let table: Table;
+            try {
+              table = new Table(RecordBatchReader.from(Buffer.concat(chunks)).readAll());
+            } catch (err) {
+              throw grpcError(status.INVALID_ARGUMENT, `error ingesting into ${cmd.table}: the DoPut stream is not valid Arrow IPC: ${err instanceof Error ? err.message : String(err)}`);
+            }
+            const count = await ingest(lake, cmd.table, table);
+            log(`ingested ${count} row(s) into ${cmd.table}`);
+            call.write({ app_metadata: encodeMessage(SQL + 'DoPutUpdateResult', { record_count: count }) });
+            call.end();
+          } catch (err) {
+            call.emit('error', fail(err));
+          }
+        })();
+      });
+    },
+  };
+}
+
+/** Re-frames a FlightData message as an encapsulated IPC message. */
+function encapsulate(header: Buffer, body: Buffer): Buffer {
+  const pad = (8 - (header.length % 8)) % 8;
+  const prefix = Buffer.alloc(8);
+  prefix.writeUInt32LE(0xffffffff, 0);
+  prefix.writeUInt32LE(header.length + pad, 4);
+  return Buffer.concat([prefix, header, Buffer.alloc(pad), body]);
+}
+
+export const FLIGHT_SERVICE = FLIGHT + 'FlightService';

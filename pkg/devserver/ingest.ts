@@ -1,0 +1,135 @@
+// DoPut(CommandStatementIngest) into processes / streams / blocks / payloads: Arrow
+// columns are matched to the table's storage columns by name and inserted as a new
+// partition of that view (so range pruning sees them like any other data).
+import { status } from '@grpc/grpc-js';
+import { DataType, type RecordBatch, type Table } from 'apache-arrow';
+
+import { decodeJsonb } from '../jsonb';
+import { grpcError } from './errors';
+import type { Lake } from './lake';
+import { PAYLOAD_COLUMNS, VIEW_BY_NAME, quoteIdent, storageColumns, type ColumnDef } from './schema';
+
+export const INGEST_TABLES = ['processes', 'streams', 'blocks', 'payloads'];
+
+const lit = (s: string): string => `'${s.replace(/'/g, "''")}'`;
+
+function toJsonText(value: unknown): string {
+  if (value === null || value === undefined) return '{}';
+  if (value instanceof Uint8Array) {
+    try {
+      return JSON.stringify(decodeJsonb(value), (_k, v: unknown) => (typeof v === 'bigint' ? Number(v) : v));
+    } catch {
+      return Buffer.from(value).toString('utf8');
+    }
+  }
+  if (typeof value === 'string') return value;
+  // List<Struct<key, value>> (legacy properties) or Map<Utf8, Utf8>.
+  const obj: Record<string, unknown> = {};
+  const items = Array.from(value as Iterable<unknown>);
+  for (const item of items) {
+    if (Array.isArray(item)) obj[String(item[0])] = item[1];
+    else if (item && typeof item === 'object') {
+      const rec = (item as { toJSON?: () => Record<string, unknown> }).toJSON?.() ?? (item as Record<string, unknown>);
+      if ('key' in rec) obj[String(rec.key)] = rec.value;
+    }
+  }
+  return JSON.stringify(obj);
+}
+
+function sqlValue(col: ColumnDef, value: unknown, type: DataType): string {
+  if (value === null || value === undefined) return 'NULL';
+  switch (col.kind) {
+    case 'ts': {
+      let ms: number;
+      if (typeof value === 'bigint' || DataType.isTimestamp(type)) {
+        const unit = DataType.isTimestamp(type) ? type.unit : 2;
+        const n = typeof value === 'bigint' ? value : BigInt(Math.round(Number(value)));
+        const us = unit === 3 ? n / 1000n : unit === 2 ? n : unit === 1 ? n * 1000n : n * 1_000_000n;
+        if (typeof value !== 'bigint' && unit !== 3 && DataType.isTimestamp(type)) {
+          // apache-arrow hands out milliseconds as numbers for every unit.
+          ms = Number(value);
+          return `TIMESTAMPTZ ${lit(new Date(ms).toISOString())}`;
+        }
+        return `make_timestamptz(${us})`;
+      }
+      ms = value instanceof Date ? value.getTime() : Number(value);
+      return `TIMESTAMPTZ ${lit(new Date(ms).toISOString())}`;
+    }
+    case 'int32':
+    case 'int64':
+    case 'uint32':
+    case 'float64':
+      return String(value);
+    case 'bool':
+      return value ? 'TRUE' : 'FALSE';
+    case 'binary':
+      return value instanceof Uint8Array ? `from_hex(${lit(Buffer.from(value).toString('hex'))})` : lit(String(value));
+    case 'jsonb':
+      return `${lit(toJsonText(value))}::JSON`;
+    case 'tags': {
+      const items = Array.from(value as Iterable<unknown>).map((v) => (v === null ? 'NULL' : lit(String(v))));
+      return `[${items.join(', ')}]::VARCHAR[]`;
+    }
+    default:
+      return lit(value instanceof Uint8Array ? Buffer.from(value).toString('utf8') : String(value));
+  }
+}
+
+function defaultValue(col: ColumnDef): string {
+  switch (col.kind) {
+    case 'ts':
+      return 'now()';
+    case 'int32':
+    case 'int64':
+    case 'uint32':
+    case 'float64':
+      return '0';
+    case 'jsonb':
+      return `'{}'::JSON`;
+    case 'binary':
+      return `''::BLOB`;
+    case 'tags':
+      return '[]::VARCHAR[]';
+    case 'bool':
+      return 'FALSE';
+    default:
+      return col.nullable ? 'NULL' : "''";
+  }
+}
+
+export async function ingest(lake: Lake, tableName: string, table: Table): Promise<number> {
+  if (!INGEST_TABLES.includes(tableName)) {
+    throw grpcError(status.INTERNAL, `error ingesting into ${tableName}: bulk ingest for table ${tableName} not supported`);
+  }
+  const view = tableName === 'payloads' ? 'payloads' : VIEW_BY_NAME.get(tableName)!;
+  const columns = view === 'payloads' ? PAYLOAD_COLUMNS : storageColumns(view);
+  const known = new Set(columns.map((c) => c.name));
+  const unknown = table.schema.fields.map((f) => f.name).filter((n) => !known.has(n));
+  if (unknown.length) {
+    throw grpcError(status.INVALID_ARGUMENT, `error ingesting into ${tableName}: unknown column(s) ${unknown.join(', ')}; expected a subset of ${[...known].join(', ')}`);
+  }
+  if (view !== 'payloads') {
+    const missingTime = [view.lo, view.hi].filter((n) => !table.schema.fields.some((f) => f.name === n));
+    if (missingTime.length) throw grpcError(status.INVALID_ARGUMENT, `error ingesting into ${tableName}: column(s) ${[...new Set(missingTime)].join(', ')} are required`);
+  }
+  return lake.ingest(view, async (conn, target) => {
+    let count = 0;
+    const batches: RecordBatch[] = table.batches;
+    for (const batch of batches) {
+      const rows: string[] = [];
+      for (let r = 0; r < batch.numRows; r++) {
+        const values = columns.map((col) => {
+          const idx = batch.schema.fields.findIndex((f) => f.name === col.name);
+          if (idx < 0) return defaultValue(col);
+          const vec = batch.getChildAt(idx)!;
+          return sqlValue(col, vec.get(r), vec.type);
+        });
+        rows.push(`(${values.join(', ')})`);
+      }
+      if (rows.length === 0) continue;
+      await conn.run(`INSERT INTO ${target} (${columns.map((c) => quoteIdent(c.name)).join(', ')}) VALUES ${rows.join(', ')}`);
+      count += rows.length;
+    }
+    return count;
+  });
+}

@@ -1,0 +1,157 @@
+// Executes one SQL query against the lake and streams it as Flight messages.
+import { randomUUID } from 'node:crypto';
+
+import { status, type ServiceError } from '@grpc/grpc-js';
+import type { RecordBatch } from 'apache-arrow';
+
+import { arrowSchema, BatchAssembler, outputColumns } from './arrow';
+import { grpcError, queryError } from './errors';
+import type { QueryHeaders } from './headers';
+import { batchMessages, schemaMessage, type FlightMessage } from './ipc';
+import type { Lake, Session } from './lake';
+import { prepareSql, withLimit, type PreparedSql } from './sql';
+import type { Schema } from 'apache-arrow';
+import { retirePartitionsRewrite } from './admin';
+
+/** Arrow-flight splits batches around 2 MiB; do the same so default 4 MiB clients cope. */
+const MAX_BATCH_BYTES = 2 * 1024 * 1024;
+const DEFAULT_BATCH_ROWS = 65536;
+
+export interface QuerySink {
+  /** Sends one message; resolves when the transport can take more (back-pressure). */
+  write(message: FlightMessage): Promise<void>;
+  cancelled(): boolean;
+  onCancel(fn: () => void): void;
+}
+
+export interface QueryStats {
+  queryId: string;
+  rows: number;
+  batches: number;
+  partitionsRead: number;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Plans the query: parses it in a range-bound session and returns its output schema. */
+export async function planQuery(lake: Lake, sql: string, headers: Pick<QueryHeaders, 'range' | 'preserveDictionary'>, queryId: string): Promise<{ session: Session; prepared: PreparedSql; schema: Schema }> {
+  const rewritten = await retirePartitionsRewrite(lake, sql, true);
+  const prepared = prepareSql(rewritten, headers.range !== undefined, (view) => lake.viewBody(view, headers.range));
+  if (prepared.unknownViewSet !== undefined) {
+    throw grpcError(status.INVALID_ARGUMENT, `error building dataframe: Error during planning: view set '${prepared.unknownViewSet}' not found (known: log_entries, measures, thread_spans, async_events) (query_id=${queryId})`);
+  }
+  const session = await lake.session(headers.range, prepared.referenced);
+  try {
+    let statement;
+    try {
+      statement = await session.conn.prepare(prepared.sql);
+    } catch (err) {
+      throw queryError('error building dataframe', err, sql, queryId);
+    }
+    if (prepared.missingRange) {
+      statement.destroySync();
+      throw grpcError(status.INTERNAL, `error creating physical plan: External error: query range mandatory for ${prepared.missingRange} view (query_id=${queryId})`);
+    }
+    const names: string[] = [];
+    const types = [];
+    for (let i = 0; i < statement.columnCount; i++) {
+      names.push(statement.columnName(i));
+      types.push(statement.columnType(i));
+    }
+    statement.destroySync();
+    const columns = outputColumns(names, types, prepared.referenced, headers.preserveDictionary);
+    return { session, prepared, schema: arrowSchema(columns) };
+  } catch (err) {
+    session.close();
+    throw err;
+  }
+}
+
+export async function runQuery(lake: Lake, sql: string, headers: QueryHeaders, sink: QuerySink): Promise<QueryStats> {
+  const queryId = randomUUID();
+  const stats: QueryStats = { queryId, rows: 0, batches: 0, partitionsRead: 0 };
+  const rewritten = await retirePartitionsRewrite(lake, sql);
+  const prepared = prepareSql(rewritten, headers.range !== undefined, (view) => lake.viewBody(view, headers.range));
+  const directives = prepared.directives;
+  const failAfter = headers.failAfterBatches ?? directives.failAfterBatches;
+  const delayMs = headers.delayMs ?? directives.delayMs ?? 0;
+  const batchRows = directives.batchRows ?? DEFAULT_BATCH_ROWS;
+  if (prepared.unknownViewSet !== undefined) {
+    throw grpcError(status.INVALID_ARGUMENT, `error building dataframe: Error during planning: view set '${prepared.unknownViewSet}' not found (known: log_entries, measures, thread_spans, async_events) (query_id=${queryId})`);
+  }
+  if (delayMs > 0) await sleep(delayMs);
+  if (sink.cancelled()) return stats;
+
+  const session = await lake.session(headers.range, prepared.referenced);
+  stats.partitionsRead = session.partitionsRead;
+  sink.onCancel(() => {
+    try {
+      session.conn.interrupt();
+    } catch {
+      // connection already gone
+    }
+  });
+  try {
+    // Plan first so planning errors carry positions in the user's own SQL.
+    try {
+      const statement = await session.conn.prepare(prepared.sql);
+      statement.destroySync();
+    } catch (err) {
+      throw queryError('error building dataframe', err, sql, queryId);
+    }
+    if (prepared.missingRange) {
+      throw grpcError(status.INTERNAL, `error creating physical plan: External error: query range mandatory for ${prepared.missingRange} view (query_id=${queryId})`);
+    }
+    const execSql = headers.limit !== undefined ? withLimit(prepared.sql, headers.limit) : prepared.sql;
+    let result;
+    try {
+      result = await session.conn.stream(execSql);
+    } catch (err) {
+      throw queryError(headers.limit !== undefined ? 'error building dataframe with limit' : 'error executing plan', err, sql, queryId);
+    }
+    const columns = outputColumns(result.columnNames(), result.columnTypes(), prepared.referenced, headers.preserveDictionary);
+    const schema = arrowSchema(columns);
+    await sink.write(schemaMessage(schema));
+    const assembler = new BatchAssembler(columns, schema);
+
+    const emit = async (batch: RecordBatch): Promise<void> => {
+      for (let offset = 0; offset < batch.numRows; offset += batchRows) {
+        if (sink.cancelled()) return;
+        if (failAfter !== undefined && stats.batches >= failAfter) {
+          throw grpcError(status.INTERNAL, `error building data stream: Execution error: devserver: injected failure after ${failAfter} batches (query_id=${queryId})`);
+        }
+        if (delayMs > 0 && stats.batches > 0) await sleep(delayMs);
+        const slice = batch.numRows <= batchRows ? batch : batch.slice(offset, Math.min(offset + batchRows, batch.numRows));
+        for (const message of batchMessages(slice)) await sink.write(message);
+        stats.batches++;
+        stats.rows += slice.numRows;
+      }
+    };
+
+    for (;;) {
+      if (sink.cancelled()) return stats;
+      let chunk;
+      try {
+        chunk = await result.fetchChunk();
+      } catch (err) {
+        if (sink.cancelled()) return stats;
+        throw queryError('error building data stream', err, sql, queryId, status.INTERNAL);
+      }
+      if (!chunk || chunk.rowCount === 0) break;
+      assembler.append(chunk);
+      if (assembler.rows >= batchRows || assembler.bytes >= MAX_BATCH_BYTES) await emit(assembler.flush());
+    }
+    if (assembler.rows > 0) await emit(assembler.flush());
+    if (failAfter !== undefined && stats.batches >= failAfter && stats.batches === failAfter) {
+      // The hook promises a failure after N batches even when the data ends there.
+      throw grpcError(status.INTERNAL, `error building data stream: Execution error: devserver: injected failure after ${failAfter} batches (query_id=${queryId})`);
+    }
+    return stats;
+  } finally {
+    session.close();
+  }
+}
+
+export function isServiceError(err: unknown): err is ServiceError {
+  return typeof err === 'object' && err !== null && 'code' in err && typeof (err as ServiceError).code === 'number';
+}

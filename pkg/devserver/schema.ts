@@ -1,0 +1,242 @@
+// The Micromegas analytics schema as the dev server serves it: one definition per
+// view with its DuckDB storage type, the Arrow type Micromegas sends for it, and the
+// columns its time-range predicate reads (see micromegas.md §1.4 and §3.1).
+
+/** How a column travels on the wire (before dictionary hydration). */
+export type WireKind =
+  | 'dict-utf8' // Dictionary(Int32, Utf8)
+  | 'jsonb' // Dictionary(Int32, Binary) holding JSONB
+  | 'utf8'
+  | 'binary'
+  | 'ts' // Timestamp(ns, "+00:00")
+  | 'int32'
+  | 'int64'
+  | 'uint32'
+  | 'float64'
+  | 'bool'
+  | 'tags'; // List<Utf8>, item field "tag"
+
+export interface ColumnDef {
+  name: string;
+  kind: WireKind;
+  nullable?: boolean;
+}
+
+export interface ViewDef {
+  name: string;
+  columns: ColumnDef[];
+  /** Time-range predicate: a row matches when `lo <= end AND hi >= begin` (inclusive). */
+  lo: string;
+  hi: string;
+  /** Listed by GetTables / usable by bare name. */
+  global: boolean;
+  /** Column naming the view instance in `view_instance(view_set, id)`. */
+  instanceKey?: string;
+  /** Storage-only columns that the view does not expose (e.g. the instance key of thread spans). */
+  hidden?: ColumnDef[];
+  /** The range is mandatory for view instances of this set (thread spans). */
+  rangeMandatory?: boolean;
+}
+
+const DUCK_TYPES: Record<WireKind, string> = {
+  'dict-utf8': 'VARCHAR',
+  jsonb: 'JSON',
+  utf8: 'VARCHAR',
+  binary: 'BLOB',
+  ts: 'TIMESTAMPTZ',
+  int32: 'INTEGER',
+  int64: 'BIGINT',
+  uint32: 'UINTEGER',
+  float64: 'DOUBLE',
+  bool: 'BOOLEAN',
+  tags: 'VARCHAR[]',
+};
+
+export function duckType(kind: WireKind): string {
+  return DUCK_TYPES[kind];
+}
+
+const c = (name: string, kind: WireKind, nullable = false): ColumnDef => ({ name, kind, nullable });
+
+const LOG_COLUMNS: ColumnDef[] = [
+  c('process_id', 'dict-utf8'),
+  c('stream_id', 'dict-utf8'),
+  c('block_id', 'dict-utf8'),
+  c('insert_time', 'ts'),
+  c('exe', 'dict-utf8'),
+  c('username', 'dict-utf8'),
+  c('computer', 'dict-utf8'),
+  c('time', 'ts'),
+  c('target', 'dict-utf8'),
+  c('level', 'int32'),
+  c('msg', 'utf8'),
+  c('properties', 'jsonb'),
+  c('process_properties', 'jsonb'),
+];
+
+const MEASURE_COLUMNS: ColumnDef[] = [
+  c('process_id', 'dict-utf8'),
+  c('stream_id', 'dict-utf8'),
+  c('block_id', 'dict-utf8'),
+  c('insert_time', 'ts'),
+  c('exe', 'dict-utf8'),
+  c('username', 'dict-utf8'),
+  c('computer', 'dict-utf8'),
+  c('time', 'ts'),
+  c('target', 'dict-utf8'),
+  c('name', 'dict-utf8'),
+  c('unit', 'dict-utf8'),
+  c('value', 'float64'),
+  c('properties', 'jsonb'),
+  c('process_properties', 'jsonb'),
+];
+
+export const PROCESS_COLUMNS: ColumnDef[] = [
+  c('process_id', 'utf8'),
+  c('exe', 'utf8'),
+  c('username', 'utf8'),
+  c('realname', 'utf8'),
+  c('computer', 'utf8'),
+  c('distro', 'utf8'),
+  c('cpu_brand', 'utf8'),
+  c('tsc_frequency', 'int64'),
+  c('start_time', 'ts'),
+  c('start_ticks', 'int64'),
+  c('insert_time', 'ts'),
+  c('parent_process_id', 'utf8', true),
+  c('properties', 'jsonb'),
+  c('last_update_time', 'ts'),
+  c('last_block_end_ticks', 'int64'),
+  c('last_block_end_time', 'ts'),
+];
+
+export const STREAM_COLUMNS: ColumnDef[] = [
+  c('stream_id', 'utf8'),
+  c('process_id', 'utf8'),
+  c('dependencies_metadata', 'binary'),
+  c('objects_metadata', 'binary'),
+  c('tags', 'tags'),
+  c('properties', 'jsonb'),
+  c('insert_time', 'ts'),
+  c('format', 'utf8'),
+  c('last_update_time', 'ts'),
+];
+
+/** Stored block rows (what ingestion writes); the `blocks` view joins streams and processes onto them. */
+export const BLOCK_STORAGE_COLUMNS: ColumnDef[] = [
+  c('block_id', 'utf8'),
+  c('stream_id', 'utf8'),
+  c('process_id', 'utf8'),
+  c('begin_time', 'ts'),
+  c('begin_ticks', 'int64'),
+  c('end_time', 'ts'),
+  c('end_ticks', 'int64'),
+  c('nb_objects', 'int32'),
+  c('object_offset', 'int64'),
+  c('payload_size', 'int64'),
+  c('insert_time', 'ts'),
+];
+
+const BLOCK_JOINED_COLUMNS: ColumnDef[] = [
+  c('streams.dependencies_metadata', 'binary'),
+  c('streams.objects_metadata', 'binary'),
+  c('streams.tags', 'tags', true),
+  c('streams.properties', 'jsonb'),
+  c('streams.insert_time', 'ts'),
+  c('streams.format', 'utf8'),
+  c('processes.start_time', 'ts'),
+  c('processes.start_ticks', 'int64'),
+  c('processes.tsc_frequency', 'int64'),
+  c('processes.exe', 'utf8'),
+  c('processes.username', 'utf8'),
+  c('processes.realname', 'utf8'),
+  c('processes.computer', 'utf8'),
+  c('processes.distro', 'utf8'),
+  c('processes.cpu_brand', 'utf8'),
+  c('processes.insert_time', 'ts'),
+  c('processes.parent_process_id', 'utf8'),
+  c('processes.properties', 'jsonb'),
+];
+
+export const PAYLOAD_COLUMNS: ColumnDef[] = [c('process_id', 'utf8'), c('stream_id', 'utf8'), c('block_id', 'utf8'), c('payload', 'binary')];
+
+export const VIEWS: ViewDef[] = [
+  { name: 'log_entries', columns: LOG_COLUMNS, lo: 'time', hi: 'time', global: true, instanceKey: 'process_id' },
+  { name: 'measures', columns: MEASURE_COLUMNS, lo: 'time', hi: 'time', global: true, instanceKey: 'process_id' },
+  { name: 'processes', columns: PROCESS_COLUMNS, lo: 'insert_time', hi: 'last_update_time', global: true },
+  { name: 'streams', columns: STREAM_COLUMNS, lo: 'insert_time', hi: 'last_update_time', global: true },
+  {
+    name: 'blocks',
+    columns: [...BLOCK_STORAGE_COLUMNS, ...BLOCK_JOINED_COLUMNS],
+    lo: 'begin_time',
+    hi: 'insert_time',
+    global: true,
+  },
+  {
+    name: 'log_stats',
+    columns: [c('time_bin', 'ts'), c('process_id', 'dict-utf8'), c('level', 'int32'), c('target', 'dict-utf8'), c('count', 'int64')],
+    lo: 'time_bin',
+    hi: 'time_bin',
+    global: true,
+  },
+  {
+    name: 'thread_spans',
+    columns: [
+      c('id', 'int64'),
+      c('parent', 'int64'),
+      c('depth', 'uint32'),
+      c('hash', 'uint32'),
+      c('begin', 'ts'),
+      c('end', 'ts'),
+      c('duration', 'int64'),
+      c('name', 'dict-utf8'),
+      c('target', 'dict-utf8'),
+      c('filename', 'dict-utf8'),
+      c('line', 'uint32'),
+    ],
+    hidden: [c('stream_id', 'utf8')],
+    lo: 'begin',
+    hi: 'end',
+    global: false,
+    instanceKey: 'stream_id',
+    rangeMandatory: true,
+  },
+  {
+    name: 'async_events',
+    columns: [
+      c('stream_id', 'dict-utf8'),
+      c('block_id', 'dict-utf8'),
+      c('time', 'ts'),
+      c('event_type', 'dict-utf8'),
+      c('span_id', 'int64'),
+      c('parent_span_id', 'int64'),
+      c('depth', 'uint32'),
+      c('hash', 'uint32'),
+      c('name', 'dict-utf8'),
+      c('filename', 'dict-utf8'),
+      c('target', 'dict-utf8'),
+      c('line', 'uint32'),
+    ],
+    hidden: [c('process_id', 'utf8')],
+    lo: 'time',
+    hi: 'time',
+    global: false,
+    instanceKey: 'process_id',
+  },
+];
+
+export const VIEW_BY_NAME: ReadonlyMap<string, ViewDef> = new Map(VIEWS.map((v) => [v.name, v]));
+
+/** Columns as stored (the blocks view stores only its own columns; hidden keys are stored). */
+export function storageColumns(view: ViewDef): ColumnDef[] {
+  const own = view.name === 'blocks' ? BLOCK_STORAGE_COLUMNS : view.columns;
+  return [...own, ...(view.hidden ?? [])];
+}
+
+export function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+export function createTableSql(qualifiedName: string, columns: ColumnDef[]): string {
+  return `CREATE TABLE ${qualifiedName} (${columns.map((col) => `${quoteIdent(col.name)} ${duckType(col.kind)}`).join(', ')})`;
+}

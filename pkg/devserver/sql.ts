@@ -1,0 +1,76 @@
+// Turns the SQL a client sent into the SQL DuckDB runs: reads test-hook directives,
+// rewrites view_instance(...) calls, and notes which views the query reads.
+import { VIEW_BY_NAME, VIEWS, quoteIdent, type ViewDef } from './schema';
+
+export interface Directives {
+  failAfterBatches?: number;
+  delayMs?: number;
+  batchRows?: number;
+}
+
+export interface PreparedSql {
+  /** What DuckDB executes. */
+  sql: string;
+  referenced: Set<string>;
+  directives: Directives;
+  /** A view set that needs a time range but none was given (thread_spans). */
+  missingRange?: string;
+  unknownViewSet?: string;
+}
+
+const DIRECTIVE = /\/\*\s*devserver:([a-z_]+)\s*=\s*(\d+)\s*\*\//gi;
+
+export function readDirectives(sql: string): Directives {
+  const out: Directives = {};
+  for (const m of sql.matchAll(DIRECTIVE)) {
+    const value = Number(m[2]);
+    switch (m[1]!.toLowerCase()) {
+      case 'fail_after_batches':
+        out.failAfterBatches = value;
+        break;
+      case 'delay_ms':
+        out.delayMs = value;
+        break;
+      case 'batch_rows':
+        out.batchRows = Math.max(1, value);
+        break;
+    }
+  }
+  return out;
+}
+
+const VIEW_INSTANCE = /view_instance\s*\(\s*'((?:[^']|'')*)'\s*,\s*'((?:[^']|'')*)'\s*\)/gi;
+
+/** `viewBody` gives the range-filtered rows of a view-instance-only set (with its instance key). */
+export function prepareSql(input: string, hasRange: boolean, viewBody: (view: ViewDef) => string): PreparedSql {
+  const referenced = new Set<string>();
+  let missingRange: string | undefined;
+  let unknownViewSet: string | undefined;
+  const sql = input.replace(VIEW_INSTANCE, (_all, rawSet: string, rawId: string) => {
+    const viewSet = rawSet.replace(/''/g, "'");
+    const id = rawId.replace(/''/g, "'");
+    const view = VIEW_BY_NAME.get(viewSet);
+    if (!view || !view.instanceKey) {
+      unknownViewSet ??= viewSet;
+      return _all;
+    }
+    referenced.add(view.name);
+    if (view.rangeMandatory && !hasRange) missingRange ??= view.name;
+    const idLit = `'${id.replace(/'/g, "''")}'`;
+    if (view.global) {
+      return id === 'global' ? view.name : `(SELECT * FROM ${view.name} WHERE ${quoteIdent(view.instanceKey)} = ${idLit})`;
+    }
+    const cols = view.columns.map((c) => quoteIdent(c.name)).join(', ');
+    return `(SELECT ${cols} FROM (${viewBody(view)}) WHERE ${quoteIdent(view.instanceKey)} = ${idLit})`;
+  });
+  for (const view of VIEWS) {
+    if (view.global && new RegExp(`\\b${view.name}\\b`, 'i').test(sql)) referenced.add(view.name);
+  }
+  return { sql, referenced, directives: readDirectives(input), missingRange, unknownViewSet };
+}
+
+/** Wraps a statement in an outer LIMIT (the `limit` header). */
+export function withLimit(sql: string, limit: number): string {
+  const body = sql.trim().replace(/;+\s*$/, '');
+  return `SELECT * FROM (\n${body}\n) LIMIT ${limit}`;
+}
