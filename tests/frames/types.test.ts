@@ -6,7 +6,7 @@ import * as arrow from 'apache-arrow';
 
 import { columnConverter } from '../../pkg/frames/convert';
 import { Notes } from '../../pkg/frames/notes';
-import { encodeJsonb } from '../../pkg/jsonb';
+import { encodeJsonb, type JsonValue } from '../../pkg/jsonb';
 
 import { batchesOf, bitmap, convert, fieldJson, throughIpc, values } from './helpers';
 
@@ -154,7 +154,7 @@ describe('type mapping', () => {
   });
 
   it('decodes JSONB (Binary and Dictionary(Int32, Binary)) into JSON fields', async () => {
-    const props = [{ 'thread-name': 'main', pid: 42 }, { nested: { a: [1, 2, { b: null }] }, big: 2n ** 60n }, {}];
+    const props: JsonValue[] = [{ 'thread-name': 'main', pid: 42 }, { nested: { a: [1, 2, { b: null }] }, big: 2n ** 60n }, {}];
     const binary = arrow.vectorFromArray(props.map((p) => encodeJsonb(p)), new arrow.Binary());
     const dictType = new arrow.Dictionary(new arrow.Binary(), new arrow.Int32());
     const dictionary = arrow.vectorFromArray([encodeJsonb({ k: 'v' }), encodeJsonb([1, 'two'])], new arrow.Binary());
@@ -206,7 +206,8 @@ describe('type mapping', () => {
       [{ a: 1, b: 'x' }, { a: null, b: 'y' }, null],
       new arrow.Struct([field('a', new arrow.Int32()), field('b', new arrow.Utf8())])
     );
-    const mapType = new arrow.Map_(field('entries', new arrow.Struct([field('key', new arrow.Utf8(), false), field('value', new arrow.Int64())])));
+    const entries = new arrow.Struct<{ key: arrow.Utf8; value: arrow.Int64 }>([new arrow.Field('key', new arrow.Utf8(), false), new arrow.Field('value', new arrow.Int64(), true)]);
+    const mapType = new arrow.Map_(new arrow.Field('entries', entries, false));
     const m = arrow.vectorFromArray([new Map([['k', 1n]]), new Map(), null], mapType);
     const c = await convert(new arrow.Table({ tags, st, m }));
     assert.deepEqual(values(c, 'tags'), [['log', 'cpu'], [], null]);
