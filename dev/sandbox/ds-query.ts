@@ -2,7 +2,7 @@
 // DataQuery messages (time range, maxDataPoints, intervalMs, the query JSON), and the
 // plugin's DataResponses become { results: { refId: { status, frames: [frame JSON], error? } } }
 // with each Arrow frame converted as Grafana's server converts it for the browser.
-import { dataFrameToJson } from './frame-json-adapter';
+import { frameToJson } from '../../tests/harness/frame-json';
 import type { DataQueryMessage, DataResponse } from '../../tests/harness/grafana-host';
 
 export interface PanelQueryBody {
@@ -69,7 +69,7 @@ export function queryResponseBody(queries: DataQueryMessage[], responses: Record
     }
     const out: QueryResult = { status: r.status || (r.error ? 500 : 200) };
     try {
-      out.frames = (r.frames ?? []).map((f) => dataFrameToJson(f));
+      out.frames = (r.frames ?? []).map((f) => frameToJson(f));
     } catch (err) {
       // Grafana fails the whole response when a frame cannot be decoded; so do we, per refId.
       anyError = true;

@@ -1,5 +1,5 @@
 // `npm start`: the dev server (sample telemetry over FlightSQL) + the sandbox, wired together.
-//   node --import tsx dev/sandbox/run.ts [--port 3000] [--micromegas grpc://host:port] [--verbose]
+//   node --import tsx dev/sandbox/run.ts [--port 3000] [--scale 1] [--micromegas grpc://host:port] [--verbose]
 // With --micromegas the sandbox talks to that server instead of starting the dev server.
 import { startSandbox, type Sandbox } from './server';
 
@@ -30,10 +30,11 @@ async function main(): Promise<void> {
     let micromegas = argValue('--micromegas');
     if (!micromegas) {
       const { startDevServer } = await import('../../tests/harness/devserver');
-      const dev = await startDevServer({ port: 50051 }).catch((err: unknown) => {
+      const scale = Number(argValue('--scale') ?? 1);
+      const dev = await startDevServer({ port: 50051, scale }).catch((err: unknown) => {
         if (!isAddrInUse(err)) throw err;
         console.error('port 50051 is busy: starting the dev server on a free port');
-        return startDevServer({ port: 0 });
+        return startDevServer({ port: 0, scale });
       });
       stoppables.push(dev);
       micromegas = dev.uri;
