@@ -87,13 +87,19 @@ async function runOne(deps: ServiceDeps, instance: Instance, ctx: PbPluginContex
   } catch (e) {
     if (signal.aborted) {
       const reason = signal.reason instanceof Error ? signal.reason.message : 'cancelled';
-      log.info('query cancelled', { reason });
       result = { frames: [], error: `query cancelled: ${reason}`, status: 499, errorSource: 'plugin' };
     } else {
       const { status, errorSource } = classifyThrown(e);
       log.error('query failed with an exception', { error: errorText(e), stack: e instanceof Error ? e.stack : undefined });
       result = { frames: [], error: redact(errorText(e)), status, errorSource };
     }
+  }
+  if (signal.aborted && result.error === undefined) {
+    // A result finished just as the call was cancelled: nobody will read it.
+    result = { frames: [], error: 'query cancelled', status: 499, errorSource: 'plugin' };
+  }
+  if (signal.aborted) {
+    log.info('query cancelled', { reason: signal.reason instanceof Error ? signal.reason.message : 'cancelled' });
   }
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   deps.metrics.queryFinished(seconds, result.error !== undefined);
