@@ -84,6 +84,40 @@ describe('runQuery through the real client and dev server', () => {
     assert.ok(notices(r.meta).some((n) => n.text.startsWith('Time range sent to Micromegas:')));
   });
 
+  it('request metadata as the server logged it: range, limit + 1, attribution rules', async () => {
+    // The server logs a call once it has finished it, which may be just after we saw the end.
+    const logLine = async (marker: string): Promise<string> => {
+      for (let i = 0; i < 100; i++) {
+        const line = server
+          .stderr()
+          .split('\n')
+          .find((l) => l.includes(marker));
+        if (line) {
+          return line;
+        }
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      assert.fail(`no server log line for ${marker}`);
+    };
+    const r = await runQuery(env(), query({ query: 'SELECT 1 AS marker_token_attrib', format: 'table', version: 3 }, { maxDataPoints: 50 }));
+    assert.equal(r.error, undefined);
+    const line = await logLine('marker_token_attrib');
+    assert.match(line, /x-user-id="admin"/);
+    assert.match(line, /x-user-email="admin%40example.com"/);
+    assert.match(line, /x-user-name="%C3%85dmin"/);
+    assert.match(line, /x-client-type="grafana"/);
+    assert.match(line, / limit=51\b/);
+    const logged = (ms: number) => new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
+    assert.ok(line.includes(`range=[${logged(now - HOUR)}`) && line.includes(logged(now)), line);
+
+    // OAuth client credentials do not delegate: no x-user-*; timeFilter off: no range.
+    const oauth = env({ settings: { ...env().settings, authKind: 'oauth2' } });
+    assert.equal((await runQuery(oauth, query({ query: 'SELECT 1 AS marker_token_oauth', format: 'table', version: 3, timeFilter: false }))).error, undefined);
+    const oauthLine = await logLine('marker_token_oauth');
+    assert.doesNotMatch(oauthLine, /x-user-/);
+    assert.doesNotMatch(oauthLine, /range=/);
+  });
+
   it('the panel range filters rows server-side (timeFilter on vs off)', async () => {
     const count = async (timeFilter: boolean) => {
       const r = ok(await runQuery(env(), query({ query: 'SELECT count(*) AS n FROM log_entries', format: 'table', timeFilter, version: 3 }, { timeRange: { fromEpochMS: now - HOUR / 4, toEpochMS: now } })));
