@@ -156,7 +156,7 @@ export async function generateSample(conn: DuckDBConnection, opts: SampleOptions
       `(${[procs.length, lit(pid), lit(spec.exe), lit(spec.username), lit(spec.computer), lit(spec.kind), `${lit(props)}::JSON`, tsLit(activeFrom), tsLit(end), Math.max(1, Math.round(spec.logsPerHour * activeHours * opts.scale))].join(', ')})`,
     );
     for (const s of streams) {
-      const streamTags = s.tag === 'async' ? ['cpu'] : [s.tag];
+      const streamTags = s.tag === 'async' ? ['cpu', 'async'] : [s.tag];
       const sprops = JSON.stringify(s.tag === 'cpu' ? { 'thread-name': spec.kind === 'client' ? 'MainThread' : 'tokio-runtime-worker' } : {});
       streamRows.push(
         `(${[lit(s.stream_id), lit(pid), "'\\x00'::BLOB", "'\\x00'::BLOB", `[${streamTags.map(lit).join(', ')}]`, `${lit(sprops)}::JSON`, tsLit(start + 1000), lit('micromegas-transit'), tsLit(end)].join(', ')})`,

@@ -1,0 +1,336 @@
+// Queries through DoGet against a started dev server: types, tickets, headers, errors, streaming.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+
+import { status } from '@grpc/grpc-js';
+import { DataType, type Schema } from 'apache-arrow';
+
+import { decodeJsonb } from '../../pkg/jsonb';
+import { decodeMessage } from '../../pkg/proto';
+import { startDevServer, type DevServer } from '../harness/devserver';
+import { TestFlightClient } from './flight-client';
+
+const NOW = '2024-05-01T12:00:00Z';
+const HOUR = { query_range_begin: '2024-05-01T10:00:00Z', query_range_end: '2024-05-01T11:00:00Z' };
+
+let server: DevServer;
+let client: TestFlightClient;
+
+before(async () => {
+  server = await startDevServer({ scale: 0.05, now: NOW });
+  client = new TestFlightClient(server.uri);
+});
+after(async () => {
+  client?.close();
+  await server?.stop();
+});
+
+const typeOf = (schema: Schema, name: string): string => String(schema.fields.find((f) => f.name === name)?.type);
+const count = async (sql: string, headers = {}): Promise<number> => Number((await client.table(sql, headers)).rows[0]!.n);
+
+describe('statement tickets', () => {
+  test('GetFlightInfo returns an empty schema and a raw TicketStatementQuery', async () => {
+    const sql = 'SELECT 42 AS answer';
+    const info = await client.getFlightInfo(TestFlightClient.any('CommandStatementQuery', { query: sql }));
+    assert.equal(info.total_records, -1);
+    assert.equal(info.total_bytes, -1);
+    const endpoints = info.endpoint as { ticket: { ticket: Buffer } }[];
+    assert.equal(endpoints.length, 1);
+    const ticket = endpoints[0]!.ticket.ticket;
+    assert.equal(decodeMessage<{ statement_handle: Buffer }>('arrow.flight.protocol.sql.TicketStatementQuery', ticket).statement_handle.toString(), sql);
+    // The schema bytes hold an IPC schema message with no fields.
+    const schemaBytes = info.schema as Buffer;
+    assert.ok(schemaBytes.length > 0);
+    const res = await client.doGet(ticket);
+    assert.equal(res.error, undefined);
+    assert.equal(res.batches[0]!.getChild('answer')!.get(0), 42);
+  });
+
+  test('DoGet accepts the Any-wrapped and the raw ticket', async () => {
+    const any = await client.query('SELECT 7 AS x', {}, 'any');
+    const raw = await client.query('SELECT 7 AS x', {}, 'raw');
+    assert.equal(any.batches[0]!.getChild('x')!.get(0), 7);
+    assert.equal(raw.batches[0]!.getChild('x')!.get(0), 7);
+  });
+
+  test('the schema message comes first even for zero rows', async () => {
+    const res = await client.query('SELECT time, msg FROM log_entries WHERE false');
+    assert.equal(res.error, undefined);
+    assert.equal(res.messages, 1, 'one FlightData: the schema');
+    assert.deepEqual(
+      res.schema!.fields.map((f) => f.name),
+      ['time', 'msg'],
+    );
+    assert.equal(res.batches.reduce((n, b) => n + b.numRows, 0), 0);
+  });
+});
+
+describe('schema', () => {
+  test('log_entries columns, hydrated by default', async () => {
+    const { schema } = await client.table('SELECT * FROM log_entries LIMIT 1');
+    assert.deepEqual(
+      schema.fields.map((f) => f.name),
+      ['process_id', 'stream_id', 'block_id', 'insert_time', 'exe', 'username', 'computer', 'time', 'target', 'level', 'msg', 'properties', 'process_properties'],
+    );
+    assert.equal(typeOf(schema, 'time'), 'Timestamp<NANOSECOND, +00:00>');
+    assert.equal(typeOf(schema, 'exe'), 'Utf8');
+    assert.equal(typeOf(schema, 'level'), 'Int32');
+    assert.equal(typeOf(schema, 'properties'), 'Binary');
+    assert.ok(schema.fields.every((f) => !f.nullable), 'view columns are non-null');
+  });
+
+  test('preserve_dictionary keeps dictionary columns and JSONB dictionaries', async () => {
+    const { schema, rows } = await client.table('SELECT * FROM log_entries LIMIT 5', { ...HOUR, preserve_dictionary: 'TRUE' });
+    assert.equal(typeOf(schema, 'exe'), 'Dictionary<Int32, Utf8>');
+    assert.equal(typeOf(schema, 'target'), 'Dictionary<Int32, Utf8>');
+    assert.equal(typeOf(schema, 'msg'), 'Utf8');
+    assert.equal(typeOf(schema, 'process_properties'), 'Dictionary<Int32, Binary>');
+    const props = decodeJsonb(rows[0]!.process_properties as Uint8Array) as Record<string, string>;
+    assert.equal(typeof props.version, 'string');
+  });
+
+  test('properties are JSONB bytes, not JSON text', async () => {
+    const { rows } = await client.table("SELECT process_properties, exe FROM log_entries WHERE exe = 'api-gateway' LIMIT 1", HOUR);
+    const bytes = rows[0]!.process_properties as Uint8Array;
+    assert.notEqual(bytes[0], '{'.charCodeAt(0));
+    assert.equal(bytes[0]! & 0xe0, 0x40, 'object container header');
+    assert.deepEqual(decodeJsonb(bytes), { version: '2.14.1', env: 'prod', region: 'us-east-1' });
+  });
+
+  test('streams.tags is List<Utf8> with item field "tag"', async () => {
+    const { schema, rows } = await client.table('SELECT stream_id, tags FROM streams');
+    const tags = schema.fields.find((f) => f.name === 'tags')!;
+    assert.ok(DataType.isList(tags.type));
+    assert.equal(tags.type.children[0]!.name, 'tag');
+    const all = new Set(rows.flatMap((r) => Array.from(r.tags as Iterable<string>)));
+    for (const t of ['log', 'metrics', 'cpu']) assert.ok(all.has(t), `tag ${t}`);
+  });
+
+  test('measures, processes, blocks, log_stats, thread_spans, async_events types', async () => {
+    const m = (await client.table('SELECT * FROM measures LIMIT 1', HOUR)).schema;
+    assert.equal(typeOf(m, 'value'), 'Float64');
+    assert.equal(typeOf(m, 'unit'), 'Utf8');
+    const p = (await client.table('SELECT * FROM processes LIMIT 1')).schema;
+    assert.equal(typeOf(p, 'tsc_frequency'), 'Int64');
+    assert.equal(typeOf(p, 'start_time'), 'Timestamp<NANOSECOND, +00:00>');
+    const b = (await client.table('SELECT * FROM blocks LIMIT 1', HOUR)).schema;
+    assert.equal(typeOf(b, 'nb_objects'), 'Int32');
+    assert.equal(typeOf(b, 'processes.exe'), 'Utf8');
+    const ls = (await client.table('SELECT * FROM log_stats LIMIT 1', HOUR)).schema;
+    assert.equal(typeOf(ls, 'count'), 'Int64');
+    const { rows: cpu } = await client.table("SELECT stream_id FROM streams WHERE array_contains(tags, 'cpu') AND NOT array_contains(tags, 'async') LIMIT 1");
+    const spans = await client.table(`SELECT * FROM view_instance('thread_spans', '${cpu[0]!.stream_id}')`, { ...HOUR, preserve_dictionary: 'true' });
+    assert.equal(typeOf(spans.schema, 'depth'), 'Uint32');
+    assert.equal(typeOf(spans.schema, 'duration'), 'Int64');
+    assert.equal(typeOf(spans.schema, 'name'), 'Dictionary<Int32, Utf8>');
+    assert.ok(spans.rows.length > 0);
+    const ae = (await client.table('SELECT count(*) AS n FROM processes')).rows;
+    assert.ok(Number(ae[0]!.n) >= 4);
+  });
+
+  test('CAST(... AS TIMESTAMP) has no time zone', async () => {
+    const { schema } = await client.table("SELECT CAST(time AS TIMESTAMP) AS t FROM log_entries LIMIT 1", HOUR);
+    assert.equal(typeOf(schema, 't'), 'Timestamp<NANOSECOND>');
+  });
+});
+
+describe('time range headers', () => {
+  test('range filters log_entries by time (inclusive), like a WHERE clause', async () => {
+    const ranged = await count('SELECT count(*) AS n FROM log_entries', HOUR);
+    const where = await count(`SELECT count(*) AS n FROM log_entries WHERE time BETWEEN TIMESTAMPTZ '2024-05-01T10:00:00Z' AND TIMESTAMPTZ '2024-05-01T11:00:00Z'`);
+    const all = await count('SELECT count(*) AS n FROM log_entries');
+    assert.ok(ranged > 0);
+    assert.equal(ranged, where);
+    assert.ok(all > ranged * 10, `24 h (${all}) holds much more than 1 h (${ranged})`);
+    const { rows } = await client.table('SELECT min(time) AS lo, max(time) AS hi FROM log_entries', HOUR);
+    assert.ok(Number(rows[0]!.lo) >= Date.parse(HOUR.query_range_begin));
+    assert.ok(Number(rows[0]!.hi) <= Date.parse(HOUR.query_range_end));
+  });
+
+  test('thread spans use the overlap predicate', async () => {
+    const { rows: cpu } = await client.table("SELECT stream_id FROM streams WHERE array_contains(tags, 'cpu') AND NOT array_contains(tags, 'async') LIMIT 1");
+    const vi = `view_instance('thread_spans', '${cpu[0]!.stream_id}')`;
+    const wide = { query_range_begin: '2024-04-30T00:00:00Z', query_range_end: '2024-05-02T00:00:00Z' };
+    // Start the range 1 ms inside a root span (roots last ≥ 2 ms).
+    const { rows: spans } = await client.table(
+      `SELECT strftime("begin" + INTERVAL '1 millisecond', '%Y-%m-%dT%H:%M:%S.%fZ') AS b, strftime("begin" + INTERVAL '1 minute', '%Y-%m-%dT%H:%M:%S.%fZ') AS e FROM ${vi} WHERE depth = 0 AND "begin" > TIMESTAMPTZ '2024-05-01T10:00:00Z' ORDER BY "begin" LIMIT 1`,
+      wide,
+    );
+    const b = String(spans[0]!.b);
+    const e = String(spans[0]!.e);
+    const ranged = await count(`SELECT count(*) AS n FROM ${vi}`, { query_range_begin: b, query_range_end: e });
+    const overlap = await count(`SELECT count(*) AS n FROM ${vi} WHERE "begin" <= TIMESTAMPTZ '${e}' AND "end" >= TIMESTAMPTZ '${b}'`, wide);
+    const inside = await count(`SELECT count(*) AS n FROM ${vi} WHERE "begin" >= TIMESTAMPTZ '${b}' AND "begin" <= TIMESTAMPTZ '${e}'`, wide);
+    assert.ok(ranged > 0);
+    assert.equal(ranged, overlap);
+    assert.notEqual(overlap, inside, 'a span that began before the range but overlaps it is included');
+  });
+
+  test('processes use insert_time <= end AND last_update_time >= begin', async () => {
+    const range = { query_range_begin: '2024-05-01T11:00:00Z', query_range_end: '2024-05-01T12:00:00Z' };
+    const ranged = (await client.table('SELECT exe FROM processes ORDER BY exe', range)).rows.map((r) => r.exe);
+    const where = (
+      await client.table(`SELECT exe FROM processes WHERE insert_time <= TIMESTAMPTZ '2024-05-01T12:00:00Z' AND last_update_time >= TIMESTAMPTZ '2024-05-01T11:00:00Z' ORDER BY exe`)
+    ).rows.map((r) => r.exe);
+    const all = (await client.table('SELECT exe FROM processes')).rows;
+    assert.deepEqual(ranged, where);
+    assert.ok(all.length > ranged.length, 'short-lived tools outside the range are filtered out');
+  });
+
+  test('both or neither: a lone bound or empty values mean no range', async () => {
+    const all = await count('SELECT count(*) AS n FROM log_entries');
+    assert.equal(await count('SELECT count(*) AS n FROM log_entries', { query_range_begin: HOUR.query_range_begin }), all);
+    assert.equal(await count('SELECT count(*) AS n FROM log_entries', { query_range_begin: '', query_range_end: '' }), all);
+  });
+
+  test('RFC 3339 offsets and nanosecond fractions are accepted', async () => {
+    const a = await count('SELECT count(*) AS n FROM log_entries', HOUR);
+    const b = await count('SELECT count(*) AS n FROM log_entries', { query_range_begin: '2024-05-01T12:00:00+02:00', query_range_end: '2024-05-01T11:00:00.000000000Z' });
+    assert.equal(a, b);
+  });
+
+  test('a bad range value is INVALID_ARGUMENT with the upstream message', async () => {
+    const res = await client.query('SELECT 1', { query_range_begin: 'yesterday', query_range_end: HOUR.query_range_end });
+    assert.equal(res.error?.code, status.INVALID_ARGUMENT);
+    assert.match(res.error!.details, /^Unable to parse query_range_begin as a rfc3339 datetime: /);
+    const res2 = await client.query('SELECT 1', { query_range_begin: HOUR.query_range_begin, query_range_end: '2024-05-01' });
+    assert.match(res2.error!.details, /^Unable to parse query_range_end as a rfc3339 datetime: /);
+  });
+
+  test('thread spans without a range fail as upstream', async () => {
+    const res = await client.query("SELECT * FROM view_instance('thread_spans', 'abc')");
+    assert.equal(res.error?.code, status.INTERNAL);
+    assert.match(res.error!.details, /query range mandatory for thread_spans view \(query_id=[0-9a-f-]{36}\)$/);
+  });
+});
+
+describe('limit header', () => {
+  test('limit caps the rows of the whole query', async () => {
+    const { rows } = await client.table('SELECT time FROM log_entries ORDER BY time', { limit: '7' });
+    assert.equal(rows.length, 7);
+    const { rows: zero } = await client.table('SELECT time FROM log_entries', { limit: '0' });
+    assert.equal(zero.length, 0);
+  });
+
+  test('a bad limit is INVALID_ARGUMENT "error parsing limit: …"', async () => {
+    const res = await client.query('SELECT 1', { limit: 'ten' });
+    assert.equal(res.error?.code, status.INVALID_ARGUMENT);
+    assert.match(res.error!.details, /^error parsing limit: /);
+  });
+});
+
+describe('errors', () => {
+  test('unknown table: INVALID_ARGUMENT naming the table, with position and query_id', async () => {
+    const res = await client.query('SELECT *\nFROM no_such_view');
+    assert.equal(res.error?.code, status.INVALID_ARGUMENT);
+    assert.match(res.error!.details, /^error building dataframe: .*no_such_view.* \(at line 2, column 6\) \(query_id=[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}\)$/);
+    assert.equal(res.messages, 0, 'planning errors arrive before any data');
+  });
+
+  test('syntax errors are INVALID_ARGUMENT too', async () => {
+    const res = await client.query('SELEC 1');
+    assert.equal(res.error?.code, status.INVALID_ARGUMENT);
+    assert.match(res.error!.details, /^error building dataframe: .*\(query_id=/);
+  });
+
+  test('mid-stream failure arrives after data, via header and via SQL comment', async () => {
+    const viaHeader = await client.query('SELECT time FROM log_entries /* devserver:batch_rows=10 */', { 'x-devserver-fail-after-batches': '2' });
+    const viaComment = await client.query('SELECT time FROM log_entries /* devserver:batch_rows=10 */ /* devserver:fail_after_batches=2 */');
+    for (const res of [viaHeader, viaComment]) {
+      assert.equal(res.error?.code, status.INTERNAL);
+      assert.match(res.error!.details, /^error building data stream: .* \(query_id=[0-9a-f-]{36}\)$/);
+      assert.equal(res.batches.length, 2);
+      assert.equal(res.batches[0]!.numRows, 10);
+    }
+  });
+
+  test('the server survives a client cancelling mid-stream', async () => {
+    const res = await client.doGet(TestFlightClient.any('TicketStatementQuery', { statement_handle: Buffer.from('SELECT * FROM log_entries /* devserver:batch_rows=5 */') }), {}, { cancelAfterMessages: 2 });
+    assert.equal(res.error?.code, status.CANCELLED);
+    assert.equal(await count('SELECT 1 AS n'), 1);
+  });
+});
+
+describe('streaming', () => {
+  test('dictionaries stay consistent across batches of one stream', async () => {
+    const res = await client.query('SELECT exe, target FROM log_entries ORDER BY time /* devserver:batch_rows=50 */', { preserve_dictionary: 'true' });
+    assert.equal(res.error, undefined);
+    assert.ok(res.batches.length > 3);
+    const hydrated = await client.table('SELECT exe, target FROM log_entries ORDER BY time');
+    const preserved = res.batches.flatMap((b) => b.toArray().map((r) => `${r.exe}|${r.target}`));
+    assert.deepEqual(
+      preserved,
+      hydrated.rows.map((r) => `${r.exe}|${r.target}`),
+    );
+    // Dictionaries only grow: later batches hold every earlier value at the same index.
+    const first = res.batches[0]!.getChild('exe')!.data[0]!.dictionary!;
+    const last = res.batches.at(-1)!.getChild('exe')!.data[0]!.dictionary!;
+    for (let i = 0; i < first.length; i++) assert.equal(last.get(i), first.get(i));
+  });
+
+  test('batch_rows directive splits results; a delay directive still completes', async () => {
+    const res = await client.query('SELECT * FROM generate_series(1, 95) t(i) /* devserver:batch_rows=20 */ /* devserver:delay_ms=5 */');
+    assert.deepEqual(
+      res.batches.map((b) => b.numRows),
+      [20, 20, 20, 20, 15],
+    );
+  });
+});
+
+describe('functions', () => {
+  test('date_bin (2 and 3 args), date_trunc, now(), interval literals', async () => {
+    const { rows, schema } = await client.table(
+      `SELECT date_bin(INTERVAL '1 minute', time) AS m, date_bin(interval '10 second', time, TIMESTAMP '1970-01-01T00:00:00Z') AS s, date_trunc('hour', time) AS h, now() > time AS past FROM log_entries LIMIT 5`,
+      HOUR,
+    );
+    assert.equal(typeOf(schema, 'm'), 'Timestamp<NANOSECOND, +00:00>');
+    for (const r of rows) {
+      assert.equal(Number(r.m) % 60_000, 0);
+      assert.equal(Number(r.s) % 10_000, 0);
+      assert.equal(Number(r.h) % 3_600_000, 0);
+      assert.equal(r.past, true);
+    }
+  });
+
+  test('property and JSONB functions', async () => {
+    const { rows } = await client.table(
+      `SELECT property_get(process_properties, 'env') AS env, properties_length(process_properties) AS n, jsonb_format_json(process_properties) AS j,
+              jsonb_as_string(jsonb_get(process_properties, 'region')) AS region, jsonb_get(process_properties, 'region') AS region_jsonb
+       FROM log_entries WHERE exe = 'api-gateway' LIMIT 1`,
+      HOUR,
+    );
+    assert.equal(rows[0]!.env, 'prod');
+    assert.equal(rows[0]!.n, 3);
+    assert.deepEqual(JSON.parse(rows[0]!.j as string), { version: '2.14.1', env: 'prod', region: 'us-east-1' });
+    assert.equal(rows[0]!.region, 'us-east-1');
+    assert.equal(decodeJsonb(rows[0]!.region_jsonb as Uint8Array), 'us-east-1');
+  });
+
+  test('list_partitions, list_view_sets, SHOW TABLES, information_schema', async () => {
+    const parts = await client.table("SELECT view_set_name, num_rows FROM list_partitions() WHERE view_set_name = 'log_entries'");
+    assert.ok(parts.rows.length >= 24);
+    const sets = (await client.table('SELECT view_set_name FROM list_view_sets()')).rows.map((r) => r.view_set_name);
+    assert.ok(sets.includes('thread_spans'));
+    const tables = (await client.table('SHOW TABLES')).rows.map((r) => r.name).sort();
+    assert.deepEqual(tables, ['blocks', 'log_entries', 'log_stats', 'measures', 'processes', 'streams']);
+    const cols = (await client.table("SELECT column_name FROM information_schema.columns WHERE table_name = 'log_entries'")).rows;
+    assert.equal(cols.length, 13);
+  });
+
+  test('materialize_partitions and retire_partition_by_metadata answer messages', async () => {
+    const mat = await client.table("SELECT time, msg FROM materialize_partitions('log_entries', '2024-05-01T10:00:00Z', '2024-05-01T11:00:00Z', 600)");
+    assert.equal(mat.rows.length, 6);
+    const p = (await client.table("SELECT begin_insert_time, end_insert_time FROM list_partitions() WHERE view_set_name = 'measures' LIMIT 1")).rows[0]!;
+    const iso = (ms: unknown): string => new Date(Number(ms)).toISOString();
+    const msg = (await client.table(`SELECT retire_partition_by_metadata('measures', 'global', CAST('${iso(p.begin_insert_time)}' AS TIMESTAMP), CAST('${iso(p.end_insert_time)}' AS TIMESTAMP)) AS message`)).rows[0]!.message;
+    assert.match(String(msg), /^SUCCESS:/);
+  });
+
+  test('log_stats agrees with log_entries (1-minute bins)', async () => {
+    const stats = await count('SELECT sum(count) AS n FROM log_stats', HOUR);
+    // Bins 10:00 … 11:00 inclusive hold the entries of [10:00, 11:01).
+    const entries = await count('SELECT count(*) AS n FROM log_entries', { ...HOUR, query_range_end: '2024-05-01T11:00:59.999999Z' });
+    assert.ok(stats > 0);
+    assert.equal(stats, entries);
+  });
+});
