@@ -306,8 +306,83 @@ describe('handleResource', () => {
     assert.equal(missing.status, 400);
     assert.match(missing.body.error, /no"such|no""such/);
   });
+  it('answers are cached per client: a repeated call does not reach the server', async () => {
+    const body = { table: 'processes', column: 'computer', limit: 7 };
+    const seen = () => server.stderr().split('\n').filter((l) => l.includes('CAST(\\"computer\\" AS VARCHAR)')).length;
+    const first = await call('values', 'POST', body);
+    assert.equal(first.status, 200);
+    // Wait until the server has logged the first call, then repeat it.
+    for (let i = 0; i < 100 && seen() === 0; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.equal(seen(), 1);
+    const second = await call('values', 'POST', body);
+    assert.deepEqual(second.body, first.body);
+    const fresh = new FlightSQLClient(server.uri);
+    try {
+      const r = await handleResource(env({ client: fresh }), { path: 'values', method: 'POST', body: JSON.stringify(body) });
+      assert.equal(r.status, 200);
+      for (let i = 0; i < 100 && seen() < 2; i++) {
+        await new Promise((r2) => setTimeout(r2, 50));
+      }
+      // Only the new client (a new data source version) went to the server again.
+      assert.equal(seen(), 2);
+    } finally {
+      fresh.close();
+    }
+  });
+
   it('unknown paths and wrong methods', async () => {
     assert.equal((await call('nope')).status, 404);
     assert.equal((await call('tables', 'POST', {})).status, 405);
+  });
+});
+
+describe('checkHealth against a server requiring API keys', () => {
+  const key = 'mmk_pipeline_test_key_5f2c9a';
+  let secured: DevServer;
+  before(async () => {
+    secured = await startDevServer({ now: new Date(now).toISOString(), apiKeys: [{ name: 'grafana-svc', key }] });
+  });
+  after(async () => {
+    await secured?.stop();
+  });
+
+  it('OK with the right token; reports the auth mode', async () => {
+    const c = new FlightSQLClient(secured.uri, { token: key });
+    try {
+      const h = await checkHealth(env({ client: c, settings: { ...env().settings, authKind: 'token', secrets: [key] } }));
+      assert.equal(h.status, 'OK', h.message);
+      assert.match(h.message, /authentication: token$/);
+    } finally {
+      c.close();
+    }
+  });
+
+  it('ERROR "Authentication failed" with a wrong token, never echoing it', async () => {
+    const wrong = 'mmk_wrong_token_value_77';
+    const c = new FlightSQLClient(secured.uri, { token: wrong });
+    try {
+      const h = await checkHealth(env({ client: c, settings: { ...env().settings, authKind: 'token', secrets: [wrong] } }));
+      assert.equal(h.status, 'ERROR');
+      assert.match(h.message, /^Authentication failed: /);
+      assert.ok(!JSON.stringify(h).includes(wrong));
+      const q = await runQuery(env({ client: c, settings: { ...env().settings, authKind: 'token', secrets: [wrong] } }), query({ query: 'SELECT 1', format: 'table', version: 3 }));
+      assert.deepEqual([q.status, q.errorSource], [401, 'downstream']);
+      assert.ok(!(q.error ?? '').includes(wrong));
+    } finally {
+      c.close();
+    }
+  });
+
+  it('ERROR naming TLS when the scheme does not match the server', async () => {
+    const c = new FlightSQLClient(secured.uri.replace('grpc://', 'grpc+tls://'), { token: key });
+    try {
+      const h = await checkHealth(env({ client: c }));
+      assert.equal(h.status, 'ERROR');
+      assert.match(h.message, /^TLS problem: use grpc:\/\/ for a plain server/);
+    } finally {
+      c.close();
+    }
   });
 });
