@@ -91,7 +91,11 @@ export function encodeFrame(frame: Frame): Uint8Array {
   const cuts = segments(fields, rows);
   const write = (length: number, children: arrow.Data[]) => {
     const struct = new arrow.Data(new arrow.Struct(schema.fields), 0, length, 0, [undefined, undefined, undefined] as never, children);
-    writer.write(new arrow.RecordBatch(schema, struct as arrow.Data<arrow.Struct>));
+    const batch = new arrow.RecordBatch(schema, struct as arrow.Data<arrow.Struct>);
+    // apache-arrow's constructor merges the metadata of same-named fields; a frame
+    // repeats names (one field per series), so put the exact schema back.
+    batch.schema = schema;
+    writer.write(batch);
   };
   if (rows === 0) {
     write(0, schema.fields.map((f) => emptyData(f.type)));

@@ -9,7 +9,7 @@ import * as arrow from 'apache-arrow';
 
 import { encodeFrame, type FieldType, type Frame } from '../../pkg/frames';
 import { frameToJson } from '../harness/frame-json';
-import { assertGrafanaFrame } from '../harness/frame-validate';
+import { assertGrafanaFrame, readFrame } from '../harness/frame-validate';
 
 const dir = path.resolve(import.meta.dirname, '../../../shared/testdata/grafana-sdk');
 const skip = existsSync(dir) ? false : `../shared/testdata/grafana-sdk not found (${dir}); golden frame tests need the shared test data`;
@@ -72,10 +72,10 @@ describe('golden frame from grafana-plugin-sdk-go', { skip }, () => {
 
   it('our model + encoder reproduce the golden frame', () => {
     const { arrowBytes, json } = golden();
-    const original = arrow.tableFromIPC(arrowBytes);
+    const original = readFrame(arrowBytes);
     const ours = encodeFrame(rebuild(original));
     assertGrafanaFrame(ours);
-    const back = arrow.tableFromIPC(ours);
+    const back = readFrame(ours);
     assert.deepEqual(parsedMetadata(back.schema.metadata), parsedMetadata(original.schema.metadata));
     assert.equal(back.schema.fields.length, original.schema.fields.length);
     original.schema.fields.forEach((f, i) => {

@@ -5,6 +5,8 @@
 // write JSON (times as epoch ms plus `nanos`, NaN/±Inf as null plus `entities`).
 import * as arrow from 'apache-arrow';
 
+import { readFrame } from './frame-validate';
+
 export interface FieldJSON {
   name?: string;
   type: string;
@@ -121,7 +123,7 @@ function columnJson(column: arrow.Vector, nullable: boolean, frame: string): { v
 }
 
 export function frameToJson(bytes: Uint8Array): DataFrameJSON {
-  const table = arrow.tableFromIPC(bytes);
+  const table = readFrame(bytes);
   const md = table.schema.metadata;
   const schema: DataFrameJSON['schema'] = { fields: [] };
   if (md.get('name')) schema.name = md.get('name');

@@ -7,6 +7,19 @@ const MAGIC = [0x41, 0x52, 0x52, 0x4f, 0x57, 0x31]; // "ARROW1"
 const TSTYPES = new Set(['string', 'number', 'boolean', 'time', 'other', 'enum']);
 const SEVERITIES = new Set(['info', 'warning', 'error']);
 
+/**
+ * Reads an IPC file keeping the file's own schema: apache-arrow's RecordBatch and
+ * Table constructors merge the metadata of same-named fields, and a frame repeats
+ * field names (one per series), so the table's schema is replaced by the reader's.
+ */
+export function readFrame(bytes: Uint8Array): arrow.Table {
+  const reader = arrow.RecordBatchReader.from(bytes).open();
+  const schema = reader.schema;
+  const batches = [...reader];
+  const table = batches.length > 0 ? new arrow.Table(batches) : new arrow.Table(schema);
+  return Object.assign(table, { schema }) as arrow.Table;
+}
+
 export interface ValidatedFrame {
   table: arrow.Table;
   meta: Record<string, unknown> | undefined;
@@ -55,9 +68,8 @@ export function validateGrafanaFrame(bytes: Uint8Array): ValidatedFrame {
   if (head.join() !== MAGIC.join() || tail.join() !== MAGIC.join()) problems.push('not an Arrow IPC file (ARROW1 magic missing at start or end)');
   let table: arrow.Table;
   try {
-    const reader = arrow.RecordBatchReader.from(bytes);
-    if (!reader.isFile()) problems.push('Arrow IPC stream instead of file');
-    table = new arrow.Table(reader.readAll());
+    if (!arrow.RecordBatchReader.from(bytes).isFile()) problems.push('Arrow IPC stream instead of file');
+    table = readFrame(bytes);
   } catch (e) {
     return { table: new arrow.Table(), meta: undefined, problems: [...problems, `unreadable Arrow IPC: ${(e as Error).message}`] };
   }
