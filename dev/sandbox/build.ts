@@ -29,6 +29,27 @@ export function hostBuildIsStale(): boolean {
   });
 }
 
+// @grafana/ui's .mjs files default-import some CommonJS packages that set __esModule. esbuild
+// follows Node for .mjs importers (default = module.exports), webpack (Grafana's bundler)
+// takes exports.default; these shims restore webpack's reading.
+const CJS_DEFAULT_INTEROP = ['react-custom-scrollbars-2'];
+
+const cjsDefaultInterop: esbuild.Plugin = {
+  name: 'cjs-default-interop',
+  setup(build) {
+    const filter = new RegExp(`^(${CJS_DEFAULT_INTEROP.map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})$`);
+    build.onResolve({ filter }, (args) => {
+      if (!args.importer.endsWith('.mjs')) return undefined;
+      return { path: require.resolve(args.path, { paths: [args.resolveDir] }), namespace: 'cjs-default-interop' };
+    });
+    build.onLoad({ filter: /.*/, namespace: 'cjs-default-interop' }, (args) => ({
+      contents: `import def from ${JSON.stringify(args.path)};\nexport default def;\nexport * from ${JSON.stringify(args.path)};\n`,
+      loader: 'js',
+      resolveDir: path.dirname(args.path),
+    }));
+  },
+};
+
 export async function buildHost(options: { force?: boolean; quiet?: boolean } = {}): Promise<void> {
   if (!options.force && !hostBuildIsStale()) return;
   mkdirSync(BUILD_DIR, { recursive: true });
@@ -40,7 +61,7 @@ export async function buildHost(options: { force?: boolean; quiet?: boolean } = 
     minify: false,
     sourcemap: false,
     logLevel: 'warning',
-    define: { 'process.env.NODE_ENV': '"production"', global: 'globalThis' },
+    define: { 'process.env.NODE_ENV': JSON.stringify(process.env.SANDBOX_NODE_ENV ?? 'production'), global: 'globalThis' },
     loader: { '.ttf': 'file', '.woff': 'file', '.woff2': 'file', '.svg': 'file', '.png': 'file' },
   };
   await Promise.all([
@@ -50,6 +71,7 @@ export async function buildHost(options: { force?: boolean; quiet?: boolean } = 
       outdir: BUILD_DIR,
       format: 'iife',
       jsx: 'automatic',
+      plugins: [cjsDefaultInterop],
       // The same Monaco instance @grafana/ui hands to @monaco-editor/react (loader.config({ monaco })).
       assetNames: 'assets/[name]-[hash]',
     }),

@@ -5,6 +5,7 @@
 import {
   applyFieldOverrides,
   dateTimeFormat,
+  FieldColorModeId,
   FieldType,
   LoadingState,
   type DataFrame,
@@ -74,8 +75,23 @@ export function Results({ data }: { data: PanelData }) {
       }),
     [data.series, theme]
   );
+  // The time series panel's own defaults: palette colours, thin lines with a light fill.
+  const chartFrames = useMemo(
+    () =>
+      applyFieldOverrides({
+        data: data.series.filter((f) => !isLogsFrame(f) && isTimeSeriesFrame(f)),
+        fieldConfig: {
+          defaults: { color: { mode: FieldColorModeId.PaletteClassic }, custom: { drawStyle: 'line', lineWidth: 1, fillOpacity: 10, showPoints: 'auto', pointSize: 5, spanNulls: false } },
+          overrides: [],
+        },
+        replaceVariables: (v: string) => v,
+        theme,
+        timeZone: 'utc',
+      }),
+    [data.series, theme]
+  );
   const logs = frames.filter(isLogsFrame);
-  const series = frames.filter((f) => !isLogsFrame(f) && isTimeSeriesFrame(f));
+  const series = chartFrames;
   const rowCount = frames.reduce((n, f) => n + f.length, 0);
 
   return (
