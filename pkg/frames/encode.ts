@@ -94,7 +94,7 @@ export function encodeFrame(frame: Frame): Uint8Array {
     const batch = new arrow.RecordBatch(schema, struct as arrow.Data<arrow.Struct>);
     // apache-arrow's constructor merges the metadata of same-named fields; a frame
     // repeats names (one field per series), so put the exact schema back.
-    batch.schema = schema;
+    Object.assign(batch, { schema });
     writer.write(batch);
   };
   if (rows === 0) {
