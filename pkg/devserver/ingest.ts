@@ -40,20 +40,15 @@ function sqlValue(col: ColumnDef, value: unknown, type: DataType): string {
   if (value === null || value === undefined) return 'NULL';
   switch (col.kind) {
     case 'ts': {
-      let ms: number;
-      if (typeof value === 'bigint' || DataType.isTimestamp(type)) {
-        const unit = DataType.isTimestamp(type) ? type.unit : 2;
-        const n = typeof value === 'bigint' ? value : BigInt(Math.round(Number(value)));
-        const us = unit === 3 ? n / 1000n : unit === 2 ? n : unit === 1 ? n * 1000n : n * 1_000_000n;
-        if (typeof value !== 'bigint' && unit !== 3 && DataType.isTimestamp(type)) {
-          // apache-arrow hands out milliseconds as numbers for every unit.
-          ms = Number(value);
-          return `TIMESTAMPTZ ${lit(new Date(ms).toISOString())}`;
-        }
+      // apache-arrow hands timestamps out as epoch milliseconds (number); raw bigints follow the unit.
+      if (typeof value === 'bigint') {
+        const unit = DataType.isTimestamp(type) ? type.unit : 3;
+        const us = unit === 3 ? value / 1000n : unit === 2 ? value : unit === 1 ? value * 1000n : value * 1_000_000n;
         return `make_timestamptz(${us})`;
       }
-      ms = value instanceof Date ? value.getTime() : Number(value);
-      return `TIMESTAMPTZ ${lit(new Date(ms).toISOString())}`;
+      const ms = value instanceof Date ? value.getTime() : Number(value);
+      if (!Number.isFinite(ms)) throw grpcError(status.INVALID_ARGUMENT, `error ingesting: column ${col.name} holds a non-timestamp value`);
+      return `make_timestamptz(${Math.round(ms * 1000)})`;
     }
     case 'int32':
     case 'int64':
