@@ -4,7 +4,7 @@ import { DataType, type Schema } from 'apache-arrow';
 import { framesFromBatches } from '../frames';
 import type { Notice } from '../frames';
 import { attributionHeaders } from './attribution';
-import { mapError } from './errors';
+import { mapError, redactMessage } from './errors';
 import { DEFAULT_QUERY_TIMEOUT_MS, limitBatches, planLimits, truncationNotice } from './limits';
 import { expandMacros } from './macros';
 import { parseQueryModel, type QueryFormat } from './model';
@@ -85,13 +85,13 @@ export async function runQuery(env: QueryEnv, query: DataQueryInput): Promise<Qu
     return { frames: encoded.frames };
   } catch (err) {
     const mapped = mapError(err, { settings: env.settings, timedOut: control.timedOut, cancelled: control.cancelled });
-    env.logger.warn('query failed', {
-      refId: query.refId,
-      status: mapped.status,
-      errorSource: mapped.source,
-      error: mapped.message,
-      ms: Date.now() - started,
-    });
+    const fields = { refId: query.refId, status: mapped.status, errorSource: mapped.source, error: mapped.message, ms: Date.now() - started };
+    if (mapped.status === 500 && mapped.source === 'plugin') {
+      // A bug of ours: keep the stack for the log (messages are already redacted).
+      env.logger.error('query failed unexpectedly', { ...fields, stack: err instanceof Error && err.stack ? redactMessage(err.stack, env.settings.secrets) : undefined });
+    } else {
+      env.logger.warn('query failed', fields);
+    }
     return { frames: [], error: mapped.message, status: mapped.status, errorSource: mapped.source };
   } finally {
     control.dispose();
