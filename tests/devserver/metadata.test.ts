@@ -128,7 +128,7 @@ describe('authentication', () => {
   test('a configured API key is accepted; missing or wrong tokens get UNAUTHENTICATED "invalid token"', async () => {
     const ok = await client.query('SELECT 1 AS x', { ...AUTH, 'x-client-type': 'test', 'x-user-id': 'alice' });
     assert.equal(ok.error, undefined);
-    for (const headers of [{}, { authorization: 'Bearer wrong' }, { authorization: KEYS[0]!.key }]) {
+    for (const headers of [{}, { authorization: 'Bearer wrong' }, { authorization: KEYS[0]!.key }] as Record<string, string>[]) {
       const res = await client.query('SELECT 1', headers);
       assert.equal(res.error?.code, status.UNAUTHENTICATED);
       assert.equal(res.error!.details, 'invalid token');
