@@ -178,6 +178,8 @@ export class FlightSQLClient {
   private readonly baseHeaders: Array<[string, string]>;
   private readonly secrets = new Set<string>();
   private closed = false;
+  /** DoGet calls in flight, cancelled by close(). */
+  private readonly active = new Set<grpc.ClientReadableStream<FlightDataLike>>();
 
   constructor(uri: string = DEFAULT_URI, options: ClientOptions = {}) {
     this.uri = uri;
@@ -329,7 +331,12 @@ export class FlightSQLClient {
       start: async () => {
         this.ensureOpen();
         const md = await this.metadata(opts, extra);
-        return this.stub.DoGet({ ticket }, md, this.callOptions(opts));
+        this.ensureOpen();
+        const call = this.stub.DoGet({ ticket }, md, this.callOptions(opts));
+        this.active.add(call);
+        call.on('status', () => this.active.delete(call));
+        call.on('error', () => this.active.delete(call));
+        return call;
       },
       translate: (err) => this.translate(err),
       invalidateAuth: () => this.invalidateAuth(),
@@ -624,9 +631,13 @@ export class FlightSQLClient {
     return progressMessages(this.queryStream(sql, undefined, undefined, opts));
   }
 
-  /** Closes the channel; calls in flight are cancelled. */
+  /** Closes the channel; query streams in flight are cancelled, later calls fail. */
   close(): void {
     this.closed = true;
+    for (const call of this.active) {
+      call.cancel();
+    }
+    this.active.clear();
     this.stub.close();
   }
 }

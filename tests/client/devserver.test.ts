@@ -127,6 +127,13 @@ describe('client against the dev server (no auth)', () => {
       break;
     }
     assert.equal((await client.query('SELECT 42 AS x')).getChild('x')!.get(0), 42);
+    // close() cancels streams in flight; later calls fail clearly.
+    const other = connect(server.uri);
+    const inflight = other.queryStream('/* devserver:batch_rows=1 */ /* devserver:delay_ms=200 */ SELECT msg FROM log_entries', BEGIN, NOW);
+    await inflight.schema;
+    other.close();
+    await assert.rejects(inflight.toTable(), (e: MicromegasError) => e.codeName === 'CANCELLED');
+    await assert.rejects(other.query('SELECT 1'), /client is closed/);
   });
 
   it('reports SQL errors with code, position and query id', async () => {
