@@ -51,19 +51,22 @@ export function grafanaDurationToMs(text: string): number | undefined {
   return total;
 }
 
+/** `$__interval`, `${__interval}`, `${__interval:fmt}`, `[[__interval]]` and their `_ms` forms. */
+export const INTERVAL_VARIABLE = /\$__interval(_ms)?\b|\$\{__interval(_ms)?(?::[^}]*)?\}|\[\[__interval(_ms)?(?::[^\]]*)?\]\]/g;
+
 /**
- * Rewrites one quoted string literal that follows the INTERVAL keyword: Grafana duration
- * text becomes DataFusion interval text, and an un-replaced `$__interval` (alerting and API
- * paths, where no frontend ran) becomes the panel interval. Anything else is left as is.
+ * Rewrites one quoted string literal that follows the INTERVAL keyword: interval variables
+ * the frontend left to us (our frontend always does; alert rules have no frontend) become
+ * the panel interval, and Grafana duration text becomes DataFusion interval text.
+ * Anything else is left as is.
  */
 export function normalizeIntervalLiteral(literal: string, intervalMs: number): string {
   if (!literal.startsWith("'") || !literal.endsWith("'") || literal.length < 2) {
     return literal;
   }
-  const body = literal.slice(1, -1);
-  if (/^\s*(\$__interval|\$\{__interval\})\s*$/.test(body)) {
-    return `'${intervalText(intervalMs)}'`;
-  }
+  const body = literal
+    .slice(1, -1)
+    .replace(INTERVAL_VARIABLE, (_m, a?: string, b?: string, c?: string) => (a || b || c ? `${Math.floor(intervalMs)}` : intervalText(intervalMs)));
   const converted = grafanaDurationToInterval(body);
-  return converted === undefined ? literal : `'${converted}'`;
+  return `'${converted ?? body}'`;
 }

@@ -229,6 +229,13 @@ export function expandMacros(sql: string, ctx: MacroContext): string {
       i = skip.end;
       continue;
     }
+    // Braced and bracketed forms of the interval variables (left to us by the frontend).
+    const variable = sql[i] === '$' || sql[i] === '[' ? /^(?:\$\{__interval(_ms)?(?::[^}]*)?\}|\[\[__interval(_ms)?(?::[^\]]*)?\]\])/.exec(sql.slice(i, i + 64)) : null;
+    if (variable) {
+      out += BY_NAME.get(variable[1] || variable[2] ? '$__interval_ms' : '$__interval')!.expand([], ctx);
+      i += variable[0].length;
+      continue;
+    }
     if (sql.startsWith('$__', i)) {
       const m = /^\$__[A-Za-z0-9_]+/.exec(sql.slice(i));
       const word = m ? m[0] : '$__';

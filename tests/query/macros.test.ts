@@ -171,6 +171,13 @@ describe('macros: $__interval already replaced by the Grafana frontend', () => {
     // Un-replaced (alerting / API): the backend fills in the panel interval.
     [`INTERVAL '$__interval'`, `INTERVAL '10 second'`],
     [`INTERVAL '\${__interval}'`, `INTERVAL '10 second'`],
+    [`INTERVAL '[[__interval]]'`, `INTERVAL '10 second'`],
+    [`INTERVAL '\${__interval:text}'`, `INTERVAL '10 second'`],
+    [`INTERVAL '$__interval_ms milliseconds'`, `INTERVAL '10000 milliseconds'`],
+    // Our frontend leaves the braced forms to the backend, in code too.
+    ['date_bin(${__interval}, time)', `date_bin(interval '10 second', time)`],
+    ['select ${__interval_ms}, [[__interval_ms]]', 'select 10000, 10000'],
+    ['select [[__interval]]', `select interval '10 second'`],
     // Already valid or not a duration: untouched.
     [`INTERVAL '5 minutes'`, `INTERVAL '5 minutes'`],
     [`select '30s'`, `select '30s'`],
