@@ -1,13 +1,15 @@
 // Micromegas' binary JSONB (the `jsonb` crate of datafuselabs/databendlabs, as used
 // for `properties` columns). Layout, all integers big-endian:
 //   container header u32: top 3 bits type (0x20000000 scalar, 0x40000000 object,
-//   0x80000000 array), low 29 bits entry count; then one u32 JEntry per value (objects:
-//   all key entries, then all value entries): 3 type bits (0x0 null, 0x1 string,
+//   0x80000000 array), low 29 bits entry count (0 for a scalar, which has one entry);
+//   then one u32 JEntry per value (objects: all key entries, then all value entries): 3 type bits (0x0 null, 0x1 string,
 //   0x2 number, 0x3 false, 0x4 true, 0x5 nested container) at bits 28..30 and a 28-bit
 //   payload length; then the payloads in order.
 // Numbers: one tag byte (0x00 zero, 0x10 NaN, 0x20 +inf, 0x30 -inf, 0x40 signed int,
 // 0x50 unsigned int, 0x60 f64) followed by the smallest big-endian width (1/2/4/8 bytes)
-// holding the value; f64 uses 8 bytes.
+// holding the value; f64 uses 8 bytes. Decimal numbers (0x70) and the extension entry
+// type (0x6…, binary/date/timestamp/interval) of newer crate versions are rejected with
+// a clear error: Micromegas properties never hold them.
 
 export type JsonValue = null | boolean | number | bigint | string | JsonValue[] | { [key: string]: JsonValue };
 
@@ -129,7 +131,8 @@ function encodeContainer(value: JsonValue[] | { [key: string]: JsonValue }): Uin
 /** Encodes a JSON value (as produced by JSON.parse, bigint allowed) as JSONB bytes. */
 export function encodeJsonb(value: JsonValue): Uint8Array {
   if (value !== null && typeof value === 'object') return encodeContainer(value);
-  return assemble((SCALAR | 1) >>> 0, [encodeEntry(value)]);
+  // A scalar's header carries no count (0x20000000); exactly one JEntry follows.
+  return assemble(SCALAR, [encodeEntry(value)]);
 }
 
 // --- decoding ----------------------------------------------------------------
@@ -210,7 +213,7 @@ function decodeContainer(bytes: Uint8Array, start: number, end: number): JsonVal
   const header = view.getUint32(start);
   const type = (header & HEADER_TYPE_MASK) >>> 0;
   const count = header & HEADER_LEN_MASK;
-  const entryCount = type === OBJECT ? count * 2 : count;
+  const entryCount = type === SCALAR ? 1 : type === OBJECT ? count * 2 : count;
   let payload = start + 4 + entryCount * 4;
   if (payload > end) throw new JsonbError('truncated entry table');
   const entries: number[] = [];
@@ -224,7 +227,6 @@ function decodeContainer(bytes: Uint8Array, start: number, end: number): JsonVal
   }
   switch (type) {
     case SCALAR:
-      if (count !== 1) throw new JsonbError(`scalar container with ${count} entries`);
       return values[0]!;
     case ARRAY:
       return values;
