@@ -17,12 +17,14 @@ export function defaultQuery(): Partial<MicromegasQuery> {
  * the upstream backend treated a missing or unknown format as time series and both
  * toggles as on, and those defaults are written out explicitly here.
  */
-export function migrateQuery<T extends MicromegasQuery>(saved: T | string, refId = 'A'): T {
+export type MigratedQuery<T> = T & Required<Pick<MicromegasQuery, 'query' | 'format' | 'timeFilter' | 'autoLimit' | 'version'>>;
+
+export function migrateQuery<T extends MicromegasQuery>(saved: T | string, refId = 'A'): MigratedQuery<T> {
   const input = (typeof saved === 'string' ? { refId, query: saved } : saved) as T;
   const upstreamShaped = input.version === undefined || input.version < QUERY_VERSION;
   const sql = typeof input.query === 'string' ? input.query : typeof input.queryText === 'string' ? input.queryText : '';
   const format: QueryFormat = isQueryFormat(input.format) ? input.format : upstreamShaped ? 'time_series' : 'table';
-  const migrated: T = {
+  const migrated: MigratedQuery<T> = {
     ...input,
     query: sql,
     format,

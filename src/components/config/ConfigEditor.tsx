@@ -3,7 +3,7 @@ import { ConfigSection, DataSourceDescription } from '@grafana/plugin-ui';
 import { Alert, Divider, Field, Input, RadioButtonGroup, SecretInput, SecretTextArea, Stack, Switch, Text } from '@grafana/ui';
 import React, { useEffect, useState } from 'react';
 
-import { effectiveAuthType, effectiveUrl, migrateUpstreamSettings, Settings, usesTls, validateUrl } from '../../config/settings';
+import { effectiveAuthType, effectiveUrl, headerSlots, migrateUpstreamSettings, Settings, usesTls, validateUrl } from '../../config/settings';
 import {
   AuthType,
   DEFAULT_QUERY_TIMEOUT_SECONDS,
@@ -219,7 +219,12 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
       </ConfigSection>
       <Divider />
 
-      <ConfigSection title="Headers" description="Extra gRPC metadata sent with every call. Values are stored as secrets." isCollapsible>
+      <ConfigSection
+        title="Headers"
+        description="Extra gRPC metadata sent with every call. Values are stored as secrets."
+        isCollapsible
+        isInitiallyOpen={headerSlots(options as Settings).length > 0 || Array.isArray(jsonData.metadata)}
+      >
         <HeadersEditor options={options as Settings} onOptionsChange={(o) => onOptionsChange(o)} />
       </ConfigSection>
       <Divider />
