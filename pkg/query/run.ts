@@ -21,12 +21,11 @@ export async function runQuery(env: QueryEnv, query: DataQueryInput): Promise<Qu
   const started = Date.now();
   const timeoutMs = env.settings.queryTimeoutMs && env.settings.queryTimeoutMs > 0 ? env.settings.queryTimeoutMs : DEFAULT_QUERY_TIMEOUT_MS;
   const control = callControl(env.signal, timeoutMs);
-  let sql: string | undefined;
   try {
     const model = parseQueryModel(query.json);
     const range = resolveTimeRange(query.timeRange);
     const intervalMs = resolveIntervalMs(query.intervalMS, model.intervalMs, range, query.maxDataPoints);
-    sql = expandMacros(model.sql, { from: range?.from ?? new Date(NaN), to: range?.to ?? new Date(NaN), intervalMs });
+    const sql = expandMacros(model.sql, { from: range?.from ?? new Date(NaN), to: range?.to ?? new Date(NaN), intervalMs });
 
     const plan = planLimits({
       settingsRowLimit: env.settings.rowLimit,
@@ -61,6 +60,8 @@ export async function runQuery(env: QueryEnv, query: DataQueryInput): Promise<Qu
       });
     }
 
+    // framesFromBatches reads the notices once every batch is consumed, so the truncation
+    // notice pushed during consumption is included (checked by tests/query/pipeline.test.ts).
     let truncated = false;
     const limited = limitBatches(batches, plan.cap, () => {
       truncated = true;
