@@ -36,13 +36,13 @@ import {
   makeVector,
   type Vector,
 } from 'apache-arrow';
-import { DuckDBTypeId, type DuckDBType, type DuckDBVector, type DuckDBListType, type DuckDBDataChunk } from '@duckdb/node-api';
+import { DuckDBTypeId, type DuckDBDecimalType, type DuckDBType, type DuckDBVector, type DuckDBListType, type DuckDBDataChunk } from '@duckdb/node-api';
 
 import { encodeJsonb } from '../jsonb';
 import { VIEW_BY_NAME } from './schema';
 
 type Kind =
-  | { k: 'fixed'; ctor: NumericCtor; arrow: DataType; bigint?: 'ns-from-us' | 'ns-from-ms' | 'ns-from-s' | 'clamp64' }
+  | { k: 'fixed'; ctor: NumericCtor; arrow: DataType; bigint?: 'ns-from-us' | 'ns-from-ms' | 'ns-from-s' | 'clamp64'; decimalScale?: number; decimalWidth?: number }
   | { k: 'bool' }
   | { k: 'utf8'; dict: boolean }
   | { k: 'jsonb'; dict: boolean }
@@ -86,8 +86,9 @@ function kindOf(type: DuckDBType, isDictName: boolean, preserve: boolean, name: 
     case DuckDBTypeId.FLOAT:
       return { k: 'fixed', ctor: Float32Array, arrow: new Float32() };
     case DuckDBTypeId.DOUBLE:
-    case DuckDBTypeId.DECIMAL:
       return { k: 'fixed', ctor: Float64Array, arrow: new Float64() };
+    case DuckDBTypeId.DECIMAL:
+      return { k: 'fixed', ctor: Float64Array, arrow: new Float64(), decimalScale: (type as DuckDBDecimalType).scale, decimalWidth: (type as DuckDBDecimalType).width };
     case DuckDBTypeId.DATE:
       return { k: 'fixed', ctor: Int32Array, arrow: new DateDay() };
     case DuckDBTypeId.TIMESTAMP_TZ:
@@ -210,6 +211,16 @@ class FixedBuilder implements Builder {
       const mul = this.kind.bigint === 'ns-from-us' ? 1000n : this.kind.bigint === 'ns-from-ms' ? 1_000_000n : this.kind.bigint === 'ns-from-s' ? 1_000_000_000n : 1n;
       const out = new BigInt64Array(n);
       for (let i = 0; i < n; i++) out[i] = items[i]! * mul;
+      piece = out;
+    } else if (this.kind.decimalScale !== undefined && this.kind.decimalWidth! <= 18 && (vector as unknown as { dataView?: DataView }).dataView) {
+      // DECIMAL(w ≤ 18) holds scaled little-endian integers; dividing beats DuckDBDecimalValue.toDouble().
+      const dv = (vector as unknown as { dataView: DataView }).dataView;
+      const w = this.kind.decimalWidth!;
+      const div = 10 ** this.kind.decimalScale;
+      const out = new Float64Array(n);
+      if (w <= 4) for (let i = 0; i < n; i++) out[i] = dv.getInt16(i * 2, true) / div;
+      else if (w <= 9) for (let i = 0; i < n; i++) out[i] = dv.getInt32(i * 4, true) / div;
+      else for (let i = 0; i < n; i++) out[i] = Number(dv.getBigInt64(i * 8, true)) / div;
       piece = out;
     } else {
       piece = this.convertItems(vector, n);

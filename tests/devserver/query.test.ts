@@ -128,6 +128,24 @@ describe('schema', () => {
     assert.ok(Number(ae[0]!.n) >= 4);
   });
 
+  test('DuckDB-only types map to Arrow as documented', async () => {
+    const { schema, rows } = await client.table(
+      `SELECT CAST(-3.5 AS DECIMAL(4,1)) AS d16, CAST(12345.678 AS DECIMAL(9,3)) AS d32, CAST(-123456789.123 AS DECIMAL(18,3)) AS d64, CAST(1.25 AS DECIMAL(30,2)) AS d128,
+              SUM(CAST(2 AS BIGINT)) AS hugeint_sum, true AS b, NULL::INTEGER AS n, [1, 2] AS ints, DATE '2024-05-01' AS day`,
+    );
+    assert.deepEqual(
+      [rows[0]!.d16, rows[0]!.d32, rows[0]!.d64, rows[0]!.d128],
+      [-3.5, 12345.678, -123456789.123, 1.25],
+    );
+    assert.equal(typeOf(schema, 'd64'), 'Float64');
+    assert.equal(typeOf(schema, 'hugeint_sum'), 'Int64');
+    assert.equal(rows[0]!.hugeint_sum, 2n);
+    assert.equal(rows[0]!.b, true);
+    assert.equal(rows[0]!.n, null);
+    assert.equal(rows[0]!.ints, '[1, 2]', 'non-string lists are sent as text');
+    assert.equal(typeOf(schema, 'day'), 'Date32<DAY>');
+  });
+
   test('CAST(... AS TIMESTAMP) has no time zone', async () => {
     const { schema } = await client.table("SELECT CAST(time AS TIMESTAMP) AS t FROM log_entries LIMIT 1", HOUR);
     assert.equal(typeOf(schema, 't'), 'Timestamp<NANOSECOND>');
