@@ -60,8 +60,10 @@ function sizeResponse(refId: string, response: DataResponseOut): Sized {
 }
 
 class Writer {
-  pos = 0;
-  constructor(readonly buf: Buffer) {}
+  constructor(
+    readonly buf: Buffer,
+    public pos = 0
+  ) {}
 
   varint(n: number): void {
     while (n >= 0x80) {
@@ -83,14 +85,25 @@ class Writer {
   }
 }
 
-/** Serializes a QueryDataResponse; the result is byte-identical to a protobuf encoder's. */
-export function encodeQueryDataResponse(message: QueryDataResponseOut): Buffer {
+export interface EncodeOptions {
+  /** Bytes to leave free before the message (room for the gRPC message header). */
+  headroom?: number;
+  /** Drop the response's frame references once copied, so their memory can be reclaimed early. */
+  releaseFrames?: boolean;
+}
+
+/**
+ * Serializes a QueryDataResponse; the message bytes are identical to a protobuf
+ * encoder's. With `headroom`, they start at that offset of the returned buffer.
+ */
+export function encodeQueryDataResponse(message: QueryDataResponseOut, options: EncodeOptions = {}): Buffer {
+  const headroom = options.headroom ?? 0;
   const entries = Object.entries(message.responses).map(([refId, r]) => sizeResponse(refId, r));
   let total = 0;
   for (const e of entries) {
     total += lenFieldSize(1, e.entrySize);
   }
-  const w = new Writer(Buffer.allocUnsafe(total));
+  const w = new Writer(Buffer.allocUnsafe(headroom + total), headroom);
   for (const e of entries) {
     w.tag(1, LEN);
     w.varint(e.entrySize);
@@ -110,9 +123,13 @@ export function encodeQueryDataResponse(message: QueryDataResponseOut): Buffer {
     if (e.errorSource) {
       w.bytes(5, e.errorSource);
     }
+    if (options.releaseFrames) {
+      e.response.frames = [];
+    }
   }
-  if (w.pos !== total) {
-    throw new Error(`QueryDataResponse encoder size mismatch: wrote ${w.pos} of ${total} bytes`);
+  if (w.pos !== headroom + total) {
+    throw new Error(`QueryDataResponse encoder size mismatch: wrote ${w.pos - headroom} of ${total} bytes`);
   }
   return w.buf;
 }
+

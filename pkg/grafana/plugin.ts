@@ -16,13 +16,18 @@ import { InstanceManager, errorText, type ClientFactory } from './instances';
 import { createLogger, guardStdout, type Logger } from './log';
 import type { QueryDataResponseOut } from './messages';
 import { PluginMetrics } from './metrics';
+import { finishFramed, installPreframedSend } from './preframed';
 import { dataService, diagnosticsService, healthService, resourceService, streamService, type ServiceDeps } from './services';
 
 /** No cap on what we send; receive at least 16 MiB (the Go SDK's default), we allow more. */
 const SERVER_OPTIONS: grpc.ServerOptions = {
   'grpc.max_send_message_length': -1,
   'grpc.max_receive_message_length': 256 * 1024 * 1024,
+  // Channelz bookkeeping costs per call and its proto files would be read from disk.
+  'grpc.enable_channelz': 0,
 };
+
+const GRPC_HEADER_BYTES = 5;
 
 /** How long running calls get to finish after Shutdown before the process exits anyway. */
 const SHUTDOWN_GRACE_MS = 2000;
@@ -33,13 +38,17 @@ export interface PluginOptions {
   logger?: Logger;
 }
 
-/** QueryData with the hand-written response encoder (frames copied once). */
+/** QueryData with the hand-written response encoder: frames are copied once, into the bytes sent. */
 function dataDefinition(): grpc.ServiceDefinition {
   const base = serviceDefinition('pluginv2.Data');
-  return {
-    ...base,
-    QueryData: { ...base.QueryData, responseSerialize: (value: QueryDataResponseOut) => encodeQueryDataResponse(value) },
-  };
+  const preframed = installPreframedSend();
+  const serialize = preframed
+    ? (value: QueryDataResponseOut) => {
+        const buf = encodeQueryDataResponse(value, { headroom: GRPC_HEADER_BYTES, releaseFrames: true });
+        return finishFramed(buf, buf.byteLength - GRPC_HEADER_BYTES);
+      }
+    : (value: QueryDataResponseOut) => encodeQueryDataResponse(value, { releaseFrames: true });
+  return { ...base, QueryData: { ...base.QueryData, responseSerialize: serialize } };
 }
 
 /** Entry point used by pkg/main.ts. Never returns while the plugin serves. */
@@ -105,7 +114,13 @@ export async function runPlugin(options: PluginOptions): Promise<void> {
     process.exit(1);
   }
   writeHandshake(handshakeLine(port));
-  logger.info('plugin started', { port, pid: process.pid, node: process.version, level: env.MICROMEGAS_PLUGIN_LOG_LEVEL ?? env.GF_PLUGIN_LOG_LEVEL ?? 'info' });
+  logger.info('plugin started', {
+    port,
+    pid: process.pid,
+    node: process.version,
+    level: env.MICROMEGAS_PLUGIN_LOG_LEVEL ?? env.GF_PLUGIN_LOG_LEVEL ?? 'info',
+    preframedResponses: installPreframedSend(),
+  });
 
   process.on('SIGTERM', () => stop('SIGTERM'));
   // Like go-plugin servers: Ctrl-C in Grafana's terminal reaches the whole process

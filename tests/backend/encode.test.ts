@@ -34,6 +34,15 @@ describe('QueryDataResponse encoder', () => {
     assert.deepEqual(encodeQueryDataResponse(simple), encodeMessage('pluginv2.QueryDataResponse', simple));
   });
 
+  it('leaves headroom for the gRPC message header and can release frames once copied', () => {
+    const big = { responses: { A: { frames: [Buffer.alloc(100_000, 3)] as Uint8Array[] } } };
+    const reference = encodeMessage('pluginv2.QueryDataResponse', big);
+    const framed = encodeQueryDataResponse(big, { headroom: 5, releaseFrames: true });
+    assert.equal(framed.length, reference.length + 5);
+    assert.deepEqual(framed.subarray(5), reference);
+    assert.equal(big.responses.A.frames.length, 0, 'frame references dropped after the copy');
+  });
+
   it('encodes an empty response', () => {
     assert.equal(encodeQueryDataResponse({ responses: {} }).length, 0);
   });

@@ -300,10 +300,13 @@ export class GrafanaHost {
   private client(service: string): GenericClient {
     if (!this.clients[service]) {
       const Ctor = clientConstructor(service);
-      // Like Grafana: no receive cap to speak of (math.MaxInt32).
+      // Like Grafana: no receive cap to speak of (math.MaxInt32), and a large HTTP/2
+      // window (grpc-go grows its window with BDP estimation; grpc-js keeps 64 KiB
+      // unless told, which would make large responses crawl).
       this.clients[service] = new Ctor(this.address, grpc.credentials.createInsecure(), {
         'grpc.max_receive_message_length': -1,
         'grpc.max_send_message_length': -1,
+        'grpc-node.flow_control_window': 16 * 1024 * 1024,
       }) as unknown as GenericClient;
     }
     return this.clients[service];
