@@ -52,7 +52,8 @@ export function grafanaDurationToMs(text: string): number | undefined {
 }
 
 /** `$__interval`, `${__interval}`, `${__interval:fmt}`, `[[__interval]]` and their `_ms` forms. */
-export const INTERVAL_VARIABLE = /\$__interval(_ms)?\b|\$\{__interval(_ms)?(?::[^}]*)?\}|\[\[__interval(_ms)?(?::[^\]]*)?\]\]/g;
+export const INTERVAL_VARIABLE =
+  /\$__interval(_ms)?\b|\$\{__interval(_ms)?(?::[^}]*)?\}|\[\[__interval(_ms)?(?::[^\]]*)?\]\]/g;
 
 /**
  * Rewrites one quoted string literal that follows the INTERVAL keyword: interval variables
@@ -66,7 +67,9 @@ export function normalizeIntervalLiteral(literal: string, intervalMs: number): s
   }
   const body = literal
     .slice(1, -1)
-    .replace(INTERVAL_VARIABLE, (_m, a?: string, b?: string, c?: string) => (a || b || c ? `${Math.floor(intervalMs)}` : intervalText(intervalMs)));
+    .replace(INTERVAL_VARIABLE, (_m, a?: string, b?: string, c?: string) =>
+      a || b || c ? `${Math.floor(intervalMs)}` : intervalText(intervalMs)
+    );
   const converted = grafanaDurationToInterval(body);
   return `'${converted ?? body}'`;
 }

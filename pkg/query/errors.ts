@@ -143,7 +143,8 @@ export function mapError(err: unknown, ctx: MapContext): MappedError {
     const e = err as { message?: unknown; details?: unknown };
     let text = serverText(e, code);
     if (code === GRPC.PERMISSION_DENIED && /impersonation/i.test(text)) {
-      text += ' (the credential does not allow user delegation: turn off User Attribution for this data source, or use an API key)';
+      text +=
+        ' (the credential does not allow user delegation: turn off User Attribution for this data source, or use an API key)';
     }
     return done(text, httpStatusForGrpc(code), 'downstream', code);
   }

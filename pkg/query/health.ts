@@ -14,7 +14,11 @@ function hintFor(code: number | undefined, message: string, timedOut: boolean): 
   }
   switch (code) {
     case 14:
-      if (/ssl|tls|certificate|handshake|wrong version number|EPROTO|self[- ]signed|Connection dropped|Protocol error/i.test(message)) {
+      if (
+        /ssl|tls|certificate|handshake|wrong version number|EPROTO|self[- ]signed|Connection dropped|Protocol error/i.test(
+          message
+        )
+      ) {
         return 'TLS problem: use grpc:// for a plain server and grpc+tls:// only behind a TLS endpoint; check the CA certificate or skip-verify settings';
       }
       return 'Cannot reach Micromegas: check the URL (host and port, FlightSQL default 50051) and that the server runs and is reachable from Grafana';
@@ -33,9 +37,17 @@ function hintFor(code: number | undefined, message: string, timedOut: boolean): 
 
 /** Connects, runs SELECT 1 and reads the server name/version. Never throws. */
 export async function checkHealth(env: QueryEnv): Promise<HealthResult> {
-  const timeoutMs = Math.min(env.settings.queryTimeoutMs && env.settings.queryTimeoutMs > 0 ? env.settings.queryTimeoutMs : DEFAULT_QUERY_TIMEOUT_MS, HEALTH_TIMEOUT_MS);
+  const timeoutMs = Math.min(
+    env.settings.queryTimeoutMs && env.settings.queryTimeoutMs > 0
+      ? env.settings.queryTimeoutMs
+      : DEFAULT_QUERY_TIMEOUT_MS,
+    HEALTH_TIMEOUT_MS
+  );
   const authMode = env.settings.authKind ?? 'none';
-  const details: Record<string, unknown> = { authMode, userAttribution: attributionAllowed(env.settings) && !!env.user?.login };
+  const details: Record<string, unknown> = {
+    authMode,
+    userAttribution: attributionAllowed(env.settings) && !!env.user?.login,
+  };
   const control = callControl(env.signal, timeoutMs);
   const started = performance.now();
   try {
@@ -51,7 +63,11 @@ export async function checkHealth(env: QueryEnv): Promise<HealthResult> {
     }
     details.latencyMs = Math.round((performance.now() - started) * 10) / 10;
     if (rows !== 1) {
-      return { status: 'ERROR', message: `Unexpected answer to SELECT 1 (${rows} rows): is this a Micromegas FlightSQL server?`, details };
+      return {
+        status: 'ERROR',
+        message: `Unexpected answer to SELECT 1 (${rows} rows): is this a Micromegas FlightSQL server?`,
+        details,
+      };
     }
     if (env.client.getSqlInfo) {
       try {
@@ -63,7 +79,9 @@ export async function checkHealth(env: QueryEnv): Promise<HealthResult> {
         details.sqlInfoError = mapError(err, { settings: env.settings }).message;
       }
     }
-    const server = details.serverName ? `${String(details.serverName)}${details.serverVersion ? ` (version ${String(details.serverVersion)})` : ''}` : 'Micromegas';
+    const server = details.serverName
+      ? `${String(details.serverName)}${details.serverVersion ? ` (version ${String(details.serverVersion)})` : ''}`
+      : 'Micromegas';
     return {
       status: 'OK',
       message: `Connected to ${server} in ${details.latencyMs} ms; authentication: ${authMode}`,
@@ -75,7 +93,11 @@ export async function checkHealth(env: QueryEnv): Promise<HealthResult> {
     details.grpcCode = code;
     details.verboseMessage = mapped.message;
     env.logger.warn('health check failed', { status: mapped.status, error: mapped.message });
-    return { status: 'ERROR', message: `${hintFor(code, mapped.message, control.timedOut)}. ${mapped.message}`, details };
+    return {
+      status: 'ERROR',
+      message: `${hintFor(code, mapped.message, control.timedOut)}. ${mapped.message}`,
+      details,
+    };
   } finally {
     control.dispose();
   }

@@ -27,7 +27,8 @@ export interface LimitInputs {
 
 export function planLimits(input: LimitInputs): LimitPlan {
   const notices: Notice[] = [];
-  const dsLimit = input.settingsRowLimit && input.settingsRowLimit > 0 ? Math.floor(input.settingsRowLimit) : DEFAULT_ROW_LIMIT;
+  const dsLimit =
+    input.settingsRowLimit && input.settingsRowLimit > 0 ? Math.floor(input.settingsRowLimit) : DEFAULT_ROW_LIMIT;
   let rowLimit = dsLimit;
   if (input.queryRowLimit !== undefined) {
     if (input.queryRowLimit > dsLimit) {
@@ -40,7 +41,8 @@ export function planLimits(input: LimitInputs): LimitPlan {
     }
   }
   // maxDataPoints 0/absent means "no auto limit" (unlike upstream, which sent limit 0).
-  const auto = input.autoLimit && input.maxDataPoints && input.maxDataPoints > 0 ? Math.floor(input.maxDataPoints) : undefined;
+  const auto =
+    input.autoLimit && input.maxDataPoints && input.maxDataPoints > 0 ? Math.floor(input.maxDataPoints) : undefined;
   if (auto !== undefined && auto < rowLimit) {
     return { cap: auto, reason: 'autoLimit', serverLimit: auto + 1, notices };
   }

@@ -61,7 +61,9 @@ function describeArgs(args: string[]): string {
 
 /** Derives `<name><suffix>` from a column reference (plain, quoted or qualified). */
 function aliasFor(name: string, column: string, suffix: string): string {
-  const parts = column.match(/^(?:(?:"(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_]*)\s*\.\s*)*("(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_]*)$/);
+  const parts = column.match(
+    /^(?:(?:"(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_]*)\s*\.\s*)*("(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_]*)$/
+  );
   if (!parts) {
     throw new MacroError(
       `$__${name} needs a column name to derive its alias; got ${column}. Use the non-alias macro with AS <name> instead`
@@ -83,7 +85,11 @@ function timeGroupUnit(name: string, args: string[]): { column: string; unit: Ti
   if (args.length !== 2 || args[0] === '') {
     throw new MacroError(`$__${name} expects ${shape}; got ${describeArgs(args)}`);
   }
-  const unit = args[1].replace(/^'(.*)'$/, '$1').replace(/^"(.*)"$/, '$1').trim().toLowerCase();
+  const unit = args[1]
+    .replace(/^'(.*)'$/, '$1')
+    .replace(/^"(.*)"$/, '$1')
+    .trim()
+    .toLowerCase();
   if (!(TIME_GROUP_UNITS as readonly string[]).includes(unit)) {
     throw new MacroError(`$__${name} expects ${shape}; got unit ${args[1]}`);
   }
@@ -101,7 +107,8 @@ const DEFS: MacroDef[] = [
   {
     name: '$__timeFilter',
     signature: '$__timeFilter(column)',
-    description: 'column within the panel time range: column >= from AND column <= to (RFC 3339 UTC literals, pruning-friendly)',
+    description:
+      'column within the panel time range: column >= from AND column <= to (RFC 3339 UTC literals, pruning-friendly)',
     parens: 'required',
     expand: (args, ctx) => {
       const c = one('timeFilter', args);
@@ -163,7 +170,8 @@ const DEFS: MacroDef[] = [
   {
     name: '$__dateBin',
     signature: '$__dateBin(column)',
-    description: "column binned on the panel interval: date_bin(interval 'N second', column, timestamp '1970-01-01T00:00:00Z')",
+    description:
+      "column binned on the panel interval: date_bin(interval 'N second', column, timestamp '1970-01-01T00:00:00Z')",
     parens: 'required',
     expand: (args, ctx) => dateBin(one('dateBin', args), ctx),
   },
@@ -187,7 +195,8 @@ const DEFS: MacroDef[] = [
   {
     name: '$__timeGroup',
     signature: '$__timeGroup(column, unit)',
-    description: 'calendar parts from unit up to year: datepart(unit, column),…,datepart(year, column); unit one of minute|hour|day|month|year',
+    description:
+      'calendar parts from unit up to year: datepart(unit, column),…,datepart(year, column); unit one of minute|hour|day|month|year',
     parens: 'required',
     expand: (args) => {
       const { column, unit } = timeGroupUnit('timeGroup', args);
@@ -209,7 +218,11 @@ const DEFS: MacroDef[] = [
 const BY_NAME = new Map(DEFS.map((d) => [d.name, d]));
 
 /** The macro reference (name, signature, one-line description). */
-export const MACROS: readonly MacroDoc[] = DEFS.map(({ name, signature, description }) => ({ name, signature, description }));
+export const MACROS: readonly MacroDoc[] = DEFS.map(({ name, signature, description }) => ({
+  name,
+  signature,
+  description,
+}));
 
 const INTERVAL_BEFORE = /\binterval\s*$/i;
 
@@ -225,12 +238,16 @@ export function expandMacros(sql: string, ctx: MacroContext): string {
     const skip = skipNonCode(sql, i);
     if (skip) {
       const token = sql.slice(i, skip.end);
-      out += skip.kind === 'string' && INTERVAL_BEFORE.test(out) ? normalizeIntervalLiteral(token, ctx.intervalMs) : token;
+      out +=
+        skip.kind === 'string' && INTERVAL_BEFORE.test(out) ? normalizeIntervalLiteral(token, ctx.intervalMs) : token;
       i = skip.end;
       continue;
     }
     // Braced and bracketed forms of the interval variables (left to us by the frontend).
-    const variable = sql[i] === '$' || sql[i] === '[' ? /^(?:\$\{__interval(_ms)?(?::[^}]*)?\}|\[\[__interval(_ms)?(?::[^\]]*)?\]\])/.exec(sql.slice(i, i + 64)) : null;
+    const variable =
+      sql[i] === '$' || sql[i] === '['
+        ? /^(?:\$\{__interval(_ms)?(?::[^}]*)?\}|\[\[__interval(_ms)?(?::[^\]]*)?\]\])/.exec(sql.slice(i, i + 64))
+        : null;
     if (variable) {
       out += BY_NAME.get(variable[1] || variable[2] ? '$__interval_ms' : '$__interval')!.expand([], ctx);
       i += variable[0].length;

@@ -32,7 +32,8 @@ function parseJson(json: Uint8Array | string | Record<string, unknown>): unknown
   if (typeof json === 'object' && !(json instanceof Uint8Array)) {
     return json;
   }
-  const text = typeof json === 'string' ? json : Buffer.from(json.buffer, json.byteOffset, json.byteLength).toString('utf8');
+  const text =
+    typeof json === 'string' ? json : Buffer.from(json.buffer, json.byteOffset, json.byteLength).toString('utf8');
   if (text.trim() === '') {
     return {};
   }
@@ -80,7 +81,9 @@ export function parseQueryModel(json: Uint8Array | string | Record<string, unkno
   }
   const sql = typeof query === 'string' && query.trim() !== '' ? query : typeof queryText === 'string' ? queryText : '';
   if (sql.trim() === '') {
-    throw new QueryModelError('the query is empty: write an SQL statement, e.g. SELECT time, level, msg FROM log_entries ORDER BY time DESC');
+    throw new QueryModelError(
+      'the query is empty: write an SQL statement, e.g. SELECT time, level, msg FROM log_entries ORDER BY time DESC'
+    );
   }
 
   let format: QueryFormat;
@@ -93,14 +96,18 @@ export function parseQueryModel(json: Uint8Array | string | Record<string, unkno
     format = upstreamShaped ? 'time_series' : 'table';
     formatDefaulted = true;
   } else {
-    throw new QueryModelError(`query field "format" must be one of ${FORMATS.join(', ')}; got ${JSON.stringify(rawFormat)}`);
+    throw new QueryModelError(
+      `query field "format" must be one of ${FORMATS.join(', ')}; got ${JSON.stringify(rawFormat)}`
+    );
   }
 
   let rowLimit: number | undefined;
   if (obj.rowLimit !== undefined && obj.rowLimit !== null && obj.rowLimit !== '') {
     const n = typeof obj.rowLimit === 'string' ? Number(obj.rowLimit) : obj.rowLimit;
     if (typeof n !== 'number' || !Number.isInteger(n) || n <= 0) {
-      throw new QueryModelError(`query field "rowLimit" must be a positive integer; got ${JSON.stringify(obj.rowLimit)}`);
+      throw new QueryModelError(
+        `query field "rowLimit" must be a positive integer; got ${JSON.stringify(obj.rowLimit)}`
+      );
     }
     rowLimit = n;
   }

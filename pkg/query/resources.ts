@@ -103,7 +103,9 @@ function unquoteIdentPart(part: string): string {
  */
 export function tableReference(table: unknown): string {
   if (typeof table !== 'string' || table.trim() === '') {
-    throw new RequestError('missing "table": give a table name (e.g. log_entries) or view_instance(\'<view_set>\', \'<id>\')');
+    throw new RequestError(
+      "missing \"table\": give a table name (e.g. log_entries) or view_instance('<view_set>', '<id>')"
+    );
   }
   const q = QUALIFIED.exec(table);
   if (q) {
@@ -144,7 +146,12 @@ function timeBound(value: unknown, key: string): Date | undefined {
   if (value === undefined || value === null || value === '') {
     return undefined;
   }
-  const d = typeof value === 'number' ? new Date(value) : typeof value === 'string' ? new Date(/^\d+$/.test(value) ? Number(value) : value) : undefined;
+  const d =
+    typeof value === 'number'
+      ? new Date(value)
+      : typeof value === 'string'
+        ? new Date(/^\d+$/.test(value) ? Number(value) : value)
+        : undefined;
   if (!d || Number.isNaN(d.getTime())) {
     throw new RequestError(`"${key}" must be an RFC 3339 time or epoch milliseconds; got ${JSON.stringify(value)}`);
   }
@@ -160,7 +167,13 @@ interface Ctx {
   timeoutMs: number;
 }
 
-async function collectRows(ctx: Ctx, sql: string, begin: Date | undefined, end: Date | undefined, limit?: number): Promise<Array<unknown[]>> {
+async function collectRows(
+  ctx: Ctx,
+  sql: string,
+  begin: Date | undefined,
+  end: Date | undefined,
+  limit?: number
+): Promise<Array<unknown[]>> {
   const result = await ctx.env.client.queryStream(sql, begin, end, {
     signal: ctx.signal,
     timeoutMs: ctx.timeoutMs,
@@ -187,7 +200,13 @@ async function listTables(ctx: Ctx): Promise<unknown> {
   if (ctx.env.client.getTables) {
     const rows = await ctx.env.client.getTables({ signal: ctx.signal, timeoutMs: ctx.timeoutMs });
     for (const t of rows) {
-      tables.push(docs.get(t.tableName) ?? { name: t.tableName, kind: 'view', description: `${t.tableType ?? 'table'} served by Micromegas` });
+      tables.push(
+        docs.get(t.tableName) ?? {
+          name: t.tableName,
+          kind: 'view',
+          description: `${t.tableType ?? 'table'} served by Micromegas`,
+        }
+      );
     }
   } else {
     tables.push(...GLOBAL_VIEWS);
@@ -203,7 +222,9 @@ async function listTables(ctx: Ctx): Promise<unknown> {
       }
     }
   } catch (err) {
-    ctx.env.logger.debug('list_view_sets() unavailable', { error: mapError(err, { settings: ctx.env.settings }).message });
+    ctx.env.logger.debug('list_view_sets() unavailable', {
+      error: mapError(err, { settings: ctx.env.settings }).message,
+    });
   }
   for (const v of viewSets) {
     if (!seen.has(v.name)) {
@@ -224,17 +245,28 @@ async function listColumns(ctx: Ctx, table: string | null): Promise<unknown> {
   const ref = tableReference(table);
   const plain = QUALIFIED.test(table) ? unquoteIdentPart(table) : undefined;
   if (plain !== undefined && ctx.env.client.getTables) {
-    const rows = await ctx.env.client.getTables({ tableNamePattern: plain, includeSchema: true, signal: ctx.signal, timeoutMs: ctx.timeoutMs });
+    const rows = await ctx.env.client.getTables({
+      tableNamePattern: plain,
+      includeSchema: true,
+      signal: ctx.signal,
+      timeoutMs: ctx.timeoutMs,
+    });
     const hit = rows.find((r) => r.tableName === plain && r.schema);
     if (hit?.schema) {
       return { table, columns: columnsOf(hit.schema) };
     }
     const viewSet = VIEW_SETS.find((v) => v.name === plain);
     if (viewSet) {
-      throw new RequestError(`${plain} is a view set, not a global view: ask for the columns of view_instance('${plain}', '<id>')`, 404);
+      throw new RequestError(
+        `${plain} is a view set, not a global view: ask for the columns of view_instance('${plain}', '<id>')`,
+        404
+      );
     }
   }
-  const stmt = await ctx.env.client.prepareStatement(`SELECT * FROM ${ref} LIMIT 0`, { signal: ctx.signal, timeoutMs: ctx.timeoutMs });
+  const stmt = await ctx.env.client.prepareStatement(`SELECT * FROM ${ref} LIMIT 0`, {
+    signal: ctx.signal,
+    timeoutMs: ctx.timeoutMs,
+  });
   return { table, columns: columnsOf(stmt.datasetSchema) };
 }
 
@@ -280,7 +312,13 @@ function routeOf(req: ResourceRequest): { path: string; params: URLSearchParams 
   return { path, params: url.searchParams };
 }
 
-const ROUTES: Record<string, string> = { tables: 'GET', columns: 'GET', functions: 'GET', schema: 'POST', values: 'POST' };
+const ROUTES: Record<string, string> = {
+  tables: 'GET',
+  columns: 'GET',
+  functions: 'GET',
+  schema: 'POST',
+  values: 'POST',
+};
 
 /** Answers one editor resource call; never throws. */
 export async function handleResource(env: QueryEnv, req: ResourceRequest): Promise<ResourceResponse> {
@@ -304,7 +342,10 @@ export async function handleResource(env: QueryEnv, req: ResourceRequest): Promi
     return json(200, hit.body);
   }
 
-  const timeoutMs = env.settings.queryTimeoutMs && env.settings.queryTimeoutMs > 0 ? env.settings.queryTimeoutMs : DEFAULT_QUERY_TIMEOUT_MS;
+  const timeoutMs =
+    env.settings.queryTimeoutMs && env.settings.queryTimeoutMs > 0
+      ? env.settings.queryTimeoutMs
+      : DEFAULT_QUERY_TIMEOUT_MS;
   const control = callControl(env.signal, timeoutMs);
   const ctx: Ctx = { env, signal: control.signal, timeoutMs };
   try {

@@ -19,13 +19,20 @@ function hasTimeColumn(schema: Schema): boolean {
 /** Runs one query; never throws: failures become the DataResponse error. */
 export async function runQuery(env: QueryEnv, query: DataQueryInput): Promise<QueryResult> {
   const started = Date.now();
-  const timeoutMs = env.settings.queryTimeoutMs && env.settings.queryTimeoutMs > 0 ? env.settings.queryTimeoutMs : DEFAULT_QUERY_TIMEOUT_MS;
+  const timeoutMs =
+    env.settings.queryTimeoutMs && env.settings.queryTimeoutMs > 0
+      ? env.settings.queryTimeoutMs
+      : DEFAULT_QUERY_TIMEOUT_MS;
   const control = callControl(env.signal, timeoutMs);
   try {
     const model = parseQueryModel(query.json);
     const range = resolveTimeRange(query.timeRange);
     const intervalMs = resolveIntervalMs(query.intervalMS, model.intervalMs, range, query.maxDataPoints);
-    const sql = expandMacros(model.sql, { from: range?.from ?? new Date(NaN), to: range?.to ?? new Date(NaN), intervalMs });
+    const sql = expandMacros(model.sql, {
+      from: range?.from ?? new Date(NaN),
+      to: range?.to ?? new Date(NaN),
+      intervalMs,
+    });
 
     const plan = planLimits({
       settingsRowLimit: env.settings.rowLimit,
@@ -86,10 +93,19 @@ export async function runQuery(env: QueryEnv, query: DataQueryInput): Promise<Qu
     return { frames: encoded.frames };
   } catch (err) {
     const mapped = mapError(err, { settings: env.settings, timedOut: control.timedOut, cancelled: control.cancelled });
-    const fields = { refId: query.refId, status: mapped.status, errorSource: mapped.source, error: mapped.message, ms: Date.now() - started };
+    const fields = {
+      refId: query.refId,
+      status: mapped.status,
+      errorSource: mapped.source,
+      error: mapped.message,
+      ms: Date.now() - started,
+    };
     if (mapped.status === 500 && mapped.source === 'plugin') {
       // A bug of ours: keep the stack for the log (messages are already redacted).
-      env.logger.error('query failed unexpectedly', { ...fields, stack: err instanceof Error && err.stack ? redactMessage(err.stack, env.settings.secrets) : undefined });
+      env.logger.error('query failed unexpectedly', {
+        ...fields,
+        stack: err instanceof Error && err.stack ? redactMessage(err.stack, env.settings.secrets) : undefined,
+      });
     } else {
       env.logger.warn('query failed', fields);
     }

@@ -20,7 +20,9 @@ export function resolveTimeRange(tr: { fromEpochMS: number; toEpochMS: number } 
     throw new QueryModelError('invalid time range: the bounds are not numbers');
   }
   if (fromMs > toMs) {
-    throw new QueryModelError(`invalid time range: from (${new Date(fromMs).toISOString()}) is after to (${new Date(toMs).toISOString()})`);
+    throw new QueryModelError(
+      `invalid time range: from (${new Date(fromMs).toISOString()}) is after to (${new Date(toMs).toISOString()})`
+    );
   }
   return { from: new Date(fromMs), to: new Date(toMs) };
 }

@@ -51,7 +51,9 @@ export interface QueryClient {
     options?: StreamCallOptions
   ): BatchStream | Promise<BatchStream> | AsyncIterable<RecordBatch> | Promise<AsyncIterable<RecordBatch>>;
   prepareStatement(sql: string, options?: CallOptions): Promise<{ query?: string; datasetSchema: Schema }>;
-  getTables?(options?: { tableNamePattern?: string; includeSchema?: boolean } & CallOptions): Promise<TableDescription[]>;
+  getTables?(
+    options?: { tableNamePattern?: string; includeSchema?: boolean } & CallOptions
+  ): Promise<TableDescription[]>;
   /** GetSqlInfo values by id (0 = server name, 1 = server version). */
   getSqlInfo?(ids?: number[], options?: CallOptions): Promise<Map<number, unknown>>;
 }

@@ -81,7 +81,11 @@ describe('tableReference (resources)', () => {
     assert.equal(tableReference('list_partitions()'), 'list_partitions()');
   });
   it('rejects injections and unknown shapes', () => {
-    const bad = (t: unknown) => assert.throws(() => tableReference(t), (e: unknown) => e instanceof RequestError);
+    const bad = (t: unknown) =>
+      assert.throws(
+        () => tableReference(t),
+        (e: unknown) => e instanceof RequestError
+      );
     bad('log_entries; DROP TABLE x');
     bad(`view_instance('a', (select 1))`);
     bad(`evil_function('a')`);

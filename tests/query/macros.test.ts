@@ -23,9 +23,18 @@ describe('macros: upstream-compatible expansions', () => {
     ],
     ['select $__interval_ms', 'select 10000'],
     ['select $__dateBin(time)', `select date_bin(interval '10 second', time, timestamp '1970-01-01T00:00:00Z')`],
-    ['select $__dateBinAlias(time)', `select date_bin(interval '10 second', time, timestamp '1970-01-01T00:00:00Z') as time_binned`],
-    ['select * from x where $__timeFilter(time)', `select * from x where time >= '2023-01-01T00:00:00Z' AND time <= '2023-01-01T00:10:00Z'`],
-    ['select * from x where $__timeRange(time)', `select * from x where time >= '2023-01-01T00:00:00Z' AND time <= '2023-01-01T00:10:00Z'`],
+    [
+      'select $__dateBinAlias(time)',
+      `select date_bin(interval '10 second', time, timestamp '1970-01-01T00:00:00Z') as time_binned`,
+    ],
+    [
+      'select * from x where $__timeFilter(time)',
+      `select * from x where time >= '2023-01-01T00:00:00Z' AND time <= '2023-01-01T00:10:00Z'`,
+    ],
+    [
+      'select * from x where $__timeRange(time)',
+      `select * from x where time >= '2023-01-01T00:00:00Z' AND time <= '2023-01-01T00:10:00Z'`,
+    ],
     ['where $__timeRangeFrom(time)', `where time >= '2023-01-01T00:00:00Z'`],
     ['where $__timeRangeTo(time)', `where time <= '2023-01-01T00:10:00Z'`],
     ['where time > $__timeFrom', `where time > cast('2023-01-01T00:00:00Z' as timestamp)`],
@@ -41,7 +50,10 @@ describe('macros: upstream-compatible expansions', () => {
       'select $__timeGroupAlias(time, day)',
       `select datepart('day', time) as time_day,datepart('month', time) as time_month,datepart('year', time) as time_year`,
     ],
-    ['select $__timeInterval(time) as time', `select date_bin(interval '10 second', time, timestamp '1970-01-01T00:00:00Z') as time`],
+    [
+      'select $__timeInterval(time) as time',
+      `select date_bin(interval '10 second', time, timestamp '1970-01-01T00:00:00Z') as time`,
+    ],
   ];
   for (const [input, output] of cases) {
     it(input, () => assert.equal(expand(input), output));
@@ -77,7 +89,10 @@ describe('macros: upstream-compatible expansions', () => {
 describe('macros: precision and interval edge cases', () => {
   it('keeps milliseconds of sub-second bounds (whole seconds render like upstream)', () => {
     const c = { ...ctx, from: new Date('2023-01-01T00:00:00.250Z'), to: new Date('2023-01-01T00:10:00.999Z') };
-    assert.equal(expand('$__timeFilter(time)', c), `time >= '2023-01-01T00:00:00.250Z' AND time <= '2023-01-01T00:10:00.999Z'`);
+    assert.equal(
+      expand('$__timeFilter(time)', c),
+      `time >= '2023-01-01T00:00:00.250Z' AND time <= '2023-01-01T00:10:00.999Z'`
+    );
   });
   it('truncates the interval to whole seconds like upstream, and uses ms below one second', () => {
     assert.equal(expand('$__interval', { ...ctx, intervalMs: 1500 }), `interval '1 second'`);
@@ -133,7 +148,10 @@ describe('macros: parsing', () => {
 
 describe('macros: malformed calls name the macro and the problem', () => {
   const bad: Array<[string, RegExp]> = [
-    ['$__timeGroup(time)', /^\$__timeGroup expects \(column, unit\) with unit one of minute\|hour\|day\|month\|year; got \(time\)$/],
+    [
+      '$__timeGroup(time)',
+      /^\$__timeGroup expects \(column, unit\) with unit one of minute\|hour\|day\|month\|year; got \(time\)$/,
+    ],
     ['$__timeGroup(time, week)', /^\$__timeGroup expects \(column, unit\) .*; got unit week$/],
     ['$__timeFilter()', /^\$__timeFilter expects \(column\); got no arguments$/],
     ['$__timeFilter(a, b)', /^\$__timeFilter expects \(column\); got \(a, b\)$/],
@@ -152,7 +170,9 @@ describe('macros: malformed calls name the macro and the problem', () => {
   it('a range macro without a time range says so', () => {
     assert.throws(
       () => expand('$__timeFilter(time)', { from: new Date(NaN), to: new Date(NaN), intervalMs: 1000 }),
-      (e: unknown) => e instanceof MacroError && /^\$__timeFilter needs the panel time range, but the request carries none$/.test(e.message)
+      (e: unknown) =>
+        e instanceof MacroError &&
+        /^\$__timeFilter needs the panel time range, but the request carries none$/.test(e.message)
     );
   });
   it('accepts quoted units', () => {

@@ -34,13 +34,22 @@ describe('query model', () => {
     };
     const m = parseQueryModel(Buffer.from(JSON.stringify(json)));
     assert.deepEqual(
-      { sql: m.sql, format: m.format, timeFilter: m.timeFilter, autoLimit: m.autoLimit, upstreamShaped: m.upstreamShaped },
+      {
+        sql: m.sql,
+        format: m.format,
+        timeFilter: m.timeFilter,
+        autoLimit: m.autoLimit,
+        upstreamShaped: m.upstreamShaped,
+      },
       { sql: 'SELECT exe FROM processes', format: 'table', timeFilter: false, autoLimit: false, upstreamShaped: true }
     );
   });
   it('upstream unknown format falls back to time_series; ours rejects it', () => {
     assert.equal(parseQueryModel({ query: 'SELECT 1', format: 'graph' }).format, 'time_series');
-    assert.throws(() => parseQueryModel({ query: 'SELECT 1', format: 'graph', version: 3 }), modelError(/"format" must be one of table, time_series, logs/));
+    assert.throws(
+      () => parseQueryModel({ query: 'SELECT 1', format: 'graph', version: 3 }),
+      modelError(/"format" must be one of table, time_series, logs/)
+    );
   });
   it('ours (version 3): explicit formats, missing format = table, rowLimit', () => {
     const m = parseQueryModel({ query: 'SELECT 1', format: 'logs', version: 3, rowLimit: 500, intervalMs: 2000 });
@@ -61,8 +70,14 @@ describe('query model', () => {
     assert.throws(() => parseQueryModel('{"query": '), modelError(/not valid JSON/));
     assert.throws(() => parseQueryModel('[1]'), modelError(/must be an object/));
     assert.throws(() => parseQueryModel({ query: 42 }), modelError(/"query" must be a string/));
-    assert.throws(() => parseQueryModel({ query: 'SELECT 1', rowLimit: -3 }), modelError(/"rowLimit" must be a positive integer/));
-    assert.throws(() => parseQueryModel({ query: 'SELECT 1', timeFilter: 'yes' }), modelError(/"timeFilter" must be true or false/));
+    assert.throws(
+      () => parseQueryModel({ query: 'SELECT 1', rowLimit: -3 }),
+      modelError(/"rowLimit" must be a positive integer/)
+    );
+    assert.throws(
+      () => parseQueryModel({ query: 'SELECT 1', timeFilter: 'yes' }),
+      modelError(/"timeFilter" must be true or false/)
+    );
   });
 });
 
@@ -108,8 +123,14 @@ describe('limits', () => {
     assert.match(p.notices[0].text, /above the data source's row limit; 5000 rows/);
   });
   it('truncation notices say which limit cut the result', () => {
-    assert.match(truncationNotice(planLimits({ autoLimit: true, maxDataPoints: 10 })).text, /truncated to 10 rows by Auto Limit/);
-    assert.match(truncationNotice(planLimits({ autoLimit: false, settingsRowLimit: 7 })).text, /truncated to the row limit of 7 rows/);
+    assert.match(
+      truncationNotice(planLimits({ autoLimit: true, maxDataPoints: 10 })).text,
+      /truncated to 10 rows by Auto Limit/
+    );
+    assert.match(
+      truncationNotice(planLimits({ autoLimit: false, settingsRowLimit: 7 })).text,
+      /truncated to the row limit of 7 rows/
+    );
     assert.equal(truncationNotice(planLimits({ autoLimit: false })).severity, 'warning');
   });
 });
@@ -129,7 +150,10 @@ describe('attribution headers', () => {
   it('never with OAuth client credentials unless explicitly enabled', () => {
     assert.deepEqual(attributionHeaders({ authKind: 'oauth2' }, user), {});
     assert.equal(attributionAllowed({ authKind: 'oauth2', attributionWithOAuth: true }), true);
-    assert.equal(attributionHeaders({ authKind: 'oauth2', attributionWithOAuth: true }, user)['x-user-id'], 'j%C3%A9r%C3%B4me');
+    assert.equal(
+      attributionHeaders({ authKind: 'oauth2', attributionWithOAuth: true }, user)['x-user-id'],
+      'j%C3%A9r%C3%B4me'
+    );
   });
   it('not when disabled, nor without a user login', () => {
     assert.deepEqual(attributionHeaders({ authKind: 'token', enableUserAttribution: false }, user), {});
@@ -145,9 +169,11 @@ describe('attribution headers', () => {
 
 describe('error mapping', () => {
   const settings = { secrets: ['s3cr3t-token'], queryTimeoutMs: 30_000 };
-  const grpcError = (code: number, details: string) => Object.assign(new Error(`${code} X: ${details}`), { code, details });
+  const grpcError = (code: number, details: string) =>
+    Object.assign(new Error(`${code} X: ${details}`), { code, details });
   it('server statuses → downstream with HTTP-like statuses, server text kept', () => {
-    const text = 'error building dataframe: table not found (at line 1, column 15) (query_id=0b6f2a4e-1c2d-4e5f-8a9b-0c1d2e3f4a5b)';
+    const text =
+      'error building dataframe: table not found (at line 1, column 15) (query_id=0b6f2a4e-1c2d-4e5f-8a9b-0c1d2e3f4a5b)';
     const m = mapError(grpcError(3, text), { settings });
     assert.equal(m.status, 400);
     assert.equal(m.source, 'downstream');
@@ -167,16 +193,25 @@ describe('error mapping', () => {
     }
   });
   it('keeps a MicromegasError-style message as is (no double code name)', () => {
-    const e = Object.assign(new Error('UNAVAILABLE: could not reach Micromegas at 127.0.0.1:1'), { code: 14, name: 'MicromegasError' });
+    const e = Object.assign(new Error('UNAVAILABLE: could not reach Micromegas at 127.0.0.1:1'), {
+      code: 14,
+      name: 'MicromegasError',
+    });
     assert.equal(mapError(e, { settings }).message, 'UNAVAILABLE: could not reach Micromegas at 127.0.0.1:1');
   });
   it('impersonation denial gets an actionable hint', () => {
-    const m = mapError(grpcError(7, "User impersonation not allowed: x-user-id 'bob' does not match authenticated subject 'svc'"), { settings });
+    const m = mapError(
+      grpcError(7, "User impersonation not allowed: x-user-id 'bob' does not match authenticated subject 'svc'"),
+      { settings }
+    );
     assert.match(m.message, /turn off User Attribution/);
   });
   it('our errors → plugin 400; unexpected ones → plugin 500', () => {
     assert.deepEqual(
-      [mapError(new QueryModelError('bad'), { settings }).status, mapError(new QueryModelError('bad'), { settings }).source],
+      [
+        mapError(new QueryModelError('bad'), { settings }).status,
+        mapError(new QueryModelError('bad'), { settings }).source,
+      ],
       [400, 'plugin']
     );
     const fe = Object.assign(new Error('no time column'), { name: 'FrameFormatError' });

@@ -3,7 +3,14 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
 import { FlightSQLClient } from '../../pkg/micromegas';
-import { checkHealth, handleResource, runQuery, type DataQueryInput, type QueryEnv, type QueryResult } from '../../pkg/query';
+import {
+  checkHealth,
+  handleResource,
+  runQuery,
+  type DataQueryInput,
+  type QueryEnv,
+  type QueryResult,
+} from '../../pkg/query';
 import { frameToJson } from '../harness/frame-json';
 import { assertGrafanaFrame } from '../harness/frame-validate';
 import { startDevServer, type DevServer } from '../harness/devserver';
@@ -29,7 +36,13 @@ const logs: LogLine[] = [];
 function env(overrides: Partial<QueryEnv> = {}): QueryEnv {
   return {
     client,
-    settings: { rowLimit: 1_000_000, queryTimeoutMs: 60_000, enableUserAttribution: true, authKind: 'none', secrets: [] },
+    settings: {
+      rowLimit: 1_000_000,
+      queryTimeoutMs: 60_000,
+      enableUserAttribution: true,
+      authKind: 'none',
+      secrets: [],
+    },
     user: { login: 'admin', email: 'admin@example.com', name: 'Ådmin' },
     logger: logger(logs),
     ...overrides,
@@ -71,11 +84,15 @@ after(async () => {
 
 describe('runQuery through the real client and dev server', () => {
   it('time_series: macros expanded, range bound, wide frame with labels', async () => {
-    const sql = 'SELECT $__dateBin(time) AS time, exe, count(*) AS n FROM log_entries WHERE $__timeFilter(time) GROUP BY 1, 2 ORDER BY 1';
+    const sql =
+      'SELECT $__dateBin(time) AS time, exe, count(*) AS n FROM log_entries WHERE $__timeFilter(time) GROUP BY 1, 2 ORDER BY 1';
     const r = ok(await runQuery(env(), query({ query: sql, format: 'time_series', version: 3 })));
     assert.equal(r.meta?.type, 'timeseries-wide');
     const executed = String(r.meta?.executedQueryString);
-    assert.match(executed, /^SELECT date_bin\(interval '60 second', time, timestamp '1970-01-01T00:00:00Z'\) AS time, exe/);
+    assert.match(
+      executed,
+      /^SELECT date_bin\(interval '60 second', time, timestamp '1970-01-01T00:00:00Z'\) AS time, exe/
+    );
     assert.ok(executed.includes(`time >= '${new Date(now - HOUR).toISOString().replace('.000Z', 'Z')}'`));
     const fields = r.json.schema.fields;
     assert.equal(fields[0].type, 'time');
@@ -99,7 +116,10 @@ describe('runQuery through the real client and dev server', () => {
       }
       assert.fail(`no server log line for ${marker}`);
     };
-    const r = await runQuery(env(), query({ query: 'SELECT 1 AS marker_token_attrib', format: 'table', version: 3 }, { maxDataPoints: 50 }));
+    const r = await runQuery(
+      env(),
+      query({ query: 'SELECT 1 AS marker_token_attrib', format: 'table', version: 3 }, { maxDataPoints: 50 })
+    );
     assert.equal(r.error, undefined);
     const line = await logLine('marker_token_attrib');
     assert.match(line, /x-user-id="admin"/);
@@ -112,7 +132,15 @@ describe('runQuery through the real client and dev server', () => {
 
     // OAuth client credentials do not delegate: no x-user-*; timeFilter off: no range.
     const oauth = env({ settings: { ...env().settings, authKind: 'oauth2' } });
-    assert.equal((await runQuery(oauth, query({ query: 'SELECT 1 AS marker_token_oauth', format: 'table', version: 3, timeFilter: false }))).error, undefined);
+    assert.equal(
+      (
+        await runQuery(
+          oauth,
+          query({ query: 'SELECT 1 AS marker_token_oauth', format: 'table', version: 3, timeFilter: false })
+        )
+      ).error,
+      undefined
+    );
     const oauthLine = await logLine('marker_token_oauth');
     assert.doesNotMatch(oauthLine, /x-user-/);
     assert.doesNotMatch(oauthLine, /range=/);
@@ -120,7 +148,15 @@ describe('runQuery through the real client and dev server', () => {
 
   it('the panel range filters rows server-side (timeFilter on vs off)', async () => {
     const count = async (timeFilter: boolean) => {
-      const r = ok(await runQuery(env(), query({ query: 'SELECT count(*) AS n FROM log_entries', format: 'table', timeFilter, version: 3 }, { timeRange: { fromEpochMS: now - HOUR / 4, toEpochMS: now } })));
+      const r = ok(
+        await runQuery(
+          env(),
+          query(
+            { query: 'SELECT count(*) AS n FROM log_entries', format: 'table', timeFilter, version: 3 },
+            { timeRange: { fromEpochMS: now - HOUR / 4, toEpochMS: now } }
+          )
+        )
+      );
       return Number(r.json.data.values[0][0]);
     };
     const bound = await count(true);
@@ -135,22 +171,47 @@ describe('runQuery through the real client and dev server', () => {
     assert.equal(r.table.numRows, 50);
     const names = r.json.schema.fields.map((f) => f.name);
     assert.deepEqual(names.slice(0, 2), ['timestamp', 'body']);
-    assert.ok(notices(r.meta).some((n) => n.severity === 'warning' && /truncated to 50 rows by Auto Limit/.test(n.text)));
+    assert.ok(
+      notices(r.meta).some((n) => n.severity === 'warning' && /truncated to 50 rows by Auto Limit/.test(n.text))
+    );
   });
 
   it('row limit: truncation notice when more rows exist, none when the result fits exactly', async () => {
-    const all = ok(await runQuery(env(), query({ query: 'SELECT process_id FROM processes', format: 'table', version: 3, timeFilter: false })));
+    const all = ok(
+      await runQuery(
+        env(),
+        query({ query: 'SELECT process_id FROM processes', format: 'table', version: 3, timeFilter: false })
+      )
+    );
     const n = all.table.numRows;
     assert.ok(n >= 3);
-    const fits = ok(await runQuery(env({ ...env(), settings: { ...env().settings, rowLimit: n } }), query({ query: 'SELECT process_id FROM processes', format: 'table', version: 3, timeFilter: false })));
+    const fits = ok(
+      await runQuery(
+        env({ ...env(), settings: { ...env().settings, rowLimit: n } }),
+        query({ query: 'SELECT process_id FROM processes', format: 'table', version: 3, timeFilter: false })
+      )
+    );
     assert.equal(fits.table.numRows, n);
     assert.ok(!notices(fits.meta).some((x) => /truncated/.test(x.text)));
-    const cut = ok(await runQuery(env({ ...env(), settings: { ...env().settings, rowLimit: n - 1 } }), query({ query: 'SELECT process_id FROM processes', format: 'table', version: 3, timeFilter: false })));
+    const cut = ok(
+      await runQuery(
+        env({ ...env(), settings: { ...env().settings, rowLimit: n - 1 } }),
+        query({ query: 'SELECT process_id FROM processes', format: 'table', version: 3, timeFilter: false })
+      )
+    );
     assert.equal(cut.table.numRows, n - 1);
     assert.ok(notices(cut.meta).some((x) => x.severity === 'warning' && x.text.includes(`row limit of ${n - 1} rows`)));
     // Per-query rowLimit lowers it; over many small batches the stream is cut mid-way.
     const perQuery = ok(
-      await runQuery(env(), query({ query: '/* devserver:batch_rows=7 */ SELECT time, msg FROM log_entries', format: 'table', version: 3, rowLimit: 30 }))
+      await runQuery(
+        env(),
+        query({
+          query: '/* devserver:batch_rows=7 */ SELECT time, msg FROM log_entries',
+          format: 'table',
+          version: 3,
+          rowLimit: 30,
+        })
+      )
     );
     assert.equal(perQuery.table.numRows, 30);
     assert.ok(notices(perQuery.meta).some((x) => x.text.includes('row limit of 30 rows')));
@@ -158,28 +219,77 @@ describe('runQuery through the real client and dev server', () => {
 
   it('table: every global view and view instance converts to valid frames', async () => {
     for (const view of ['log_entries', 'measures', 'processes', 'streams', 'blocks', 'log_stats']) {
-      const r = ok(await runQuery(env(), query({ query: `SELECT * FROM ${view} LIMIT 20`, format: 'table', version: 3 }, { timeRange: { fromEpochMS: now - 24 * HOUR, toEpochMS: now } })));
+      const r = ok(
+        await runQuery(
+          env(),
+          query(
+            { query: `SELECT * FROM ${view} LIMIT 20`, format: 'table', version: 3 },
+            { timeRange: { fromEpochMS: now - 24 * HOUR, toEpochMS: now } }
+          )
+        )
+      );
       assert.ok(r.json.schema.fields.length > 3, view);
     }
     const streams = ok(
-      await runQuery(env(), query({ query: "SELECT stream_id, process_id FROM streams WHERE array_has(tags, 'cpu') LIMIT 1", format: 'table', version: 3, timeFilter: false }))
+      await runQuery(
+        env(),
+        query({
+          query: "SELECT stream_id, process_id FROM streams WHERE array_has(tags, 'cpu') LIMIT 1",
+          format: 'table',
+          version: 3,
+          timeFilter: false,
+        })
+      )
     );
     const [streamId] = streams.json.data.values[0] as string[];
     const processId = (streams.json.data.values[1] as string[])[0];
-    const spans = ok(await runQuery(env(), query({ query: `SELECT * FROM view_instance('thread_spans', '${streamId}') LIMIT 20`, format: 'table', version: 3 })));
+    const spans = ok(
+      await runQuery(
+        env(),
+        query({
+          query: `SELECT * FROM view_instance('thread_spans', '${streamId}') LIMIT 20`,
+          format: 'table',
+          version: 3,
+        })
+      )
+    );
     assert.ok(spans.json.schema.fields.some((f) => f.name === 'duration'));
-    const perProcess = ok(await runQuery(env(), query({ query: `SELECT * FROM view_instance('log_entries', '${processId}') LIMIT 5`, format: 'table', version: 3 })));
+    const perProcess = ok(
+      await runQuery(
+        env(),
+        query({
+          query: `SELECT * FROM view_instance('log_entries', '${processId}') LIMIT 5`,
+          format: 'table',
+          version: 3,
+        })
+      )
+    );
     assert.ok(perProcess.table.numRows > 0);
   });
 
   it('upstream saved queries run unchanged: v1 queryText and v2 without format', async () => {
-    const v1 = await runQuery(env(), query({ refId: 'A', queryText: 'SELECT exe, username FROM processes ORDER BY exe' }));
+    const v1 = await runQuery(
+      env(),
+      query({ refId: 'A', queryText: 'SELECT exe, username FROM processes ORDER BY exe' })
+    );
     const f1 = ok(v1);
     // Upstream default time_series, no time column → table with a warning, not a failure.
-    assert.ok(notices(f1.meta).some((n) => n.severity === 'warning' && /no time column, so it is shown as a table/.test(n.text)));
+    assert.ok(
+      notices(f1.meta).some((n) => n.severity === 'warning' && /no time column, so it is shown as a table/.test(n.text))
+    );
     assert.equal(f1.meta?.executedQueryString, 'SELECT exe, username FROM processes ORDER BY exe');
     const v2 = ok(
-      await runQuery(env(), query({ refId: 'A', query: 'SELECT time_bin AS time, sum(count) AS logs FROM log_stats GROUP BY 1 ORDER BY 1', rawEditor: true, timeFilter: true, autoLimit: true, version: 2 }))
+      await runQuery(
+        env(),
+        query({
+          refId: 'A',
+          query: 'SELECT time_bin AS time, sum(count) AS logs FROM log_stats GROUP BY 1 ORDER BY 1',
+          rawEditor: true,
+          timeFilter: true,
+          autoLimit: true,
+          version: 2,
+        })
+      )
     );
     assert.equal(v2.meta?.type, 'timeseries-wide');
   });
@@ -211,7 +321,10 @@ describe('runQuery through the real client and dev server', () => {
     const empty = await runQuery(env(), query({ query: '   ', format: 'table', version: 3 }));
     assert.deepEqual([empty.status, empty.errorSource], [400, 'plugin']);
     assert.match(empty.error ?? '', /the query is empty/);
-    const macro = await runQuery(env(), query({ query: 'SELECT $__timeGroup(time) FROM log_entries', format: 'table', version: 3 }));
+    const macro = await runQuery(
+      env(),
+      query({ query: 'SELECT $__timeGroup(time) FROM log_entries', format: 'table', version: 3 })
+    );
     assert.deepEqual([macro.status, macro.errorSource], [400, 'plugin']);
     assert.match(macro.error ?? '', /^\$__timeGroup expects \(column, unit\)/);
     const badJson = await runQuery(env(), query({}, { json: '{"query":' }));
@@ -220,7 +333,10 @@ describe('runQuery through the real client and dev server', () => {
 
   it('Grafana cancellation aborts the call; the query timeout answers 504', async () => {
     const controller = new AbortController();
-    const pending = runQuery(env({ signal: controller.signal }), query({ query: '/* devserver:delay_ms=5000 */ SELECT 1', format: 'table', version: 3 }));
+    const pending = runQuery(
+      env({ signal: controller.signal }),
+      query({ query: '/* devserver:delay_ms=5000 */ SELECT 1', format: 'table', version: 3 })
+    );
     setTimeout(() => controller.abort(), 100);
     const cancelled = await pending;
     assert.equal(cancelled.status, 499);
@@ -258,7 +374,12 @@ describe('checkHealth', () => {
 
 describe('handleResource', () => {
   const call = async (path: string, method = 'GET', body?: unknown) => {
-    const r = await handleResource(env(), { path: path.split('?')[0], url: path, method, body: body === undefined ? undefined : JSON.stringify(body) });
+    const r = await handleResource(env(), {
+      path: path.split('?')[0],
+      url: path,
+      method,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     return { status: r.status, body: JSON.parse(Buffer.from(r.body).toString('utf8')) };
   };
   it('tables: global views, view sets and table functions with descriptions', async () => {
@@ -287,7 +408,9 @@ describe('handleResource', () => {
     assert.ok(r.body.macros.some((m: { name: string }) => m.name === '$__timeFilter'));
   });
   it('schema: prepared statement columns, macros expanded', async () => {
-    const r = await call('schema', 'POST', { sql: 'SELECT $__dateBin(time) AS t, count(*) AS n FROM log_entries GROUP BY 1' });
+    const r = await call('schema', 'POST', {
+      sql: 'SELECT $__dateBin(time) AS t, count(*) AS n FROM log_entries GROUP BY 1',
+    });
     assert.equal(r.status, 200, JSON.stringify(r.body));
     assert.deepEqual(
       r.body.columns.map((c: { name: string }) => c.name),
@@ -296,19 +419,39 @@ describe('handleResource', () => {
     assert.equal((await call('schema', 'POST', {})).status, 400);
   });
   it('values: distinct values over the range, identifiers quoted, bad input rejected', async () => {
-    const r = await call('values', 'POST', { table: 'processes', column: 'exe', from: new Date(now - 24 * HOUR).toISOString(), to: new Date(now).toISOString(), limit: 100 });
+    const r = await call('values', 'POST', {
+      table: 'processes',
+      column: 'exe',
+      from: new Date(now - 24 * HOUR).toISOString(),
+      to: new Date(now).toISOString(),
+      limit: 100,
+    });
     assert.equal(r.status, 200, JSON.stringify(r.body));
     assert.ok(r.body.values.length > 0);
     assert.deepEqual([...r.body.values].sort(), r.body.values);
     assert.equal((await call('values', 'POST', { table: 'processes; DROP', column: 'exe' })).status, 400);
-    assert.equal((await call('values', 'POST', { table: 'processes', column: 'exe', from: '2024-01-01T00:00:00' , to: '2024-01-02T00:00:00Z' })).status, 400);
+    assert.equal(
+      (
+        await call('values', 'POST', {
+          table: 'processes',
+          column: 'exe',
+          from: '2024-01-01T00:00:00',
+          to: '2024-01-02T00:00:00Z',
+        })
+      ).status,
+      400
+    );
     const missing = await call('values', 'POST', { table: 'processes', column: 'no"such' });
     assert.equal(missing.status, 400);
     assert.match(missing.body.error, /no"such|no""such/);
   });
   it('answers are cached per client: a repeated call does not reach the server', async () => {
     const body = { table: 'processes', column: 'computer', limit: 7 };
-    const seen = () => server.stderr().split('\n').filter((l) => l.includes('CAST(\\"computer\\" AS VARCHAR)')).length;
+    const seen = () =>
+      server
+        .stderr()
+        .split('\n')
+        .filter((l) => l.includes('CAST(\\"computer\\" AS VARCHAR)')).length;
     const first = await call('values', 'POST', body);
     assert.equal(first.status, 200);
     // Wait until the server has logged the first call, then repeat it.
@@ -320,7 +463,11 @@ describe('handleResource', () => {
     assert.deepEqual(second.body, first.body);
     const fresh = new FlightSQLClient(server.uri);
     try {
-      const r = await handleResource(env({ client: fresh }), { path: 'values', method: 'POST', body: JSON.stringify(body) });
+      const r = await handleResource(env({ client: fresh }), {
+        path: 'values',
+        method: 'POST',
+        body: JSON.stringify(body),
+      });
       assert.equal(r.status, 200);
       for (let i = 0; i < 100 && seen() < 2; i++) {
         await new Promise((r2) => setTimeout(r2, 50));
@@ -351,7 +498,9 @@ describe('checkHealth against a server requiring API keys', () => {
   it('OK with the right token; reports the auth mode', async () => {
     const c = new FlightSQLClient(secured.uri, { token: key });
     try {
-      const h = await checkHealth(env({ client: c, settings: { ...env().settings, authKind: 'token', secrets: [key] } }));
+      const h = await checkHealth(
+        env({ client: c, settings: { ...env().settings, authKind: 'token', secrets: [key] } })
+      );
       assert.equal(h.status, 'OK', h.message);
       assert.match(h.message, /authentication: token$/);
     } finally {
@@ -363,11 +512,16 @@ describe('checkHealth against a server requiring API keys', () => {
     const wrong = 'mmk_wrong_token_value_77';
     const c = new FlightSQLClient(secured.uri, { token: wrong });
     try {
-      const h = await checkHealth(env({ client: c, settings: { ...env().settings, authKind: 'token', secrets: [wrong] } }));
+      const h = await checkHealth(
+        env({ client: c, settings: { ...env().settings, authKind: 'token', secrets: [wrong] } })
+      );
       assert.equal(h.status, 'ERROR');
       assert.match(h.message, /^Authentication failed: /);
       assert.ok(!JSON.stringify(h).includes(wrong));
-      const q = await runQuery(env({ client: c, settings: { ...env().settings, authKind: 'token', secrets: [wrong] } }), query({ query: 'SELECT 1', format: 'table', version: 3 }));
+      const q = await runQuery(
+        env({ client: c, settings: { ...env().settings, authKind: 'token', secrets: [wrong] } }),
+        query({ query: 'SELECT 1', format: 'table', version: 3 })
+      );
       assert.deepEqual([q.status, q.errorSource], [401, 'downstream']);
       assert.ok(!(q.error ?? '').includes(wrong));
     } finally {
