@@ -265,6 +265,17 @@ describe('runQuery through the real client and dev server', () => {
       )
     );
     assert.ok(perProcess.table.numRows > 0);
+    for (const viewSet of ['measures', 'async_events']) {
+      const r = await runQuery(
+        env(),
+        query({
+          query: `SELECT * FROM view_instance('${viewSet}', '${processId}') LIMIT 5`,
+          format: 'table',
+          version: 3,
+        })
+      );
+      ok(r);
+    }
   });
 
   it('upstream saved queries run unchanged: v1 queryText and v2 without format', async () => {
