@@ -124,6 +124,17 @@ describe('backend executable against the dev server', () => {
     assert.equal(await host.ping(), 'SERVING');
   });
 
+  it('CallResource streams the pipeline\'s answer (code, headers, JSON body)', async () => {
+    const tables = await host.callResource(ours(), { path: 'tables', method: 'GET', url: 'tables' });
+    assert.equal(tables.code, 200);
+    assert.match(tables.headers['Content-Type']?.[0] ?? tables.headers['content-type']?.[0] ?? '', /json/);
+    const names = (tables.json as { tables: Array<{ name: string }> }).tables.map((t) => t.name);
+    assert.ok(names.includes('log_entries'), `tables: ${names.join(', ')}`);
+    const missing = await host.callResource(ours(), { path: 'columns', method: 'GET', url: 'columns' });
+    assert.ok(missing.code >= 400 && missing.code < 500);
+    assert.equal(typeof (missing.json as { error: string }).error, 'string');
+  });
+
   it('a settings change (new lastUpdatedMS) disposes the old client', async () => {
     const v1 = pluginContext({ uid: 'versioned', lastUpdatedMS: 1000, jsonData: { url: dev.uri }, decryptedSecureJsonData: { token: API_KEY } });
     assert.equal((await host.queryData(v1, [dataQuery('A', { query: 'SELECT 1 AS v', format: 'table' })])).A.error, '');
