@@ -212,15 +212,16 @@ class FixedBuilder implements Builder {
       const out = new BigInt64Array(n);
       for (let i = 0; i < n; i++) out[i] = items[i]! * mul;
       piece = out;
-    } else if (this.kind.decimalScale !== undefined && this.kind.decimalWidth! <= 18 && (vector as unknown as { dataView?: DataView }).dataView) {
-      // DECIMAL(w ≤ 18) holds scaled little-endian integers; dividing beats DuckDBDecimalValue.toDouble().
+    } else if (this.kind.decimalScale !== undefined && (vector as unknown as { dataView?: DataView }).dataView) {
+      // DECIMAL holds scaled little-endian integers (16/32/64/128 bits); dividing beats DuckDBDecimalValue.toDouble().
       const dv = (vector as unknown as { dataView: DataView }).dataView;
       const w = this.kind.decimalWidth!;
       const div = 10 ** this.kind.decimalScale;
       const out = new Float64Array(n);
       if (w <= 4) for (let i = 0; i < n; i++) out[i] = dv.getInt16(i * 2, true) / div;
       else if (w <= 9) for (let i = 0; i < n; i++) out[i] = dv.getInt32(i * 4, true) / div;
-      else for (let i = 0; i < n; i++) out[i] = Number(dv.getBigInt64(i * 8, true)) / div;
+      else if (w <= 18) for (let i = 0; i < n; i++) out[i] = Number(dv.getBigInt64(i * 8, true)) / div;
+      else for (let i = 0; i < n; i++) out[i] = (dv.getBigInt64(i * 16 + 8, true) === 0n ? Number(dv.getBigUint64(i * 16, true)) : Number((dv.getBigInt64(i * 16 + 8, true) << 64n) | dv.getBigUint64(i * 16, true))) / div;
       piece = out;
     } else {
       piece = this.convertItems(vector, n);
