@@ -75,7 +75,7 @@ class JsonLogger implements Logger {
     const entry: Record<string, unknown> = {
       '@level': level,
       '@message': redact(message),
-      '@timestamp': new Date().toISOString(),
+      '@timestamp': timestamp(),
     };
     const extra = redactValue({ ...this.fixed, ...fields }) as LogFields;
     for (const [k, v] of Object.entries(extra)) {
@@ -91,6 +91,16 @@ class JsonLogger implements Logger {
     }
     this.sink(line + '\n');
   }
+}
+
+/**
+ * go-plugin parses `@timestamp` with the Go layout 2006-01-02T15:04:05.000000Z07:00:
+ * exactly six fractional digits, or the whole line is demoted to unparsed debug text.
+ */
+export function timestamp(epochMs: number = performance.timeOrigin + performance.now()): string {
+  const whole = Math.floor(epochMs);
+  const micros = Math.floor((epochMs - whole) * 1000);
+  return new Date(whole).toISOString().replace(/\.(\d{3})Z$/, (_m, ms: string) => `.${ms}${String(micros).padStart(3, '0')}Z`);
 }
 
 function jsonSafe(_key: string, value: unknown): unknown {

@@ -115,6 +115,8 @@ describe('backend executable: process and protocol', () => {
     for (const line of host.logs) {
       assert.ok(['trace', 'debug', 'info', 'warn', 'error'].includes(line['@level']), `level ${line['@level']}`);
       assert.equal(typeof line['@message'], 'string');
+      // The Go layout go-plugin parses with: 2006-01-02T15:04:05.000000Z07:00.
+      assert.match(line['@timestamp'], /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}(Z|[+-]\d{2}:\d{2})$/);
       assert.ok(!Number.isNaN(Date.parse(line['@timestamp'])));
     }
     assert.ok(host.logs.some((l) => l['@level'] === 'debug'), 'debug lines appear at GF_PLUGIN_LOG_LEVEL=debug');
