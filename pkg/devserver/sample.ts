@@ -177,7 +177,8 @@ export async function generateSample(conn: DuckDBConnection, opts: SampleOptions
     `CREATE TEMP TABLE __msgs AS SELECT * FROM (VALUES ${MESSAGES.map(([k, l, t, f]) => `(${lit(k)}, ${l}, ${lit(t)}, ${lit(f)})`).join(', ')}) t(kind, level, target, fmt)`,
     `CREATE TEMP TABLE __pool AS SELECT kind, level, list(target ORDER BY fmt) AS targets, list(fmt ORDER BY fmt) AS fmts FROM __msgs GROUP BY kind, level`,
     // Block id: one block per stream per minute, a stable UUID-shaped digest.
-    `CREATE MACRO __block_id(sid, t) AS regexp_replace(md5(sid || ':' || CAST(epoch(date_trunc('minute', t)) AS BIGINT)), '^(.{8})(.{4})(.{4})(.{4})(.{12})$', '\\1-\\2-\\3-\\4-\\5')`,
+    `CREATE MACRO __block_digest(h) AS substr(h, 1, 8) || '-' || substr(h, 9, 4) || '-' || substr(h, 13, 4) || '-' || substr(h, 17, 4) || '-' || substr(h, 21, 12)`,
+    `CREATE MACRO __block_id(sid, t) AS __block_digest(md5(sid || ':' || CAST(epoch_ms(date_trunc('minute', t)) AS VARCHAR)))`,
     `CREATE MACRO __insert_time(t) AS date_trunc('minute', t) + INTERVAL '61 second'`,
     // Log entries: uniform times with jitter, level drawn from a realistic mix.
     `CREATE TEMP TABLE __logs AS
@@ -265,6 +266,10 @@ export async function generateSample(conn: DuckDBConnection, opts: SampleOptions
        __insert_time(max(time)) AS insert_time
      FROM ev GROUP BY ev.block_id, ev.stream_id, ev.process_id`,
   ];
-  for (const statement of sql) await conn.run(statement);
+  for (const statement of sql) {
+    const t0 = Date.now();
+    await conn.run(statement);
+    if (process.env.DEVSERVER_TRACE_SQL) process.stderr.write(`${Date.now() - t0} ms ${statement.slice(0, 60).replace(/\s+/g, " ")}\n`);
+  }
   return procs;
 }
