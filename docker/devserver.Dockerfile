@@ -3,7 +3,6 @@ FROM node:20-bookworm-slim
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
-COPY tsconfig.json ./
 COPY pkg ./pkg
 EXPOSE 50051
 ENTRYPOINT ["node", "--import", "tsx", "pkg/devserver/main.ts"]

@@ -44,9 +44,8 @@ function add(dir, rel = '') {
     if (statSync(abs).isDirectory()) add(abs, relPath);
     else {
       const executableFile = name.startsWith(`${executable}_`);
-      // Unix permission bits live in the high 16 bits of the external attributes.
-      const mode = executableFile ? 0o100755 : 0o100644;
-      zip.addFile(`${id}/${relPath}`, readFileSync(abs), '', (mode << 16) >>> 0);
+      // adm-zip stores these Unix permission bits in the entry's external attributes.
+      zip.addFile(`${id}/${relPath}`, readFileSync(abs), '', executableFile ? 0o755 : 0o644);
     }
   }
 }
