@@ -100,9 +100,12 @@ describe('backend executable: process and protocol', () => {
     assert.ok(rss > 10 * 1024 * 1024, 'resident memory is the real process figure');
   });
 
-  it('SubscribeStream answers NOT_FOUND', async () => {
-    const res = await host.subscribeStream(pluginContext({ jsonData: { url: 'grpc://127.0.0.1:1' } }), 'live/anything');
-    assert.equal(res.status, 'NOT_FOUND');
+  it('streams: SubscribeStream and PublishStream answer NOT_FOUND, RunStream ends with NOT_FOUND', async () => {
+    const ctx = pluginContext({ jsonData: { url: 'grpc://127.0.0.1:1' } });
+    assert.equal((await host.subscribeStream(ctx, 'live/anything')).status, 'NOT_FOUND');
+    assert.equal((await host.publishStream(ctx, 'live/anything', { x: 1 })).status, 'NOT_FOUND');
+    await assert.rejects(host.runStream(ctx, 'live/anything', { deadlineMs: 5000 }), (e: { code?: number; details?: string }) => e.code === 5 && /no streams/.test(e.details ?? ''));
+    assert.equal(await host.ping(), 'SERVING');
   });
 
   it('logs JSON lines go-plugin understands, at the configured level, without secrets', async () => {

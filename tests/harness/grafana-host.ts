@@ -408,6 +408,27 @@ export class GrafanaHost {
     return { status: (['OK', 'NOT_FOUND', 'PERMISSION_DENIED'] as const)[res.status], data: res.data };
   }
 
+  async publishStream(ctx: PluginContextMessage, streamPath: string, data: unknown): Promise<{ status: 'OK' | 'NOT_FOUND' | 'PERMISSION_DENIED' }> {
+    const res = await this.unary<{ status: number }>('pluginv2.Stream', 'PublishStream', { pluginContext: ctx, path: streamPath, data: Buffer.from(JSON.stringify(data)), headers: {} });
+    return { status: (['OK', 'NOT_FOUND', 'PERMISSION_DENIED'] as const)[res.status] };
+  }
+
+  /** pluginv2.Stream/RunStream: collects packets until the stream ends; rejects with the gRPC error. */
+  runStream(ctx: PluginContextMessage, streamPath: string, opts: CallOptions = {}): Promise<Buffer[]> {
+    return new Promise((resolve, reject) => {
+      const call = this.client('pluginv2.Stream').RunStream(
+        { pluginContext: ctx, path: streamPath, data: Buffer.alloc(0), headers: {} },
+        new grpc.Metadata(),
+        opts.deadlineMs ? { deadline: Date.now() + opts.deadlineMs } : {}
+      ) as grpc.ClientReadableStream<{ data: Buffer }>;
+      const packets: Buffer[] = [];
+      call.on('data', (p: { data: Buffer }) => packets.push(p.data));
+      call.on('error', reject);
+      call.on('end', () => resolve(packets));
+      opts.signal?.addEventListener('abort', () => call.cancel(), { once: true });
+    });
+  }
+
   /** plugin.GRPCController/Shutdown, then waits for the process to exit. */
   async shutdown(timeoutMs = 10000): Promise<{ code: number | null; signal: NodeJS.Signals | null; elapsedMs: number }> {
     const started = Date.now();
