@@ -18,7 +18,7 @@ import {
   type QueryDataResponseOut,
 } from './messages';
 import type { PluginMetrics } from './metrics';
-import { redact } from './redact';
+import { redact, redactValue } from './redact';
 
 export interface ServiceDeps {
   instances: InstanceManager;
@@ -30,17 +30,38 @@ export interface ServiceDeps {
 
 type Unary<Req, Res> = (call: grpc.ServerUnaryCall<Req, Res>, callback: grpc.sendUnaryData<Res>) => void;
 
-/** AbortSignal for one call: Grafana's cancellation/deadline or plugin shutdown. */
-function callSignal(call: grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown>, shutdown: AbortSignal): AbortSignal {
+interface CallSignal {
+  signal: AbortSignal;
+  /** Detaches from the plugin-wide shutdown signal; call when the call ends. */
+  done(): void;
+}
+
+/**
+ * AbortSignal for one call: Grafana's cancellation/deadline or plugin shutdown.
+ * (A listener on the long-lived shutdown signal, removed at the end of the call,
+ * rather than AbortSignal.any, which keeps dependants around on some Node 20 releases.)
+ */
+function callSignal(call: grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown>, shutdown: AbortSignal): CallSignal {
   const controller = new AbortController();
   const onCancel = () => controller.abort(new Error('the request was cancelled by Grafana'));
+  const onShutdown = () => controller.abort(shutdown.reason);
   if (call.cancelled) {
     onCancel();
   } else {
     call.once('cancelled', onCancel);
   }
-  const signal = AbortSignal.any([controller.signal, shutdown]);
-  return signal;
+  if (shutdown.aborted) {
+    onShutdown();
+  } else {
+    shutdown.addEventListener('abort', onShutdown, { once: true });
+  }
+  return {
+    signal: controller.signal,
+    done: () => {
+      shutdown.removeEventListener('abort', onShutdown);
+      call.removeListener('cancelled', onCancel);
+    },
+  };
 }
 
 function userOf(ctx: PbPluginContext | null): GrafanaUser | undefined {
@@ -111,9 +132,10 @@ export function dataService(deps: ServiceDeps): { QueryData: Unary<PbQueryDataRe
   return {
     QueryData: (call, callback) => {
       const req = call.request;
-      const signal = callSignal(call, deps.shutdownSignal);
+      const { signal, done } = callSignal(call, deps.shutdownSignal);
       const lease = deps.instances.acquire(req.pluginContext?.dataSourceInstanceSettings);
       const finish = (responses: Record<string, DataResponseOut>) => {
+        done();
         lease.release();
         callback(null, { responses });
       };
@@ -136,6 +158,7 @@ export function dataService(deps: ServiceDeps): { QueryData: Unary<PbQueryDataRe
         },
         (e) => {
           // runOne never rejects; this is a last line of defence.
+          done();
           lease.release();
           deps.logger.error('QueryData failed', { error: errorText(e) });
           callback(internalError(redact(errorText(e))));
@@ -151,15 +174,19 @@ export function diagnosticsService(deps: ServiceDeps): Record<string, Unary<any,
       deps.metrics.healthCheck();
       const req = call.request;
       const lease = deps.instances.acquire(req.pluginContext?.dataSourceInstanceSettings);
+      let done = () => undefined as void;
       const reply = (status: number, message: string, details?: Record<string, unknown>) => {
+        done();
         lease.release();
-        callback(null, { status, message: redact(message), jsonDetails: Buffer.from(details ? redact(JSON.stringify(details)) : '') });
+        callback(null, { status, message: redact(message), jsonDetails: Buffer.from(details ? JSON.stringify(redactValue(details)) : '') });
       };
       if (!lease.ok) {
         reply(HealthStatus.ERROR, lease.error);
         return;
       }
-      const signal = callSignal(call, deps.shutdownSignal);
+      const cs = callSignal(call, deps.shutdownSignal);
+      const signal = cs.signal;
+      done = cs.done;
       const log = deps.logger.with({ datasource: lease.instance.settings.uid, call: 'CheckHealth' });
       checkHealth(envFor(lease.instance, req.pluginContext, signal, log)).then(
         (h) => reply(h.status === 'OK' ? HealthStatus.OK : HealthStatus.ERROR, h.message, h.details),
@@ -185,7 +212,9 @@ export function resourceService(deps: ServiceDeps): { CallResource: grpc.handleS
       deps.metrics.resourceCall();
       const req = call.request;
       const lease = deps.instances.acquire(req.pluginContext?.dataSourceInstanceSettings);
+      let done = () => undefined as void;
       const send = (message: unknown) => {
+        done();
         lease.release();
         if (!call.cancelled) {
           call.write(message);
@@ -196,7 +225,9 @@ export function resourceService(deps: ServiceDeps): { CallResource: grpc.handleS
         send(jsonBody(400, { error: lease.error }));
         return;
       }
-      const signal = callSignal(call, deps.shutdownSignal);
+      const cs = callSignal(call, deps.shutdownSignal);
+      const signal = cs.signal;
+      done = cs.done;
       const log = deps.logger.with({ datasource: lease.instance.settings.uid, resource: req.path });
       handleResource(envFor(lease.instance, req.pluginContext, signal, log), {
         path: req.path,

@@ -6,6 +6,7 @@
 //   2. small-query overhead over raw DoGet at p50, in ms (target ≤ 2)
 //   3. peak RSS growth of the executable during the 1M-row query / result Arrow bytes (target ≤ 2)
 import { writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 
 import type { Data, RecordBatch } from 'apache-arrow';
 
@@ -117,6 +118,7 @@ async function main(): Promise<void> {
     const overhead = median(smallPlugin) - median(smallRaw);
     const memRatio = (peak - idle) / raw0.bytes;
     const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
+    console.log(`load average during the run: ${loadavg().map((l) => l.toFixed(1)).join(' ')} (timings on a shared machine vary; ratios are measured side by side)`);
     console.log(`result: ${raw0.rows} rows × 5 columns, Arrow ${mb(raw0.bytes)} (dictionary column on the wire: ${raw0.dictionary}), frame ${mb(first.frameBytes)}`);
     console.log(`1. QueryData / raw DoGet (1M rows):    ${ratio.toFixed(2)}  (median ${median(pluginMs).toFixed(0)} ms vs ${median(rawMs).toFixed(0)} ms; target ≤ 1.25, stretch 1.1)`);
     console.log(`2. small-query overhead at p50:         ${overhead.toFixed(2)} ms  (${median(smallPlugin).toFixed(2)} ms vs ${median(smallRaw).toFixed(2)} ms; target ≤ 2 ms)`);
