@@ -7,7 +7,7 @@
 // here: a SEA is made from the running node binary, so other platforms need that
 // platform's node binary (and a build on that platform).
 import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -16,9 +16,12 @@ const arch = { x64: 'amd64', arm64: 'arm64' }[process.arch] ?? process.arch;
 const target = `${process.platform}_${arch}`;
 const output = path.join(root, 'dist', `gpx_micromegas_${target}`);
 const work = path.join(root, 'node_modules', '.cache', 'gpx-build');
-const bundle = path.join(work, 'gpx_micromegas.cjs');
-const blob = path.join(work, 'sea-prep.blob');
-const seaConfig = path.join(work, 'sea-config.json');
+// Per-process intermediates: test files may call this script concurrently.
+const bundle = path.join(work, `gpx_micromegas.${process.pid}.cjs`);
+const blob = path.join(work, `sea-prep.${process.pid}.blob`);
+const seaConfig = path.join(work, `sea-config.${process.pid}.json`);
+const lock = path.join(work, 'build.lock');
+const LOCK_STALE_MS = 180_000;
 // Fixed by Node: the fuse postject flips to mark the binary as a SEA.
 const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
 
@@ -38,18 +41,52 @@ function newestMtime(dir) {
   return newest;
 }
 
-if (process.argv.includes('--if-stale') && existsSync(output)) {
-  const built = statSync(output).mtimeMs;
+const ifStale = process.argv.includes('--if-stale');
+
+function upToDate() {
+  if (!existsSync(output)) return false;
   const sources = Math.max(newestMtime(path.join(root, 'pkg')), statSync(fileURLToPath(import.meta.url)).mtimeMs, statSync(path.join(root, 'package-lock.json')).mtimeMs);
-  if (built > sources) {
-    console.log(`${path.relative(root, output)} is up to date`);
-    process.exit(0);
-  }
+  return statSync(output).mtimeMs > sources;
+}
+
+if (ifStale && upToDate()) {
+  console.log(`${path.relative(root, output)} is up to date`);
+  process.exit(0);
 }
 
 mkdirSync(work, { recursive: true });
 mkdirSync(path.dirname(output), { recursive: true });
 
+// One build at a time; a second caller waits, then rebuilds only if still needed.
+async function acquireLock() {
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      return;
+    } catch (e) {
+      if (e.code !== 'EEXIST') throw e;
+      try {
+        if (Date.now() - statSync(lock).mtimeMs > LOCK_STALE_MS) rmSync(lock, { recursive: true, force: true });
+      } catch {
+        // The holder just released it.
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+}
+await acquireLock();
+const releaseLock = () => rmSync(lock, { recursive: true, force: true });
+const cleanup = () => {
+  for (const f of [bundle, blob, seaConfig]) rmSync(f, { force: true });
+  releaseLock();
+};
+process.on('exit', cleanup);
+if (ifStale && upToDate()) {
+  console.log(`${path.relative(root, output)} is up to date (built by a concurrent caller)`);
+  process.exit(0);
+}
+
+// The output's mtime is set to this instant, so a source edited during the build counts as newer.
 const started = Date.now();
 const esbuild = await import('esbuild');
 const result = await esbuild.build({
@@ -105,6 +142,7 @@ try {
 }
 rmSync(output, { force: true });
 renameSync(tmp, output);
+utimesSync(output, started / 1000, started / 1000);
 const size = statSync(output).size;
 const bundleSize = statSync(bundle).size;
 console.log(`built ${path.relative(root, output)} (${(size / 1e6).toFixed(1)} MB, bundle ${(bundleSize / 1e6).toFixed(2)} MB) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
