@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 
 import type { ApiKey } from './flight';
-import { startServer, type DevServerConfig } from './server';
+import type { DevServerConfig } from './server';
 
 const USAGE = `usage: npm run devserver -- [--host 127.0.0.1] [--port 50051] [--scale 1] [--now RFC3339] [--hours 24] [--seed 42]
        [--api-keys '[{"name":"n","key":"k"}]'] [--tls-cert F --tls-key F [--tls-ca F] [--tls-require-client-cert]]`;
@@ -103,6 +103,8 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv): DevServerConf
 async function main(): Promise<void> {
   const config = parseArgs(process.argv.slice(2), process.env);
   const started = Date.now();
+  // Loaded after the flags are validated, so bad flags fail fast (no DuckDB load).
+  const { startServer } = await import('./server');
   const server = await startServer(config);
   config.log(
     `sample data: ${config.hours} h up to ${new Date(config.nowMs).toISOString()}, scale ${config.scale}, seed ${config.seed}, ${server.lake.processes.length} processes, ready in ${Date.now() - started} ms${config.apiKeys.length ? `, ${config.apiKeys.length} API key(s)` : ', auth disabled'}`,
