@@ -17,17 +17,17 @@ after(async () => {
 });
 
 /**
- * Opens Monaco's suggestions (Ctrl+Space) until they include `expected` or a minute passes;
+ * Opens Monaco's suggestions (Ctrl+Space) until they include `expected` or ten attempts fail;
  * the first opening may show keyword-only results while the schema resources are loading.
  */
 async function suggestionsIncluding(expected: RegExp): Promise<string> {
   const { page } = env;
   const widget = page.locator('.suggest-widget.visible');
   let text = '';
-  for (let attempt = 0; attempt < 20; attempt++) {
+  for (let attempt = 0; attempt < 10; attempt++) {
     await page.keyboard.press('Control+Space');
-    await widget.waitFor({ timeout: 30_000 });
-    await page.locator('.suggest-widget.visible .monaco-list-row').first().waitFor({ timeout: 30_000 });
+    await widget.waitFor({ timeout: 15_000 });
+    await page.locator('.suggest-widget.visible .monaco-list-row').first().waitFor({ timeout: 15_000 });
     text = await widget.innerText();
     if (expected.test(text)) return text;
     await page.keyboard.press('Escape');

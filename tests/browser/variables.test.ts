@@ -23,7 +23,7 @@ test('a variable query lists distinct values', async () => {
   await page.getByTestId('sandbox-variable-run').click();
   const values = page.getByTestId('sandbox-variable-values');
   await values.waitFor({ timeout: 60_000 });
-  const listed = await page.getByTestId('sandbox-variable-value').evaluateAll((els) => els.map((e) => e.getAttribute('data-value')));
+  const listed = await Promise.all((await page.getByTestId('sandbox-variable-value').all()).map((l) => l.getAttribute('data-value')));
   await env.screenshot('variables-values');
   assert.ok(listed.length > 1, `expected several executables, got ${JSON.stringify(listed)}`);
   assert.equal(new Set(listed).size, listed.length, 'values are distinct');
