@@ -58,6 +58,8 @@ export class Lake {
       await conn.run('DROP SCHEMA stage CASCADE');
       await lake.refreshPartitionTable(conn);
       for (const statement of DIALECT_SQL) await conn.run(statement);
+      // Queries may not touch the host's files (read_csv, COPY … TO, ATTACH).
+      await conn.run('SET enable_external_access = false');
     } finally {
       conn.closeSync();
     }

@@ -117,6 +117,9 @@ async function main(): Promise<void> {
     void server.stop().then(() => process.exit(0));
     setTimeout(() => process.exit(0), 2000).unref();
   };
+  // A bug in one request must not take the server down: log and keep serving.
+  process.on('uncaughtException', (err) => config.log(`uncaught exception (server keeps running): ${err.stack ?? err.message}`));
+  process.on('unhandledRejection', (err) => config.log(`unhandled rejection (server keeps running): ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`));
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
 }

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 
 import { status, type ServiceError } from '@grpc/grpc-js';
 import type { RecordBatch } from 'apache-arrow';
+import { StatementType } from '@duckdb/node-api';
 
 import { arrowSchema, BatchAssembler, outputColumns } from './arrow';
 import { grpcError, queryError } from './errors';
@@ -48,6 +49,7 @@ export async function planQuery(lake: Lake, sql: string, headers: Pick<QueryHead
     } catch (err) {
       throw queryError('error building dataframe', err, sql, queryId);
     }
+    checkReadOnly(statement.statementType, queryId);
     if (prepared.missingRange) {
       statement.destroySync();
       throw grpcError(status.INTERNAL, `error creating physical plan: External error: query range mandatory for ${prepared.missingRange} view (query_id=${queryId})`);
@@ -93,12 +95,15 @@ export async function runQuery(lake: Lake, sql: string, headers: QueryHeaders, s
   });
   try {
     // Plan first so planning errors carry positions in the user's own SQL.
+    let statement;
     try {
-      const statement = await session.conn.prepare(prepared.sql);
-      statement.destroySync();
+      statement = await session.conn.prepare(prepared.sql);
     } catch (err) {
       throw queryError('error building dataframe', err, sql, queryId);
     }
+    const kind = statement.statementType;
+    statement.destroySync();
+    checkReadOnly(kind, queryId);
     if (prepared.missingRange) {
       throw grpcError(status.INTERNAL, `error creating physical plan: External error: query range mandatory for ${prepared.missingRange} view (query_id=${queryId})`);
     }
@@ -149,6 +154,13 @@ export async function runQuery(lake: Lake, sql: string, headers: QueryHeaders, s
     return stats;
   } finally {
     session.close();
+  }
+}
+
+/** The lake is read-only for queries: SELECT-like and EXPLAIN statements only. */
+function checkReadOnly(kind: StatementType, queryId: string): void {
+  if (kind !== StatementType.SELECT && kind !== StatementType.EXPLAIN) {
+    throw grpcError(status.INVALID_ARGUMENT, `error building dataframe: Error during planning: only queries (SELECT, SHOW, EXPLAIN) are supported, got a ${StatementType[kind] ?? 'other'} statement (query_id=${queryId})`);
   }
 }
 

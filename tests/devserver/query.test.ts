@@ -251,6 +251,16 @@ describe('errors', () => {
     assert.match(res.error!.details, /^error building dataframe: .*\(query_id=/);
   });
 
+  test('statements other than queries and host file access are refused', async () => {
+    const ddl = await client.query('CREATE TABLE x (a INTEGER)');
+    assert.equal(ddl.error?.code, status.INVALID_ARGUMENT);
+    assert.match(ddl.error!.details, /only queries .* got a CREATE statement \(query_id=/);
+    const file = await client.query("SELECT * FROM read_csv('/etc/hostname')");
+    assert.ok(file.error, 'reading host files fails');
+    assert.match(file.error!.details, /file system operations are disabled/);
+    assert.equal(await count('SELECT count(*) AS n FROM (SELECT 1)'), 1);
+  });
+
   test('mid-stream failure arrives after data, via header and via SQL comment', async () => {
     const viaHeader = await client.query('SELECT time FROM log_entries /* devserver:batch_rows=10 */', { 'x-devserver-fail-after-batches': '2' });
     const viaComment = await client.query('SELECT time FROM log_entries /* devserver:batch_rows=10 */ /* devserver:fail_after_batches=2 */');
