@@ -27,7 +27,9 @@ export function registerSecrets(values: Iterable<string | undefined>): void {
 const CREDENTIAL_PATTERNS: Array<[RegExp, string]> = [
   [/(bearer\s+)[^\s"',;]+/gi, `$1${REPLACEMENT}`],
   [/(basic\s+)[A-Za-z0-9+/=]{8,}/gi, `$1${REPLACEMENT}`],
-  [/((?:token|secret|password|api[_-]?key|client_secret|authorization)["']?\s*[=:]\s*["']?)[^\s"',;&}]+/gi, `$1${REPLACEMENT}`],
+  // key=value (query strings, env-style text) and "key": "value" (JSON); not prose like "token: could not...".
+  [/((?:token|secret|password|api[_-]?key|client_secret)\s*=\s*["']?)[^\s"',;&}]+/gi, `$1${REPLACEMENT}`],
+  [/("(?:[a-z_]*token|[a-z_]*secret|password|api[_-]?key|authorization)"\s*:\s*")[^"]+/gi, `$1${REPLACEMENT}`],
   [/-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(-----END [A-Z ]*PRIVATE KEY-----|$)/g, REPLACEMENT],
 ];
 

@@ -81,6 +81,19 @@ describe('backend executable: process and protocol', () => {
     assert.ok(!health.message.includes(TOKEN));
   });
 
+  it('OAuth2 with an unreachable issuer: the health check names the discovery URL, never the secret', async () => {
+    const ctx = pluginContext({
+      uid: 'oauth-unreachable',
+      jsonData: { url: 'grpc://127.0.0.1:1', authType: 'oauth2', oauthIssuer: 'http://127.0.0.1:1/realms/grafana', oauthClientId: 'grafana' },
+      decryptedSecureJsonData: { oauthClientSecret: 'oauth-client-secret-42' },
+    });
+    const health = await host.checkHealth(ctx);
+    assert.equal(health.status, 'ERROR');
+    assert.match(health.message, /127\.0\.0\.1:1\/realms\/grafana\/\.well-known\/openid-configuration/);
+    assert.ok(!JSON.stringify(health).includes('oauth-client-secret-42'));
+    assert.ok(!host.stderrText().includes('oauth-client-secret-42'));
+  });
+
   it('CollectMetrics returns Prometheus text with process and query metrics', async () => {
     const text = await host.collectMetrics();
     for (const name of [
