@@ -188,7 +188,7 @@ export function flightService(opts: FlightOptions): grpc.UntypedServiceImplement
     call.on('drain', () => drainWaiter?.());
     return {
       cancelled: () => cancelled,
-      onCancel: (fn) => cancelHandlers.push(fn),
+      onCancel: (fn) => (cancelled ? fn() : cancelHandlers.push(fn)),
       write: async (m) => {
         if (cancelled) return;
         const ok = call.write({ data_header: m.data_header, data_body: m.data_body, app_metadata: Buffer.alloc(0) });

@@ -32,7 +32,7 @@ export interface QueryStats {
   partitionsRead: number;
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms).unref());
 
 /** Plans the query: parses it in a range-bound session and returns its output schema. */
 export async function planQuery(lake: Lake, sql: string, headers: Pick<QueryHeaders, 'range' | 'preserveDictionary'>, queryId: string): Promise<{ session: Session; prepared: PreparedSql; schema: Schema }> {
@@ -81,7 +81,12 @@ export async function runQuery(lake: Lake, sql: string, headers: QueryHeaders, s
   if (prepared.unknownViewSet !== undefined) {
     throw grpcError(status.INVALID_ARGUMENT, `error building dataframe: Error during planning: view set '${prepared.unknownViewSet}' not found (known: log_entries, measures, thread_spans, async_events) (query_id=${queryId})`);
   }
-  if (delayMs > 0) await sleep(delayMs);
+  // A cancel wakes any pending delay so no work continues for a gone client.
+  let wake: () => void = () => undefined;
+  const cancelled = new Promise<void>((resolve) => (wake = resolve));
+  sink.onCancel(() => wake());
+  const pause = (ms: number): Promise<void> => Promise.race([sleep(ms), cancelled]);
+  if (delayMs > 0) await pause(delayMs);
   if (sink.cancelled()) return stats;
 
   const session = await lake.session(headers.range, prepared.referenced);
@@ -125,7 +130,8 @@ export async function runQuery(lake: Lake, sql: string, headers: QueryHeaders, s
         if (failAfter !== undefined && stats.batches >= failAfter) {
           throw grpcError(status.INTERNAL, `error building data stream: Execution error: devserver: injected failure after ${failAfter} batches (query_id=${queryId})`);
         }
-        if (delayMs > 0 && stats.batches > 0) await sleep(delayMs);
+        if (delayMs > 0 && stats.batches > 0) await pause(delayMs);
+        if (sink.cancelled()) return;
         const slice = batch.numRows <= batchRows ? batch : batch.slice(offset, Math.min(offset + batchRows, batch.numRows));
         for (const message of batchMessages(slice)) await sink.write(message);
         stats.batches++;
