@@ -8,6 +8,7 @@ import {
   allNullUtf8,
   ByteSink,
   fixedData,
+  getBit,
   isValid,
   newBitmap,
   setBit,
@@ -377,56 +378,64 @@ function isVarBinary(type: arrow.DataType): boolean {
 /** Output rows `dict[indices[i]]`; null where the index or the dictionary value is null. */
 export function gather(dict: arrow.Data, indices: arrow.Data): arrow.Data {
   const n = indices.length;
-  const idx = indices.values as ArrayLike<number | bigint>;
-  const wide = idx instanceof BigInt64Array || idx instanceof BigUint64Array;
-  const at = wide ? (i: number) => Number(idx[i]) : (i: number) => idx[i] as number;
-  const indexNulls = indices.nullCount > 0;
-  const dictNulls = dict.nullCount > 0;
+  const raw = indices.values as ArrayLike<number | bigint>;
+  // 64-bit indices are rare (dictionaries are small): narrow them once.
+  const idx: ArrayLike<number> = raw instanceof BigInt64Array || raw instanceof BigUint64Array ? Float64Array.from(raw, Number) : (raw as ArrayLike<number>);
   let validity: Uint8Array | undefined;
   let nulls = 0;
-  if (indexNulls || dictNulls) {
+  if (indices.nullCount > 0 || dict.nullCount > 0) {
     validity = newBitmap(n);
+    const indexNulls = indices.nullCount > 0;
+    const dictNulls = dict.nullCount > 0;
     for (let i = 0; i < n; i++) {
-      if ((!indexNulls || isValid(indices, i)) && (!dictNulls || isValid(dict, at(i)))) setBit(validity, i);
+      if ((!indexNulls || isValid(indices, i)) && (!dictNulls || isValid(dict, idx[i]))) setBit(validity, i);
       else nulls++;
     }
   }
-  const valid = (i: number) => !validity || (validity[i >> 3] & (1 << (i & 7))) !== 0;
+  if (isVarBinary(dict.type)) return gatherVarBinary(dict, idx, n, validity, nulls);
+  if (dict.type.typeId === arrow.Type.Bool) {
+    const bits = newBitmap(n);
+    for (let i = 0; i < n; i++) if ((!validity || getBit(validity, i)) && boolAt(dict, idx[i])) setBit(bits, i);
+    return fixedData(dict.type, bits, n, validity, nulls);
+  }
+  const src = dict.values as unknown as { constructor: new (n: number) => { [i: number]: number | bigint } } & ArrayLike<number | bigint>;
+  const out = new src.constructor(n);
+  for (let i = 0; i < n; i++) if (!validity || getBit(validity, i)) out[i] = src[idx[i]];
+  return fixedData(dict.type, out as unknown as ArrayBufferView, n, validity, nulls);
+}
 
-  if (isVarBinary(dict.type)) {
-    const off = dict.valueOffsets as Int32Array;
-    const src = dict.values as Uint8Array;
-    const outOff = new Int32Array(n + 1);
-    let total = 0;
+/** The hot path of dictionary hydration: byte ranges copied without per-row allocation. */
+function gatherVarBinary(dict: arrow.Data, idx: ArrayLike<number>, n: number, validity: Uint8Array | undefined, nulls: number): arrow.Data {
+  const off = dict.valueOffsets as Int32Array;
+  const src = dict.values as Uint8Array;
+  const outOff = new Int32Array(n + 1);
+  let total = 0;
+  if (!validity) {
     for (let i = 0; i < n; i++) {
-      if (valid(i)) {
-        const k = at(i);
+      const k = idx[i];
+      total += off[k + 1] - off[k];
+      outOff[i + 1] = total;
+    }
+  } else {
+    for (let i = 0; i < n; i++) {
+      if (getBit(validity, i)) {
+        const k = idx[i];
         total += off[k + 1] - off[k];
       }
       outOff[i + 1] = total;
     }
-    if (total > 0x7fffffff) throw new Error('a hydrated dictionary column exceeds 2 GiB in one batch');
-    const out = new Uint8Array(total);
-    for (let i = 0; i < n; i++) {
-      let p = outOff[i];
-      if (outOff[i + 1] === p) continue;
-      const k = at(i);
-      let s = off[k];
-      const e = off[k + 1];
-      if (e - s > 48) out.set(src.subarray(s, e), p);
-      else while (s < e) out[p++] = src[s++];
-    }
-    return varBinaryData(dict.type as arrow.Utf8, outOff, out, validity, nulls);
   }
-  if (dict.type.typeId === arrow.Type.Bool) {
-    const bits = newBitmap(n);
-    for (let i = 0; i < n; i++) if (valid(i) && boolAt(dict, at(i))) setBit(bits, i);
-    return fixedData(dict.type, bits, n, validity, nulls);
+  if (total > 0x7fffffff) throw new Error('a hydrated dictionary column exceeds 2 GiB in one batch');
+  const out = new Uint8Array(total);
+  for (let i = 0; i < n; i++) {
+    let p = outOff[i];
+    const end = outOff[i + 1];
+    if (end === p) continue;
+    let s = off[idx[i]];
+    if (end - p > 64) out.set(src.subarray(s, s + end - p), p);
+    else while (p < end) out[p++] = src[s++];
   }
-  const src = dict.values as unknown as { length: number; constructor: new (n: number) => ArrayLike<number | bigint> & { [i: number]: number | bigint } } & ArrayLike<number | bigint>;
-  const out = new (src.constructor)(n);
-  for (let i = 0; i < n; i++) if (valid(i)) out[i] = src[at(i)];
-  return fixedData(dict.type, out as unknown as ArrayBufferView, n, validity, nulls);
+  return varBinaryData(dict.type as arrow.Utf8, outOff, out, validity, nulls);
 }
 
 /** Concatenates chunks of one output type into one Data (dictionaries split by deltas). */
@@ -437,12 +446,13 @@ export function concatData(chunks: arrow.Data[]): arrow.Data {
   const anyNulls = chunks.some((c) => c.nullCount > 0);
   const validity = anyNulls ? newBitmap(n) : undefined;
   let nulls = 0;
-  let row = 0;
-  for (const c of chunks) {
-    for (let i = 0; i < c.length; i++, row++) {
-      if (isValid(c, i)) {
-        if (validity) setBit(validity, row);
-      } else nulls++;
+  if (validity) {
+    let row = 0;
+    for (const c of chunks) {
+      for (let i = 0; i < c.length; i++, row++) {
+        if (isValid(c, i)) setBit(validity, row);
+        else nulls++;
+      }
     }
   }
   if (isVarBinary(type)) {

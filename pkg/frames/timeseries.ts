@@ -4,13 +4,21 @@
 import * as arrow from 'apache-arrow';
 
 import { fixedData, isValid, newBitmap, setBit } from './buffers';
-import { columnLength, describeColumns, toField, type Column } from './columns';
+import { describeColumns, toField, type Column } from './columns';
 import { concatData, gather } from './convert';
 import { utf8At } from './json-value';
 import { FrameFormatError, type FrameField } from './model';
 import type { Notes } from './notes';
 
 const FLOAT64 = new arrow.Float64();
+
+/**
+ * Upper bound on the cells (times × series × value columns) of one wide frame. A wide
+ * frame holds a slot for every series at every time, so sparse long results with many
+ * label combinations grow quadratically; past this bound the query gets a clear error
+ * instead of exhausting the backend's memory.
+ */
+export const MAX_WIDE_CELLS = 20_000_000;
 const TIME_NS = new arrow.TimestampNanosecond();
 
 export function findTimeColumn(columns: Column[], preferred: string[] = []): Column | undefined {
@@ -29,22 +37,32 @@ export function noTimeColumnError(columns: Column[], format: string): FrameForma
   );
 }
 
-/** Ascending order of the rows by time (stable); rows with null time are left out. */
-export function timeOrder(time: arrow.Data): { order: Uint32Array; dropped: number } {
+/**
+ * Ascending order of the rows by time (stable); rows with null time are left out.
+ * `order` is undefined when the rows are already in order with no null time.
+ */
+export function timeOrder(time: arrow.Data): { order: Uint32Array | undefined; dropped: number } {
   const n = time.length;
   const ns = time.values as unknown as BigInt64Array;
+  // Compare int64 as (signed high word, unsigned low word) to avoid BigInt per row.
   const words = new Int32Array(ns.buffer, ns.byteOffset, n * 2);
-  const hi = (k: number) => words[2 * k + 1];
-  const lo = (k: number) => words[2 * k] >>> 0;
+  if (time.nullCount === 0) {
+    let sorted = true;
+    for (let k = 1; k < n; k++) {
+      const ha = words[2 * k - 1];
+      const hb = words[2 * k + 1];
+      if (ha > hb || (ha === hb && words[2 * k - 2] >>> 0 > words[2 * k] >>> 0)) {
+        sorted = false;
+        break;
+      }
+    }
+    if (sorted) return { order: undefined, dropped: 0 };
+  }
   const rows: number[] = [];
   for (let i = 0; i < n; i++) if (isValid(time, i)) rows.push(i);
-  let sorted = true;
-  for (let k = 1; k < rows.length && sorted; k++) {
-    const a = rows[k - 1];
-    const b = rows[k];
-    if (hi(a) > hi(b) || (hi(a) === hi(b) && lo(a) > lo(b))) sorted = false;
-  }
-  if (!sorted) rows.sort((a, b) => hi(a) - hi(b) || lo(a) - lo(b) || a - b);
+  const hi = (k: number) => words[2 * k + 1];
+  const lo = (k: number) => words[2 * k] >>> 0;
+  rows.sort((a, b) => hi(a) - hi(b) || lo(a) - lo(b) || a - b);
   return { order: Uint32Array.from(rows), dropped: n - rows.length };
 }
 
@@ -63,24 +81,25 @@ export function timeSeriesFields(columns: Column[], notes: Notes): FrameField[] 
   if (valueCols.length === 0) notes.push({ severity: 'warning', text: `No numeric column to plot (${describeColumns(columns)}); select at least one number column.` });
 
   if (labelCols.length === 0) {
-    // Already wide: every column, rows sorted by time.
-    const idx = indicesData(order);
-    const ordered = (c: Column): arrow.Data => (order.length === columnLength(c) && isIdentity(order) ? concatData(c.chunks) : gather(concatData(c.chunks), idx));
+    // Already wide: every column, rows sorted by time (as they are when already in order).
+    const idx = order && indicesData(order);
+    const ordered = (c: Column): arrow.Data[] => (idx ? [gather(concatData(c.chunks), idx)] : c.chunks);
     return [
-      toField(timeCol, { chunks: [ordered(timeCol)], nullable: false }),
-      ...columns.filter((c) => c !== timeCol).map((c) => toField(c, { chunks: [ordered(c)] })),
+      toField(timeCol, { chunks: ordered(timeCol), nullable: false }),
+      ...columns.filter((c) => c !== timeCol).map((c) => toField(c, { chunks: ordered(c) })),
     ];
   }
 
   for (const c of columns) {
     if (c !== timeCol && !labelCols.includes(c) && !valueCols.includes(c)) notes.add('dropped', `${c.name} (${c.tstype === 'time' ? 'a second time column' : 'not a number or text'})`);
   }
-  return pivot(time, order, timeCol, labelCols, valueCols, notes);
+  return pivot(time, order ?? identity(time.length), timeCol, labelCols, valueCols, notes);
 }
 
-function isIdentity(order: Uint32Array): boolean {
-  for (let k = 0; k < order.length; k++) if (order[k] !== k) return false;
-  return true;
+function identity(n: number): Uint32Array {
+  const out = new Uint32Array(n);
+  for (let k = 0; k < n; k++) out[k] = k;
+  return out;
 }
 
 /** Long → wide: one value field per (value column, distinct label set). */
@@ -117,6 +136,14 @@ function pivot(time: arrow.Data, order: Uint32Array, timeCol: Column, labelCols:
   const seriesOrder = seriesLabels.map((_, s) => s).sort((a, b) => compareLabels(seriesLabels[a], seriesLabels[b]));
 
   const T = times.length;
+  const cells = T * seriesLabels.length * valueCols.length;
+  if (cells > MAX_WIDE_CELLS) {
+    throw new FrameFormatError(
+      `This result has ${seriesLabels.length} distinct label sets (series, from the text columns ${labelCols.map((c) => c.name).join(', ')}) ` +
+        `over ${T} distinct times: a time series frame of ${cells} values, above the limit of ${MAX_WIDE_CELLS}. ` +
+        `Aggregate into fewer time buckets (e.g. date_bin), group by fewer text columns, or set the query's format to Table.`
+    );
+  }
   const fields: FrameField[] = [toField(timeCol, { chunks: [fixedData(TIME_NS, BigInt64Array.from(times), T, undefined, 0)], nullable: false })];
   let duplicates = 0;
   for (const col of valueCols) {

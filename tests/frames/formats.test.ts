@@ -220,3 +220,20 @@ describe('frame meta and notices', () => {
     assert.equal(c.meta?.notices, undefined);
   });
 });
+
+describe('time series size guard', () => {
+  it('refuses a wide frame that would explode (many sparse series) with a clear error', async () => {
+    const n = 5000; // 5000 series × 5000 times = 25M cells
+    const schema = new arrow.Schema([field('time', new arrow.TimestampNanosecond()), field('id', new arrow.Utf8()), field('v', new arrow.Float64())]);
+    const time = tsData(Array.from({ length: n }, (_, k) => ms(k)));
+    const id = utf8(Array.from({ length: n }, (_, k) => `s${k}`));
+    const v = f64(Array.from({ length: n }, (_, k) => k));
+    const { batches } = batchesOf(schema, { time, id, v });
+    await assert.rejects(framesFromBatches(schema, batches, { refId: 'A', format: 'time_series' }), (e: unknown) => {
+      assert.ok(e instanceof FrameFormatError);
+      assert.match(e.message, /5000 distinct label sets .* text columns id\) over 5000 distinct times/);
+      assert.match(e.message, /format to Table/);
+      return true;
+    });
+  });
+});
