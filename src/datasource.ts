@@ -10,30 +10,16 @@ import {
   ScopedVars,
   TimeRange,
 } from '@grafana/data';
-import { DataSourceWithBackend, getTemplateSrv } from '@grafana/runtime';
+import { DataSourceWithBackend } from '@grafana/runtime';
 import { lastValueFrom } from 'rxjs';
 
 import { createAnnotationSupport } from './annotations';
 import { defaultQuery, migrateQuery, sqlOf } from './query/migrate';
-import { formatVariableValue, InterpolatedVariable, withoutBackendVariables } from './query/interpolate';
+import { interpolateSql } from './query/interpolate';
 import { framesToVariableValues } from './query/frames';
-import { protectTokens } from './sql/placeholders';
 import { SchemaClient } from './resources';
 import { MicromegasOptions, MicromegasQuery } from './types';
 import { MicromegasVariableSupport } from './variables';
-
-const BACKEND_INTERVAL_TOKEN = /^(\$__interval(_ms)?|\$\{__interval(_ms)?(:[^}]*)?\}|\[\[__interval(_ms)?(:[^\]]*)?\]\])$/;
-
-/** Replaces dashboard variables in SQL, leaving macros and the interval variables to the backend. */
-export function interpolateSql(sql: string, scopedVars: ScopedVars | undefined): string {
-  const shielded = protectTokens(sql, (token) => BACKEND_INTERVAL_TOKEN.test(token));
-  const replaced = getTemplateSrv().replace(
-    shielded.text,
-    withoutBackendVariables(scopedVars),
-    (value: unknown, variable: InterpolatedVariable) => formatVariableValue(value, variable)
-  );
-  return shielded.restore(replaced);
-}
 
 function responseError(response: DataQueryResponse): string | undefined {
   const messages = (response.errors ?? []).map((e) => e.message ?? e.data?.message).filter((m): m is string => Boolean(m));

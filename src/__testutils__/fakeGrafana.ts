@@ -122,7 +122,6 @@ export class FakeTemplateSrv {
 
 export function instanceSettings(jsonData: MicromegasOptions = {}): DataSourceInstanceSettings<MicromegasOptions> {
   return {
-    id: 1,
     uid: 'mm-uid',
     type: 'micromegas-analytics-datasource',
     name: 'Micromegas',

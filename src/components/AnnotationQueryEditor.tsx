@@ -26,7 +26,7 @@ const MAPPINGS: Array<{ key: keyof AnnotationOptions; label: string; tooltip: st
 /** SQL annotations: the query and which result columns become time, end, text and tags. */
 export function AnnotationQueryEditor({ query, onChange, datasource }: Props) {
   const current = migrateQuery(query, 'Anno');
-  const { columns, error } = useResultColumns(datasource, current.query ?? '');
+  const { columns, error } = useResultColumns(datasource.schema, current.query ?? '');
   const commit = (next: Partial<MicromegasQuery>) => onChange({ ...current, ...next, format: 'table' });
 
   return (

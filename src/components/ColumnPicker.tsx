@@ -15,11 +15,12 @@ interface Props {
 
 /** Picks a result column by name; any name may be typed when the columns are unknown. */
 export function ColumnPicker({ label, tooltip, value, placeholder, columns, onChange, labelWidth = 20 }: Props) {
+  const id = `micromegas-column-${label.toLowerCase().replace(/\W+/g, '-')}`;
   const options: Array<ComboboxOption<string>> = columns.map((c) => ({ label: c.name, value: c.name, description: c.type }));
   return (
-    <InlineField label={label} tooltip={tooltip} labelWidth={labelWidth}>
+    <InlineField label={label} tooltip={tooltip} labelWidth={labelWidth} htmlFor={id}>
       <Combobox<string>
-        aria-label={label}
+        id={id}
         width={30}
         options={options}
         value={value ?? null}

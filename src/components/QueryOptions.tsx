@@ -1,5 +1,5 @@
 import { InlineField, InlineSwitch, Input, RadioButtonGroup } from '@grafana/ui';
-import React, { useEffect, useState } from 'react';
+import React, { useState } from 'react';
 
 import { MicromegasQuery, QUERY_FORMATS, QueryFormat } from '../types';
 
@@ -46,8 +46,14 @@ interface Props {
 
 /** Format, time range binding, auto limit and row limit of a panel query. */
 export function QueryOptions({ query, onChange, maxRows }: Props) {
-  const [rowLimitText, setRowLimitText] = useState(query.rowLimit === undefined ? '' : String(query.rowLimit));
-  useEffect(() => setRowLimitText(query.rowLimit === undefined ? '' : String(query.rowLimit)), [query.rowLimit]);
+  const shown = query.rowLimit === undefined ? '' : String(query.rowLimit);
+  const [rowLimitText, setRowLimitText] = useState(shown);
+  // A row limit changed from outside (undo, another editor) replaces what is typed.
+  const [lastSeen, setLastSeen] = useState(query.rowLimit);
+  if (lastSeen !== query.rowLimit) {
+    setLastSeen(query.rowLimit);
+    setRowLimitText(shown);
+  }
   const parsed = parseRowLimit(rowLimitText);
   const overMax = parsed.value !== undefined && maxRows !== undefined && parsed.value > maxRows;
   const rowLimitError = parsed.error ?? (overMax ? `The data source caps results at ${maxRows} rows.` : undefined);

@@ -1,8 +1,19 @@
 import { SQLEditor } from '@grafana/plugin-ui';
-import React, { useEffect, useMemo, useRef, useState } from 'react';
+import React, { useEffect, useState } from 'react';
 
 import { SchemaClient } from '../resources';
 import { micromegasSqlLanguage } from '../sql/completion';
+
+/** The SQL currently in the editor, read by autocomplete outside of React's render. */
+class CurrentStatement {
+  constructor(private sql: string) {}
+  get(): string {
+    return this.sql;
+  }
+  set(sql: string): void {
+    this.sql = sql;
+  }
+}
 
 interface Props {
   sql: string;
@@ -19,9 +30,10 @@ interface Props {
  * editor: they show as a one-line hint under it.
  */
 export function SqlCodeEditor({ sql, schema, onChange, onBlur, height }: Props) {
-  const latestSql = useRef(sql);
-  latestSql.current = sql;
-  const language = useMemo(() => micromegasSqlLanguage(schema, () => latestSql.current), [schema]);
+  // Column completion reads the statement being edited; every edit is recorded here.
+  const [statement] = useState(() => new CurrentStatement(sql));
+  const [language] = useState(() => micromegasSqlLanguage(schema, () => statement.get()));
+  useEffect(() => statement.set(sql), [statement, sql]);
   const [hint, setHint] = useState<string | undefined>(schema.currentProblem());
 
   useEffect(() => schema.onProblem(setHint), [schema]);
@@ -39,7 +51,7 @@ export function SqlCodeEditor({ sql, schema, onChange, onBlur, height }: Props) 
         height={height}
         onBlur={onBlur}
         onChange={(text, processQuery) => {
-          latestSql.current = text;
+          statement.set(text);
           onChange(text, processQuery);
         }}
       />

@@ -1,6 +1,6 @@
 import { QueryEditorProps } from '@grafana/data';
 import { Stack, Text } from '@grafana/ui';
-import React, { useEffect, useState } from 'react';
+import React, { useState } from 'react';
 
 import type { DataSource } from '../datasource';
 import { VARIABLE_EXAMPLES } from '../examples';
@@ -21,9 +21,14 @@ type Props = QueryEditorProps<DataSource, MicromegasQuery, MicromegasOptions, Mi
 export function VariableQueryEditor({ query, onChange, datasource }: Props) {
   // Upstream variables may be saved as a bare SQL string.
   const current = migrateQuery(query as MicromegasQuery | string, 'metricFindQuery');
-  const [draft, setDraft] = useState(current.query ?? '');
-  useEffect(() => setDraft(current.query ?? ''), [current.query]);
-  const { columns, error } = useResultColumns(datasource, current.query ?? '');
+  const [draft, setDraft] = useState(current.query);
+  // SQL changed from outside (e.g. undo) replaces the draft.
+  const [lastSeen, setLastSeen] = useState(current.query);
+  if (lastSeen !== current.query) {
+    setLastSeen(current.query);
+    setDraft(current.query);
+  }
+  const { columns, error } = useResultColumns(datasource.schema, current.query ?? '');
 
   const commit = (next: Partial<MicromegasQuery>) => onChange({ ...current, ...next, format: 'table', autoLimit: false });
   const setVariableOption = (key: keyof VariableOptions, value: string | undefined) =>

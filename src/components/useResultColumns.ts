@@ -1,18 +1,23 @@
 import { useEffect, useState } from 'react';
 
-import type { DataSource } from '../datasource';
-import { interpolateSql } from '../datasource';
+import { interpolateSql } from '../query/interpolate';
+import { SchemaClient } from '../resources';
 import { ColumnInfo } from '../types';
+
+interface ColumnsState {
+  sql: string;
+  columns: ColumnInfo[];
+  error?: string;
+}
 
 /**
  * Result columns of `sql` (template variables applied) for column pickers; a failure is
  * reported as text, never thrown. Waits for typing to pause before asking the backend.
  */
-export function useResultColumns(datasource: DataSource, sql: string, delayMs = 400): { columns: ColumnInfo[]; error?: string } {
-  const [state, setState] = useState<{ columns: ColumnInfo[]; error?: string }>({ columns: [] });
+export function useResultColumns(schema: SchemaClient, sql: string, delayMs = 400): { columns: ColumnInfo[]; error?: string } {
+  const [state, setState] = useState<ColumnsState>({ sql: '', columns: [] });
   useEffect(() => {
     if (sql.trim() === '') {
-      setState({ columns: [] });
       return;
     }
     let cancelled = false;
@@ -23,15 +28,16 @@ export function useResultColumns(datasource: DataSource, sql: string, delayMs = 
       } catch {
         prepared = sql;
       }
-      datasource.schema.resultColumns(prepared).then(
-        (columns) => !cancelled && setState({ columns }),
-        (err: Error) => !cancelled && setState({ columns: [], error: err.message })
+      schema.resultColumns(prepared).then(
+        (columns) => !cancelled && setState({ sql, columns }),
+        (err: Error) => !cancelled && setState({ sql, columns: [], error: err.message })
       );
     }, delayMs);
     return () => {
       cancelled = true;
       clearTimeout(timer);
     };
-  }, [datasource, sql, delayMs]);
-  return state;
+  }, [schema, sql, delayMs]);
+  // Answers for an older statement are not shown against the current one.
+  return state.sql === sql ? state : { columns: [] };
 }

@@ -1,4 +1,7 @@
 import type { ScopedVars } from '@grafana/data';
+import { getTemplateSrv } from '@grafana/runtime';
+
+import { protectTokens } from '../sql/placeholders';
 
 /** The variable description Grafana hands to a format function (only the flags we read). */
 export interface InterpolatedVariable {
@@ -43,4 +46,17 @@ export function withoutBackendVariables(scopedVars: ScopedVars | undefined): Sco
     delete kept[name];
   }
   return kept;
+}
+
+const BACKEND_INTERVAL_TOKEN = /^(\$__interval(_ms)?|\$\{__interval(_ms)?(:[^}]*)?\}|\[\[__interval(_ms)?(:[^\]]*)?\]\])$/;
+
+/** Replaces dashboard variables in SQL, leaving macros and the interval variables to the backend. */
+export function interpolateSql(sql: string, scopedVars: ScopedVars | undefined): string {
+  const shielded = protectTokens(sql, (token) => BACKEND_INTERVAL_TOKEN.test(token));
+  const replaced = getTemplateSrv().replace(
+    shielded.text,
+    withoutBackendVariables(scopedVars),
+    (value: unknown, variable: InterpolatedVariable) => formatVariableValue(value, variable)
+  );
+  return shielded.restore(replaced);
 }

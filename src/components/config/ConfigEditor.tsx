@@ -32,12 +32,11 @@ function positiveInt(text: string): number | undefined {
 
 export function ConfigEditor({ options, onOptionsChange }: Props) {
   // Upstream settings are converted once when the page opens; saving keeps the result.
-  const [migratedFromUpstream, setMigrated] = useState(false);
+  const [upstream] = useState(() => migrateUpstreamSettings(options as Settings));
+  const migratedFromUpstream = upstream !== undefined;
   useEffect(() => {
-    const migrated = migrateUpstreamSettings(options as Settings);
-    if (migrated) {
-      setMigrated(true);
-      onOptionsChange(migrated);
+    if (upstream) {
+      onOptionsChange(upstream);
     }
   }, []); // eslint-disable-line react-hooks/exhaustive-deps
 
