@@ -5,7 +5,7 @@
 // QueryDataResponse { map<string, DataResponse> responses = 1 }   (map entry: key = 1, value = 2)
 // DataResponse { repeated bytes frames = 1; string error = 2; bytes jsonMeta = 3;
 //                int32 status = 4; string errorSource = 5 }
-import type { DataResponseOut, QueryDataResponseOut } from './messages';
+import type { DataResponseOut, FrameBytes, QueryDataResponseOut } from './messages';
 
 const LEN = 2; // wire type: length-delimited
 const VARINT = 0;
@@ -37,13 +37,24 @@ interface Sized {
   entrySize: number;
 }
 
+function frameLength(frame: FrameBytes): number {
+  if (frame instanceof Uint8Array) {
+    return frame.byteLength;
+  }
+  let n = 0;
+  for (const chunk of frame) {
+    n += chunk.byteLength;
+  }
+  return n;
+}
+
 function sizeResponse(refId: string, response: DataResponseOut): Sized {
   const refIdBuf = Buffer.from(refId, 'utf8');
   const error = response.error ? Buffer.from(response.error, 'utf8') : undefined;
   const errorSource = response.errorSource ? Buffer.from(response.errorSource, 'utf8') : undefined;
   let bodySize = 0;
   for (const frame of response.frames) {
-    bodySize += lenFieldSize(1, frame.byteLength);
+    bodySize += lenFieldSize(1, frameLength(frame));
   }
   if (error) {
     bodySize += lenFieldSize(2, error.length);
@@ -77,11 +88,19 @@ class Writer {
     this.varint((field << 3) | wire);
   }
 
-  bytes(field: number, data: Uint8Array): void {
+  bytes(field: number, data: FrameBytes): void {
     this.tag(field, LEN);
-    this.varint(data.byteLength);
-    this.buf.set(data, this.pos);
-    this.pos += data.byteLength;
+    if (data instanceof Uint8Array) {
+      this.varint(data.byteLength);
+      this.buf.set(data, this.pos);
+      this.pos += data.byteLength;
+      return;
+    }
+    this.varint(frameLength(data));
+    for (const chunk of data) {
+      this.buf.set(chunk, this.pos);
+      this.pos += chunk.byteLength;
+    }
   }
 }
 

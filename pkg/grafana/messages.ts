@@ -53,8 +53,14 @@ export interface PbQueryDataRequest {
   queries: PbDataQuery[];
 }
 
+/**
+ * One encoded frame: the Arrow IPC file bytes, whole or as consecutive chunks (as an
+ * IPC writer produces them), so the response encoder can copy them without a concat.
+ */
+export type FrameBytes = Uint8Array | readonly Uint8Array[];
+
 export interface DataResponseOut {
-  frames: Uint8Array[];
+  frames: FrameBytes[];
   error?: string;
   status?: number;
   errorSource?: string;

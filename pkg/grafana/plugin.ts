@@ -28,6 +28,7 @@ const SERVER_OPTIONS: grpc.ServerOptions = {
 };
 
 const GRPC_HEADER_BYTES = 5;
+const PARENT_CHECK_MS = 2000;
 
 /** How long running calls get to finish after Shutdown before the process exits anyway. */
 const SHUTDOWN_GRACE_MS = 2000;
@@ -123,6 +124,13 @@ export async function runPlugin(options: PluginOptions): Promise<void> {
   });
 
   process.on('SIGTERM', () => stop('SIGTERM'));
+  // If Grafana dies without stopping us, we are re-parented: leave instead of lingering.
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) {
+      stop('Grafana (parent process) exited');
+    }
+  }, PARENT_CHECK_MS).unref();
   // Like go-plugin servers: Ctrl-C in Grafana's terminal reaches the whole process
   // group; Grafana itself stops the plugin through Shutdown or kill.
   process.on('SIGINT', () => logger.debug('ignoring SIGINT; waiting for Grafana to stop the plugin'));

@@ -43,6 +43,13 @@ describe('QueryDataResponse encoder', () => {
     assert.equal(big.responses.A.frames.length, 0, 'frame references dropped after the copy');
   });
 
+  it('writes chunked frames (IPC writer chunks) as one bytes field, without concatenating first', () => {
+    const chunks = [Buffer.from('ARROW1\0\0'), Buffer.alloc(1000, 9), Buffer.from('ARROW1')];
+    const ours = encodeQueryDataResponse({ responses: { A: { frames: [chunks, Buffer.from('x')] } } });
+    const reference = encodeMessage('pluginv2.QueryDataResponse', { responses: { A: { frames: [Buffer.concat(chunks), Buffer.from('x')] } } });
+    assert.deepEqual(ours, reference);
+  });
+
   it('encodes an empty response', () => {
     assert.equal(encodeQueryDataResponse({ responses: {} }).length, 0);
   });

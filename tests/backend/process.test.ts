@@ -158,3 +158,44 @@ describe('backend executable: process and protocol', () => {
     assert.ok(victim.logs.some((l) => /shutting down/.test(l['@message'])));
   });
 });
+
+describe('backend executable: orphaned by its host', () => {
+  it('exits on its own when the process that launched it dies', async () => {
+    ensureBackendBuilt();
+    // A stand-in host process launches the plugin, prints its pid, then is killed.
+    const script = `
+      const { spawn } = require('node:child_process');
+      const child = spawn(${JSON.stringify(BACKEND_EXECUTABLE)}, [], {
+        env: { PATH: process.env.PATH, grafana_plugin_type: 'datasource', PLUGIN_PROTOCOL_VERSIONS: '2', PLUGIN_MIN_PORT: '21500', PLUGIN_MAX_PORT: '21599' },
+        stdio: ['ignore', 'pipe', 'ignore'],
+      });
+      child.stdout.once('data', () => { console.log(child.pid); });
+      setInterval(() => {}, 1000);
+    `;
+    const { spawn } = await import('node:child_process');
+    const launcher = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const pluginPid = await new Promise<number>((resolve, reject) => {
+      launcher.stdout!.once('data', (d: Buffer) => resolve(Number(d.toString().trim())));
+      launcher.once('exit', () => reject(new Error('launcher exited early')));
+    });
+    const alive = (pid: number) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    assert.ok(alive(pluginPid));
+    launcher.kill('SIGKILL');
+    const deadline = Date.now() + 15000;
+    while (alive(pluginPid) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const stillAlive = alive(pluginPid);
+    if (stillAlive) {
+      process.kill(pluginPid, 'SIGKILL');
+    }
+    assert.equal(stillAlive, false, 'the orphaned plugin exited');
+  });
+});
