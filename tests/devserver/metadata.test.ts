@@ -109,6 +109,19 @@ describe('prepared statements', () => {
   });
 });
 
+describe('partition administration', () => {
+  test('retire_partitions drops the partitions inside the range and reports them', async () => {
+    const range = { ...AUTH, query_range_begin: '2024-05-01T02:00:00Z', query_range_end: '2024-05-01T03:59:59Z' };
+    const before = Number((await client.table('SELECT count(*) AS n FROM log_entries', range)).rows[0]!.n);
+    assert.ok(before > 0);
+    const { rows } = await client.table("SELECT time, msg FROM retire_partitions('log_entries', 'global', '2024-05-01T02:00:00Z', '2024-05-01T04:00:00Z')", AUTH);
+    assert.equal(rows.at(-1)!.msg, 'retired 2 partition(s)');
+    assert.equal(Number((await client.table('SELECT count(*) AS n FROM log_entries', range)).rows[0]!.n), 0);
+    const parts = await client.table("SELECT count(*) AS n FROM list_partitions() WHERE view_set_name = 'log_entries' AND begin_insert_time >= TIMESTAMPTZ '2024-05-01T02:00:00Z' AND end_insert_time <= TIMESTAMPTZ '2024-05-01T04:00:00Z'", AUTH);
+    assert.equal(Number(parts.rows[0]!.n), 0);
+  });
+});
+
 describe('unimplemented', () => {
   test('Handshake, other commands and actions are UNIMPLEMENTED', async () => {
     await assert.rejects(client.getFlightInfo(TestFlightClient.any('CommandGetCatalogs', {}), AUTH), (e: ServiceError) => e.code === status.UNIMPLEMENTED);
@@ -187,6 +200,24 @@ describe('DoPut ingest', () => {
     assert.equal(decodeMessage<{ record_count: number }>('arrow.flight.protocol.sql.DoPutUpdateResult', sRes[0]!).record_count, 1);
     const s = await client.table(`SELECT tags FROM streams WHERE stream_id = 's-ingested'`, range);
     assert.deepEqual(Array.from(s.rows[0]!.tags as Iterable<string>), ['log', 'custom']);
+  });
+
+  test('blocks ingest shows up in the blocks view joined with its stream and process', async () => {
+    const t0 = Date.parse('2024-05-01T11:40:00Z');
+    const ts = new Timestamp(TimeUnit.NANOSECOND, '+00:00');
+    const tsData = (ms: number) => makeData({ type: ts, length: 1, data: BigInt64Array.of(BigInt(ms) * 1_000_000n) });
+    const utf8 = (v: string) => vectorFromArray([v], new Utf8()).data[0]!;
+    const { rows: proc } = await client.table('SELECT process_id, exe FROM processes ORDER BY exe LIMIT 1', AUTH);
+    const { rows: stream } = await client.table(`SELECT stream_id FROM streams WHERE process_id = '${proc[0]!.process_id}' LIMIT 1`, AUTH);
+    const schema = new Schema([new Field('block_id', new Utf8()), new Field('stream_id', new Utf8()), new Field('process_id', new Utf8()), new Field('begin_time', ts), new Field('end_time', ts), new Field('insert_time', ts)]);
+    const batch = new RecordBatch(
+      schema,
+      makeData({ type: new Struct(schema.fields), length: 1, children: [utf8('block-ingested-1'), utf8(String(stream[0]!.stream_id)), utf8(String(proc[0]!.process_id)), tsData(t0), tsData(t0 + 1000), tsData(t0 + 2000)] }),
+    );
+    const res = await client.doPut(ingestCmd('blocks'), new Table([batch]), AUTH);
+    assert.equal(decodeMessage<{ record_count: number }>('arrow.flight.protocol.sql.DoPutUpdateResult', res[0]!).record_count, 1);
+    const { rows } = await client.table(`SELECT "processes.exe" AS exe, stream_id FROM blocks WHERE block_id = 'block-ingested-1'`, { ...AUTH, query_range_begin: '2024-05-01T11:00:00Z', query_range_end: '2024-05-01T12:00:00Z' });
+    assert.deepEqual(rows, [{ exe: proc[0]!.exe, stream_id: stream[0]!.stream_id }]);
   });
 
   test('unsupported tables and unknown columns are rejected clearly', async () => {

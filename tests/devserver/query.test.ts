@@ -354,6 +354,19 @@ describe('functions', () => {
     assert.match(String(msg), /^SUCCESS:/);
   });
 
+  test('thread spans nest consistently: parent one level up and enclosing its child', async () => {
+    const { rows: cpu } = await client.table("SELECT stream_id FROM streams WHERE array_contains(tags, 'cpu') AND NOT array_contains(tags, 'async') LIMIT 1");
+    const vi = `view_instance('thread_spans', '${cpu[0]!.stream_id}')`;
+    const bad = await count(
+      `SELECT count(*) AS n FROM ${vi} c LEFT JOIN ${vi} p ON p.id = c.parent
+       WHERE c.depth > 0 AND (p.id IS NULL OR p.depth <> c.depth - 1 OR c."begin" < p."begin" OR c."end" > p."end" OR c.duration <> epoch_ns(c."end") - epoch_ns(c."begin"))`,
+      HOUR,
+    );
+    const children = await count(`SELECT count(*) AS n FROM ${vi} WHERE depth > 0`, HOUR);
+    assert.ok(children > 0);
+    assert.equal(bad, 0);
+  });
+
   test('log_stats agrees with log_entries (1-minute bins)', async () => {
     const stats = await count('SELECT sum(count) AS n FROM log_stats', HOUR);
     // Bins 10:00 … 11:00 inclusive hold the entries of [10:00, 11:01).
