@@ -41,13 +41,6 @@ export function getBit(bitmap: Uint8Array, i: number): boolean {
   return (bitmap[i >> 3] & (1 << (i & 7))) !== 0;
 }
 
-export function countNulls(bitmap: Uint8Array | undefined, length: number): number {
-  if (!bitmap) return 0;
-  let valid = 0;
-  for (let i = 0; i < length; i++) if (bitmap[i >> 3] & (1 << (i & 7))) valid++;
-  return length - valid;
-}
-
 /** A growable byte buffer for Utf8/Binary values. */
 export class ByteSink {
   bytes: Uint8Array;

@@ -55,10 +55,6 @@ export async function convertBatches(
   return { columns, rowCount };
 }
 
-export function columnLength(column: { chunks: arrow.Data[] }): number {
-  return column.chunks.reduce((n, c) => n + c.length, 0);
-}
-
 /** The column as a frame field: nullable when the server declared it so or it holds nulls. */
 export function toField(column: Column, extra: Partial<FrameField> = {}): FrameField {
   const nullable = column.source.nullable || column.chunks.some((c) => c.nullCount > 0);

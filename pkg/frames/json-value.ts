@@ -27,7 +27,7 @@ export function float16ToNumber(h: number): number {
 }
 
 /** Two's-complement little-endian integer of `words` 32-bit words starting at word `at`. */
-export function wideIntAt(words: Uint32Array, at: number, count: number): bigint {
+function wideIntAt(words: Uint32Array, at: number, count: number): bigint {
   let v = 0n;
   for (let k = count - 1; k >= 0; k--) v = (v << 32n) | BigInt(words[at + k]);
   const bits = BigInt(count * 32);

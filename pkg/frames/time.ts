@@ -17,15 +17,15 @@ export const UNIT_SUFFIX: Record<arrow.TimeUnit, string> = {
 };
 
 export const INT64_MAX = 9_223_372_036_854_775_807n;
-export const INT64_MIN = -9_223_372_036_854_775_808n;
 export const NS_PER_DAY = 86_400_000_000_000n;
 
 /** RFC 3339 with up to nanosecond precision (trailing zeros trimmed), always UTC. */
 export function formatNs(ns: bigint): string {
   const ms = ns / 1_000_000n - (ns % 1_000_000n < 0n ? 1n : 0n);
   const subMs = ns - ms * 1_000_000n; // 0..999999
-  const iso = new Date(Number(ms)).toISOString(); // YYYY-MM-DDTHH:MM:SS.mmmZ
-  if (Number.isNaN(new Date(Number(ms)).getTime())) return ns.toString();
+  const date = new Date(Number(ms));
+  if (Number.isNaN(date.getTime())) return ns.toString();
+  const iso = date.toISOString(); // YYYY-MM-DDTHH:MM:SS.mmmZ (years 0–9999 in this range)
   let frac = iso.slice(20, 23) + subMs.toString().padStart(6, '0');
   frac = frac.replace(/0+$/, '');
   return iso.slice(0, 19) + (frac ? '.' + frac : '') + 'Z';

@@ -252,4 +252,30 @@ describe('type mapping', () => {
     assert.deepEqual(c.json.schema.fields.map((f) => [f.name, f.type]), [['time', 'time'], ['exe', 'string'], ['properties', 'other']]);
     assert.deepEqual(c.json.data.values, [[], [], []]);
   });
+
+  it('handles sliced batches (as a row limit cuts them) for every kept and converted type', async () => {
+    const dt = new arrow.Dictionary(new arrow.Utf8(), new arrow.Int32());
+    const t = new arrow.Table({
+      s: arrow.vectorFromArray(['a', null, 'c', 'd', null, 'f', 'g', 'h', 'i', 'j'], new arrow.Utf8()),
+      n: arrow.vectorFromArray([0, 1, null, 3, 4, 5, null, 7, 8, 9], new arrow.Int32()),
+      b: arrow.vectorFromArray([true, false, true, null, false, true, true, false, null, true], new arrow.Bool()),
+      d: arrow.vectorFromArray(['x', 'y', 'x', 'z', 'y', 'x', null, 'z', 'y', 'x'], dt),
+      ts: arrow.makeVector(arrow.makeData({ type: new arrow.TimestampMillisecond(), length: 10, data: BigInt64Array.from({ length: 10 }, (_, k) => BigInt(k)) })),
+    });
+    const sliced = t.batches[0].slice(3, 9);
+    const c = await convert({ schema: t.schema, batches: [sliced] });
+    assert.deepEqual(values(c, 's'), ['d', null, 'f', 'g', 'h', 'i']);
+    assert.deepEqual(values(c, 'n'), [3, 4, 5, null, 7, 8]);
+    assert.deepEqual(values(c, 'b'), [null, false, true, true, false, null]);
+    assert.deepEqual(values(c, 'd'), ['z', 'y', 'x', null, 'z', 'y']);
+    assert.deepEqual(values(c, 'ts'), [3, 4, 5, 6, 7, 8]);
+  });
+
+  it('renders times nested in lists as RFC 3339 text', async () => {
+    const listType = new arrow.List(field('t', new arrow.TimestampMicrosecond()));
+    const child = arrow.makeData({ type: new arrow.TimestampMicrosecond(), length: 2, data: BigInt64Array.from([1_700_000_000_123_456n, 0n]) });
+    const data = arrow.makeData({ type: listType, length: 1, valueOffsets: Int32Array.from([0, 2]), child });
+    const c = await convert(new arrow.Table({ times: arrow.makeVector(data) }));
+    assert.deepEqual(values(c, 'times'), [['2023-11-14T22:13:20.123456Z', '1970-01-01T00:00:00Z']]);
+  });
 });
