@@ -9,6 +9,12 @@ import type { EncodedFrames, Frame, FrameField, FrameMeta, FrameOptions, Notice 
 import { Notes } from './notes';
 import { timeSeriesFields } from './timeseries';
 
+/**
+ * Converts the batches (consumed once, each converted as it arrives) into frames of
+ * the requested format. `options.notices` is read after the last batch, so notices
+ * the caller adds while the batches stream (e.g. truncation) are included.
+ * Throws FrameFormatError when the result cannot take the requested shape.
+ */
 export async function framesFromBatches(
   schema: arrow.Schema,
   batches: AsyncIterable<arrow.RecordBatch> | Iterable<arrow.RecordBatch>,
