@@ -15,7 +15,7 @@ import { startDevServer } from '../../tests/harness/devserver';
 import { dataQuery, ensureBackendBuilt, frameTable, GrafanaHost, pluginContext, processMemory } from '../../tests/harness/grafana-host';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000);
-const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const SMALL_RUNS = Number(process.env.BENCH_SMALL_RUNS ?? 40);
 // time, int, float, dictionary string (a process_id-named column of a view, kept as a
 // dictionary with preserve_dictionary), string. Mentioning log_entries makes the dev
