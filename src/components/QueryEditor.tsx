@@ -6,7 +6,7 @@ import type { DataSource } from '../datasource';
 import { QueryExample } from '../examples';
 import { migrateQuery } from '../query/migrate';
 import { formatSql } from '../sql/format';
-import { tablesInStatement } from '../sql/tableRefs';
+import { tablesInStatement, viewOf } from '../sql/tableRefs';
 import { MicromegasOptions, MicromegasQuery, QUERY_VERSION } from '../types';
 import { QueryHelp } from './QueryHelp';
 import { QueryOptions } from './QueryOptions';
@@ -53,7 +53,7 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource, app }: Pr
     setShowHelp(false);
   };
 
-  const readsLogs = tablesInStatement(sql).some((t) => t === 'log_entries');
+  const readsLogs = tablesInStatement(sql).some((t) => viewOf(t) === 'log_entries');
   const suggestLogs = app === CoreApp.Explore && readsLogs && current.format !== 'logs';
 
   return (

@@ -12,7 +12,7 @@ function setup() {
         { name: 'time', type: 'Timestamp(ns, +00:00)', nullable: false },
         { name: 'msg', type: 'Utf8', nullable: false },
       ],
-      thread_spans: [
+      "view_instance('thread_spans', '$s')": [
         { name: 'begin', type: 'Timestamp(ns, +00:00)', nullable: false },
         { name: 'time', type: 'Timestamp(ns, +00:00)', nullable: true },
       ],

@@ -10,6 +10,7 @@ import {
   TableDefinition,
 } from '@grafana/plugin-ui';
 
+import { interpolateSql } from '../query/interpolate';
 import { SchemaClient } from '../resources';
 import { ColumnInfo, FunctionInfo, TableInfo } from '../types';
 import { formatSql } from './format';
@@ -93,6 +94,15 @@ export function functionSuggestions(functions: FunctionInfo[], macros: FunctionI
   return [...macros.map((m) => toItem(m, true)), ...functions.map((f) => toItem(f, false))];
 }
 
+/** Variables applied where possible (a `$process_id` in view_instance), else the raw text. */
+function withVariables(sql: string): string {
+  try {
+    return interpolateSql(sql, {});
+  } catch {
+    return sql;
+  }
+}
+
 /**
  * The SQL language for plugin-ui's SQLEditor: standard SQL highlighting and keywords, plus
  * tables, columns (of the tables in the current statement, with types), Micromegas
@@ -106,7 +116,7 @@ export function micromegasSqlLanguage(schema: SchemaClient, currentSql: () => st
     completionProvider: (): SQLCompletionItemProvider => ({
       triggerCharacters: ['.', ' ', '$', ',', '(', '\n'],
       tables: { resolve: async () => toTableDefinitions(await schema.tables()) },
-      columns: { resolve: async () => columnsForStatement(schema, currentSql()) },
+      columns: { resolve: async () => columnsForStatement(schema, withVariables(currentSql())) },
       customSuggestionKinds: () => [
         {
           id: 'micromegas-functions',

@@ -1,6 +1,6 @@
 import { formatSql } from './format';
 import { findTemplateTokens, protectTokens } from './placeholders';
-import { tablesInStatement } from './tableRefs';
+import { tablesInStatement, viewOf } from './tableRefs';
 
 describe('formatSql', () => {
   it('formats SQL and leaves macros and variables untouched', () => {
@@ -46,6 +46,7 @@ describe('tablesInStatement', () => {
     const sql = `SELECT * FROM log_entries l JOIN "processes" p ON l.process_id = p.process_id
       -- FROM commented_out
       UNION SELECT * FROM view_instance('thread_spans', '$stream') `;
-    expect(tablesInStatement(sql).sort()).toEqual(['log_entries', 'processes', 'thread_spans']);
+    expect(tablesInStatement(sql)).toEqual(['log_entries', 'processes', "view_instance('thread_spans', '$stream')"]);
+    expect(tablesInStatement("SELECT * FROM view_instance('log_entries', 'global')").map(viewOf)).toEqual(['log_entries']);
   });
 });
