@@ -7,7 +7,18 @@
 // here: a SEA is made from the running node binary, so other platforms need that
 // platform's node binary (and a build on that platform).
 import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -26,7 +37,9 @@ const LOCK_STALE_MS = 180_000;
 const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
 
 if (target !== 'linux_amd64') {
-  console.error(`warning: building for ${target}; Grafana's published images expect linux_amd64 (dist/gpx_micromegas_linux_amd64)`);
+  console.error(
+    `warning: building for ${target}; Grafana's published images expect linux_amd64 (dist/gpx_micromegas_linux_amd64)`
+  );
 }
 
 function newestMtime(dir) {
@@ -45,7 +58,11 @@ const ifStale = process.argv.includes('--if-stale');
 
 function upToDate() {
   if (!existsSync(output)) return false;
-  const sources = Math.max(newestMtime(path.join(root, 'pkg')), statSync(fileURLToPath(import.meta.url)).mtimeMs, statSync(path.join(root, 'package-lock.json')).mtimeMs);
+  const sources = Math.max(
+    newestMtime(path.join(root, 'pkg')),
+    statSync(fileURLToPath(import.meta.url)).mtimeMs,
+    statSync(path.join(root, 'package-lock.json')).mtimeMs
+  );
   return statSync(output).mtimeMs > sources;
 }
 
@@ -115,10 +132,18 @@ for (const input of Object.keys(result.metafile.inputs)) {
 
 writeFileSync(
   seaConfig,
-  JSON.stringify({ main: bundle, output: blob, disableExperimentalSEAWarning: true, useCodeCache: true, useSnapshot: false }, null, 2)
+  JSON.stringify(
+    { main: bundle, output: blob, disableExperimentalSEAWarning: true, useCodeCache: true, useSnapshot: false },
+    null,
+    2
+  )
 );
 try {
-  execFileSync(process.execPath, ['--experimental-sea-config', seaConfig], { cwd: work, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
+  execFileSync(process.execPath, ['--experimental-sea-config', seaConfig], {
+    cwd: work,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    encoding: 'utf8',
+  });
 } catch (e) {
   console.error(`node --experimental-sea-config failed:\n${e.stdout ?? ''}${e.stderr ?? ''}`);
   process.exit(1);
@@ -131,7 +156,14 @@ chmodSync(tmp, 0o755);
 try {
   execFileSync(
     process.execPath,
-    [path.join(root, 'node_modules', 'postject', 'dist', 'cli.js'), tmp, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', SEA_FUSE],
+    [
+      path.join(root, 'node_modules', 'postject', 'dist', 'cli.js'),
+      tmp,
+      'NODE_SEA_BLOB',
+      blob,
+      '--sentinel-fuse',
+      SEA_FUSE,
+    ],
     // postject warns about unrelated ELF notes on every run; show its output only on failure.
     { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' }
   );
@@ -145,4 +177,6 @@ renameSync(tmp, output);
 utimesSync(output, started / 1000, started / 1000);
 const size = statSync(output).size;
 const bundleSize = statSync(bundle).size;
-console.log(`built ${path.relative(root, output)} (${(size / 1e6).toFixed(1)} MB, bundle ${(bundleSize / 1e6).toFixed(2)} MB) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+console.log(
+  `built ${path.relative(root, output)} (${(size / 1e6).toFixed(1)} MB, bundle ${(bundleSize / 1e6).toFixed(2)} MB) in ${((Date.now() - started) / 1000).toFixed(1)} s`
+);

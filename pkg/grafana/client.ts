@@ -8,7 +8,12 @@ export const micromegasClientFactory: ClientFactory = (settings, logger) => {
   const options = clientOptions(settings, {
     warn: (m) => logger.warn(m),
     oauthProvider: (auth) =>
-      new OidcClientCredentialsProvider({ issuer: auth.issuer, clientId: auth.clientId, clientSecret: auth.clientSecret, audience: auth.audience }),
+      new OidcClientCredentialsProvider({
+        issuer: auth.issuer,
+        clientId: auth.clientId,
+        clientSecret: auth.clientSecret,
+        audience: auth.audience,
+      }),
   });
   const client = new FlightSQLClient(settings.url, options);
   return { client, close: () => client.close() };

@@ -151,4 +151,3 @@ export function encodeQueryDataResponse(message: QueryDataResponseOut, options: 
   }
   return w.buf;
 }
-

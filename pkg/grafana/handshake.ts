@@ -9,7 +9,7 @@ export const APP_PROTOCOL_VERSION = 2;
 
 export const NOT_A_PROGRAM_MESSAGE =
   'This is a Grafana data source plugin (Micromegas), not a program to run by hand.\n' +
-  'Install it in Grafana\'s plugin folder; Grafana starts it when the data source is used.\n';
+  "Install it in Grafana's plugin folder; Grafana starts it when the data source is used.\n";
 
 /** True when the process was started by a go-plugin host speaking to data sources. */
 export function hasMagicCookie(env: NodeJS.ProcessEnv = process.env): boolean {
@@ -64,7 +64,9 @@ function parsePort(raw: string | undefined): number | undefined {
 
 function bind(server: grpc.Server, address: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve(port)));
+    server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err, port) =>
+      err ? reject(err) : resolve(port)
+    );
   });
 }
 

@@ -60,7 +60,11 @@ export class InstanceManager {
       return { ok: false, error: 'the plugin is shutting down', release: noop };
     }
     if (!raw) {
-      return { ok: false, error: 'the request carries no data source settings (is this plugin configured as a data source?)', release: noop };
+      return {
+        ok: false,
+        error: 'the request carries no data source settings (is this plugin configured as a data source?)',
+        release: noop,
+      };
     }
     const key = raw.uid || `id:${raw.id}`;
     let entry = this.entries.get(key);
@@ -124,7 +128,10 @@ export class InstanceManager {
       entry.handle = this.factory(settings, log);
       log.info('data source client created', { url: settings.url, auth: settings.auth.type });
     } catch (e) {
-      entry.error = e instanceof SettingsError ? `Invalid data source settings: ${e.message}` : `Cannot create the Micromegas client: ${errorText(e)}`;
+      entry.error =
+        e instanceof SettingsError
+          ? `Invalid data source settings: ${e.message}`
+          : `Cannot create the Micromegas client: ${errorText(e)}`;
       entry.error = redact(entry.error);
       log.warn('data source settings rejected', { error: entry.error });
     }

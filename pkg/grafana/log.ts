@@ -100,7 +100,9 @@ class JsonLogger implements Logger {
 export function timestamp(epochMs: number = performance.timeOrigin + performance.now()): string {
   const whole = Math.floor(epochMs);
   const micros = Math.floor((epochMs - whole) * 1000);
-  return new Date(whole).toISOString().replace(/\.(\d{3})Z$/, (_m, ms: string) => `.${ms}${String(micros).padStart(3, '0')}Z`);
+  return new Date(whole)
+    .toISOString()
+    .replace(/\.(\d{3})Z$/, (_m, ms: string) => `.${ms}${String(micros).padStart(3, '0')}Z`);
 }
 
 function jsonSafe(_key: string, value: unknown): unknown {

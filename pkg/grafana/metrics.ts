@@ -49,15 +49,40 @@ export class PluginMetrics {
     const metric = (name: string, type: string, help: string, value: number) => {
       lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`, `${name} ${formatNumber(value)}`);
     };
-    metric('process_cpu_seconds_total', 'counter', 'Total user and system CPU time spent in seconds.', (cpu.user + cpu.system) / 1e6);
+    metric(
+      'process_cpu_seconds_total',
+      'counter',
+      'Total user and system CPU time spent in seconds.',
+      (cpu.user + cpu.system) / 1e6
+    );
     metric('process_resident_memory_bytes', 'gauge', 'Resident memory size in bytes.', mem.rss);
-    metric('process_start_time_seconds', 'gauge', 'Start time of the process since unix epoch in seconds.', this.startedAt / 1000);
-    metric('process_uptime_seconds', 'gauge', 'Seconds since the plugin process started.', (Date.now() - this.startedAt) / 1000);
+    metric(
+      'process_start_time_seconds',
+      'gauge',
+      'Start time of the process since unix epoch in seconds.',
+      this.startedAt / 1000
+    );
+    metric(
+      'process_uptime_seconds',
+      'gauge',
+      'Seconds since the plugin process started.',
+      (Date.now() - this.startedAt) / 1000
+    );
     metric('nodejs_heap_used_bytes', 'gauge', 'V8 heap in use in bytes.', mem.heapUsed);
     metric('nodejs_heap_total_bytes', 'gauge', 'V8 heap size in bytes.', mem.heapTotal);
-    metric('nodejs_external_memory_bytes', 'gauge', 'Memory of buffers and other objects outside the V8 heap, in bytes.', mem.external + mem.arrayBuffers);
+    metric(
+      'nodejs_external_memory_bytes',
+      'gauge',
+      'Memory of buffers and other objects outside the V8 heap, in bytes.',
+      mem.external + mem.arrayBuffers
+    );
     metric('micromegas_plugin_queries_total', 'counter', 'Queries received through QueryData.', this.queriesTotal);
-    metric('micromegas_plugin_queries_failed_total', 'counter', 'Queries that answered with an error.', this.queriesFailed);
+    metric(
+      'micromegas_plugin_queries_failed_total',
+      'counter',
+      'Queries that answered with an error.',
+      this.queriesFailed
+    );
     metric('micromegas_plugin_queries_in_flight', 'gauge', 'Queries running now.', this.inFlight);
     metric('micromegas_plugin_health_checks_total', 'counter', 'CheckHealth calls.', this.healthChecks);
     metric('micromegas_plugin_resource_calls_total', 'counter', 'CallResource calls.', this.resourceCalls);
@@ -65,7 +90,11 @@ export class PluginMetrics {
     const h = 'micromegas_plugin_query_duration_seconds';
     lines.push(`# HELP ${h} Duration of queries, from request to encoded frames.`, `# TYPE ${h} histogram`);
     BUCKETS_SECONDS.forEach((le, i) => lines.push(`${h}_bucket{le="${le}"} ${this.bucketCounts[i]}`));
-    lines.push(`${h}_bucket{le="+Inf"} ${this.durationCount}`, `${h}_sum ${formatNumber(this.durationSum)}`, `${h}_count ${this.durationCount}`);
+    lines.push(
+      `${h}_bucket{le="+Inf"} ${this.durationCount}`,
+      `${h}_sum ${formatNumber(this.durationSum)}`,
+      `${h}_count ${this.durationCount}`
+    );
     return lines.join('\n') + '\n';
   }
 }

@@ -17,7 +17,14 @@ import { createLogger, guardStdout, type Logger } from './log';
 import type { QueryDataResponseOut } from './messages';
 import { PluginMetrics } from './metrics';
 import { finishFramed, installPreframedSend } from './preframed';
-import { dataService, diagnosticsService, healthService, resourceService, streamService, type ServiceDeps } from './services';
+import {
+  dataService,
+  diagnosticsService,
+  healthService,
+  resourceService,
+  streamService,
+  type ServiceDeps,
+} from './services';
 
 /** No cap on what we send; receive at least 16 MiB (the Go SDK's default), we allow more. */
 const SERVER_OPTIONS: grpc.ServerOptions = {
@@ -78,7 +85,10 @@ export async function runPlugin(options: PluginOptions): Promise<void> {
   server.addService(serviceDefinition('grpc.health.v1.Health'), healthService());
   server.addService(dataDefinition(), dataService(deps) as unknown as grpc.UntypedServiceImplementation);
   server.addService(serviceDefinition('pluginv2.Diagnostics'), diagnosticsService(deps));
-  server.addService(serviceDefinition('pluginv2.Resource'), resourceService(deps) as unknown as grpc.UntypedServiceImplementation);
+  server.addService(
+    serviceDefinition('pluginv2.Resource'),
+    resourceService(deps) as unknown as grpc.UntypedServiceImplementation
+  );
   server.addService(serviceDefinition('pluginv2.Stream'), streamService(deps));
 
   let stopping = false;
@@ -138,7 +148,10 @@ export async function runPlugin(options: PluginOptions): Promise<void> {
 
 function installProcessGuards(logger: Logger): void {
   process.on('unhandledRejection', (reason) => {
-    logger.error('unhandled promise rejection (ignored)', { error: errorText(reason), stack: reason instanceof Error ? reason.stack : undefined });
+    logger.error('unhandled promise rejection (ignored)', {
+      error: errorText(reason),
+      stack: reason instanceof Error ? reason.stack : undefined,
+    });
   });
   process.on('uncaughtException', (error) => {
     logger.error('uncaught exception (ignored)', { error: errorText(error), stack: error.stack });

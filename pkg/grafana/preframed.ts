@@ -21,7 +21,8 @@ export function installPreframedSend(): boolean {
   if (installed !== undefined) {
     return installed;
   }
-  const proto = (BaseServerInterceptingCall as unknown as { prototype: Record<string, unknown> } | undefined)?.prototype;
+  const proto = (BaseServerInterceptingCall as unknown as { prototype: Record<string, unknown> } | undefined)
+    ?.prototype;
   if (!proto || typeof proto.serializeMessage !== 'function') {
     installed = false;
     return installed;

@@ -2,7 +2,15 @@
 // (pkg/query) and back; no query logic lives here.
 import * as grpc from '@grpc/grpc-js';
 
-import { checkHealth, handleResource, runQuery, type DataQueryInput, type GrafanaUser, type QueryEnv, type QueryResult } from '../query';
+import {
+  checkHealth,
+  handleResource,
+  runQuery,
+  type DataQueryInput,
+  type GrafanaUser,
+  type QueryEnv,
+  type QueryResult,
+} from '../query';
 import { errorText, type Instance, type InstanceManager } from './instances';
 import type { Logger } from './log';
 import {
@@ -41,7 +49,10 @@ interface CallSignal {
  * (A listener on the long-lived shutdown signal, removed at the end of the call,
  * rather than AbortSignal.any, which keeps dependants around on some Node 20 releases.)
  */
-function callSignal(call: grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown>, shutdown: AbortSignal): CallSignal {
+function callSignal(
+  call: grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown>,
+  shutdown: AbortSignal
+): CallSignal {
   const controller = new AbortController();
   const onCancel = () => controller.abort(new Error('the request was cancelled by Grafana'));
   const onShutdown = () => controller.abort(shutdown.reason);
@@ -69,7 +80,12 @@ function userOf(ctx: PbPluginContext | null): GrafanaUser | undefined {
   if (!u || (!u.login && !u.email && !u.name)) {
     return undefined;
   }
-  return { login: u.login || undefined, email: u.email || undefined, name: u.name || undefined, role: u.role || undefined };
+  return {
+    login: u.login || undefined,
+    email: u.email || undefined,
+    name: u.name || undefined,
+    role: u.role || undefined,
+  };
 }
 
 function envFor(instance: Instance, ctx: PbPluginContext | null, signal: AbortSignal, logger: Logger): QueryEnv {
@@ -77,19 +93,32 @@ function envFor(instance: Instance, ctx: PbPluginContext | null, signal: AbortSi
 }
 
 function internalError(message: string): grpc.ServiceError {
-  return Object.assign(new Error(message), { code: grpc.status.INTERNAL, details: message, metadata: new grpc.Metadata() });
+  return Object.assign(new Error(message), {
+    code: grpc.status.INTERNAL,
+    details: message,
+    metadata: new grpc.Metadata(),
+  });
 }
 
 /** Best guess of where a thrown error comes from: gRPC status codes mean the server answered. */
 function classifyThrown(e: unknown): { status: number; errorSource: 'plugin' | 'downstream' } {
   const code = (e as { code?: unknown } | null)?.code;
   if (typeof code === 'number' && code > 0 && code <= 16) {
-    return { status: code === grpc.status.INVALID_ARGUMENT ? 400 : code === grpc.status.UNAUTHENTICATED ? 401 : 502, errorSource: 'downstream' };
+    return {
+      status: code === grpc.status.INVALID_ARGUMENT ? 400 : code === grpc.status.UNAUTHENTICATED ? 401 : 502,
+      errorSource: 'downstream',
+    };
   }
   return { status: 500, errorSource: 'plugin' };
 }
 
-async function runOne(deps: ServiceDeps, instance: Instance, ctx: PbPluginContext | null, q: PbDataQuery, signal: AbortSignal): Promise<DataResponseOut> {
+async function runOne(
+  deps: ServiceDeps,
+  instance: Instance,
+  ctx: PbPluginContext | null,
+  q: PbDataQuery,
+  signal: AbortSignal
+): Promise<DataResponseOut> {
   const log = deps.logger.with({ refId: q.refId, datasource: instance.settings.uid });
   const started = process.hrtime.bigint();
   deps.metrics.queryStarted();
@@ -104,14 +133,19 @@ async function runOne(deps: ServiceDeps, instance: Instance, ctx: PbPluginContex
       queryType: q.queryType || undefined,
     };
     const r: QueryResult = await runQuery(envFor(instance, ctx, signal, log), input);
-    result = r.error ? { frames: r.frames, error: redact(r.error), status: r.status ?? 500, errorSource: r.errorSource ?? 'plugin' } : { frames: r.frames };
+    result = r.error
+      ? { frames: r.frames, error: redact(r.error), status: r.status ?? 500, errorSource: r.errorSource ?? 'plugin' }
+      : { frames: r.frames };
   } catch (e) {
     if (signal.aborted) {
       const reason = signal.reason instanceof Error ? signal.reason.message : 'cancelled';
       result = { frames: [], error: `query cancelled: ${reason}`, status: 499, errorSource: 'plugin' };
     } else {
       const { status, errorSource } = classifyThrown(e);
-      log.error('query failed with an exception', { error: errorText(e), stack: e instanceof Error ? e.stack : undefined });
+      log.error('query failed with an exception', {
+        error: errorText(e),
+        stack: e instanceof Error ? e.stack : undefined,
+      });
       result = { frames: [], error: redact(errorText(e)), status, errorSource };
     }
   }
@@ -178,7 +212,11 @@ export function diagnosticsService(deps: ServiceDeps): Record<string, Unary<any,
       const reply = (status: number, message: string, details?: Record<string, unknown>) => {
         done();
         lease.release();
-        callback(null, { status, message: redact(message), jsonDetails: Buffer.from(details ? JSON.stringify(redactValue(details)) : '') });
+        callback(null, {
+          status,
+          message: redact(message),
+          jsonDetails: Buffer.from(details ? JSON.stringify(redactValue(details)) : ''),
+        });
       };
       if (!lease.ok) {
         reply(HealthStatus.ERROR, lease.error);
@@ -202,11 +240,20 @@ export function diagnosticsService(deps: ServiceDeps): Record<string, Unary<any,
   };
 }
 
-function jsonBody(status: number, value: unknown): { code: number; headers: Record<string, { values: string[] }>; body: Buffer } {
-  return { code: status, headers: { 'Content-Type': { values: ['application/json'] } }, body: Buffer.from(JSON.stringify(value)) };
+function jsonBody(
+  status: number,
+  value: unknown
+): { code: number; headers: Record<string, { values: string[] }>; body: Buffer } {
+  return {
+    code: status,
+    headers: { 'Content-Type': { values: ['application/json'] } },
+    body: Buffer.from(JSON.stringify(value)),
+  };
 }
 
-export function resourceService(deps: ServiceDeps): { CallResource: grpc.handleServerStreamingCall<PbCallResourceRequest, unknown> } {
+export function resourceService(deps: ServiceDeps): {
+  CallResource: grpc.handleServerStreamingCall<PbCallResourceRequest, unknown>;
+} {
   return {
     CallResource: (call) => {
       deps.metrics.resourceCall();
@@ -260,7 +307,10 @@ export function streamService(deps: ServiceDeps): Record<string, grpc.UntypedHan
     SubscribeStream: ((call, callback) => callback(null, notFound(call.request))) as Unary<PbStreamRequest, unknown>,
     PublishStream: ((call, callback) => callback(null, notFound(call.request))) as Unary<PbStreamRequest, unknown>,
     RunStream: ((call: grpc.ServerWritableStream<PbStreamRequest, unknown>) => {
-      call.emit('error', { code: grpc.status.NOT_FOUND, details: `stream "${call.request.path}" does not exist: this data source has no streams` });
+      call.emit('error', {
+        code: grpc.status.NOT_FOUND,
+        details: `stream "${call.request.path}" does not exist: this data source has no streams`,
+      });
     }) as grpc.handleServerStreamingCall<PbStreamRequest, unknown>,
   };
 }

@@ -12,7 +12,11 @@ export interface ClientOptionsContext {
 }
 
 /** Client identification sent as x-client-* metadata (Micromegas audit log). */
-export const CLIENT_IDENTITY = { clientType: 'grafana', clientEntrypoint: 'grafana-plugin', clientAgent: 'none' } as const;
+export const CLIENT_IDENTITY = {
+  clientType: 'grafana',
+  clientEntrypoint: 'grafana-plugin',
+  clientAgent: 'none',
+} as const;
 
 export function clientOptions(settings: DataSourceSettings, ctx: ClientOptionsContext = {}): ClientOptions {
   const options: ClientOptions = {

@@ -63,7 +63,9 @@ export function parseUrl(raw: string, secureHint = false): Endpoint {
 export function parseUpstreamHost(raw: string, secure: boolean): Endpoint {
   const text = raw.trim();
   if (text === '') {
-    throw new SettingsError('Host is empty: enter the Micromegas FlightSQL address as host:port, e.g. micromegas:50051');
+    throw new SettingsError(
+      'Host is empty: enter the Micromegas FlightSQL address as host:port, e.g. micromegas:50051'
+    );
   }
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) {
     return parseUrl(text, secure);

@@ -113,7 +113,9 @@ function parseEndpoint(json: Json): Endpoint {
   if (host !== undefined && host.trim() !== '') {
     return parseUpstreamHost(host, bool(json, 'secure', false));
   }
-  throw new SettingsError('No server address: set the URL of the Micromegas FlightSQL service, e.g. grpc://micromegas:50051');
+  throw new SettingsError(
+    'No server address: set the URL of the Micromegas FlightSQL service, e.g. grpc://micromegas:50051'
+  );
 }
 
 function parseAuth(json: Json, secure: Record<string, string>, upstreamShape: boolean): AuthSettings {
@@ -135,17 +137,23 @@ function parseAuth(json: Json, secure: Record<string, string>, upstreamShape: bo
     case 'none':
       if (upstreamShape && bool(json, 'secure', false) && token === '' && !anyOauth) {
         // Upstream rule kept for compatibility: a TLS endpoint without credentials is almost always a mistake.
-        throw new SettingsError('Authentication is required for a secure (TLS) connection: choose Token or OAuth2 and fill in the credentials');
+        throw new SettingsError(
+          'Authentication is required for a secure (TLS) connection: choose Token or OAuth2 and fill in the credentials'
+        );
       }
       return { type: 'none' };
     case 'token':
     case 'api key':
     case 'apikey':
       if (token === '') {
-        throw new SettingsError('Authentication is "token" but no token is saved: paste the Micromegas API key in the Token field');
+        throw new SettingsError(
+          'Authentication is "token" but no token is saved: paste the Micromegas API key in the Token field'
+        );
       }
       if (/\s/.test(token) || !PRINTABLE_ASCII.test(token)) {
-        throw new SettingsError('The token contains spaces, line breaks or non-ASCII characters: paste the key alone, without "Bearer "');
+        throw new SettingsError(
+          'The token contains spaces, line breaks or non-ASCII characters: paste the key alone, without "Bearer "'
+        );
       }
       return { type: 'token', token: token.replace(/^bearer\s+/i, '') };
     case 'oauth2':
@@ -157,13 +165,17 @@ function parseAuth(json: Json, secure: Record<string, string>, upstreamShape: bo
         oauthClientSecret === '' && 'client secret',
       ].filter(Boolean);
       if (missing.length > 0) {
-        throw new SettingsError(`OAuth2 client credentials need ${missing.join(', ')}: fill them in the Authentication section`);
+        throw new SettingsError(
+          `OAuth2 client credentials need ${missing.join(', ')}: fill them in the Authentication section`
+        );
       }
       let issuer: URL;
       try {
         issuer = new URL(oauthIssuer);
       } catch {
-        throw new SettingsError(`OAuth2 issuer "${oauthIssuer}" is not a URL: use the issuer's base URL, e.g. https://accounts.example.com`);
+        throw new SettingsError(
+          `OAuth2 issuer "${oauthIssuer}" is not a URL: use the issuer's base URL, e.g. https://accounts.example.com`
+        );
       }
       if (issuer.protocol !== 'https:' && issuer.protocol !== 'http:') {
         throw new SettingsError(`OAuth2 issuer "${oauthIssuer}" must be an http(s) URL`);
@@ -194,7 +206,9 @@ function parseTls(json: Json, secure: Record<string, string>, endpoint: Endpoint
   const tls: TlsSettings = { enabled: endpoint.tls, skipVerify };
   if (!endpoint.tls) {
     if (skipVerify || withCa || mtls) {
-      warnings.push('TLS options are set but the URL is plain grpc://; they are ignored (use grpc+tls:// to enable TLS)');
+      warnings.push(
+        'TLS options are set but the URL is plain grpc://; they are ignored (use grpc+tls:// to enable TLS)'
+      );
     }
     return { enabled: false, skipVerify: false };
   }
@@ -236,10 +250,14 @@ function parseHeaders(json: Json, secure: Record<string, string>, auth: AuthSett
       throw new SettingsError(`${where}: header "${name}" is reserved by gRPC`);
     }
     if (RESERVED_HEADERS.has(name)) {
-      throw new SettingsError(`${where}: header "${name}" is set by the plugin itself; use the matching setting or query option instead`);
+      throw new SettingsError(
+        `${where}: header "${name}" is set by the plugin itself; use the matching setting or query option instead`
+      );
     }
     if (name === 'authorization' && auth.type !== 'none') {
-      throw new SettingsError(`${where}: an "authorization" header conflicts with the ${auth.type} authentication; remove one of them`);
+      throw new SettingsError(
+        `${where}: an "authorization" header conflicts with the ${auth.type} authentication; remove one of them`
+      );
     }
     if (!PRINTABLE_ASCII.test(value)) {
       throw new SettingsError(`${where}: the value of header "${name}" has non-printable or non-ASCII characters`);

@@ -12,7 +12,14 @@ import type { Data, RecordBatch } from 'apache-arrow';
 
 import { FlightSQLClient } from '../../pkg/micromegas';
 import { startDevServer } from '../../tests/harness/devserver';
-import { dataQuery, ensureBackendBuilt, frameTable, GrafanaHost, pluginContext, processMemory } from '../../tests/harness/grafana-host';
+import {
+  dataQuery,
+  ensureBackendBuilt,
+  frameTable,
+  GrafanaHost,
+  pluginContext,
+  processMemory,
+} from '../../tests/harness/grafana-host';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
@@ -56,8 +63,12 @@ async function main(): Promise<void> {
   try {
     const to = Date.now();
     const from = to - 3600_000;
-    const ctx = pluginContext({ uid: 'bench', jsonData: { url: dev.uri, preserveDictionary: true, rowLimit: 10 * ROWS } });
-    const query = (refId: string, sql: string) => dataQuery(refId, { query: sql, format: 'table', autoLimit: false }, { from, to });
+    const ctx = pluginContext({
+      uid: 'bench',
+      jsonData: { url: dev.uri, preserveDictionary: true, rowLimit: 10 * ROWS },
+    });
+    const query = (refId: string, sql: string) =>
+      dataQuery(refId, { query: sql, format: 'table', autoLimit: false }, { from, to });
 
     const rawDoGet = async (sql: string) => {
       const t0 = performance.now();
@@ -118,11 +129,23 @@ async function main(): Promise<void> {
     const overhead = median(smallPlugin) - median(smallRaw);
     const memRatio = (peak - idle) / raw0.bytes;
     const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
-    console.log(`load average during the run: ${loadavg().map((l) => l.toFixed(1)).join(' ')} (timings on a shared machine vary; ratios are measured side by side)`);
-    console.log(`result: ${raw0.rows} rows × 5 columns, Arrow ${mb(raw0.bytes)} (dictionary column on the wire: ${raw0.dictionary}), frame ${mb(first.frameBytes)}`);
-    console.log(`1. QueryData / raw DoGet (1M rows):    ${ratio.toFixed(2)}  (median ${median(pluginMs).toFixed(0)} ms vs ${median(rawMs).toFixed(0)} ms; target ≤ 1.25, stretch 1.1)`);
-    console.log(`2. small-query overhead at p50:         ${overhead.toFixed(2)} ms  (${median(smallPlugin).toFixed(2)} ms vs ${median(smallRaw).toFixed(2)} ms; target ≤ 2 ms)`);
-    console.log(`3. peak RSS growth / Arrow bytes:       ${memRatio.toFixed(2)}  (idle ${mb(idle)}, peak ${mb(peak)}; target ≤ 2)`);
+    console.log(
+      `load average during the run: ${loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')} (timings on a shared machine vary; ratios are measured side by side)`
+    );
+    console.log(
+      `result: ${raw0.rows} rows × 5 columns, Arrow ${mb(raw0.bytes)} (dictionary column on the wire: ${raw0.dictionary}), frame ${mb(first.frameBytes)}`
+    );
+    console.log(
+      `1. QueryData / raw DoGet (1M rows):    ${ratio.toFixed(2)}  (median ${median(pluginMs).toFixed(0)} ms vs ${median(rawMs).toFixed(0)} ms; target ≤ 1.25, stretch 1.1)`
+    );
+    console.log(
+      `2. small-query overhead at p50:         ${overhead.toFixed(2)} ms  (${median(smallPlugin).toFixed(2)} ms vs ${median(smallRaw).toFixed(2)} ms; target ≤ 2 ms)`
+    );
+    console.log(
+      `3. peak RSS growth / Arrow bytes:       ${memRatio.toFixed(2)}  (idle ${mb(idle)}, peak ${mb(peak)}; target ≤ 2)`
+    );
   } finally {
     client.close();
     await host.kill();

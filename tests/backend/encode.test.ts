@@ -22,7 +22,10 @@ describe('QueryDataResponse encoder', () => {
 
   it('decodes to the same message as the protobufjs encoding', () => {
     const ours = decodeMessage<Decoded>('pluginv2.QueryDataResponse', encodeQueryDataResponse(message));
-    const reference = decodeMessage<Decoded>('pluginv2.QueryDataResponse', encodeMessage('pluginv2.QueryDataResponse', message as unknown as Record<string, unknown>));
+    const reference = decodeMessage<Decoded>(
+      'pluginv2.QueryDataResponse',
+      encodeMessage('pluginv2.QueryDataResponse', message as unknown as Record<string, unknown>)
+    );
     assert.deepEqual(ours, reference);
     assert.equal(ours.responses['B-ü'].error, 'bad SQL at line 1 ✗');
     assert.equal(ours.responses.C.frames[0].length, 70000);
@@ -30,7 +33,12 @@ describe('QueryDataResponse encoder', () => {
   });
 
   it('is byte-identical to protobufjs for a typical response', () => {
-    const simple = { responses: { A: { frames: [Buffer.from('x'.repeat(200))] }, B: { frames: [], error: 'e', status: 500, errorSource: 'plugin' } } };
+    const simple = {
+      responses: {
+        A: { frames: [Buffer.from('x'.repeat(200))] },
+        B: { frames: [], error: 'e', status: 500, errorSource: 'plugin' },
+      },
+    };
     assert.deepEqual(encodeQueryDataResponse(simple), encodeMessage('pluginv2.QueryDataResponse', simple));
   });
 
@@ -46,7 +54,9 @@ describe('QueryDataResponse encoder', () => {
   it('writes chunked frames (IPC writer chunks) as one bytes field, without concatenating first', () => {
     const chunks = [Buffer.from('ARROW1\0\0'), Buffer.alloc(1000, 9), Buffer.from('ARROW1')];
     const ours = encodeQueryDataResponse({ responses: { A: { frames: [chunks, Buffer.from('x')] } } });
-    const reference = encodeMessage('pluginv2.QueryDataResponse', { responses: { A: { frames: [Buffer.concat(chunks), Buffer.from('x')] } } });
+    const reference = encodeMessage('pluginv2.QueryDataResponse', {
+      responses: { A: { frames: [Buffer.concat(chunks), Buffer.from('x')] } },
+    });
     assert.deepEqual(ours, reference);
   });
 

@@ -23,7 +23,11 @@ describe('backend executable: process and protocol', () => {
   });
 
   it('run by hand (no magic cookie): explains itself on stderr and exits non-zero', () => {
-    const res = spawnSync(BACKEND_EXECUTABLE, [], { encoding: 'utf8', env: { PATH: process.env.PATH }, timeout: 20000 });
+    const res = spawnSync(BACKEND_EXECUTABLE, [], {
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH },
+      timeout: 20000,
+    });
     assert.notEqual(res.status, 0);
     assert.equal(res.stdout, '');
     assert.match(res.stderr, /Grafana data source plugin.*not a program to run by hand/);
@@ -44,7 +48,10 @@ describe('backend executable: process and protocol', () => {
     hosts.push(probe);
     assert.equal(probe.port, 21250);
     // The port is taken now: a second plugin with the same range cannot start and says why.
-    await assert.rejects(GrafanaHost.start({ minPort: 21250, maxPort: 21250 }), /no free port between PLUGIN_MIN_PORT=21250 and PLUGIN_MAX_PORT=21250|exited before the handshake/);
+    await assert.rejects(
+      GrafanaHost.start({ minPort: 21250, maxPort: 21250 }),
+      /no free port between PLUGIN_MIN_PORT=21250 and PLUGIN_MAX_PORT=21250|exited before the handshake/
+    );
     await probe.kill();
   });
 
@@ -53,11 +60,17 @@ describe('backend executable: process and protocol', () => {
   });
 
   it('invalid settings: every query and the health check answer with the validation message', async () => {
-    const ctx = pluginContext({ uid: 'bad-settings', jsonData: { host: 'micromegas', selectedAuthType: 'username/password' } });
+    const ctx = pluginContext({
+      uid: 'bad-settings',
+      jsonData: { host: 'micromegas', selectedAuthType: 'username/password' },
+    });
     const health = await host.checkHealth(ctx);
     assert.equal(health.status, 'ERROR');
     assert.match(health.message, /Invalid data source settings: Host "micromegas" has no port/);
-    const responses = await host.queryData(ctx, [dataQuery('A', { query: 'SELECT 1' }), dataQuery('B', { query: 'SELECT 2' })]);
+    const responses = await host.queryData(ctx, [
+      dataQuery('A', { query: 'SELECT 1' }),
+      dataQuery('B', { query: 'SELECT 2' }),
+    ]);
     for (const refId of ['A', 'B']) {
       assert.match(responses[refId].error, /Invalid data source settings/);
       assert.equal(responses[refId].status, 400);
@@ -73,7 +86,11 @@ describe('backend executable: process and protocol', () => {
   });
 
   it('unreachable server: the health check fails with an actionable message', async () => {
-    const ctx = pluginContext({ uid: 'unreachable', jsonData: { url: 'grpc://127.0.0.1:1' }, decryptedSecureJsonData: { token: TOKEN } });
+    const ctx = pluginContext({
+      uid: 'unreachable',
+      jsonData: { url: 'grpc://127.0.0.1:1' },
+      decryptedSecureJsonData: { token: TOKEN },
+    });
     const health = await host.checkHealth(ctx);
     assert.equal(health.status, 'ERROR');
     assert.match(health.message, /127\.0\.0\.1:1/);
@@ -84,7 +101,12 @@ describe('backend executable: process and protocol', () => {
   it('OAuth2 with an unreachable issuer: the health check names the discovery URL, never the secret', async () => {
     const ctx = pluginContext({
       uid: 'oauth-unreachable',
-      jsonData: { url: 'grpc://127.0.0.1:1', authType: 'oauth2', oauthIssuer: 'http://127.0.0.1:1/realms/grafana', oauthClientId: 'grafana' },
+      jsonData: {
+        url: 'grpc://127.0.0.1:1',
+        authType: 'oauth2',
+        oauthIssuer: 'http://127.0.0.1:1/realms/grafana',
+        oauthClientId: 'grafana',
+      },
       decryptedSecureJsonData: { oauthClientSecret: 'oauth-client-secret-42' },
     });
     const health = await host.checkHealth(ctx);
@@ -117,12 +139,19 @@ describe('backend executable: process and protocol', () => {
     const ctx = pluginContext({ jsonData: { url: 'grpc://127.0.0.1:1' } });
     assert.equal((await host.subscribeStream(ctx, 'live/anything')).status, 'NOT_FOUND');
     assert.equal((await host.publishStream(ctx, 'live/anything', { x: 1 })).status, 'NOT_FOUND');
-    await assert.rejects(host.runStream(ctx, 'live/anything', { deadlineMs: 5000 }), (e: { code?: number; details?: string }) => e.code === 5 && /no streams/.test(e.details ?? ''));
+    await assert.rejects(
+      host.runStream(ctx, 'live/anything', { deadlineMs: 5000 }),
+      (e: { code?: number; details?: string }) => e.code === 5 && /no streams/.test(e.details ?? '')
+    );
     assert.equal(await host.ping(), 'SERVING');
   });
 
   it('logs JSON lines go-plugin understands, at the configured level, without secrets', async () => {
-    const ctx = pluginContext({ uid: 'secret-check', jsonData: { url: 'grpc://127.0.0.1:1', httpHeaderName1: 'x-api-key' }, decryptedSecureJsonData: { token: TOKEN, httpHeaderValue1: 'header-secret-123' } });
+    const ctx = pluginContext({
+      uid: 'secret-check',
+      jsonData: { url: 'grpc://127.0.0.1:1', httpHeaderName1: 'x-api-key' },
+      decryptedSecureJsonData: { token: TOKEN, httpHeaderValue1: 'header-secret-123' },
+    });
     await host.checkHealth(ctx);
     await host.queryData(ctx, [dataQuery('A', { query: `SELECT '${TOKEN}'` })]);
     await host.waitForLog((l) => l['@message'] === 'data source client created' && l.datasource === 'secret-check');
@@ -135,7 +164,10 @@ describe('backend executable: process and protocol', () => {
       assert.match(line['@timestamp'], /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}(Z|[+-]\d{2}:\d{2})$/);
       assert.ok(!Number.isNaN(Date.parse(line['@timestamp'])));
     }
-    assert.ok(host.logs.some((l) => l['@level'] === 'debug'), 'debug lines appear at GF_PLUGIN_LOG_LEVEL=debug');
+    assert.ok(
+      host.logs.some((l) => l['@level'] === 'debug'),
+      'debug lines appear at GF_PLUGIN_LOG_LEVEL=debug'
+    );
     const all = host.stderrText();
     assert.ok(!all.includes(TOKEN), 'the token never reaches the logs');
     assert.ok(!all.includes('header-secret-123'), 'secret header values never reach the logs');

@@ -5,7 +5,14 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
 import { startDevServer, type DevServer } from '../harness/devserver';
-import { dataQuery, ensureBackendBuilt, frameTable, GrafanaHost, pluginContext, type DataQueryMessage } from '../harness/grafana-host';
+import {
+  dataQuery,
+  ensureBackendBuilt,
+  frameTable,
+  GrafanaHost,
+  pluginContext,
+  type DataQueryMessage,
+} from '../harness/grafana-host';
 
 const API_KEY = 'mm-devserver-key-0a1b2c3d4e5f';
 
@@ -26,7 +33,12 @@ async function waitFor(predicate: () => boolean, timeoutMs: number, what: string
 describe('backend executable against the dev server', () => {
   let dev: DevServer;
   let host: GrafanaHost;
-  const ours = () => pluginContext({ uid: 'mm', jsonData: { url: dev.uri, authType: 'token' }, decryptedSecureJsonData: { token: API_KEY } });
+  const ours = () =>
+    pluginContext({
+      uid: 'mm',
+      jsonData: { url: dev.uri, authType: 'token' },
+      decryptedSecureJsonData: { token: API_KEY },
+    });
 
   before(async () => {
     ensureBackendBuilt();
@@ -45,7 +57,13 @@ describe('backend executable against the dev server', () => {
   });
 
   it('CheckHealth reports a rejected token actionably', async () => {
-    const h = await host.checkHealth(pluginContext({ uid: 'wrong-key', jsonData: { url: dev.uri }, decryptedSecureJsonData: { token: 'not-the-key-xyz' } }));
+    const h = await host.checkHealth(
+      pluginContext({
+        uid: 'wrong-key',
+        jsonData: { url: dev.uri },
+        decryptedSecureJsonData: { token: 'not-the-key-xyz' },
+      })
+    );
     assert.equal(h.status, 'ERROR');
     assert.match(h.message, /UNAUTHENTICATED|rejected the credentials|invalid token/i);
     assert.match(h.message, /token|API key/i);
@@ -64,7 +82,10 @@ describe('backend executable against the dev server', () => {
     assert.equal(responses.C.error, '');
     const c = frameTable(responses.C.frames[0]);
     assert.ok(c.numRows > 0 && c.numRows <= 5);
-    assert.deepEqual(c.schema.fields.map((f) => f.name), ['time', 'msg']);
+    assert.deepEqual(
+      c.schema.fields.map((f) => f.name),
+      ['time', 'msg']
+    );
     assert.match(responses.B.error, /syntax error|SELEC/);
     assert.equal(responses.B.errorSource, 'downstream');
     assert.ok(responses.B.status >= 400, `status ${responses.B.status}`);
@@ -92,7 +113,10 @@ describe('backend executable against the dev server', () => {
 
   it('a mid-stream server failure is an error, not a partial result shown as complete', async () => {
     const responses = await host.queryData(ours(), [
-      dataQuery('F', { query: '/* devserver:fail_after_batches=1 */ /* devserver:batch_rows=10 */ SELECT i FROM range(1000) t(i)', format: 'table' }),
+      dataQuery('F', {
+        query: '/* devserver:fail_after_batches=1 */ /* devserver:batch_rows=10 */ SELECT i FROM range(1000) t(i)',
+        format: 'table',
+      }),
     ]);
     assert.notEqual(responses.F.error, '');
     assert.equal(responses.F.errorSource, 'downstream');
@@ -102,12 +126,24 @@ describe('backend executable against the dev server', () => {
   it('cancellation from Grafana aborts the FlightSQL call; the plugin stays healthy', async () => {
     const marker = `cancel_probe_${Date.now()}`;
     const controller = new AbortController();
-    const pending = host.queryData(ours(), [dataQuery('SLOW', { query: `/* devserver:delay_ms=1500 */ SELECT 1 AS ${marker}`, format: 'table' })], { signal: controller.signal });
+    const pending = host.queryData(
+      ours(),
+      [dataQuery('SLOW', { query: `/* devserver:delay_ms=1500 */ SELECT 1 AS ${marker}`, format: 'table' })],
+      { signal: controller.signal }
+    );
     await sleep(300);
     controller.abort();
     await assert.rejects(pending, /CANCELLED|Cancelled/);
     // The server notices the cancelled DoGet and logs it as such (no rows sent).
-    await waitFor(() => dev.stderr().split('\n').some((l) => l.includes(marker) && /\bcancelled\b/.test(l)), 8000, 'the dev server to log the cancelled query');
+    await waitFor(
+      () =>
+        dev
+          .stderr()
+          .split('\n')
+          .some((l) => l.includes(marker) && /\bcancelled\b/.test(l)),
+      8000,
+      'the dev server to log the cancelled query'
+    );
     await host.waitForLog((l) => l['@message'] === 'query cancelled' && l.refId === 'SLOW');
     assert.equal(await host.ping(), 'SERVING');
     const again = await host.queryData(ours(), [dataQuery('A', { query: 'SELECT 3 AS z', format: 'table' })]);
@@ -117,14 +153,26 @@ describe('backend executable against the dev server', () => {
   it('a Grafana deadline cancels the query too', async () => {
     const marker = `deadline_probe_${Date.now()}`;
     await assert.rejects(
-      host.queryData(ours(), [dataQuery('D', { query: `/* devserver:delay_ms=1500 */ SELECT 1 AS ${marker}`, format: 'table' })], { deadlineMs: 300 }),
+      host.queryData(
+        ours(),
+        [dataQuery('D', { query: `/* devserver:delay_ms=1500 */ SELECT 1 AS ${marker}`, format: 'table' })],
+        { deadlineMs: 300 }
+      ),
       /DEADLINE_EXCEEDED|Deadline/i
     );
-    await waitFor(() => dev.stderr().split('\n').some((l) => l.includes(marker) && /\bcancelled\b/.test(l)), 8000, 'the dev server to log the cancelled query');
+    await waitFor(
+      () =>
+        dev
+          .stderr()
+          .split('\n')
+          .some((l) => l.includes(marker) && /\bcancelled\b/.test(l)),
+      8000,
+      'the dev server to log the cancelled query'
+    );
     assert.equal(await host.ping(), 'SERVING');
   });
 
-  it('CallResource streams the pipeline\'s answer (code, headers, JSON body)', async () => {
+  it("CallResource streams the pipeline's answer (code, headers, JSON body)", async () => {
     const tables = await host.callResource(ours(), { path: 'tables', method: 'GET', url: 'tables' });
     assert.equal(tables.code, 200);
     assert.match(tables.headers['Content-Type']?.[0] ?? tables.headers['content-type']?.[0] ?? '', /json/);
@@ -136,22 +184,48 @@ describe('backend executable against the dev server', () => {
   });
 
   it('a settings change (new lastUpdatedMS) disposes the old client', async () => {
-    const v1 = pluginContext({ uid: 'versioned', lastUpdatedMS: 1000, jsonData: { url: dev.uri }, decryptedSecureJsonData: { token: API_KEY } });
+    const v1 = pluginContext({
+      uid: 'versioned',
+      lastUpdatedMS: 1000,
+      jsonData: { url: dev.uri },
+      decryptedSecureJsonData: { token: API_KEY },
+    });
     assert.equal((await host.queryData(v1, [dataQuery('A', { query: 'SELECT 1 AS v', format: 'table' })])).A.error, '');
-    const v2 = pluginContext({ uid: 'versioned', lastUpdatedMS: 2000, jsonData: { url: dev.uri, rowLimit: 10 }, decryptedSecureJsonData: { token: API_KEY } });
+    const v2 = pluginContext({
+      uid: 'versioned',
+      lastUpdatedMS: 2000,
+      jsonData: { url: dev.uri, rowLimit: 10 },
+      decryptedSecureJsonData: { token: API_KEY },
+    });
     assert.equal((await host.queryData(v2, [dataQuery('A', { query: 'SELECT 2 AS v', format: 'table' })])).A.error, '');
-    await host.waitForLog((l) => l['@message'] === 'data source client disposed' && l.datasource === 'versioned' && l.version === 1000);
-    const created = host.logs.filter((l) => l['@message'] === 'data source client created' && l.datasource === 'versioned');
-    assert.deepEqual(created.map((l) => l.version), [1000, 2000]);
+    await host.waitForLog(
+      (l) => l['@message'] === 'data source client disposed' && l.datasource === 'versioned' && l.version === 1000
+    );
+    const created = host.logs.filter(
+      (l) => l['@message'] === 'data source client created' && l.datasource === 'versioned'
+    );
+    assert.deepEqual(
+      created.map((l) => l.version),
+      [1000, 2000]
+    );
     // Same version again: served from the cache, no new client.
     await host.queryData(v2, [dataQuery('A', { query: 'SELECT 2 AS v', format: 'table' })]);
-    assert.equal(host.logs.filter((l) => l['@message'] === 'data source client created' && l.datasource === 'versioned').length, 2);
+    assert.equal(
+      host.logs.filter((l) => l['@message'] === 'data source client created' && l.datasource === 'versioned').length,
+      2
+    );
   });
 
   it('upstream-shaped settings (host, selectedAuthType token, secure token) work', async () => {
     const upstream = pluginContext({
       uid: 'upstream',
-      jsonData: { host: `127.0.0.1:${dev.port}`, secure: false, selectedAuthType: 'token', metadata: [{ 'x-team': 'obs' }], enableUserAttribution: true },
+      jsonData: {
+        host: `127.0.0.1:${dev.port}`,
+        secure: false,
+        selectedAuthType: 'token',
+        metadata: [{ 'x-team': 'obs' }],
+        enableUserAttribution: true,
+      },
       decryptedSecureJsonData: { token: API_KEY },
     });
     assert.equal((await host.checkHealth(upstream)).status, 'OK');
@@ -177,7 +251,11 @@ describe('backend executable against the dev server', () => {
 
   it('Shutdown while a query runs: the query is cancelled and the process exits promptly', async () => {
     const marker = `shutdown_probe_${Date.now()}`;
-    const pending = host.queryData(ours(), [dataQuery('S', { query: `/* devserver:delay_ms=1500 */ SELECT 1 AS ${marker}`, format: 'table' })]).catch((e: Error) => e);
+    const pending = host
+      .queryData(ours(), [
+        dataQuery('S', { query: `/* devserver:delay_ms=1500 */ SELECT 1 AS ${marker}`, format: 'table' }),
+      ])
+      .catch((e: Error) => e);
     await sleep(200);
     const res = await host.shutdown();
     assert.equal(res.code, 0);
@@ -186,6 +264,14 @@ describe('backend executable against the dev server', () => {
     if (!(outcome instanceof Error)) {
       assert.match(outcome.S.error, /cancel|shutting down/i);
     }
-    await waitFor(() => dev.stderr().split('\n').some((l) => l.includes(marker) && /\bcancelled\b/.test(l)), 8000, 'the dev server to log the cancelled query');
+    await waitFor(
+      () =>
+        dev
+          .stderr()
+          .split('\n')
+          .some((l) => l.includes(marker) && /\bcancelled\b/.test(l)),
+      8000,
+      'the dev server to log the cancelled query'
+    );
   });
 });

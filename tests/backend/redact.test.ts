@@ -24,15 +24,19 @@ describe('redaction', () => {
   });
 
   it('keeps prose about tokens readable', () => {
-    const text = 'UNAUTHENTICATED: could not obtain a token: OIDC discovery at http://idp/.well-known/openid-configuration failed';
+    const text =
+      'UNAUTHENTICATED: could not obtain a token: OIDC discovery at http://idp/.well-known/openid-configuration failed';
     assert.equal(redact(text), text);
   });
 
   it('blanks secret-named keys in structured values', () => {
-    assert.deepEqual(redactValue({ token: 'x', nested: { clientSecret: 'y', url: 'grpc://h:1' }, list: ['s3cr3t-token-value'] }), {
-      token: '[REDACTED]',
-      nested: { clientSecret: '[REDACTED]', url: 'grpc://h:1' },
-      list: ['[REDACTED]'],
-    });
+    assert.deepEqual(
+      redactValue({ token: 'x', nested: { clientSecret: 'y', url: 'grpc://h:1' }, list: ['s3cr3t-token-value'] }),
+      {
+        token: '[REDACTED]',
+        nested: { clientSecret: '[REDACTED]', url: 'grpc://h:1' },
+        list: ['[REDACTED]'],
+      }
+    );
   });
 });

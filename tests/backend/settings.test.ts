@@ -56,7 +56,14 @@ describe('settings: our keys', () => {
           queryTimeoutSeconds: 30,
           enableUserAttribution: false,
         },
-        { token: 'sekret-token', tlsCACert: pemCert, tlsClientCert: pemCert, tlsClientKey: pemKey, httpHeaderValue1: 'acme', httpHeaderValue2: 'k-123456' }
+        {
+          token: 'sekret-token',
+          tlsCACert: pemCert,
+          tlsClientCert: pemCert,
+          tlsClientKey: pemKey,
+          httpHeaderValue1: 'acme',
+          httpHeaderValue2: 'k-123456',
+        }
       )
     );
     assert.deepEqual(s.auth, { type: 'token', token: 'sekret-token' });
@@ -75,9 +82,24 @@ describe('settings: our keys', () => {
 
   it('reads OAuth2 client credentials', () => {
     const s = parseSettings(
-      raw({ url: 'grpc://h:1', authType: 'oauth2', oauthIssuer: 'https://idp.example.com/', oauthClientId: 'grafana', oauthAudience: 'mm' }, { oauthClientSecret: 'cs' })
+      raw(
+        {
+          url: 'grpc://h:1',
+          authType: 'oauth2',
+          oauthIssuer: 'https://idp.example.com/',
+          oauthClientId: 'grafana',
+          oauthAudience: 'mm',
+        },
+        { oauthClientSecret: 'cs' }
+      )
     );
-    assert.deepEqual(s.auth, { type: 'oauth2', issuer: 'https://idp.example.com', clientId: 'grafana', clientSecret: 'cs', audience: 'mm' });
+    assert.deepEqual(s.auth, {
+      type: 'oauth2',
+      issuer: 'https://idp.example.com',
+      clientId: 'grafana',
+      clientSecret: 'cs',
+      audience: 'mm',
+    });
     assert.ok(s.warnings.some((w) => /attribution/.test(w)));
   });
 
@@ -90,7 +112,16 @@ describe('settings: our keys', () => {
 describe('settings: upstream plugin keys', () => {
   it('host + secure + selectedAuthType token + metadata', () => {
     const s = parseSettings(
-      raw({ host: 'mm.example.com:50051', secure: true, selectedAuthType: 'token', metadata: [{ 'x-team': 'obs' }, { '': '' }], enableUserAttribution: true }, { token: 'tok-upstream' })
+      raw(
+        {
+          host: 'mm.example.com:50051',
+          secure: true,
+          selectedAuthType: 'token',
+          metadata: [{ 'x-team': 'obs' }, { '': '' }],
+          enableUserAttribution: true,
+        },
+        { token: 'tok-upstream' }
+      )
     );
     assert.equal(s.upstreamShape, true);
     assert.equal(s.url, 'grpc+tls://mm.example.com:50051');
@@ -100,7 +131,10 @@ describe('settings: upstream plugin keys', () => {
 
   it('oauth2-client-credentials label (saved by the upstream editor)', () => {
     const s = parseSettings(
-      raw({ host: 'h:1', selectedAuthType: 'oauth2-client-credentials', oauthIssuer: 'https://idp', oauthClientId: 'id' }, { oauthClientSecret: 's' })
+      raw(
+        { host: 'h:1', selectedAuthType: 'oauth2-client-credentials', oauthIssuer: 'https://idp', oauthClientId: 'id' },
+        { oauthClientSecret: 's' }
+      )
     );
     assert.equal(s.auth.type, 'oauth2');
   });
@@ -117,16 +151,41 @@ describe('settings: actionable errors', () => {
   it('path in URL', () => rejects({ url: 'grpc://h:1/api' }, {}, /has a path/));
   it('upstream host without port', () => rejects({ host: 'micromegas' }, {}, /no port.*micromegas:50051/));
   it('token auth without token', () => rejects({ url: 'grpc://h:1', authType: 'token' }, {}, /no token is saved/));
-  it('token with a line break', () => rejects({ url: 'grpc://h:1', authType: 'token' }, { token: 'abc\ndef' }, /line breaks/));
-  it('username/password', () => rejects({ host: 'h:1', selectedAuthType: 'username/password' }, { password: 'p' }, /not supported.*no FlightSQL handshake/));
-  it('unknown auth type', () => rejects({ url: 'grpc://h:1', authType: 'kerberos' }, {}, /Unknown authentication type "kerberos"/));
-  it('incomplete OAuth2', () => rejects({ url: 'grpc://h:1', authType: 'oauth2', oauthIssuer: 'https://i' }, {}, /need client ID, client secret/));
-  it('OAuth2 issuer not a URL', () => rejects({ url: 'grpc://h:1', authType: 'oauth2', oauthIssuer: 'idp', oauthClientId: 'c' }, { oauthClientSecret: 's' }, /not a URL/));
+  it('token with a line break', () =>
+    rejects({ url: 'grpc://h:1', authType: 'token' }, { token: 'abc\ndef' }, /line breaks/));
+  it('username/password', () =>
+    rejects(
+      { host: 'h:1', selectedAuthType: 'username/password' },
+      { password: 'p' },
+      /not supported.*no FlightSQL handshake/
+    ));
+  it('unknown auth type', () =>
+    rejects({ url: 'grpc://h:1', authType: 'kerberos' }, {}, /Unknown authentication type "kerberos"/));
+  it('incomplete OAuth2', () =>
+    rejects({ url: 'grpc://h:1', authType: 'oauth2', oauthIssuer: 'https://i' }, {}, /need client ID, client secret/));
+  it('OAuth2 issuer not a URL', () =>
+    rejects(
+      { url: 'grpc://h:1', authType: 'oauth2', oauthIssuer: 'idp', oauthClientId: 'c' },
+      { oauthClientSecret: 's' },
+      /not a URL/
+    ));
   it('duplicate metadata', () => rejects({ host: 'h:1', metadata: [{ a: '1' }, { A: '2' }] }, {}, /defined twice/));
-  it('reserved header', () => rejects({ url: 'grpc://h:1', httpHeaderName1: 'query_range_begin' }, { httpHeaderValue1: 'x' }, /set by the plugin itself/));
-  it('invalid header name', () => rejects({ url: 'grpc://h:1', httpHeaderName1: 'bad header' }, {}, /may only contain/));
-  it('authorization header with token auth', () => rejects({ url: 'grpc://h:1', httpHeaderName1: 'Authorization' }, { token: 'tok1', httpHeaderValue1: 'x' }, /conflicts/));
-  it('CA cert enabled but not PEM', () => rejects({ url: 'grpc+tls://h:1', tlsAuthWithCACert: true }, { tlsCACert: 'hello' }, /not PEM/));
+  it('reserved header', () =>
+    rejects(
+      { url: 'grpc://h:1', httpHeaderName1: 'query_range_begin' },
+      { httpHeaderValue1: 'x' },
+      /set by the plugin itself/
+    ));
+  it('invalid header name', () =>
+    rejects({ url: 'grpc://h:1', httpHeaderName1: 'bad header' }, {}, /may only contain/));
+  it('authorization header with token auth', () =>
+    rejects(
+      { url: 'grpc://h:1', httpHeaderName1: 'Authorization' },
+      { token: 'tok1', httpHeaderValue1: 'x' },
+      /conflicts/
+    ));
+  it('CA cert enabled but not PEM', () =>
+    rejects({ url: 'grpc+tls://h:1', tlsAuthWithCACert: true }, { tlsCACert: 'hello' }, /not PEM/));
   it('negative row limit', () => rejects({ url: 'grpc://h:1', rowLimit: -5 }, {}, /Row limit.*positive/));
   it('jsonData not an object', () => rejects(Buffer.from('[1,2]'), {}, /must be a JSON object/));
   it('jsonData not JSON', () => rejects(Buffer.from('{oops'), {}, /not valid JSON/));

@@ -13,7 +13,8 @@ import { clientConstructor } from '../../pkg/proto';
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
 /** The executable under test; GPX_EXECUTABLE points elsewhere (e.g. an unpacked release zip). */
-export const BACKEND_EXECUTABLE = process.env.GPX_EXECUTABLE ?? path.join(REPO_ROOT, 'dist', 'gpx_micromegas_linux_amd64');
+export const BACKEND_EXECUTABLE =
+  process.env.GPX_EXECUTABLE ?? path.join(REPO_ROOT, 'dist', 'gpx_micromegas_linux_amd64');
 
 /** Builds the executable when it is missing or older than its sources (not when GPX_EXECUTABLE is set). */
 export function ensureBackendBuilt(): string {
@@ -73,7 +74,10 @@ export const PLUGIN_ID = 'micromegas-analytics-datasource';
 
 /** A PluginContext with DataSourceInstanceSettings, as Grafana builds it for a data source call. */
 export function pluginContext(opts: DataSourceOptions = {}): PluginContextMessage {
-  const user = opts.user === null ? undefined : (opts.user ?? { login: 'admin', name: 'Admin', email: 'admin@localhost', role: 'Admin' });
+  const user =
+    opts.user === null
+      ? undefined
+      : (opts.user ?? { login: 'admin', name: 'Admin', email: 'admin@localhost', role: 'Admin' });
   return {
     orgId: opts.orgId ?? 1,
     pluginId: PLUGIN_ID,
@@ -260,11 +264,18 @@ export class GrafanaHost {
     child.stdout!.setEncoding('utf8');
 
     const handshake = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => fail(new Error(`no handshake line within ${opts.startTimeoutMs ?? 20000} ms`)), opts.startTimeoutMs ?? 20000);
+      const timer = setTimeout(
+        () => fail(new Error(`no handshake line within ${opts.startTimeoutMs ?? 20000} ms`)),
+        opts.startTimeoutMs ?? 20000
+      );
       const fail = (e: Error) => {
         clearTimeout(timer);
         child.kill('SIGKILL');
-        reject(new Error(`${e.message}\nstdout: ${stdout}\nstderr: ${[...pending.map((l) => JSON.stringify(l)), ...raw, stderrBuf].join('\n')}`));
+        reject(
+          new Error(
+            `${e.message}\nstdout: ${stdout}\nstderr: ${[...pending.map((l) => JSON.stringify(l)), ...raw, stderrBuf].join('\n')}`
+          )
+        );
       };
       child.stdout!.on('data', (chunk: string) => {
         stdout += chunk;
@@ -278,7 +289,9 @@ export class GrafanaHost {
         }
       });
       child.once('error', (e) => fail(e));
-      child.once('exit', (code, signal) => fail(new Error(`plugin exited before the handshake (code ${code}, signal ${signal})`)));
+      child.once('exit', (code, signal) =>
+        fail(new Error(`plugin exited before the handshake (code ${code}, signal ${signal})`))
+      );
     });
     child.removeAllListeners('exit');
 
@@ -315,8 +328,11 @@ export class GrafanaHost {
   private unary<T>(service: string, method: string, request: unknown, opts: CallOptions = {}): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const callOpts: grpc.CallOptions = opts.deadlineMs ? { deadline: Date.now() + opts.deadlineMs } : {};
-      const call = this.client(service)[method](request, new grpc.Metadata(), callOpts, (err: grpc.ServiceError | null, res: T) =>
-        err ? reject(err) : resolve(res)
+      const call = this.client(service)[method](
+        request,
+        new grpc.Metadata(),
+        callOpts,
+        (err: grpc.ServiceError | null, res: T) => (err ? reject(err) : resolve(res))
       ) as grpc.ClientUnaryCall;
       if (opts.signal) {
         if (opts.signal.aborted) {
@@ -330,17 +346,36 @@ export class GrafanaHost {
 
   /** go-plugin's ping: grpc.health.v1.Health/Check for service "plugin". */
   async ping(): Promise<string> {
-    const res = await this.unary<{ status: number }>('grpc.health.v1.Health', 'Check', { service: 'plugin' }, { deadlineMs: 5000 });
+    const res = await this.unary<{ status: number }>(
+      'grpc.health.v1.Health',
+      'Check',
+      { service: 'plugin' },
+      { deadlineMs: 5000 }
+    );
     return ['UNKNOWN', 'SERVING', 'NOT_SERVING', 'SERVICE_UNKNOWN'][res.status] ?? String(res.status);
   }
 
-  async queryData(ctx: PluginContextMessage, queries: DataQueryMessage[], opts?: CallOptions): Promise<Record<string, DataResponse>> {
-    const res = await this.unary<{ responses: Record<string, DataResponse> }>('pluginv2.Data', 'QueryData', { pluginContext: ctx, headers: {}, queries }, opts);
+  async queryData(
+    ctx: PluginContextMessage,
+    queries: DataQueryMessage[],
+    opts?: CallOptions
+  ): Promise<Record<string, DataResponse>> {
+    const res = await this.unary<{ responses: Record<string, DataResponse> }>(
+      'pluginv2.Data',
+      'QueryData',
+      { pluginContext: ctx, headers: {}, queries },
+      opts
+    );
     return res.responses;
   }
 
   async checkHealth(ctx: PluginContextMessage, opts?: CallOptions): Promise<HealthResult> {
-    const res = await this.unary<{ status: number; message: string; jsonDetails: Buffer }>('pluginv2.Diagnostics', 'CheckHealth', { pluginContext: ctx, headers: {} }, opts);
+    const res = await this.unary<{ status: number; message: string; jsonDetails: Buffer }>(
+      'pluginv2.Diagnostics',
+      'CheckHealth',
+      { pluginContext: ctx, headers: {} },
+      opts
+    );
     let details: unknown;
     if (res.jsonDetails?.length) {
       details = JSON.parse(res.jsonDetails.toString('utf8'));
@@ -349,25 +384,49 @@ export class GrafanaHost {
   }
 
   async collectMetrics(): Promise<string> {
-    const res = await this.unary<{ metrics: { prometheus: Buffer } | null }>('pluginv2.Diagnostics', 'CollectMetrics', { pluginContext: null });
+    const res = await this.unary<{ metrics: { prometheus: Buffer } | null }>('pluginv2.Diagnostics', 'CollectMetrics', {
+      pluginContext: null,
+    });
     return res.metrics?.prometheus.toString('utf8') ?? '';
   }
 
   /** pluginv2.Resource/CallResource: collects the streamed response (first message: code + headers). */
   callResource(
     ctx: PluginContextMessage,
-    req: { path: string; method?: string; url?: string; body?: Buffer | string | object; headers?: Record<string, string[]> },
+    req: {
+      path: string;
+      method?: string;
+      url?: string;
+      body?: Buffer | string | object;
+      headers?: Record<string, string[]>;
+    },
     opts: CallOptions = {}
   ): Promise<ResourceResult> {
-    const body = req.body === undefined ? Buffer.alloc(0) : Buffer.isBuffer(req.body) ? req.body : Buffer.from(typeof req.body === 'string' ? req.body : JSON.stringify(req.body));
+    const body =
+      req.body === undefined
+        ? Buffer.alloc(0)
+        : Buffer.isBuffer(req.body)
+          ? req.body
+          : Buffer.from(typeof req.body === 'string' ? req.body : JSON.stringify(req.body));
     const headers: Record<string, { values: string[] }> = {};
     for (const [k, v] of Object.entries(req.headers ?? {})) {
       headers[k] = { values: v };
     }
-    const message = { pluginContext: ctx, path: req.path, method: req.method ?? 'GET', url: req.url ?? req.path, headers, body };
+    const message = {
+      pluginContext: ctx,
+      path: req.path,
+      method: req.method ?? 'GET',
+      url: req.url ?? req.path,
+      headers,
+      body,
+    };
     return new Promise((resolve, reject) => {
       const callOpts: grpc.CallOptions = opts.deadlineMs ? { deadline: Date.now() + opts.deadlineMs } : {};
-      const call = this.client('pluginv2.Resource').CallResource(message, new grpc.Metadata(), callOpts) as grpc.ClientReadableStream<{
+      const call = this.client('pluginv2.Resource').CallResource(
+        message,
+        new grpc.Metadata(),
+        callOpts
+      ) as grpc.ClientReadableStream<{
         code: number;
         headers: Record<string, { values: string[] }>;
         body: Buffer;
@@ -403,13 +462,30 @@ export class GrafanaHost {
     });
   }
 
-  async subscribeStream(ctx: PluginContextMessage, streamPath: string): Promise<{ status: 'OK' | 'NOT_FOUND' | 'PERMISSION_DENIED'; data: Buffer }> {
-    const res = await this.unary<{ status: number; data: Buffer }>('pluginv2.Stream', 'SubscribeStream', { pluginContext: ctx, path: streamPath, data: Buffer.alloc(0), headers: {} });
+  async subscribeStream(
+    ctx: PluginContextMessage,
+    streamPath: string
+  ): Promise<{ status: 'OK' | 'NOT_FOUND' | 'PERMISSION_DENIED'; data: Buffer }> {
+    const res = await this.unary<{ status: number; data: Buffer }>('pluginv2.Stream', 'SubscribeStream', {
+      pluginContext: ctx,
+      path: streamPath,
+      data: Buffer.alloc(0),
+      headers: {},
+    });
     return { status: (['OK', 'NOT_FOUND', 'PERMISSION_DENIED'] as const)[res.status], data: res.data };
   }
 
-  async publishStream(ctx: PluginContextMessage, streamPath: string, data: unknown): Promise<{ status: 'OK' | 'NOT_FOUND' | 'PERMISSION_DENIED' }> {
-    const res = await this.unary<{ status: number }>('pluginv2.Stream', 'PublishStream', { pluginContext: ctx, path: streamPath, data: Buffer.from(JSON.stringify(data)), headers: {} });
+  async publishStream(
+    ctx: PluginContextMessage,
+    streamPath: string,
+    data: unknown
+  ): Promise<{ status: 'OK' | 'NOT_FOUND' | 'PERMISSION_DENIED' }> {
+    const res = await this.unary<{ status: number }>('pluginv2.Stream', 'PublishStream', {
+      pluginContext: ctx,
+      path: streamPath,
+      data: Buffer.from(JSON.stringify(data)),
+      headers: {},
+    });
     return { status: (['OK', 'NOT_FOUND', 'PERMISSION_DENIED'] as const)[res.status] };
   }
 
@@ -430,7 +506,9 @@ export class GrafanaHost {
   }
 
   /** plugin.GRPCController/Shutdown, then waits for the process to exit. */
-  async shutdown(timeoutMs = 10000): Promise<{ code: number | null; signal: NodeJS.Signals | null; elapsedMs: number }> {
+  async shutdown(
+    timeoutMs = 10000
+  ): Promise<{ code: number | null; signal: NodeJS.Signals | null; elapsedMs: number }> {
     const started = Date.now();
     if (this.running) {
       try {
@@ -469,7 +547,14 @@ export class GrafanaHost {
       };
       const timer = setTimeout(() => {
         cleanup();
-        reject(new Error(`no matching log line within ${timeoutMs} ms; last lines:\n${this.logs.slice(-10).map((l) => JSON.stringify(l)).join('\n')}`));
+        reject(
+          new Error(
+            `no matching log line within ${timeoutMs} ms; last lines:\n${this.logs
+              .slice(-10)
+              .map((l) => JSON.stringify(l))
+              .join('\n')}`
+          )
+        );
       }, timeoutMs);
       const cleanup = () => {
         clearTimeout(timer);
