@@ -53,7 +53,18 @@ export class Lake {
       await conn.run("SET TimeZone = 'UTC'");
       await conn.run('CREATE SCHEMA lake');
       lake.processes = await generateSample(conn, sample);
-      for (const view of VIEWS) await lake.partitionStage(conn, view);
+      // One connection per view so the splits run concurrently.
+      await Promise.all(
+        VIEWS.map(async (view) => {
+          const c = await instance.connect();
+          try {
+            await c.run("SET TimeZone = 'UTC'");
+            await lake.partitionStage(c, view);
+          } finally {
+            c.closeSync();
+          }
+        }),
+      );
       await conn.run(createTableSql('lake.payloads', [{ name: 'process_id', kind: 'utf8' }, { name: 'stream_id', kind: 'utf8' }, { name: 'block_id', kind: 'utf8' }, { name: 'payload', kind: 'binary' }]));
       await conn.run('DROP SCHEMA stage CASCADE');
       await lake.refreshPartitionTable(conn);
@@ -81,7 +92,7 @@ export class Lake {
       const beginMs = Number(h) * HOUR_MS;
       const table = `lake.${quoteIdent(`${view.name}@${new Date(beginMs).toISOString().slice(0, 13)}`)}`;
       await conn.run(
-        `CREATE TABLE ${table} AS SELECT ${colList} FROM stage.${view.name} WHERE ${lo} >= ${tsLit(beginMs)} AND ${lo} < ${tsLit(beginMs + HOUR_MS)} ORDER BY ${lo}`,
+        `CREATE TABLE ${table} AS SELECT ${colList} FROM stage.${view.name} WHERE ${lo} >= ${tsLit(beginMs)} AND ${lo} < ${tsLit(beginMs + HOUR_MS)}`,
       );
       list.push({ view: view.name, table, beginMs, endMs: beginMs + HOUR_MS, minLoMs: Number(minLo), maxHiMs: Number(maxHi), rows: Number(n), updatedMs: Date.now() });
     }

@@ -178,15 +178,17 @@ export async function generateSample(conn: DuckDBConnection, opts: SampleOptions
     `CREATE TEMP TABLE __pool AS SELECT kind, level, list(target ORDER BY fmt) AS targets, list(fmt ORDER BY fmt) AS fmts FROM __msgs GROUP BY kind, level`,
     // Block id: one block per stream per minute, a stable UUID-shaped digest.
     `CREATE MACRO __block_digest(h) AS substr(h, 1, 8) || '-' || substr(h, 9, 4) || '-' || substr(h, 13, 4) || '-' || substr(h, 17, 4) || '-' || substr(h, 21, 12)`,
-    `CREATE MACRO __block_id(sid, t) AS __block_digest(md5(sid || ':' || CAST(epoch_ms(date_trunc('minute', t)) AS VARCHAR)))`,
-    `CREATE MACRO __insert_time(t) AS date_trunc('minute', t) + INTERVAL '61 second'`,
+    // Epoch arithmetic instead of date_trunc: TIMESTAMPTZ calendar functions go through ICU and are slow.
+    `CREATE MACRO __minute_us(t) AS (epoch_us(t) // 60000000) * 60000000`,
+    `CREATE MACRO __block_id(sid, t) AS __block_digest(md5(sid || ':' || CAST(__minute_us(t) AS VARCHAR)))`,
+    `CREATE MACRO __insert_time(t) AS make_timestamptz(__minute_us(t) + 61000000)`,
     // Log entries: uniform times with jitter, level drawn from a realistic mix.
     `CREATE TEMP TABLE __logs AS
      SELECT p.*, s.stream_id,
-       p.active_from + (p.active_to - p.active_from) * ((g.i + ${rnd('p.idx', 'g.i', "'t'")}) / p.n_logs) AS time,
-       ${rnd('p.idx', 'g.i', "'l'")} AS rl, ${rnd('p.idx', 'g.i', "'m'")} AS rm,
-       CAST(floor(${rnd('p.idx', 'g.i', "'a'")} * 9000) + 1 AS BIGINT) AS a,
-       CAST(floor(pow(${rnd('p.idx', 'g.i', "'b'")}, 3) * 1500) + 1 AS BIGINT) AS b, g.i
+       p.active_from + to_microseconds(CAST((epoch_us(p.active_to) - epoch_us(p.active_from)) * ((g.i + ${rnd('p.idx', 'g.i', '101')}) / p.n_logs) AS BIGINT)) AS time,
+       ${rnd('p.idx', 'g.i', '102')} AS rl, ${rnd('p.idx', 'g.i', '103')} AS rm,
+       CAST(floor(${rnd('p.idx', 'g.i', '104')} * 9000) + 1 AS BIGINT) AS a,
+       CAST(floor(pow(${rnd('p.idx', 'g.i', '105')}, 3) * 1500) + 1 AS BIGINT) AS b, g.i
      FROM __procs p JOIN __streams s ON s.process_id = p.process_id AND s.tag = 'log', generate_series(0, p.n_logs - 1) g(i)`,
     `CREATE TABLE stage.log_entries AS
      SELECT l.process_id, l.stream_id, __block_id(l.stream_id, l.time) AS block_id, __insert_time(l.time) AS insert_time,
@@ -211,8 +213,8 @@ export async function generateSample(conn: DuckDBConnection, opts: SampleOptions
     // Thread spans: a root every 5 s / scale, three children, a leaf under each child.
     `CREATE TEMP TABLE __roots AS
      SELECT s.stream_id, p.process_id, p.kind, g.i,
-       p.active_from + to_microseconds(CAST(g.i * 5000000 / ${opts.scale} + ${rnd('p.idx', 'g.i', "'j'")} * 1000000 AS BIGINT)) AS begin,
-       CAST(2000000 + pow(${rnd('p.idx', 'g.i', "'d'")}, 4) * 40000000 AS BIGINT) AS dur
+       p.active_from + to_microseconds(CAST(g.i * 5000000 / ${opts.scale} + ${rnd('p.idx', 'g.i', '106')} * 1000000 AS BIGINT)) AS begin,
+       CAST(2000000 + pow(${rnd('p.idx', 'g.i', '107')}, 4) * 40000000 AS BIGINT) AS dur
      FROM __procs p JOIN __streams s ON s.process_id = p.process_id AND s.tag = 'cpu',
      generate_series(0, CAST(floor(epoch(p.active_to - p.active_from) * ${opts.scale} / 5) AS BIGINT) - 1) g(i)`,
     `CREATE TEMP TABLE __span_shapes AS SELECT * FROM (VALUES ${Object.entries(SPAN_SHAPES)
@@ -239,7 +241,7 @@ export async function generateSample(conn: DuckDBConnection, opts: SampleOptions
      WITH spans AS (
        SELECT s.stream_id, p.process_id, g.i AS span_id,
          p.active_from + to_microseconds(CAST(g.i * 20000000 / ${opts.scale} AS BIGINT)) AS t0,
-         CAST(5000 + ${rnd('p.idx', 'g.i', "'ad'")} * 900000 AS BIGINT) AS dur_us,
+         CAST(5000 + ${rnd('p.idx', 'g.i', '108')} * 900000 AS BIGINT) AS dur_us,
          (['fetch_order', 'charge_card', 'send_receipt'])[1 + g.i % 3] AS name
        FROM __procs p JOIN __streams s ON s.process_id = p.process_id AND s.tag = 'async',
        generate_series(0, CAST(floor(epoch(p.active_to - p.active_from) * ${opts.scale} / 20) AS BIGINT) - 1) g(i)
@@ -250,7 +252,7 @@ export async function generateSample(conn: DuckDBConnection, opts: SampleOptions
      SELECT stream_id, __block_id(stream_id, t0 + to_microseconds(dur_us)), t0 + to_microseconds(dur_us), 'end', span_id, 0, 1,
        CAST(hash(name) % 4294967296 AS UINTEGER), name, 'src/async/tasks.rs', 'async_tasks', 30, process_id FROM spans`,
     `CREATE TABLE stage.log_stats AS
-     SELECT time_bucket(INTERVAL '1 minute', time, TIMESTAMPTZ '1970-01-01 00:00:00+00') AS time_bin, process_id, level, target, COUNT(*) AS count
+     SELECT make_timestamptz(__minute_us(time)) AS time_bin, process_id, level, target, COUNT(*) AS count
      FROM stage.log_entries GROUP BY ALL`,
     // Blocks are derived from the events they hold, so counts and times agree.
     `CREATE TABLE stage.blocks AS
