@@ -296,6 +296,16 @@ describe('streaming', () => {
     for (let i = 0; i < first.length; i++) assert.equal(last.get(i), first.get(i));
   });
 
+  test('small batches carry the same values as one big batch (strings, JSONB, lists, timestamps)', async () => {
+    const sql = 'SELECT time, msg, properties, exe FROM log_entries ORDER BY time, msg';
+    const whole = await client.table(sql, HOUR);
+    const split = await client.query(`${sql} /* devserver:batch_rows=13 */`, HOUR);
+    assert.ok(split.batches.length > 5);
+    const rows = split.batches.flatMap((b) => b.toArray().map((r) => r.toJSON() as Record<string, unknown>));
+    const norm = (r: Record<string, unknown>) => `${r.time}|${r.msg}|${Buffer.from(r.properties as Uint8Array).toString('hex')}|${r.exe}`;
+    assert.deepEqual(rows.map(norm), whole.rows.map(norm));
+  });
+
   test('batch_rows directive splits results; a delay directive still completes', async () => {
     const res = await client.query('SELECT * FROM generate_series(1, 95) t(i) /* devserver:batch_rows=20 */ /* devserver:delay_ms=5 */');
     assert.deepEqual(
