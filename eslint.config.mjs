@@ -47,6 +47,10 @@ export default defineConfig([
       'playwright/.auth/',
       '**/.idea',
       '**/.eslintcache',
+      // build outputs of the backend, CLI and browser sandbox
+      'dist-node/',
+      'dev/sandbox/.build/',
+      '.bench/',
     ],
   },
   ...baseConfig,

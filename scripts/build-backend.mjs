@@ -44,9 +44,9 @@ if (target !== 'linux_amd64') {
 
 function newestMtime(dir) {
   let newest = 0;
-  if (!existsSync(dir)) return newest;
+  if (!existsSync(dir)) {return newest;}
   for (const name of readdirSync(dir)) {
-    if (name === 'node_modules' || name.startsWith('.')) continue;
+    if (name === 'node_modules' || name.startsWith('.')) {continue;}
     const p = path.join(dir, name);
     const st = statSync(p);
     newest = Math.max(newest, st.isDirectory() ? newestMtime(p) : st.mtimeMs);
@@ -57,7 +57,7 @@ function newestMtime(dir) {
 const ifStale = process.argv.includes('--if-stale');
 
 function upToDate() {
-  if (!existsSync(output)) return false;
+  if (!existsSync(output)) {return false;}
   const sources = Math.max(
     newestMtime(path.join(root, 'pkg')),
     statSync(fileURLToPath(import.meta.url)).mtimeMs,
@@ -81,9 +81,9 @@ async function acquireLock() {
       mkdirSync(lock);
       return;
     } catch (e) {
-      if (e.code !== 'EEXIST') throw e;
+      if (e.code !== 'EEXIST') {throw e;}
       try {
-        if (Date.now() - statSync(lock).mtimeMs > LOCK_STALE_MS) rmSync(lock, { recursive: true, force: true });
+        if (Date.now() - statSync(lock).mtimeMs > LOCK_STALE_MS) {rmSync(lock, { recursive: true, force: true });}
       } catch {
         // The holder just released it.
       }
@@ -94,7 +94,7 @@ async function acquireLock() {
 await acquireLock();
 const releaseLock = () => rmSync(lock, { recursive: true, force: true });
 const cleanup = () => {
-  for (const f of [bundle, blob, seaConfig]) rmSync(f, { force: true });
+  for (const f of [bundle, blob, seaConfig]) {rmSync(f, { force: true });}
   releaseLock();
 };
 process.on('exit', cleanup);

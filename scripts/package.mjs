@@ -20,17 +20,17 @@ function fail(message) {
 if (!args.includes('--no-build')) {
   for (const script of ['build', 'build:backend']) {
     const res = spawnSync('npm', ['run', '--silent', script], { cwd: root, stdio: 'inherit' });
-    if (res.status !== 0) fail(`npm run ${script} failed`);
+    if (res.status !== 0) {fail(`npm run ${script} failed`);}
   }
 }
 
-if (!existsSync(path.join(dist, 'plugin.json'))) fail('dist/plugin.json is missing: run `npm run build` first');
+if (!existsSync(path.join(dist, 'plugin.json'))) {fail('dist/plugin.json is missing: run `npm run build` first');}
 const pluginJson = JSON.parse(readFileSync(path.join(dist, 'plugin.json'), 'utf8'));
 const { id, executable } = pluginJson;
 const version = pluginJson.info?.version;
 const exeName = `${executable}_linux_amd64`;
 const required = ['plugin.json', 'module.js', exeName, 'README.md', 'CHANGELOG.md', 'LICENSE'];
-for (const f of required) if (!existsSync(path.join(dist, f))) fail(`dist/${f} is missing`);
+for (const f of required) {if (!existsSync(path.join(dist, f))) {fail(`dist/${f} is missing`);}}
 
 // Only release files: source maps and build caches stay out of the zip.
 const skip = (rel) => rel.endsWith('.map') || rel.startsWith('.') || rel.includes('/.');
@@ -40,8 +40,8 @@ function add(dir, rel = '') {
   for (const name of readdirSync(dir).sort()) {
     const abs = path.join(dir, name);
     const relPath = rel ? `${rel}/${name}` : name;
-    if (skip(relPath)) continue;
-    if (statSync(abs).isDirectory()) add(abs, relPath);
+    if (skip(relPath)) {continue;}
+    if (statSync(abs).isDirectory()) {add(abs, relPath);}
     else {
       const executableFile = name.startsWith(`${executable}_`);
       // adm-zip stores these Unix permission bits in the entry's external attributes.

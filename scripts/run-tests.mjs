@@ -17,17 +17,17 @@ const noBuild = args.includes('--no-build');
 let only;
 const explicitFiles = [];
 for (let i = 0; i < args.length; i++) {
-  if (args[i] === '--only') only = args[++i];
-  else if (!args[i].startsWith('--')) explicitFiles.push(args[i]);
+  if (args[i] === '--only') {only = args[++i];}
+  else if (!args[i].startsWith('--')) {explicitFiles.push(args[i]);}
 }
 
 function walk(dir, out = []) {
-  if (!existsSync(dir)) return out;
+  if (!existsSync(dir)) {return out;}
   for (const name of readdirSync(dir)) {
-    if (name === 'node_modules' || name.startsWith('.')) continue;
+    if (name === 'node_modules' || name.startsWith('.')) {continue;}
     const p = path.join(dir, name);
-    if (statSync(p).isDirectory()) walk(p, out);
-    else out.push(p);
+    if (statSync(p).isDirectory()) {walk(p, out);}
+    else {out.push(p);}
   }
   return out;
 }
@@ -64,7 +64,7 @@ function countNodeTest(output, label, status) {
 }
 
 function runNodeTests(files, label, extra = []) {
-  if (files.length === 0) return;
+  if (files.length === 0) {return;}
   const res = run(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...extra, ...files], { capture: true });
   process.stdout.write(res.stdout ?? '');
   countNodeTest(res.stdout ?? '', label, res.status);
@@ -86,7 +86,7 @@ const pick = (files) => (explicitFiles.length ? files.filter((f) => explicitFile
 const browserFiles = pick(allNode.filter((f) => f.includes(`${path.sep}browser${path.sep}`)));
 const nodeFiles = pick(allNode.filter((f) => !f.includes(`${path.sep}browser${path.sep}`)));
 
-if (!only || only === 'node') runNodeTests(nodeFiles, 'node tests', ['--test-concurrency=2']);
+if (!only || only === 'node') {runNodeTests(nodeFiles, 'node tests', ['--test-concurrency=2']);}
 
 if (!only || only === 'jest') {
   const hasJest = walk(path.join(root, 'src')).some((f) => /\.test\.tsx?$/.test(f));
@@ -112,13 +112,13 @@ if (!only || only === 'jest') {
 
 if ((!only || only === 'browser') && browserFiles.length > 0) {
   const chromium = ensureChromium();
-  if (chromium.ok) runNodeTests(browserFiles, 'browser tests', ['--test-concurrency=1']);
+  if (chromium.ok) {runNodeTests(browserFiles, 'browser tests', ['--test-concurrency=1']);}
   else {
     problems.push(`browser tests not run: ${chromium.reason}`);
     totals.failed += 1;
   }
 }
 
-for (const p of problems) console.log(`problem: ${p}`);
+for (const p of problems) {console.log(`problem: ${p}`);}
 console.log(`${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
 process.exit(totals.failed > 0 ? 1 : 0);

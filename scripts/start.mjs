@@ -13,7 +13,7 @@ const rebuild = args.includes('--rebuild');
 const scripts = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).scripts ?? {};
 
 function build(script, output) {
-  if (!rebuild && existsSync(path.join(root, output))) return;
+  if (!rebuild && existsSync(path.join(root, output))) {return;}
   if (!scripts[script]) {
     console.error(`${output} is missing and package.json has no "${script}" script to build it`);
     process.exit(1);
