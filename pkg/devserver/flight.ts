@@ -1,5 +1,5 @@
 // The arrow.flight.protocol.FlightService implementation (Micromegas' subset, §1.5).
-import { timingSafeEqual } from 'node:crypto';
+import { randomUUID, timingSafeEqual } from 'node:crypto';
 
 import * as grpc from '@grpc/grpc-js';
 import { status, type Metadata } from '@grpc/grpc-js';
@@ -201,8 +201,7 @@ export function flightService(opts: FlightOptions): grpc.UntypedServiceImplement
   }
 
   async function doGetStatement(call: grpc.ServerWritableStream<unknown, unknown>, sql: string, user: string | undefined): Promise<void> {
-    let headers: QueryHeaders;
-    headers = readQueryHeaders(call.metadata);
+    const headers: QueryHeaders = readQueryHeaders(call.metadata);
     const started = process.hrtime.bigint();
     const sink = makeSink(call);
     const stats = await runQuery(lake, sql, headers, sink);
@@ -294,7 +293,7 @@ export function flightService(opts: FlightOptions): grpc.UntypedServiceImplement
           if (type === 'CreatePreparedStatement') {
             const any = unpackAny(body);
             const req = decodeMessage<{ query: string }>(SQL + 'ActionCreatePreparedStatementRequest', any ? any.value : body);
-            const queryId = (await import('node:crypto')).randomUUID();
+            const queryId = randomUUID();
             // Planned without a range, as upstream.
             const { session, schema } = await planQuery(lake, req.query, { range: undefined, preserveDictionary: true }, queryId);
             session.close();

@@ -1,18 +1,17 @@
 // Executes one SQL query against the lake and streams it as Flight messages.
 import { randomUUID } from 'node:crypto';
 
-import { status, type ServiceError } from '@grpc/grpc-js';
-import type { RecordBatch } from 'apache-arrow';
 import { StatementType } from '@duckdb/node-api';
+import { status, type ServiceError } from '@grpc/grpc-js';
+import type { RecordBatch, Schema } from 'apache-arrow';
 
+import { retirePartitionsRewrite } from './admin';
 import { arrowSchema, BatchAssembler, outputColumns } from './arrow';
 import { grpcError, queryError } from './errors';
 import type { QueryHeaders } from './headers';
 import { batchMessages, schemaMessage, type FlightMessage } from './ipc';
-import type { Lake, Session } from './lake';
+import type { Lake, Session, TimeRange } from './lake';
 import { prepareSql, withLimit, type PreparedSql } from './sql';
-import type { Schema } from 'apache-arrow';
-import { retirePartitionsRewrite } from './admin';
 
 /** Arrow-flight splits batches around 2 MiB; do the same so default 4 MiB clients cope. */
 const MAX_BATCH_BYTES = 2 * 1024 * 1024;
@@ -34,13 +33,22 @@ export interface QueryStats {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms).unref());
 
+/** Admin rewrites, view_instance() inlining and directives; unknown view sets are refused here. */
+async function rewrite(lake: Lake, sql: string, range: TimeRange | undefined, queryId: string, dryRun: boolean): Promise<PreparedSql> {
+  const rewritten = await retirePartitionsRewrite(lake, sql, dryRun);
+  const prepared = prepareSql(rewritten, range !== undefined, (view) => lake.viewBody(view, range));
+  if (prepared.unknownViewSet !== undefined) {
+    throw grpcError(
+      status.INVALID_ARGUMENT,
+      `error building dataframe: Error during planning: view set '${prepared.unknownViewSet}' not found (known: log_entries, measures, thread_spans, async_events) (query_id=${queryId})`,
+    );
+  }
+  return prepared;
+}
+
 /** Plans the query: parses it in a range-bound session and returns its output schema. */
 export async function planQuery(lake: Lake, sql: string, headers: Pick<QueryHeaders, 'range' | 'preserveDictionary'>, queryId: string): Promise<{ session: Session; prepared: PreparedSql; schema: Schema }> {
-  const rewritten = await retirePartitionsRewrite(lake, sql, true);
-  const prepared = prepareSql(rewritten, headers.range !== undefined, (view) => lake.viewBody(view, headers.range));
-  if (prepared.unknownViewSet !== undefined) {
-    throw grpcError(status.INVALID_ARGUMENT, `error building dataframe: Error during planning: view set '${prepared.unknownViewSet}' not found (known: log_entries, measures, thread_spans, async_events) (query_id=${queryId})`);
-  }
+  const prepared = await rewrite(lake, sql, headers.range, queryId, true);
   const session = await lake.session(headers.range, prepared.referenced);
   try {
     let statement;
@@ -72,15 +80,11 @@ export async function planQuery(lake: Lake, sql: string, headers: Pick<QueryHead
 export async function runQuery(lake: Lake, sql: string, headers: QueryHeaders, sink: QuerySink): Promise<QueryStats> {
   const queryId = randomUUID();
   const stats: QueryStats = { queryId, rows: 0, batches: 0, partitionsRead: 0 };
-  const rewritten = await retirePartitionsRewrite(lake, sql);
-  const prepared = prepareSql(rewritten, headers.range !== undefined, (view) => lake.viewBody(view, headers.range));
+  const prepared = await rewrite(lake, sql, headers.range, queryId, false);
   const directives = prepared.directives;
   const failAfter = headers.failAfterBatches ?? directives.failAfterBatches;
   const delayMs = headers.delayMs ?? directives.delayMs ?? 0;
   const batchRows = directives.batchRows ?? DEFAULT_BATCH_ROWS;
-  if (prepared.unknownViewSet !== undefined) {
-    throw grpcError(status.INVALID_ARGUMENT, `error building dataframe: Error during planning: view set '${prepared.unknownViewSet}' not found (known: log_entries, measures, thread_spans, async_events) (query_id=${queryId})`);
-  }
   // A cancel wakes any pending delay so no work continues for a gone client.
   let wake: () => void = () => undefined;
   const cancelled = new Promise<void>((resolve) => (wake = resolve));
@@ -153,7 +157,7 @@ export async function runQuery(lake: Lake, sql: string, headers: QueryHeaders, s
       if (assembler.rows >= batchRows || assembler.bytes >= MAX_BATCH_BYTES) await emit(assembler.flush());
     }
     if (assembler.rows > 0) await emit(assembler.flush());
-    if (failAfter !== undefined && stats.batches >= failAfter && stats.batches === failAfter) {
+    if (failAfter !== undefined && stats.batches >= failAfter) {
       // The hook promises a failure after N batches even when the data ends there.
       throw grpcError(status.INTERNAL, `error building data stream: Execution error: devserver: injected failure after ${failAfter} batches (query_id=${queryId})`);
     }

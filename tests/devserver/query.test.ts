@@ -245,6 +245,12 @@ describe('errors', () => {
     assert.equal(res.messages, 0, 'planning errors arrive before any data');
   });
 
+  test('an unknown view set is named', async () => {
+    const res = await client.query("SELECT * FROM view_instance('net_spanz', 'x')");
+    assert.equal(res.error?.code, status.INVALID_ARGUMENT);
+    assert.match(res.error!.details, /view set 'net_spanz' not found .*\(query_id=/);
+  });
+
   test('syntax errors are INVALID_ARGUMENT too', async () => {
     const res = await client.query('SELEC 1');
     assert.equal(res.error?.code, status.INVALID_ARGUMENT);
