@@ -43,6 +43,15 @@ function unpackAny(bytes: Uint8Array): AnyMessage | undefined {
   }
 }
 
+/** Decodes a FlightSQL message; malformed bytes are the caller's error, not ours. */
+function decodeSql<T>(name: string, bytes: Uint8Array, where: string): T {
+  try {
+    return decodeMessage<T>(SQL + name, bytes);
+  } catch (err) {
+    throw grpcError(status.INVALID_ARGUMENT, `${where}: malformed ${name}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
 function packAny(name: string, value: Record<string, unknown>): Buffer {
   return encodeMessage('google.protobuf.Any', { type_url: FLIGHT_SQL_TYPE_PREFIX + name, value: encodeMessage(SQL + name, value) });
 }
@@ -231,13 +240,13 @@ export function flightService(opts: FlightOptions): grpc.UntypedServiceImplement
         const name = any.type_url.slice(FLIGHT_SQL_TYPE_PREFIX.length);
         switch (name) {
           case 'CommandStatementQuery': {
-            const cmd = decodeMessage<{ query: string }>(SQL + name, any.value);
+            const cmd = decodeSql<{ query: string }>(name, any.value, 'GetFlightInfo');
             const ticket = encodeMessage(SQL + 'TicketStatementQuery', { statement_handle: Buffer.from(cmd.query, 'utf8') });
             cb(null, flightInfo(new Schema([]), ticket));
             return;
           }
           case 'CommandGetTables': {
-            const cmd = decodeMessage<GetTables>(SQL + name, any.value);
+            const cmd = decodeSql<GetTables>(name, any.value, 'GetFlightInfo');
             cb(null, flightInfo(tablesSchema(cmd.include_schema), Buffer.from(descriptor.cmd), descriptor));
             return;
           }
@@ -260,18 +269,18 @@ export function flightService(opts: FlightOptions): grpc.UntypedServiceImplement
           const any = unpackAny(ticket);
           const name = any?.type_url.slice(FLIGHT_SQL_TYPE_PREFIX.length);
           if (any && name === 'CommandGetTables') {
-            const cmd = decodeMessage<GetTables>(SQL + name, any.value);
+            const cmd = decodeSql<GetTables>(name, any.value, 'DoGet');
             const batch = tablesBatch(cmd);
             await streamMessages(call, [schemaMessage(batch.schema), ...batchMessages(batch)]);
           } else if (any && name === 'CommandGetSqlInfo') {
-            const cmd = decodeMessage<{ info: number[] }>(SQL + name, any.value);
+            const cmd = decodeSql<{ info: number[] }>(name, any.value, 'DoGet');
             const batch = sqlInfoBatch(cmd.info);
             await streamMessages(call, [schemaMessage(batch.schema), ...batchMessages(batch)]);
           } else if (any && name !== 'TicketStatementQuery') {
             throw unimplemented(`DoGet(${name})`);
           } else {
             // Any-wrapped (Python) or raw (from GetFlightInfo) TicketStatementQuery.
-            const handle = decodeMessage<{ statement_handle: Buffer }>(SQL + 'TicketStatementQuery', any ? any.value : ticket).statement_handle;
+            const handle = decodeSql<{ statement_handle: Buffer }>('TicketStatementQuery', any ? any.value : ticket, 'DoGet ticket (expected a TicketStatementQuery, raw or in google.protobuf.Any)').statement_handle;
             const sql = Buffer.from(handle).toString('utf8');
             if (sql.trim() === '') throw grpcError(status.INVALID_ARGUMENT, 'error building dataframe: SQL error: the ticket holds no SQL statement');
             await doGetStatement(call, sql, user);
@@ -292,7 +301,8 @@ export function flightService(opts: FlightOptions): grpc.UntypedServiceImplement
           const { type, body } = call.request;
           if (type === 'CreatePreparedStatement') {
             const any = unpackAny(body);
-            const req = decodeMessage<{ query: string }>(SQL + 'ActionCreatePreparedStatementRequest', any ? any.value : body);
+            const req = decodeSql<{ query: string }>('ActionCreatePreparedStatementRequest', any ? any.value : body, 'CreatePreparedStatement');
+            if (req.query.trim() === '') throw grpcError(status.INVALID_ARGUMENT, 'CreatePreparedStatement: the request holds no SQL statement');
             const queryId = randomUUID();
             // Planned without a range, as upstream.
             const { session, schema } = await planQuery(lake, req.query, { range: undefined, preserveDictionary: true }, queryId);
@@ -338,7 +348,7 @@ export function flightService(opts: FlightOptions): grpc.UntypedServiceImplement
             const any = descriptorCmd ? unpackAny(descriptorCmd) : undefined;
             const name = any?.type_url.slice(FLIGHT_SQL_TYPE_PREFIX.length);
             if (!any || name !== 'CommandStatementIngest') throw unimplemented(`DoPut(${name ?? 'no FlightSQL command'})`);
-            const cmd = decodeMessage<{ table: string }>(SQL + name, any.value);
+            const cmd = decodeSql<{ table: string }>(name, any.value, 'DoPut');
             chunks.push(Buffer.from([0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0]));
             let table: Table;
             try {

@@ -232,3 +232,15 @@ describe('DoPut ingest', () => {
   });
 });
 
+
+describe('malformed requests', () => {
+  test('garbage tickets and commands get INVALID_ARGUMENT with the reason', async () => {
+    const res = await client.doGet(Buffer.from([0x0a, 0xff, 0xff, 0xff]), AUTH);
+    assert.equal(res.error?.code, status.INVALID_ARGUMENT);
+    assert.match(res.error!.details, /^DoGet ticket \(expected a TicketStatementQuery.*\): malformed TicketStatementQuery/);
+    await assert.rejects(client.getFlightInfo(Buffer.from('not a command'), AUTH), (e: ServiceError) => e.code === status.INVALID_ARGUMENT && /FlightSQL command/.test(e.details));
+    await assert.rejects(client.doAction('CreatePreparedStatement', TestFlightClient.any('ActionCreatePreparedStatementRequest', { query: ' ' }), AUTH), (e: ServiceError) => e.code === status.INVALID_ARGUMENT && /no SQL statement/.test(e.details));
+    // The server still answers.
+    assert.equal((await client.table('SELECT 3 AS x', AUTH)).rows[0]!.x, 3);
+  });
+});
