@@ -33,9 +33,13 @@ export async function startServer(config: DevServerConfig): Promise<RunningServe
   const credentials = config.tls
     ? grpc.ServerCredentials.createSsl(config.tls.caPem ? Buffer.from(config.tls.caPem) : null, [{ cert_chain: Buffer.from(config.tls.certPem), private_key: Buffer.from(config.tls.keyPem) }], config.tls.requireClientCert)
     : grpc.ServerCredentials.createInsecure();
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(`${config.host}:${config.port}`, credentials, (err, p) => (err ? reject(err) : resolve(p))),
-  );
+  let port: number;
+  try {
+    port = await new Promise<number>((resolve, reject) => server.bindAsync(`${config.host}:${config.port}`, credentials, (err, p) => (err ? reject(err) : resolve(p))));
+  } catch (err) {
+    lake.close();
+    throw new Error(`cannot listen on ${config.host}:${config.port} (${err instanceof Error ? err.message : String(err)}); is another server using the port? Try --port 0 for a free one`);
+  }
   const scheme = config.tls ? 'grpc+tls' : 'grpc';
   return {
     uri: `${scheme}://${config.host}:${port}`,
