@@ -134,11 +134,11 @@ function arrowType(kind: Kind, dictId: number): DataType {
 }
 
 /** Output schema for a result: names and DuckDB types plus the views the query reads. */
-export function outputColumns(names: string[], types: DuckDBType[], referenced: Set<string>, preserve: boolean): OutputColumn[] {
+export function outputColumns(names: string[], types: DuckDBType[], referenced: Set<string>, preserve: boolean, dictOutputs: Set<string> = new Set()): OutputColumn[] {
   const viewColumns = [...referenced].flatMap((v) => VIEW_BY_NAME.get(v)?.columns ?? []);
   return names.map((name, i) => {
     const matches = viewColumns.filter((c) => c.name === name);
-    const isDictName = matches.some((c) => c.kind === 'dict-utf8');
+    const isDictName = matches.some((c) => c.kind === 'dict-utf8') || dictOutputs.has(name) || dictOutputs.has(name.toLowerCase());
     const kind = kindOf(types[i]!, isDictName, preserve, name);
     // Nullability follows the view column when the output is that column; computed values are nullable.
     const nullable = matches.length === 0 || matches.some((c) => c.nullable);

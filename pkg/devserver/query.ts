@@ -69,7 +69,7 @@ export async function planQuery(lake: Lake, sql: string, headers: Pick<QueryHead
       types.push(statement.columnType(i));
     }
     statement.destroySync();
-    const columns = outputColumns(names, types, prepared.referenced, headers.preserveDictionary);
+    const columns = outputColumns(names, types, prepared.referenced, headers.preserveDictionary, prepared.dictOutputs);
     return { session, prepared, schema: arrowSchema(columns) };
   } catch (err) {
     session.close();
@@ -123,7 +123,7 @@ export async function runQuery(lake: Lake, sql: string, headers: QueryHeaders, s
     } catch (err) {
       throw queryError(headers.limit !== undefined ? 'error building dataframe with limit' : 'error executing plan', err, sql, queryId);
     }
-    const columns = outputColumns(result.columnNames(), result.columnTypes(), prepared.referenced, headers.preserveDictionary);
+    const columns = outputColumns(result.columnNames(), result.columnTypes(), prepared.referenced, headers.preserveDictionary, prepared.dictOutputs);
     const schema = arrowSchema(columns);
     await sink.write(schemaMessage(schema));
     const assembler = new BatchAssembler(columns, schema);

@@ -12,6 +12,8 @@ export interface PreparedSql {
   /** What DuckDB executes. */
   sql: string;
   referenced: Set<string>;
+  /** Output names of calls that return Dictionary(Int32, Utf8) in Micromegas (property_get, …). */
+  dictOutputs: Set<string>;
   directives: Directives;
   /** A view set that needs a time range but none was given (thread_spans). */
   missingRange?: string;
@@ -66,7 +68,34 @@ export function prepareSql(input: string, hasRange: boolean, viewBody: (view: Vi
   for (const view of VIEWS) {
     if (view.global && new RegExp(`\\b${view.name}\\b`, 'i').test(sql)) referenced.add(view.name);
   }
-  return { sql, referenced, directives: readDirectives(input), missingRange, unknownViewSet };
+  return { sql, referenced, dictOutputs: dictFunctionOutputs(input), directives: readDirectives(input), missingRange, unknownViewSet };
+}
+
+const DICT_FUNCTIONS = /\b(property_get|jsonb_format_json|jsonb_as_string)\s*\(/gi;
+
+/**
+ * Output column names of `property_get(…)`, `jsonb_format_json(…)` and `jsonb_as_string(…)`
+ * calls (their alias, or DuckDB's default name for an unaliased call): Micromegas returns
+ * these as Dictionary(Int32, Utf8).
+ */
+export function dictFunctionOutputs(sql: string): Set<string> {
+  const out = new Set<string>();
+  for (const m of sql.matchAll(DICT_FUNCTIONS)) {
+    let depth = 0;
+    let i = m.index! + m[0].length - 1;
+    let inString = false;
+    for (; i < sql.length; i++) {
+      const ch = sql[i];
+      if (ch === "'") inString = !inString;
+      else if (!inString && ch === '(') depth++;
+      else if (!inString && ch === ')' && --depth === 0) break;
+    }
+    const alias = /^\s+(?:as\s+)?("(?:[^"]|"")+"|[a-z_][a-z0-9_]*)/i.exec(sql.slice(i + 1));
+    const reserved = /^(from|where|group|order|limit|having|union|and|or|is|not|in|like|then|else|end|when|as)$/i;
+    if (alias && !reserved.test(alias[1]!)) out.add(alias[1]!.startsWith('"') ? alias[1]!.slice(1, -1).replace(/""/g, '"') : alias[1]!.toLowerCase());
+    else out.add(sql.slice(m.index!, i + 1));
+  }
+  return out;
 }
 
 /** Wraps a statement in an outer LIMIT (the `limit` header). */

@@ -350,6 +350,22 @@ describe('functions', () => {
     assert.equal(decodeJsonb(rows[0]!.region_jsonb as Uint8Array), 'us-east-1');
   });
 
+  test('property_get / jsonb_format_json / jsonb_as_string results are dictionaries when preserved', async () => {
+    const sql = `SELECT property_get(process_properties, 'env') AS env, jsonb_format_json(process_properties) j, property_get(process_properties, 'region'), upper(msg) AS shout FROM log_entries LIMIT 3`;
+    const preserved = await client.table(sql, { ...HOUR, preserve_dictionary: 'true' });
+    const types = preserved.schema.fields.map((f) => String(f.type));
+    assert.deepEqual(types, ['Dictionary<Int32, Utf8>', 'Dictionary<Int32, Utf8>', 'Dictionary<Int32, Utf8>', 'Utf8']);
+    const hydrated = await client.table(sql, HOUR);
+    assert.deepEqual(
+      hydrated.schema.fields.map((f) => String(f.type)),
+      ['Utf8', 'Utf8', 'Utf8', 'Utf8'],
+    );
+    assert.deepEqual(
+      preserved.rows.map((r) => r.env),
+      hydrated.rows.map((r) => r.env),
+    );
+  });
+
   test('list_partitions, list_view_sets, SHOW TABLES, information_schema', async () => {
     const parts = await client.table("SELECT view_set_name, num_rows FROM list_partitions() WHERE view_set_name = 'log_entries'");
     assert.ok(parts.rows.length >= 24);
