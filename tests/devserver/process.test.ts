@@ -10,7 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 
 import { startDevServer, type DevServer } from '../harness/devserver';
-import { TestFlightClient } from './flight-client';
+import { TestFlightClient, decodeStream } from './flight-client';
 
 const NOW = '2024-05-01T12:00:00Z';
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -126,6 +126,43 @@ describe('cancellation', () => {
   });
   after(async () => {
     await server?.stop();
+  });
+
+  test('back-pressure: a client that stops reading holds the server back until it resumes', async () => {
+    const c = new TestFlightClient(server.uri);
+    try {
+      const marker = `bp_${Date.now()}`;
+      const sql = `SELECT i, repeat('x', 100) || i AS ${marker} FROM generate_series(1, 200000) t(i) /* devserver:batch_rows=2000 */`;
+      const call = (c.raw.DoGet as (req: unknown, md: grpc.Metadata) => grpc.ClientReadableStream<{ data_header: Buffer; data_body: Buffer }>).call(
+        c.raw,
+        { ticket: TestFlightClient.any('TicketStatementQuery', { statement_handle: Buffer.from(sql) }) },
+        new grpc.Metadata(),
+      );
+      let messages = 0;
+      const received: { data_header: Buffer; data_body: Buffer }[] = [];
+      const done = new Promise<void>((resolve, reject) => {
+        call.on('end', resolve);
+        call.on('error', reject);
+      });
+      call.on('data', (d: { data_header: Buffer; data_body: Buffer }) => {
+        received.push(d);
+        messages++;
+        if (messages === 2) call.pause();
+      });
+      await new Promise((r) => setTimeout(r, 1500));
+      const finishedWhilePaused = server.stderr().includes(`AS ${marker}`);
+      assert.equal(finishedWhilePaused, false, 'the query must not run to completion while the client is not reading');
+      call.resume();
+      await done;
+      const { batches } = decodeStream(received);
+      assert.equal(
+        batches.reduce((n, b) => n + b.numRows, 0),
+        200000,
+      );
+      assert.ok(batches.every((b) => b.numRows <= 2000));
+    } finally {
+      c.close();
+    }
   });
 
   test('a cancelled slow query stops producing batches and the server keeps serving', async () => {
