@@ -146,6 +146,23 @@ describe('schema', () => {
     assert.equal(typeOf(schema, 'day'), 'Date32<DAY>');
   });
 
+  test('view_instance(log_entries | measures | async_events, process_id) selects one process', async () => {
+    const { rows } = await client.table("SELECT process_id FROM processes WHERE exe = 'api-gateway'");
+    const pid = String(rows[0]!.process_id);
+    for (const view of ['log_entries', 'measures']) {
+      const viaInstance = await count(`SELECT count(*) AS n FROM view_instance('${view}', '${pid}')`, HOUR);
+      const viaWhere = await count(`SELECT count(*) AS n FROM ${view} WHERE process_id = '${pid}'`, HOUR);
+      assert.ok(viaInstance > 0, view);
+      assert.equal(viaInstance, viaWhere, view);
+    }
+    assert.equal(await count(`SELECT count(*) AS n FROM view_instance('log_entries', 'global')`, HOUR), await count('SELECT count(*) AS n FROM log_entries', HOUR));
+    const events = await client.table(`SELECT event_type, count(*) AS n FROM view_instance('async_events', '${pid}') GROUP BY 1 ORDER BY 1`, HOUR);
+    assert.deepEqual(
+      events.rows.map((r) => r.event_type),
+      ['begin', 'end'],
+    );
+  });
+
   test('CAST(... AS TIMESTAMP) has no time zone', async () => {
     const { schema } = await client.table("SELECT CAST(time AS TIMESTAMP) AS t FROM log_entries LIMIT 1", HOUR);
     assert.equal(typeOf(schema, 't'), 'Timestamp<NANOSECOND>');
