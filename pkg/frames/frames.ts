@@ -46,6 +46,7 @@ export async function framesFromBatches(
   if (options.executedQueryString !== undefined) meta.executedQueryString = options.executedQueryString;
   const notices: Notice[] = [...(options.notices ?? []), ...notes.notices()];
   if (notices.length > 0) meta.notices = notices;
+  if (options.custom !== undefined && Object.keys(options.custom).length > 0) meta.custom = options.custom;
 
   const frame: Frame = { name: options.frameName ?? '', refId: options.refId, meta, fields };
   return { frames: [encodeFrame(frame)], rowCount, notices };

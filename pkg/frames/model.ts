@@ -17,6 +17,8 @@ export interface FrameOptions {
   executedQueryString?: string;
   notices?: Notice[];
   frameName?: string;
+  /** Written to `meta.custom` (e.g. what the pipeline sent to Micromegas), read after the last batch like `notices`. */
+  custom?: Record<string, unknown>;
 }
 
 export interface EncodedFrames {

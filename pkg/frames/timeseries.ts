@@ -7,8 +7,9 @@ import { fixedData, isValid, newBitmap, setBit } from './buffers';
 import { describeColumns, toField, type Column } from './columns';
 import { concatData, gather } from './convert';
 import { utf8At } from './json-value';
-import { FrameFormatError, type FrameField } from './model';
+import { FrameFormatError, type FrameField, type Notice } from './model';
 import type { Notes } from './notes';
+import { grafanaUnit, UNIT_COLUMN } from './units';
 
 const FLOAT64 = new arrow.Float64();
 
@@ -73,7 +74,9 @@ function indicesData(order: Uint32Array): arrow.Data {
 export function timeSeriesFields(columns: Column[], notes: Notes): FrameField[] {
   const timeCol = findTimeColumn(columns, ['time']);
   if (!timeCol) throw noTimeColumnError(columns, 'Time series');
-  const labelCols = columns.filter((c) => c.tstype === 'string');
+  // A text `unit` column (Micromegas measures) sets the series' unit instead of labelling it.
+  const unitCol = columns.find((c) => c.tstype === 'string' && c.name.toLowerCase() === UNIT_COLUMN);
+  const labelCols = columns.filter((c) => c.tstype === 'string' && c !== unitCol);
   const valueCols = columns.filter((c) => c !== timeCol && (c.tstype === 'number' || c.tstype === 'boolean'));
   const time = concatData(timeCol.chunks);
   const { order, dropped } = timeOrder(time);
@@ -84,16 +87,43 @@ export function timeSeriesFields(columns: Column[], notes: Notes): FrameField[] 
     // Already wide: every column, rows sorted by time (as they are when already in order).
     const idx = order && indicesData(order);
     const ordered = (c: Column): arrow.Data[] => (idx ? [gather(concatData(c.chunks), idx)] : c.chunks);
+    // One unit for the whole result: it becomes the value fields' unit and the column goes.
+    const units = unitCol ? distinctUnits(unitCol, notes) : undefined;
+    const unit = units?.size === 1 ? grafanaUnit([...units][0]) : undefined;
     return [
       toField(timeCol, { chunks: ordered(timeCol), nullable: false }),
-      ...columns.filter((c) => c !== timeCol).map((c) => toField(c, { chunks: ordered(c) })),
+      ...columns
+        .filter((c) => c !== timeCol && !(c === unitCol && units?.size === 1))
+        .map((c) => toField(c, { chunks: ordered(c), config: unit && valueCols.includes(c) ? { ...c.config, unit } : c.config })),
     ];
   }
 
   for (const c of columns) {
-    if (c !== timeCol && !labelCols.includes(c) && !valueCols.includes(c)) notes.add('dropped', `${c.name} (${c.tstype === 'time' ? 'a second time column' : 'not a number or text'})`);
+    if (c !== timeCol && c !== unitCol && !labelCols.includes(c) && !valueCols.includes(c)) notes.add('dropped', `${c.name} (${c.tstype === 'time' ? 'a second time column' : 'not a number or text'})`);
   }
-  return pivot(time, order ?? identity(time.length), timeCol, labelCols, valueCols, notes);
+  return pivot(time, order ?? identity(time.length), timeCol, labelCols, valueCols, unitCol, notes);
+}
+
+/** The distinct non-empty units of the column; a warning when there are several. */
+function distinctUnits(unitCol: Column, notes: Notes): Set<string> {
+  const units = new Set<string>();
+  for (const chunk of unitCol.chunks) {
+    for (let i = 0; i < chunk.length; i++) if (isValid(chunk, i)) units.add(utf8At(chunk, i));
+  }
+  units.delete('');
+  if (units.size > 1) notes.push(mixedUnitsNotice(unitCol.name, [...units]));
+  return units;
+}
+
+/** One warning for every series whose rows carry several units (`series` lists them). */
+function mixedUnitsNotice(column: string, units: string[], series: string[] = []): Notice {
+  const shown = series.slice(0, 5).join(', ') + (series.length > 5 ? ` and ${series.length - 5} more` : '');
+  return {
+    severity: 'warning',
+    text:
+      `${series.length > 0 ? `Series ${shown} mix` : 'These rows mix'} units (${units.join(', ')} in column ${column}), so no unit was applied` +
+      `${series.length > 0 ? ' to them' : ''}. Filter on one unit, or select ${column} under another name (e.g. ${column} AS ${column}_label) to split the series by unit.`,
+  };
 }
 
 function identity(n: number): Uint32Array {
@@ -103,7 +133,15 @@ function identity(n: number): Uint32Array {
 }
 
 /** Long → wide: one value field per (value column, distinct label set). */
-function pivot(time: arrow.Data, order: Uint32Array, timeCol: Column, labelCols: Column[], valueCols: Column[], notes: Notes): FrameField[] {
+function pivot(
+  time: arrow.Data,
+  order: Uint32Array,
+  timeCol: Column,
+  labelCols: Column[],
+  valueCols: Column[],
+  unitCol: Column | undefined,
+  notes: Notes
+): FrameField[] {
   const ns = time.values as unknown as BigInt64Array;
   const n = time.length;
   // Distinct times, in order, and each row's slot among them.
@@ -121,6 +159,9 @@ function pivot(time: arrow.Data, order: Uint32Array, timeCol: Column, labelCols:
   const seriesByKey = new Map<string, number>();
   const seriesLabels: string[][] = [];
   const seriesOfRow = new Int32Array(n);
+  // Each series' units (usually one): not part of its identity.
+  const unitData = unitCol && concatData(unitCol.chunks);
+  const seriesUnits: Array<Set<string>> = [];
   for (const row of order) {
     const values = labelData.map((d) => (isValid(d, row) ? utf8At(d, row) : ''));
     const key = values.join('\u0000');
@@ -129,11 +170,25 @@ function pivot(time: arrow.Data, order: Uint32Array, timeCol: Column, labelCols:
       s = seriesLabels.length;
       seriesByKey.set(key, s);
       seriesLabels.push(values);
+      seriesUnits.push(new Set());
     }
     seriesOfRow[row] = s;
+    if (unitData && isValid(unitData, row)) seriesUnits[s].add(utf8At(unitData, row));
   }
   // Deterministic legend order: series sorted by their labels.
   const seriesOrder = seriesLabels.map((_, s) => s).sort((a, b) => compareLabels(seriesLabels[a], seriesLabels[b]));
+  const mixedSeries: string[] = [];
+  const mixedUnits = new Set<string>();
+  const seriesUnit = seriesUnits.map((units, s): string | undefined => {
+    units.delete('');
+    if (units.size === 1) return grafanaUnit([...units][0]);
+    if (units.size > 1) {
+      mixedSeries.push(`{${labelCols.map((c, k) => `${c.name}=${seriesLabels[s][k]}`).join(', ')}}`);
+      units.forEach((u) => mixedUnits.add(u));
+    }
+    return undefined;
+  });
+  if (unitCol && mixedSeries.length > 0) notes.push(mixedUnitsNotice(unitCol.name, [...mixedUnits], mixedSeries));
 
   const T = times.length;
   const cells = T * seriesLabels.length * valueCols.length;
@@ -177,7 +232,7 @@ function pivot(time: arrow.Data, order: Uint32Array, timeCol: Column, labelCols:
         chunks: [fixedData(outType, values as unknown as ArrayBufferView, T, validity, nulls)],
         nullable: true,
         labels,
-        config: col.config,
+        config: seriesUnit[s] ? { ...col.config, unit: seriesUnit[s] } : col.config,
       });
     }
   }

@@ -10,7 +10,7 @@ import { expandMacros } from './macros';
 import { parseQueryModel, type QueryFormat } from './model';
 import { callControl, openStream } from './stream';
 import { resolveTimeRange, resolveIntervalMs } from './timerange';
-import type { DataQueryInput, QueryEnv, QueryResult } from './types';
+import type { DataQueryInput, QueryEnv, QueryResult, QuerySentInfo } from './types';
 
 function hasTimeColumn(schema: Schema): boolean {
   return schema.fields.some((f) => DataType.isTimestamp(f.type) || DataType.isDate(f.type));
@@ -74,17 +74,20 @@ export async function runQuery(env: QueryEnv, query: DataQueryInput): Promise<Qu
       truncated = true;
       notices.push(truncationNotice(plan));
     });
+    // What was sent to Micromegas, for the query inspector (meta.custom), not a panel notice.
+    const custom: QuerySentInfo = {};
     if (bind) {
-      notices.push({
-        severity: 'info',
-        text: `Time range sent to Micromegas: ${range.from.toISOString()} to ${range.to.toISOString()}`,
-      });
+      custom.queryRange = { begin: range.from.toISOString(), end: range.to.toISOString() };
+    }
+    if (plan.serverLimit !== undefined) {
+      custom.limit = plan.serverLimit;
     }
     const encoded = await framesFromBatches(schema, limited, {
       refId: query.refId,
       format,
       executedQueryString: sql,
       notices,
+      custom: { ...custom },
     });
     if (truncated) {
       control.stop();

@@ -107,6 +107,14 @@ export interface DataQueryInput {
 
 export type ErrorSource = 'plugin' | 'downstream';
 
+/** Written to each frame's `meta.custom`: what the query sent to Micromegas. */
+export interface QuerySentInfo {
+  /** The `query_range_begin` / `query_range_end` headers (RFC 3339), when the range was bound. */
+  queryRange?: { begin: string; end: string };
+  /** The `limit` header (the row cap + 1, so truncation is detected). */
+  limit?: number;
+}
+
 /** Mirrors pluginv2 DataResponse. */
 export interface QueryResult {
   frames: Uint8Array[];

@@ -5,6 +5,7 @@ import { describe, it } from 'node:test';
 import * as arrow from 'apache-arrow';
 
 import { FrameFormatError, framesFromBatches } from '../../pkg/frames';
+import { grafanaUnit } from '../../pkg/frames/units';
 import { encodeJsonb } from '../../pkg/jsonb';
 
 import { batchesOf, bitmap, convert, fieldJson, values } from './helpers';
@@ -201,7 +202,102 @@ describe('logs format', () => {
   });
 });
 
+describe('time_series units (Micromegas measures.unit)', () => {
+  const schema = new arrow.Schema([
+    field('time', new arrow.TimestampNanosecond('+00:00')),
+    field('name', new arrow.Utf8()),
+    field('unit', dictType()),
+    field('value', new arrow.Float64()),
+  ]);
+  const rows = (names: string[], units: string[]) => {
+    const dt = schema.fields[2].type as arrow.Dictionary;
+    const distinct = [...new Set(units)];
+    return batchesOf(schema, {
+      time: tsData(names.map((_, k) => ms(k))),
+      name: utf8(names),
+      unit: dict(dt, distinct, units.map((u) => distinct.indexOf(u))),
+      value: f64(names.map((_, k) => k)),
+    });
+  };
+
+  it('sets each series unit as its field config.unit and keeps unit out of the labels', async () => {
+    const names = ['cpu', 'mem', 'rps', 'lat', 'lat_us', 'n', 'ticks', 'cpu', 'mem'];
+    const units = ['percent', 'bytes', 'requests/s', 'ms', 'us', 'count', 'ticks', 'percent', 'bytes'];
+    const c = await convert(rows(names, units), 'time_series');
+    const byName = new Map(c.json.schema.fields.slice(1).map((f) => [f.labels?.name, f]));
+    assert.deepEqual(
+      [...byName].map(([name, f]) => [name, f.config?.unit, f.labels]),
+      [
+        ['cpu', 'percent', { name: 'cpu' }],
+        ['lat', 'ms', { name: 'lat' }],
+        ['lat_us', 'µs', { name: 'lat_us' }],
+        ['mem', 'bytes', { name: 'mem' }],
+        ['n', 'short', { name: 'n' }],
+        ['rps', 'reqps', { name: 'rps' }],
+        ['ticks', 'suffix:ticks', { name: 'ticks' }],
+      ]
+    );
+    assert.deepEqual(c.notices, []);
+  });
+
+  it('maps the Micromegas unit names to Grafana unit ids', () => {
+    const cases: Array<[string, string | undefined]> = [
+      ['percent', 'percent'],
+      ['bytes', 'bytes'],
+      ['Bytes', 'bytes'],
+      ['ms', 'ms'],
+      ['us', 'µs'],
+      ['µs', 'µs'],
+      ['ns', 'ns'],
+      ['s', 's'],
+      ['seconds', 's'],
+      ['count', 'short'],
+      ['requests/s', 'reqps'],
+      ['ticks', 'suffix:ticks'],
+      ['', undefined],
+    ];
+    assert.deepEqual(
+      cases.map(([u]) => [u, grafanaUnit(u)]),
+      cases
+    );
+  });
+
+  it('applies no unit to a series whose rows mix units, and says so', async () => {
+    const c = await convert(rows(['io', 'io', 'cpu'], ['bytes', 'ms', 'percent']), 'time_series');
+    const [io, cpu] = [c.json.schema.fields.find((f) => f.labels?.name === 'io'), c.json.schema.fields.find((f) => f.labels?.name === 'cpu')];
+    assert.equal(io?.config?.unit, undefined);
+    assert.equal(cpu?.config?.unit, 'percent');
+    assert.match(c.notices.map((n) => n.text).join('\n'), /Series \{name=io\} mix units \(bytes, ms in column unit\)/);
+  });
+
+  it('already-wide rows with one unit: the unit column becomes the value unit', async () => {
+    const wide = new arrow.Schema([field('time', new arrow.TimestampNanosecond('+00:00')), field('unit', new arrow.Utf8()), field('value', new arrow.Float64())]);
+    const input = batchesOf(wide, { time: tsData([ms(0), ms(1)]), unit: utf8(['ns', 'ns']), value: f64([1, 2]) });
+    const c = await convert(input, 'time_series');
+    assert.deepEqual(
+      c.json.schema.fields.map((f) => [f.name, f.config?.unit]),
+      [
+        ['time', undefined],
+        ['value', 'ns'],
+      ]
+    );
+  });
+
+  it('table format keeps the unit column as it is', async () => {
+    const c = await convert(rows(['cpu', 'mem'], ['percent', 'bytes']), 'table');
+    assert.deepEqual(values(c, 'unit'), ['percent', 'bytes']);
+    assert.equal(fieldJson(c, 'value').config?.unit, undefined);
+  });
+});
+
 describe('frame meta and notices', () => {
+  it('writes options.custom to meta.custom', async () => {
+    const custom = { queryRange: { begin: '2024-01-01T00:00:00.000Z', end: '2024-01-01T01:00:00.000Z' }, limit: 11 };
+    const c = await convert(new arrow.Table({ n: arrow.vectorFromArray([1], new arrow.Int32()) }), 'table', { custom });
+    assert.deepEqual(c.meta?.custom, custom);
+    assert.equal(c.meta?.notices, undefined);
+  });
+
   it('puts the caller notices first, then the converter notices, and the query text', async () => {
     const hashes = arrow.vectorFromArray([Uint8Array.of(1)], new arrow.Binary());
     const t = new arrow.Table({ h: hashes });

@@ -18,7 +18,7 @@ export interface Converted {
 export async function convert(
   input: arrow.Table | { schema: arrow.Schema; batches: Iterable<arrow.RecordBatch> | AsyncIterable<arrow.RecordBatch> },
   format: FrameFormat = 'table',
-  extra: { notices?: Notice[]; executedQueryString?: string; frameName?: string } = {}
+  extra: { notices?: Notice[]; executedQueryString?: string; frameName?: string; custom?: Record<string, unknown> } = {}
 ): Promise<Converted> {
   const result = await framesFromBatches(input.schema, input.batches, { refId: 'A', format, ...extra });
   if (result.frames.length !== 1) throw new Error(`expected one frame, got ${result.frames.length}`);

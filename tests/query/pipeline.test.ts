@@ -98,7 +98,13 @@ describe('runQuery through the real client and dev server', () => {
     assert.equal(fields[0].type, 'time');
     assert.ok(fields.length > 1);
     assert.ok(fields.slice(1).every((f) => f.type === 'number' && f.labels && typeof f.labels.exe === 'string'));
-    assert.ok(notices(r.meta).some((n) => n.text.startsWith('Time range sent to Micromegas:')));
+    // The range sent is reported in meta.custom (query inspector), not as a panel notice.
+    assert.deepEqual((r.meta?.custom as { queryRange?: unknown } | undefined)?.queryRange, {
+      begin: new Date(now - HOUR).toISOString(),
+      end: new Date(now).toISOString(),
+    });
+    assert.equal((r.meta?.custom as { limit?: unknown }).limit, 1_000_001);
+    assert.ok(!notices(r.meta).some((n) => n.severity === 'info' && /time range/i.test(n.text)));
   });
 
   it('request metadata as the server logged it: range, limit + 1, attribution rules', async () => {
@@ -157,6 +163,8 @@ describe('runQuery through the real client and dev server', () => {
           )
         )
       );
+      // Only a bound query reports a range in meta.custom.
+      assert.equal((r.meta?.custom as { queryRange?: unknown } | undefined)?.queryRange !== undefined, timeFilter);
       return Number(r.json.data.values[0][0]);
     };
     const bound = await count(true);
@@ -303,6 +311,23 @@ describe('runQuery through the real client and dev server', () => {
       )
     );
     assert.equal(v2.meta?.type, 'timeseries-wide');
+  });
+
+  it('time_series over measures: unit becomes each series unit, not a label', async () => {
+    const sql =
+      'SELECT $__dateBin(time) AS time, name, unit, avg(value) AS value FROM measures WHERE $__timeFilter(time) GROUP BY 1, 2, 3 ORDER BY 1';
+    const r = ok(await runQuery(env(), query({ query: sql, format: 'time_series', version: 3 })));
+    const series = r.json.schema.fields.slice(1);
+    assert.ok(series.length > 1);
+    assert.ok(series.every((f) => f.labels && Object.keys(f.labels).join() === 'name'), 'labels are the name only');
+    // The server's own unit per name, mapped.
+    const units = ok(await runQuery(env(), query({ query: 'SELECT DISTINCT name, unit FROM measures', format: 'table', version: 3 })));
+    const [names, raw] = units.json.data.values as [string[], string[]];
+    const expected: Record<string, string> = { percent: 'percent', bytes: 'bytes', ms: 'ms', count: 'short', 'requests/s': 'reqps' };
+    for (const f of series) {
+      const unit = raw[names.indexOf(f.labels!.name)];
+      assert.equal(f.config?.unit, expected[unit] ?? `suffix:${unit}`, `unit of ${f.labels!.name}`);
+    }
   });
 
   it('our time_series query without a time column is a plugin error naming the columns', async () => {
