@@ -29,6 +29,17 @@ export function validityFromZero(data: arrow.Data): Uint8Array | undefined {
   return out;
 }
 
+/** `length` bits of a bit-packed buffer starting at bit `offset`, re-based to bit 0 (zero-copy when byte-aligned). */
+export function bitsFromZero(bits: Uint8Array, offset: number, length: number): Uint8Array {
+  if ((offset & 7) === 0) return bits.subarray(offset >> 3, (offset + length + 7) >> 3);
+  const out = new Uint8Array((length + 7) >> 3);
+  for (let i = 0; i < length; i++) {
+    const pos = offset + i;
+    if (bits[pos >> 3] & (1 << (pos & 7))) out[i >> 3] |= 1 << (i & 7);
+  }
+  return out;
+}
+
 export function newBitmap(length: number): Uint8Array {
   return new Uint8Array((length + 7) >> 3);
 }

@@ -1,9 +1,11 @@
 // Frame → one Arrow IPC *file* exactly as Grafana's SDK reads it (grafana-protocol
 // §3): schema metadata name/refId/meta, field metadata tstype/labels/config, and
-// only the Arrow types Grafana decodes. The chunks' buffers are written as they are.
+// only the Arrow types Grafana decodes. The chunks' buffers are referenced as they are
+// (see ipc-file.ts), so an encoded frame costs no copy of its values.
 import * as arrow from 'apache-arrow';
 
-import type { FieldType, Frame, FrameField } from './model';
+import { IpcFileWriter, joinChunks } from './ipc-file';
+import type { FieldConfig, FieldType, Frame, FrameField } from './model';
 
 /** Arrow types Grafana decodes, for each tstype. */
 export function isGrafanaType(type: arrow.DataType, tstype: FieldType): boolean {
@@ -36,14 +38,39 @@ export function emptyData(type: arrow.DataType): arrow.Data {
   return new arrow.Data(type, 0, 0, 0, [undefined, new ArrayType(0)] as never);
 }
 
-function arrowField(field: FrameField): arrow.Field {
-  const type = field.chunks[0]?.type;
+/** What the schema says about one field (its values are written separately). */
+export interface FieldHeader {
+  name: string;
+  type: FieldType;
+  arrowType: arrow.DataType;
+  nullable: boolean;
+  labels?: Record<string, string>;
+  config?: FieldConfig;
+}
+
+/** The frame's Arrow schema: metadata name/refId/meta, field metadata tstype/labels/config. */
+export function frameSchema(frame: Pick<Frame, 'name' | 'refId' | 'meta'>, fields: FieldHeader[]): arrow.Schema {
+  const metadata = new Map<string, string>([
+    ['name', frame.name ?? ''],
+    ['refId', frame.refId ?? ''],
+  ]);
+  if (frame.meta) metadata.set('meta', JSON.stringify(frame.meta));
+  return new arrow.Schema(
+    fields.map((f) => {
+      if (!isGrafanaType(f.arrowType, f.type)) throw new Error(`field "${f.name}": Arrow type ${String(f.arrowType)} cannot be sent as tstype ${f.type}`);
+      const md = new Map<string, string>([['tstype', f.type]]);
+      if (f.labels) md.set('labels', JSON.stringify(f.labels));
+      if (f.config) md.set('config', JSON.stringify(f.config));
+      return new arrow.Field(f.name, f.arrowType, f.nullable, md);
+    }),
+    metadata
+  );
+}
+
+function fieldHeader(field: FrameField): FieldHeader {
   const hasNulls = field.chunks.some((c) => c.nullCount > 0);
   if (field.nullable === false && hasNulls) throw new Error(`field "${field.name}" is declared non-nullable but holds nulls`);
-  const metadata = new Map<string, string>([['tstype', field.type]]);
-  if (field.labels) metadata.set('labels', JSON.stringify(field.labels));
-  if (field.config) metadata.set('config', JSON.stringify(field.config));
-  return new arrow.Field(field.name, type, field.nullable ?? hasNulls, metadata);
+  return { name: field.name, type: field.type, arrowType: field.chunks[0].type, nullable: field.nullable ?? hasNulls, labels: field.labels, config: field.config };
 }
 
 /** Row ranges where no field changes chunk: the record batches to write. */
@@ -67,7 +94,8 @@ function sliceRows(field: FrameField, start: number, end: number): arrow.Data {
   throw new Error(`field "${field.name}": rows ${start}..${end} span chunk boundaries`);
 }
 
-export function encodeFrame(frame: Frame): Uint8Array {
+/** The frame as one Arrow IPC file, in chunks that reference the fields' buffers (no copy of the values). */
+export function encodeFrameChunks(frame: Frame): Uint8Array[] {
   const { fields } = frame;
   const rows = fields.length > 0 ? fieldLength(fields[0]) : 0;
   for (const f of fields) {
@@ -79,32 +107,21 @@ export function encodeFrame(frame: Frame): Uint8Array {
     const len = fieldLength(f);
     if (len !== rows) throw new Error(`field "${f.name}" has ${len} rows, field "${fields[0].name}" has ${rows}`);
   }
-  const metadata = new Map<string, string>([
-    ['name', frame.name ?? ''],
-    ['refId', frame.refId ?? ''],
-  ]);
-  if (frame.meta) metadata.set('meta', JSON.stringify(frame.meta));
-  const schema = new arrow.Schema(fields.map(arrowField), metadata);
-
-  const writer = new arrow.RecordBatchFileWriter();
-  writer.reset(undefined, schema);
-  const cuts = segments(fields, rows);
-  const write = (length: number, children: arrow.Data[]) => {
-    const struct = new arrow.Data(new arrow.Struct(schema.fields), 0, length, 0, [undefined, undefined, undefined] as never, children);
-    const batch = new arrow.RecordBatch(schema, struct as arrow.Data<arrow.Struct>);
-    // apache-arrow's constructor merges the metadata of same-named fields; a frame
-    // repeats names (one field per series), so put the exact schema back.
-    Object.assign(batch, { schema });
-    writer.write(batch);
-  };
+  const schema = frameSchema(frame, fields.map(fieldHeader));
+  const writer = new IpcFileWriter();
   if (rows === 0) {
-    write(0, schema.fields.map((f) => emptyData(f.type)));
+    writer.writeBatch(0, schema.fields.map((f) => emptyData(f.type)));
   } else {
+    const cuts = segments(fields, rows);
     for (let s = 0; s + 1 < cuts.length; s++) {
       const [start, end] = [cuts[s], cuts[s + 1]];
-      if (end > start) write(end - start, fields.map((f) => sliceRows(f, start, end)));
+      if (end > start) writer.writeBatch(end - start, fields.map((f) => sliceRows(f, start, end)));
     }
   }
-  writer.finish();
-  return writer.toUint8Array(true);
+  return writer.finish(schema);
+}
+
+/** The frame as one Arrow IPC file in a single buffer. */
+export function encodeFrame(frame: Frame): Uint8Array {
+  return joinChunks(encodeFrameChunks(frame));
 }

@@ -1,34 +1,37 @@
 // Entry point used by the query pipeline: Arrow record batches from Micromegas →
-// Grafana frames (Arrow IPC files) in the requested format.
-import type * as arrow from 'apache-arrow';
+// Grafana frames (Arrow IPC files, as chunk lists) in the requested format.
+import * as arrow from 'apache-arrow';
 
-import { convertBatches, toField } from './columns';
-import { encodeFrame } from './encode';
+import { convertBatches } from './columns';
+import { columnConverter } from './convert';
+import { emptyData, encodeFrameChunks, frameSchema, isGrafanaType } from './encode';
+import { IpcFileWriter } from './ipc-file';
 import { logsFields } from './logs';
-import type { EncodedFrames, Frame, FrameField, FrameMeta, FrameOptions, Notice } from './model';
+import type { EncodedFrames, FrameField, FrameMeta, FrameOptions, Notice } from './model';
 import { Notes } from './notes';
 import { timeSeriesFields } from './timeseries';
 
 /**
- * Converts the batches (consumed once, each converted as it arrives) into frames of
- * the requested format. `options.notices` is read after the last batch, so notices
- * the caller adds while the batches stream (e.g. truncation) are included.
- * Throws FrameFormatError when the result cannot take the requested shape.
+ * Converts the batches (consumed once) into frames of the requested format. Table
+ * frames are written batch by batch: each batch is converted and appended to the IPC
+ * file as it arrives, so nothing but the frame's own buffers outlives it. Time series
+ * and logs need every row before reshaping. `options.notices` and `options.custom` are
+ * read after the last batch, so what the caller adds while the batches stream (e.g.
+ * truncation) is included. Throws FrameFormatError when the result cannot take the
+ * requested shape.
  */
 export async function framesFromBatches(
   schema: arrow.Schema,
   batches: AsyncIterable<arrow.RecordBatch> | Iterable<arrow.RecordBatch>,
   options: FrameOptions
 ): Promise<EncodedFrames> {
+  if (options.format === 'table') return streamTable(schema, batches, options);
   const notes = new Notes();
   const { columns, rowCount } = await convertBatches(schema, batches, notes);
 
   let fields: FrameField[];
   const meta: FrameMeta = {};
   switch (options.format) {
-    case 'table':
-      fields = columns.map((c) => toField(c));
-      break;
     case 'time_series':
       fields = timeSeriesFields(columns, notes);
       meta.type = 'timeseries-wide';
@@ -43,11 +46,64 @@ export async function framesFromBatches(
     default:
       throw new Error(`unknown frame format ${JSON.stringify(options.format)}`);
   }
+  const notices = finishMeta(meta, options, notes);
+  const frame = { name: options.frameName ?? '', refId: options.refId, meta, fields };
+  return { frames: [encodeFrameChunks(frame)], rowCount, notices };
+}
+
+/** Query text, notices (the caller's first) and custom info: known once every batch is read. */
+function finishMeta(meta: FrameMeta, options: FrameOptions, notes: Notes): Notice[] {
   if (options.executedQueryString !== undefined) meta.executedQueryString = options.executedQueryString;
   const notices: Notice[] = [...(options.notices ?? []), ...notes.notices()];
   if (notices.length > 0) meta.notices = notices;
   if (options.custom !== undefined && Object.keys(options.custom).length > 0) meta.custom = options.custom;
+  return notices;
+}
 
-  const frame: Frame = { name: options.frameName ?? '', refId: options.refId, meta, fields };
-  return { frames: [encodeFrame(frame)], rowCount, notices };
+/** Same buffer layout (so a batch written before the type was settled stays valid). */
+function sameLayout(a: arrow.DataType, b: arrow.DataType): boolean {
+  const varBinary = (t: arrow.DataType) => t.typeId === arrow.Type.Binary || t.typeId === arrow.Type.Utf8;
+  return a.typeId === b.typeId || (varBinary(a) && varBinary(b));
+}
+
+async function streamTable(
+  schema: arrow.Schema,
+  batches: AsyncIterable<arrow.RecordBatch> | Iterable<arrow.RecordBatch>,
+  options: FrameOptions
+): Promise<EncodedFrames> {
+  const notes = new Notes();
+  const converters = schema.fields.map((f) => columnConverter(f, notes));
+  const hasNulls = converters.map(() => false);
+  const written: arrow.DataType[][] = converters.map(() => []);
+  const writer = new IpcFileWriter();
+  let rowCount = 0;
+  for await (const batch of batches) {
+    const children = batch.data.children;
+    if (children.length !== converters.length) {
+      throw new Error(`a record batch has ${children.length} columns, the schema announced ${converters.length}`);
+    }
+    rowCount += batch.numRows;
+    if (batch.numRows === 0) continue;
+    const converted = converters.map((conv, c) => {
+      const data = conv.convert(children[c]);
+      if (data.nullCount > 0) hasNulls[c] = true;
+      if (written[c].length === 0 || written[c][written[c].length - 1].typeId !== data.type.typeId) written[c].push(data.type);
+      return data;
+    });
+    writer.writeBatch(batch.numRows, converted);
+  }
+  if (writer.batchCount === 0) writer.writeBatch(0, converters.map((conv) => emptyData(conv.outType)));
+
+  const meta: FrameMeta = {};
+  const notices = finishMeta(meta, options, notes);
+  const fields = converters.map((conv, c) => {
+    const arrowType = conv.outType;
+    for (const t of written[c]) {
+      if (!sameLayout(t, arrowType)) throw new Error(`column "${conv.name}": batches converted to ${String(t)} and ${String(arrowType)}`);
+    }
+    if (!isGrafanaType(arrowType, conv.tstype)) throw new Error(`column "${conv.name}": Arrow type ${String(arrowType)} cannot be sent as tstype ${conv.tstype}`);
+    return { name: conv.name, type: conv.tstype, arrowType, nullable: conv.source.nullable || hasNulls[c], config: conv.config };
+  });
+  const frameInfo = { name: options.frameName ?? '', refId: options.refId, meta };
+  return { frames: [writer.finish(frameSchema(frameInfo, fields))], rowCount, notices };
 }

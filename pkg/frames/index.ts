@@ -1,6 +1,8 @@
 // Arrow → Grafana data frames. See docs/ARCHITECTURE.md and grafana-protocol §3–§4.
 export { framesFromBatches } from './frames';
-export { encodeFrame, isGrafanaType } from './encode';
+export { encodeFrame, encodeFrameChunks, isGrafanaType } from './encode';
+export { chunksLength, joinChunks } from './ipc-file';
+export { grafanaUnit } from './units';
 export { arrowTypeToText } from './type-text';
 export { FrameFormatError } from './model';
-export type { EncodedFrames, FieldConfig, FieldType, Frame, FrameField, FrameFormat, FrameMeta, FrameOptions, Notice } from './model';
+export type { EncodedFrames, FieldConfig, FrameChunks, FieldType, Frame, FrameField, FrameFormat, FrameMeta, FrameOptions, Notice } from './model';

@@ -21,9 +21,16 @@ export interface FrameOptions {
   custom?: Record<string, unknown>;
 }
 
+/**
+ * One frame as an Arrow IPC file in consecutive chunks (their concatenation is the
+ * file). The chunks reference the converted column buffers: writing them out one
+ * after the other avoids a copy of the whole frame.
+ */
+export type FrameChunks = Uint8Array[];
+
 export interface EncodedFrames {
-  /** One Arrow IPC file per frame. */
-  frames: Uint8Array[];
+  /** One Arrow IPC file per frame, as chunks (`joinChunks` gives the single buffer). */
+  frames: FrameChunks[];
   /** Rows received from the server (before any reshaping). */
   rowCount: number;
   /** Every notice attached to the frames: the caller's plus the converter's own. */

@@ -2,6 +2,8 @@
 // request), what it gets back, and the thin slice of the Micromegas client we consume.
 import type { RecordBatch, Schema } from 'apache-arrow';
 
+import type { FrameChunks } from '../frames';
+
 /** Structured logger supplied by the protocol layer (fields must never carry secrets). */
 export interface Logger {
   debug(msg: string, fields?: Record<string, unknown>): void;
@@ -117,7 +119,8 @@ export interface QuerySentInfo {
 
 /** Mirrors pluginv2 DataResponse. */
 export interface QueryResult {
-  frames: Uint8Array[];
+  /** One Arrow IPC file per frame, as consecutive chunks (written out without joining them). */
+  frames: FrameChunks[];
   error?: string;
   /** HTTP-like status; set with errors. */
   status?: number;

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 
 import * as arrow from 'apache-arrow';
 
-import { framesFromBatches, type FrameFormat } from '../../pkg/frames';
+import { chunksLength, framesFromBatches, type FrameFormat } from '../../pkg/frames';
 
 const BATCH = 8192;
 const T0 = 1_700_000_000_000_000_000n;
@@ -69,9 +69,10 @@ function arrowBytes(batches: arrow.RecordBatch[]): number {
   return bytes;
 }
 
-async function ours(input: { schema: arrow.Schema; batches: arrow.RecordBatch[] }, format: FrameFormat): Promise<Uint8Array> {
+/** Our frame as the backend sends it: IPC file chunks, never joined. */
+async function ours(input: { schema: arrow.Schema; batches: arrow.RecordBatch[] }, format: FrameFormat): Promise<{ length: number }> {
   const r = await framesFromBatches(input.schema, input.batches, { refId: 'A', format, executedQueryString: 'SELECT …' });
-  return r.frames[0];
+  return { length: chunksLength(r.frames[0]) };
 }
 
 function raw(input: { schema: arrow.Schema; batches: arrow.RecordBatch[] }): Uint8Array {

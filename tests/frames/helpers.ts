@@ -2,7 +2,7 @@
 // against Grafana's rules and decode it the way Grafana's server would.
 import * as arrow from 'apache-arrow';
 
-import { framesFromBatches, type FrameFormat, type Notice } from '../../pkg/frames';
+import { framesFromBatches, joinChunks, type FrameFormat, type Notice } from '../../pkg/frames';
 import { frameToJson, type DataFrameJSON } from '../harness/frame-json';
 import { assertGrafanaFrame } from '../harness/frame-validate';
 
@@ -22,7 +22,7 @@ export async function convert(
 ): Promise<Converted> {
   const result = await framesFromBatches(input.schema, input.batches, { refId: 'A', format, ...extra });
   if (result.frames.length !== 1) throw new Error(`expected one frame, got ${result.frames.length}`);
-  const bytes = result.frames[0];
+  const bytes = joinChunks(result.frames[0]);
   const { table, meta } = assertGrafanaFrame(bytes);
   return { table, meta, json: frameToJson(bytes), notices: result.notices, rowCount: result.rowCount, bytes };
 }

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
+import { joinChunks } from '../../pkg/frames';
 import { FlightSQLClient } from '../../pkg/micromegas';
 import {
   checkHealth,
@@ -63,8 +64,9 @@ function query(json: Record<string, unknown>, extra: Partial<DataQueryInput> = {
 function ok(r: QueryResult) {
   assert.equal(r.error, undefined, `unexpected error: ${r.error}`);
   assert.equal(r.frames.length, 1);
-  const v = assertGrafanaFrame(r.frames[0]);
-  return { ...v, json: frameToJson(r.frames[0]) };
+  const bytes = joinChunks(r.frames[0]);
+  const v = assertGrafanaFrame(bytes);
+  return { ...v, json: frameToJson(bytes) };
 }
 
 function notices(meta: Record<string, unknown> | undefined): Array<{ severity: string; text: string }> {
