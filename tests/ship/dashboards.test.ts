@@ -9,7 +9,7 @@ import { after, before, describe, test } from 'node:test';
 
 import { startDevServer, type DevServer } from '../harness/devserver';
 import { dataQuery, ensureBackendBuilt, frameTable, GrafanaHost, pluginContext, REPO_ROOT } from '../harness/grafana-host';
-import { formatVariableValue } from '../../src/query/interpolate';
+import { formatVariableValue } from '../../src/query/variableFormat';
 
 const DASHBOARD_DIR = path.join(REPO_ROOT, 'provisioning', 'dashboards', 'micromegas');
 
