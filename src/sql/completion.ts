@@ -5,7 +5,9 @@ import {
   CompletionItemPriority,
   LanguageCompletionProvider,
   LanguageDefinition,
+  PositionContext,
   StatementPosition,
+  SuggestionKind,
   SuggestionKindProvider,
   TableDefinition,
 } from '@grafana/plugin-ui';
@@ -13,14 +15,33 @@ import {
 import { interpolateSql } from '../query/interpolate';
 import { SchemaClient } from '../resources';
 import { ColumnInfo, FunctionInfo, TableInfo } from '../types';
+import { columnPrefixBefore, wordRangeAtCursor } from './cursorWord';
 import { formatSql } from './format';
 import { tablesInStatement } from './tableRefs';
 
 type SQLCompletionItemProvider = ReturnType<LanguageCompletionProvider>;
 type CustomSuggestion = Awaited<ReturnType<ReturnType<SuggestionKindProvider>[number]['suggestionsResolver']>>[number];
 
+/** Statement position of a column name being typed right before the cursor (see cursorWord.ts). */
+export const COLUMN_PREFIX_POSITION = 'micromegas-column-prefix';
+
+/** Where plugin-ui itself asks for columns (its own registry, mirrored for our resolver). */
+const PLUGIN_UI_COLUMN_POSITIONS: string[] = [
+  StatementPosition.AfterSelectKeyword,
+  StatementPosition.AfterSelectArguments,
+  StatementPosition.AfterSelectFuncFirstArgument,
+  StatementPosition.SelectAlias,
+  StatementPosition.WhereKeyword,
+  StatementPosition.AfterWhereValue,
+  StatementPosition.AfterWhereFunctionArgument,
+  StatementPosition.AfterGroupByKeywords,
+  StatementPosition.AfterGroupByFunctionArgument,
+  StatementPosition.AfterOrderByKeywords,
+];
+
 /** Where a function or macro call makes sense in a statement. */
 const EXPRESSION_POSITIONS = [
+  COLUMN_PREFIX_POSITION,
   StatementPosition.AfterSelectKeyword,
   StatementPosition.AfterSelectArguments,
   StatementPosition.AfterSelectFuncFirstArgument,
@@ -61,7 +82,12 @@ export async function columnsForStatement(schema: SchemaClient, sql: string): Pr
         continue;
       }
       seen.add(c.name);
-      out.push({ name: c.name, type: columnType(c), description: `${table}.${c.name}`, completion: quoteIfNeeded(c.name) });
+      out.push({
+        name: c.name,
+        type: columnType(c),
+        description: `${table}.${c.name}`,
+        completion: quoteIfNeeded(c.name),
+      });
     }
   }
   return out;
@@ -69,6 +95,33 @@ export async function columnsForStatement(schema: SchemaClient, sql: string): Pr
 
 function columnType(c: ColumnInfo): string {
   return c.nullable ? `${c.type} (nullable)` : c.type;
+}
+
+/**
+ * Completion items for the statement's columns, replacing the word typed before the cursor.
+ * Only the column-prefix position with the cursor away from its word (several spaces
+ * after it) gives nothing: inserting there would not complete anything.
+ */
+export async function columnSuggestions(
+  schema: SchemaClient,
+  sql: string,
+  ctx: PositionContext
+): Promise<CustomSuggestion[]> {
+  const range = wordRangeAtCursor(ctx);
+  const askedByPluginUi = ctx.statementPosition.some((p) => PLUGIN_UI_COLUMN_POSITIONS.includes(p));
+  if (!range && !askedByPluginUi) {
+    return [];
+  }
+  const columns = await columnsForStatement(schema, sql);
+  return columns.map((c) => ({
+    label: c.name,
+    insertText: c.completion ?? c.name,
+    kind: CompletionItemKind.Field,
+    sortText: CompletionItemPriority.High,
+    detail: c.type,
+    documentation: c.description,
+    ...(range ? { range } : {}),
+  }));
 }
 
 /** Names with dots or capitals (`"processes.exe"`) must be double-quoted in DataFusion. */
@@ -116,14 +169,26 @@ export function micromegasSqlLanguage(schema: SchemaClient, currentSql: () => st
     completionProvider: (): SQLCompletionItemProvider => ({
       triggerCharacters: ['.', ' ', '$', ',', '(', '\n'],
       tables: { resolve: async () => toTableDefinitions(await schema.tables()) },
-      columns: { resolve: async () => columnsForStatement(schema, withVariables(currentSql())) },
+      // plugin-ui misreads `SELECT ms| FROM t` (cursor right after a word) as "before FROM".
+      customStatementPlacement: () => [
+        { id: COLUMN_PREFIX_POSITION, resolve: (currentToken) => columnPrefixBefore(currentToken) !== null },
+      ],
       customSuggestionKinds: () => [
+        {
+          // Replaces plugin-ui's column lookup, which only knows the identifier after FROM
+          // (not view_instance(...), joins, or a word typed before the cursor).
+          id: SuggestionKind.Columns,
+          overrideDefault: true,
+          applyTo: [COLUMN_PREFIX_POSITION],
+          suggestionsResolver: async (ctx) => columnSuggestions(schema, withVariables(currentSql()), ctx),
+        },
         {
           id: 'micromegas-functions',
           applyTo: EXPRESSION_POSITIONS,
-          suggestionsResolver: async () => {
+          suggestionsResolver: async (ctx) => {
             const { functions, macros } = await schema.functions();
-            return functionSuggestions(functions, macros);
+            const range = wordRangeAtCursor(ctx);
+            return functionSuggestions(functions, macros).map((s) => (range ? { ...s, range } : s));
           },
         },
       ],

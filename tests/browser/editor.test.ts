@@ -61,3 +61,59 @@ test('autocomplete offers tables after FROM and the columns of the table in the 
   assert.equal(resourceCalls, 0);
   env.assertClean();
 });
+
+/** Puts `before + after` in the editor with the cursor between the two. */
+async function setSqlWithCursor(before: string, after: string): Promise<void> {
+  const { page } = env;
+  await setSql(page, before + after);
+  for (let i = 0; i < after.length; i++) await page.keyboard.press('ArrowLeft');
+}
+
+/** A process id of the dev server's sample data, from the backend's `values` resource. */
+async function someProcessId(): Promise<string> {
+  const res = await fetch(`${env.sandbox.url}/api/datasources/uid/micromegas-sandbox/resources/values`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ table: 'processes', column: 'process_id', limit: 1 }),
+  });
+  assert.equal(res.status, 200, await res.clone().text());
+  const { values } = (await res.json()) as { values: string[] };
+  assert.ok(values.length > 0, 'the dev server has processes');
+  return values[0];
+}
+
+test('a column name being typed in the select list is completed from the statement’s tables, with its type', async () => {
+  const { page } = env;
+  await env.open('/panel');
+
+  // `SELECT ms| FROM log_entries`: the word before the cursor is a column prefix.
+  await setSqlWithCursor('SELECT ms', ' FROM log_entries');
+  const afterSelect = await suggestionsIncluding(/\bmsg\b/);
+  await env.screenshot('editor-autocomplete-column-prefix');
+  assert.match(afterSelect, /\bmsg\b/, `columns offered for "SELECT ms|": ${afterSelect}`);
+  assert.match(afterSelect, /Utf8/, `the column's type is shown: ${afterSelect}`);
+  // Accepting replaces the typed prefix instead of appending to it.
+  await page.locator('.suggest-widget.visible .monaco-list-row', { hasText: /^msg/ }).first().click();
+  assert.equal(await editorText(), 'SELECT msg FROM log_entries');
+
+  // After a comma in the select list.
+  await setSqlWithCursor('SELECT time, le', ' FROM log_entries');
+  const afterComma = await suggestionsIncluding(/\blevel\b/);
+  assert.match(afterComma, /\blevel\b/, `columns offered for "SELECT time, le|": ${afterComma}`);
+  await page.keyboard.press('Escape');
+
+  // A view set instance as the source.
+  const pid = await someProcessId();
+  await setSqlWithCursor('SELECT ms', ` FROM view_instance('log_entries', '${pid}')`);
+  const viewInstance = await suggestionsIncluding(/\bmsg\b/);
+  await env.screenshot('editor-autocomplete-view-instance');
+  assert.match(viewInstance, /\bmsg\b/, `columns offered for a view_instance source: ${viewInstance}`);
+  await page.keyboard.press('Escape');
+  env.assertClean();
+});
+
+/** The editor's text as Monaco renders it (non-breaking spaces normalised). */
+async function editorText(): Promise<string> {
+  const text = await env.page.locator('[data-testid="micromegas-sql-editor"] .view-lines').first().innerText();
+  return text.replace(/\u00a0/g, ' ').trim();
+}
