@@ -7,6 +7,7 @@ import { ANNOTATION_DEFAULTS } from '../query/frames';
 import { migrateQuery } from '../query/migrate';
 import { AnnotationOptions, MicromegasOptions, MicromegasQuery } from '../types';
 import { ColumnPicker } from './ColumnPicker';
+import { OPTION_LABEL_WIDTH } from './layout';
 import { TimeBindingSwitch } from './QueryOptions';
 import { SqlCodeEditor } from './SqlCodeEditor';
 import { useResultColumns } from './useResultColumns';
@@ -17,8 +18,16 @@ type Props = QueryEditorProps<DataSource, MicromegasQuery, MicromegasOptions> & 
 };
 
 const MAPPINGS: Array<{ key: keyof AnnotationOptions; label: string; tooltip: string }> = [
-  { key: 'timeField', label: 'Time column', tooltip: 'When the event happened. Default: time, else the first time column.' },
-  { key: 'timeEndField', label: 'End time column', tooltip: 'Optional end, which makes the annotation a region. Default: time_end.' },
+  {
+    key: 'timeField',
+    label: 'Time column',
+    tooltip: 'When the event happened. Default: time, else the first time column.',
+  },
+  {
+    key: 'timeEndField',
+    label: 'End time column',
+    tooltip: 'Optional end, which makes the annotation a region. Default: time_end.',
+  },
   { key: 'textField', label: 'Text column', tooltip: 'Annotation text. Default: text, else the first text column.' },
   { key: 'tagsField', label: 'Tags column', tooltip: 'Optional tags: a list, or comma-separated text. Default: tags.' },
 ];
@@ -30,25 +39,36 @@ export function AnnotationQueryEditor({ query, onChange, datasource }: Props) {
   const commit = (next: Partial<MicromegasQuery>) => onChange({ ...current, ...next, format: 'table' });
 
   return (
-    <Stack direction="column" gap={1}>
-      <SqlCodeEditor sql={current.query ?? ''} schema={datasource.schema} height={140} onChange={(text) => commit({ query: text })} />
-      {MAPPINGS.map((m) => (
-        <ColumnPicker
-          key={m.key}
-          label={m.label}
-          tooltip={m.tooltip}
-          placeholder={ANNOTATION_DEFAULTS[m.key]}
-          value={current.annotation?.[m.key]}
-          columns={columns}
-          onChange={(v) => commit({ annotation: { ...current.annotation, [m.key]: v } })}
+    <div data-testid="micromegas-annotation-editor">
+      <Stack direction="column" gap={1}>
+        <SqlCodeEditor
+          sql={current.query ?? ''}
+          schema={datasource.schema}
+          height={140}
+          onChange={(text) => commit({ query: text })}
         />
-      ))}
-      {error && (
-        <Text variant="bodySmall" color="warning">
-          Could not read the result columns: {error}
-        </Text>
-      )}
-      <TimeBindingSwitch labelWidth={20} value={current.timeFilter ?? true} onChange={(timeFilter) => commit({ timeFilter })} />
-    </Stack>
+        {MAPPINGS.map((m) => (
+          <ColumnPicker
+            key={m.key}
+            label={m.label}
+            tooltip={m.tooltip}
+            placeholder={ANNOTATION_DEFAULTS[m.key]}
+            value={current.annotation?.[m.key]}
+            columns={columns}
+            onChange={(v) => commit({ annotation: { ...current.annotation, [m.key]: v } })}
+          />
+        ))}
+        {error && (
+          <Text variant="bodySmall" color="warning">
+            Could not read the result columns: {error}
+          </Text>
+        )}
+        <TimeBindingSwitch
+          labelWidth={OPTION_LABEL_WIDTH}
+          value={current.timeFilter ?? true}
+          onChange={(timeFilter) => commit({ timeFilter })}
+        />
+      </Stack>
+    </div>
   );
 }

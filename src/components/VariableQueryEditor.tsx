@@ -7,6 +7,8 @@ import { VARIABLE_EXAMPLES } from '../examples';
 import { migrateQuery } from '../query/migrate';
 import { MicromegasOptions, MicromegasQuery, VariableOptions } from '../types';
 import { ColumnPicker } from './ColumnPicker';
+import { OPTION_LABEL_WIDTH } from './layout';
+import { QueryExamplesHint } from './QueryExamplesHint';
 import { TimeBindingSwitch } from './QueryOptions';
 import { SqlCodeEditor } from './SqlCodeEditor';
 import { useResultColumns } from './useResultColumns';
@@ -30,49 +32,54 @@ export function VariableQueryEditor({ query, onChange, datasource }: Props) {
   }
   const { columns, error } = useResultColumns(datasource.schema, current.query ?? '');
 
-  const commit = (next: Partial<MicromegasQuery>) => onChange({ ...current, ...next, format: 'table', autoLimit: false });
+  const commit = (next: Partial<MicromegasQuery>) =>
+    onChange({ ...current, ...next, format: 'table', autoLimit: false });
   const setVariableOption = (key: keyof VariableOptions, value: string | undefined) =>
     commit({ variable: { ...current.variable, [key]: value } });
 
   return (
-    <Stack direction="column" gap={1}>
-      <SqlCodeEditor
-        sql={draft}
-        schema={datasource.schema}
-        height={140}
-        onChange={(text, run) => {
-          setDraft(text);
-          if (run) {
-            commit({ query: text });
-          }
-        }}
-        onBlur={(text) => text !== current.query && commit({ query: text })}
-      />
-      <Text variant="bodySmall" color="secondary">
-        Examples: {VARIABLE_EXAMPLES.map((e) => e.sql).join('  ·  ')}
-      </Text>
-      <ColumnPicker
-        label="Value column"
-        tooltip="Column holding the value inserted into queries. Default: a column named value, else the first column."
-        placeholder="value / first column"
-        value={current.variable?.valueField}
-        columns={columns}
-        onChange={(v) => setVariableOption('valueField', v)}
-      />
-      <ColumnPicker
-        label="Text column"
-        tooltip="Column shown in the drop-down. Default: a column named text, else the value."
-        placeholder="text / value"
-        value={current.variable?.textField}
-        columns={columns}
-        onChange={(v) => setVariableOption('textField', v)}
-      />
-      {error && (
-        <Text variant="bodySmall" color="warning">
-          Could not read the result columns: {error}
-        </Text>
-      )}
-      <TimeBindingSwitch labelWidth={20} value={current.timeFilter ?? true} onChange={(timeFilter) => commit({ timeFilter })} />
-    </Stack>
+    <div data-testid="micromegas-variable-editor">
+      <Stack direction="column" gap={1}>
+        <SqlCodeEditor
+          sql={draft}
+          schema={datasource.schema}
+          height={140}
+          onChange={(text, run) => {
+            setDraft(text);
+            if (run) {
+              commit({ query: text });
+            }
+          }}
+          onBlur={(text) => text !== current.query && commit({ query: text })}
+        />
+        <QueryExamplesHint examples={VARIABLE_EXAMPLES} />
+        <ColumnPicker
+          label="Value column"
+          tooltip="Column holding the value inserted into queries. Default: a column named value, else the first column."
+          placeholder="value / first column"
+          value={current.variable?.valueField}
+          columns={columns}
+          onChange={(v) => setVariableOption('valueField', v)}
+        />
+        <ColumnPicker
+          label="Text column"
+          tooltip="Column shown in the drop-down. Default: a column named text, else the value."
+          placeholder="text / value"
+          value={current.variable?.textField}
+          columns={columns}
+          onChange={(v) => setVariableOption('textField', v)}
+        />
+        {error && (
+          <Text variant="bodySmall" color="warning">
+            Could not read the result columns: {error}
+          </Text>
+        )}
+        <TimeBindingSwitch
+          labelWidth={OPTION_LABEL_WIDTH}
+          value={current.timeFilter ?? true}
+          onChange={(timeFilter) => commit({ timeFilter })}
+        />
+      </Stack>
+    </div>
   );
 }

@@ -23,7 +23,9 @@ test('a variable query lists distinct values', async () => {
   await page.getByTestId('sandbox-variable-run').click();
   const values = page.getByTestId('sandbox-variable-values');
   await values.waitFor({ timeout: 60_000 });
-  const listed = await Promise.all((await page.getByTestId('sandbox-variable-value').all()).map((l) => l.getAttribute('data-value')));
+  const listed = await Promise.all(
+    (await page.getByTestId('sandbox-variable-value').all()).map((l) => l.getAttribute('data-value'))
+  );
   await env.screenshot('variables-values');
   assert.ok(listed.length > 1, `expected several executables, got ${JSON.stringify(listed)}`);
   assert.equal(new Set(listed).size, listed.length, 'values are distinct');
@@ -35,5 +37,35 @@ test('a variable query lists distinct values', async () => {
   const error = page.getByTestId('sandbox-variable-error');
   await error.waitFor({ timeout: 60_000 });
   assert.match(await error.innerText(), /nope/);
+  env.assertClean();
+});
+
+/**
+ * Lines each option label of the variable editor's rows takes, and its width: measured in
+ * the page from the label's text node (one client rect per rendered line).
+ */
+async function optionLabels(): Promise<Array<{ text: string; lines: number; width: number }>> {
+  return env.page.evaluate(`[...document.querySelectorAll('[data-testid="micromegas-variable-editor"] label')]
+    .filter((label) => label.textContent.trim() !== '')
+    .map((label) => {
+      const text = [...label.childNodes].find((n) => n.nodeType === 3 && n.textContent.trim() !== '') ?? label;
+      const range = document.createRange();
+      range.selectNodeContents(text);
+      const tops = new Set([...range.getClientRects()].map((r) => Math.round(r.top)));
+      return { text: label.textContent.trim(), lines: tops.size, width: Math.round(label.getBoundingClientRect().width) };
+    })`);
+}
+
+test('the variable editor’s option labels stay on one line and line up', async () => {
+  await env.open('/variables');
+  await env.page.getByTestId('micromegas-variable-editor').waitFor({ timeout: 30_000 });
+  const labels = await optionLabels();
+  await env.screenshot('variables-editor-layout');
+  assert.deepEqual(
+    labels.map((l) => l.text),
+    ['Value column', 'Text column', 'Bind to dashboard time range']
+  );
+  for (const l of labels) assert.equal(l.lines, 1, `"${l.text}" wraps onto ${l.lines} lines`);
+  assert.equal(new Set(labels.map((l) => l.width)).size, 1, `labels have one width: ${JSON.stringify(labels)}`);
   env.assertClean();
 });
