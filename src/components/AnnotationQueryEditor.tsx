@@ -11,6 +11,7 @@ import { OPTION_LABEL_WIDTH } from './layout';
 import { TimeBindingSwitch } from './QueryOptions';
 import { SqlCodeEditor } from './SqlCodeEditor';
 import { useResultColumns } from './useResultColumns';
+import { useSqlDraft } from './useSqlDraft';
 
 type Props = QueryEditorProps<DataSource, MicromegasQuery, MicromegasOptions> & {
   annotation?: AnnotationQuery<MicromegasQuery>;
@@ -37,15 +38,18 @@ export function AnnotationQueryEditor({ query, onChange, datasource }: Props) {
   const current = migrateQuery(query, 'Anno');
   const { columns, error } = useResultColumns(datasource.schema, current.query ?? '');
   const commit = (next: Partial<MicromegasQuery>) => onChange({ ...current, ...next, format: 'table' });
+  // Every committed change re-runs the annotation query: SQL is committed on blur or Ctrl/Cmd+Enter.
+  const sql = useSqlDraft(current.query, (text) => commit({ query: text }));
 
   return (
     <div data-testid="micromegas-annotation-editor">
       <Stack direction="column" gap={1}>
         <SqlCodeEditor
-          sql={current.query ?? ''}
+          sql={sql.draft}
           schema={datasource.schema}
           height={140}
-          onChange={(text) => commit({ query: text })}
+          onChange={sql.onChange}
+          onBlur={sql.onBlur}
         />
         {MAPPINGS.map((m) => (
           <ColumnPicker

@@ -1,6 +1,6 @@
 import { QueryEditorProps } from '@grafana/data';
 import { Stack, Text } from '@grafana/ui';
-import React, { useState } from 'react';
+import React from 'react';
 
 import type { DataSource } from '../datasource';
 import { VARIABLE_EXAMPLES } from '../examples';
@@ -12,6 +12,7 @@ import { QueryExamplesHint } from './QueryExamplesHint';
 import { TimeBindingSwitch } from './QueryOptions';
 import { SqlCodeEditor } from './SqlCodeEditor';
 import { useResultColumns } from './useResultColumns';
+import { useSqlDraft } from './useSqlDraft';
 
 type Props = QueryEditorProps<DataSource, MicromegasQuery, MicromegasOptions, MicromegasQuery>;
 
@@ -23,17 +24,11 @@ type Props = QueryEditorProps<DataSource, MicromegasQuery, MicromegasOptions, Mi
 export function VariableQueryEditor({ query, onChange, datasource }: Props) {
   // Upstream variables may be saved as a bare SQL string.
   const current = migrateQuery(query as MicromegasQuery | string, 'metricFindQuery');
-  const [draft, setDraft] = useState(current.query);
-  // SQL changed from outside (e.g. undo) replaces the draft.
-  const [lastSeen, setLastSeen] = useState(current.query);
-  if (lastSeen !== current.query) {
-    setLastSeen(current.query);
-    setDraft(current.query);
-  }
   const { columns, error } = useResultColumns(datasource.schema, current.query ?? '');
 
   const commit = (next: Partial<MicromegasQuery>) =>
     onChange({ ...current, ...next, format: 'table', autoLimit: false });
+  const sql = useSqlDraft(current.query, (text) => commit({ query: text }));
   const setVariableOption = (key: keyof VariableOptions, value: string | undefined) =>
     commit({ variable: { ...current.variable, [key]: value } });
 
@@ -41,16 +36,11 @@ export function VariableQueryEditor({ query, onChange, datasource }: Props) {
     <div data-testid="micromegas-variable-editor">
       <Stack direction="column" gap={1}>
         <SqlCodeEditor
-          sql={draft}
+          sql={sql.draft}
           schema={datasource.schema}
           height={140}
-          onChange={(text, run) => {
-            setDraft(text);
-            if (run) {
-              commit({ query: text });
-            }
-          }}
-          onBlur={(text) => text !== current.query && commit({ query: text })}
+          onChange={sql.onChange}
+          onBlur={sql.onBlur}
         />
         <QueryExamplesHint examples={VARIABLE_EXAMPLES} />
         <ColumnPicker
