@@ -2,7 +2,7 @@
 FROM node:20-bookworm-slim
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
+RUN npm install --no-audit --no-fund --no-save
 COPY pkg ./pkg
 EXPOSE 50051
 ENTRYPOINT ["node", "--import", "tsx", "pkg/devserver/main.ts"]
