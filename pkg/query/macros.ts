@@ -1,10 +1,20 @@
 // SQL macros: the upstream Micromegas plugin's set with the same expansions, plus
 // $__timeInterval. Expansion happens in code only (never inside strings, quoted
-// identifiers or comments), with real argument parsing.
+// identifiers or comments), with real argument parsing. Grafana's global time variables
+// ($__from, $__to, $__range…) are rendered too (macros-globals.ts), like the frontend does.
 import { intervalText, normalizeIntervalLiteral } from './duration';
-
-export { intervalText };
+import { MacroError } from './macros-error';
+import {
+  expandTimeVariables,
+  isTimeVariableRef,
+  readVariableRef,
+  renderTimeVariable,
+  TIME_VARIABLE_FORMS,
+  type VariableRef,
+} from './macros-globals';
 import { parseArgs, skipNonCode } from './sqlscan';
+
+export { intervalText, MacroError };
 
 export interface MacroContext {
   from: Date;
@@ -18,14 +28,6 @@ export interface MacroDoc {
   name: string;
   signature: string;
   description: string;
-}
-
-/** Raised for malformed macro calls: names the macro and the problem (errorSource plugin, 400). */
-export class MacroError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'MacroError';
-  }
 }
 
 const TIME_GROUP_UNITS = ['minute', 'hour', 'day', 'month', 'year'] as const;
@@ -227,9 +229,36 @@ export const MACROS: readonly MacroDoc[] = DEFS.map(({ name, signature, descript
 const INTERVAL_BEFORE = /\binterval\s*$/i;
 
 /**
- * Expands every macro in `sql`. Also rewrites Grafana duration text inside INTERVAL string
- * literals (`INTERVAL '30s'` → `INTERVAL '30 second'`, `INTERVAL '$__interval'` → the
- * panel interval), which is what the frontend leaves after replacing `$__interval`.
+ * A `$__name`, `${__name…}` or `[[__name…]]` the backend does not know. In a dashboard
+ * Grafana's frontend would have replaced it (or it is a typo); alert rules and API calls
+ * have no frontend, so the message says what is available and what is not.
+ */
+function unknownVariable(text: string): MacroError {
+  return new MacroError(
+    `unknown macro or variable ${text}; known macros: ${DEFS.map((d) => d.name).join(', ')}; ` +
+      `Grafana time variables: ${TIME_VARIABLE_FORMS.join(', ')}. ` +
+      `Other Grafana variables (dashboard variables such as $host, $__dashboard, $__user, …) are replaced by ` +
+      `Grafana's frontend in dashboards only: alert rules and API calls never pass through it, so write the value into the query there`
+  );
+}
+
+/** Braced or bracketed `$__interval` / `$__interval_ms` (any format): our frontend leaves them to us. */
+function intervalVariable(ref: VariableRef): MacroDef | undefined {
+  if (ref.syntax === 'plain' || ref.fieldPath !== undefined) {
+    return undefined;
+  }
+  if (ref.name === '__interval' || ref.name === '__interval_ms') {
+    return BY_NAME.get(`$${ref.name}`);
+  }
+  return undefined;
+}
+
+/**
+ * Expands every macro in `sql` and Grafana's time variables (also inside strings and
+ * comments, as the frontend's text replacement does). Also rewrites Grafana duration text
+ * inside INTERVAL string literals (`INTERVAL '30s'` → `INTERVAL '30 second'`,
+ * `INTERVAL '$__interval'` → the panel interval), which is what the frontend leaves after
+ * replacing `$__interval`. Dashboard variables (`$host`, `${host}`) are left as written.
  */
 export function expandMacros(sql: string, ctx: MacroContext): string {
   let out = '';
@@ -237,55 +266,71 @@ export function expandMacros(sql: string, ctx: MacroContext): string {
   while (i < sql.length) {
     const skip = skipNonCode(sql, i);
     if (skip) {
-      const token = sql.slice(i, skip.end);
+      const token = expandTimeVariables(sql.slice(i, skip.end), ctx);
       out +=
         skip.kind === 'string' && INTERVAL_BEFORE.test(out) ? normalizeIntervalLiteral(token, ctx.intervalMs) : token;
       i = skip.end;
       continue;
     }
-    // Braced and bracketed forms of the interval variables (left to us by the frontend).
-    const variable =
-      sql[i] === '$' || sql[i] === '['
-        ? /^(?:\$\{__interval(_ms)?(?::[^}]*)?\}|\[\[__interval(_ms)?(?::[^\]]*)?\]\])/.exec(sql.slice(i, i + 64))
-        : null;
-    if (variable) {
-      out += BY_NAME.get(variable[1] || variable[2] ? '$__interval_ms' : '$__interval')!.expand([], ctx);
-      i += variable[0].length;
+    const ref = readVariableRef(sql, i);
+    if (!ref) {
+      out += sql[i];
+      i++;
       continue;
     }
-    if (sql.startsWith('$__', i)) {
-      const m = /^\$__[A-Za-z0-9_]+/.exec(sql.slice(i));
-      const word = m ? m[0] : '$__';
-      const def = BY_NAME.get(word);
-      if (!def) {
-        throw new MacroError(`unknown macro ${word}; known macros: ${DEFS.map((d) => d.name).join(', ')}`);
-      }
-      let end = i + word.length;
-      let args: string[] = [];
-      if (def.parens !== 'none' && sql[end] === '(') {
-        const parsed = parseArgs(sql, end);
-        if (!parsed) {
-          throw new MacroError(`${def.name}: missing closing parenthesis in ${def.signature}`);
-        }
-        // Macros inside arguments expand first (e.g. a nested $__interval).
-        args = parsed.args.map((a) => expandMacros(a, ctx));
-        end = parsed.end;
-      } else if (def.parens === 'required') {
-        throw new MacroError(`${def.name} expects an argument list: ${def.signature}`);
-      }
-      try {
-        out += def.expand(args, ctx);
-      } catch (e) {
-        if (e instanceof MacroError && !e.message.startsWith('$__')) {
-          throw new MacroError(`${def.name} ${e.message}`);
-        }
-        throw e;
-      }
-      i = end;
+    if (isTimeVariableRef(ref)) {
+      out += renderTimeVariable(ref, ctx);
+      i += ref.text.length;
       continue;
     }
-    out += sql[i];
-    i++;
+    const interval = intervalVariable(ref);
+    if (interval) {
+      out += interval.expand([], ctx);
+      i += ref.text.length;
+      continue;
+    }
+    if (!ref.name.startsWith('__')) {
+      // A dashboard variable the frontend did not replace: not ours to judge.
+      out += ref.text;
+      i += ref.text.length;
+      continue;
+    }
+    if (ref.syntax === 'braced') {
+      // Never valid SQL: a Grafana variable only the frontend knows (or a typo).
+      throw unknownVariable(ref.text);
+    }
+    if (ref.syntax === 'bracketed') {
+      // `[[__x]]` may be a nested array literal of a column named __x: leave it.
+      out += ref.text;
+      i += ref.text.length;
+      continue;
+    }
+    const def = BY_NAME.get(ref.text);
+    if (!def) {
+      throw unknownVariable(ref.text);
+    }
+    let end = i + ref.text.length;
+    let args: string[] = [];
+    if (def.parens !== 'none' && sql[end] === '(') {
+      const parsed = parseArgs(sql, end);
+      if (!parsed) {
+        throw new MacroError(`${def.name}: missing closing parenthesis in ${def.signature}`);
+      }
+      // Macros inside arguments expand first (e.g. a nested $__interval).
+      args = parsed.args.map((a) => expandMacros(a, ctx));
+      end = parsed.end;
+    } else if (def.parens === 'required') {
+      throw new MacroError(`${def.name} expects an argument list: ${def.signature}`);
+    }
+    try {
+      out += def.expand(args, ctx);
+    } catch (e) {
+      if (e instanceof MacroError && !e.message.startsWith('$__')) {
+        throw new MacroError(`${def.name} ${e.message}`);
+      }
+      throw e;
+    }
+    i = end;
   }
   return out;
 }

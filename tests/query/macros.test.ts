@@ -157,7 +157,7 @@ describe('macros: malformed calls name the macro and the problem', () => {
     ['$__timeFilter(a, b)', /^\$__timeFilter expects \(column\); got \(a, b\)$/],
     ['$__timeFilter', /^\$__timeFilter expects an argument list: \$__timeFilter\(column\)$/],
     ['$__dateBin(time', /^\$__dateBin: missing closing parenthesis/],
-    ['$__timeFilterz(time)', /^unknown macro \$__timeFilterz; known macros: /],
+    ['$__timeFilterz(time)', /^unknown macro or variable \$__timeFilterz; known macros: /],
   ];
   for (const [sql, re] of bad) {
     it(sql, () => {
@@ -210,5 +210,128 @@ describe('macros: $__interval already replaced by the Grafana frontend', () => {
     assert.equal(grafanaDurationToInterval('15s'), '15 second');
     assert.equal(grafanaDurationToInterval('abc'), undefined);
     assert.equal(grafanaDurationToMs('1h30m'), 5_400_000);
+  });
+});
+
+// Grafana's documented example instant (global variables page): 1594671549254 ms.
+const docCtx: MacroContext = {
+  from: new Date(1594671549254),
+  to: new Date(1594671549254 + 6 * 3_600_000),
+  intervalMs: 10_000,
+};
+
+describe('macros: Grafana global time variables (alert rules have no frontend)', () => {
+  const cases: Array<[string, string]> = [
+    // Grafana's documentation table, row by row.
+    ['select ${__from}', 'select 1594671549254'],
+    ['select ${__from:date}', 'select 2020-07-13T20:19:09.254Z'],
+    ['select ${__from:date:iso}', 'select 2020-07-13T20:19:09.254Z'],
+    ['select ${__from:date:seconds}', 'select 1594671549'],
+    ['select ${__from:date:YYYY-MM}', 'select 2020-07'],
+    // The same for $__to (6 h later) and the other syntaxes.
+    ['select $__from, $__to', 'select 1594671549254, 1594693149254'],
+    ['select ${__to}, ${__to:date}', 'select 1594693149254, 2020-07-14T02:19:09.254Z'],
+    ['select ${__to:date:iso}, ${__to:date:seconds}', 'select 2020-07-14T02:19:09.254Z, 1594693149'],
+    ['select ${__from:date:ms}, ${__from:raw}', 'select 1594671549254, 1594671549254'],
+    ['select [[__from]], [[__to:date]]', 'select 1594671549254, 2020-07-14T02:19:09.254Z'],
+    // Custom formats may contain ':' (rendered in UTC: the backend has no browser time zone).
+    [`select '\${__from:date:YYYY-MM-DD HH:mm:ss}'`, `select '2020-07-13 20:19:09'`],
+    // Range: exact ms, rounded seconds, and `<seconds>s` (Grafana's rendering, e.g. 21600s for 6 h).
+    ['select $__range_ms, $__range_s, $__range', 'select 21600000, 21600, 21600s'],
+    ['select ${__range_ms}, ${__range_s}, ${__range}', 'select 21600000, 21600, 21600s'],
+    // Inside quotes the frontend replaces them too, so does the backend.
+    [
+      `where time >= '\${__from:date:iso}' and time < '\${__to:date:iso}'`,
+      `where time >= '2020-07-13T20:19:09.254Z' and time < '2020-07-14T02:19:09.254Z'`,
+    ],
+    [`select to_timestamp_millis($__from), '$__to'`, `select to_timestamp_millis(1594671549254), '1594693149254'`],
+    [`select "col_$__range_s"`, `select "col_21600"`],
+    // A duration inside INTERVAL '…' becomes DataFusion interval text, as for $__interval.
+    [`select INTERVAL '$__range'`, `select INTERVAL '21600 second'`],
+    [`select INTERVAL '\${__range_s} seconds'`, `select INTERVAL '21600 seconds'`],
+    // Comments: the frontend's replacement is textual, so the executed SQL matches a dashboard's.
+    ['select 1 -- from $__from\n', 'select 1 -- from 1594671549254\n'],
+    ['select /* ${__to:date:seconds} */ 1', 'select /* 1594693149 */ 1'],
+    // Macros next to them keep their rules: untouched in strings and comments, expanded in code.
+    [
+      `select '$__timeFilter(time) \${__from:date:iso}' -- $__dateBin(x) $__to\nfrom t where $__timeRangeFrom(time)`,
+      `select '$__timeFilter(time) 2020-07-13T20:19:09.254Z' -- $__dateBin(x) 1594693149254\nfrom t where time >= '2020-07-13T20:19:09.254Z'`,
+    ],
+    // Dashboard variables are not ours: left as written (code, strings, comments).
+    [
+      `select $host, \${host}, \${host:csv}, [[host]] from t where exe = '$exe'`,
+      `select $host, \${host}, \${host:csv}, [[host]] from t where exe = '$exe'`,
+    ],
+    // Unknown __ names inside strings and comments stay too (only the known time variables are replaced).
+    [`select '\${__dashboard} $__fromage' -- $__user`, `select '\${__dashboard} $__fromage' -- $__user`],
+    // `[[__x]]` in code may be a nested array literal: left alone.
+    ['select [[__x]]', 'select [[__x]]'],
+  ];
+  for (const [input, output] of cases) {
+    it(input, () => assert.equal(expand(input, docCtx), output));
+  }
+
+  it('rounds seconds like the frontend (Math.round, not truncation)', () => {
+    const c = { ...ctx, from: new Date('2023-01-01T00:00:00.500Z'), to: new Date('2023-01-01T00:10:00.499Z') };
+    assert.equal(expand('${__from:date:seconds} ${__to:date:seconds}', c), '1672531201 1672531800');
+    // 599.999 s → 600 s; the ms form stays exact.
+    assert.equal(expand('$__range_s $__range $__range_ms', c), '600 600s 599999');
+  });
+
+  it('renders whole-second bounds with milliseconds in :date:iso (unlike $__timeFilter)', () => {
+    assert.equal(
+      expand(`'\${__from:date:iso}' $__timeFrom`),
+      `'2023-01-01T00:00:00.000Z' cast('2023-01-01T00:00:00Z' as timestamp)`
+    );
+  });
+
+  it('agrees with the macros on the same range', () => {
+    // $__from in ms and $__timeFrom describe the same instant.
+    const ms = Number(expand('$__from'));
+    assert.equal(new Date(ms).toISOString().replace('.000Z', 'Z'), /'(.*)'/.exec(expand('$__timeFrom'))![1]);
+    assert.equal(Number(expand('$__range_ms')), ctx.to.getTime() - ctx.from.getTime());
+  });
+});
+
+describe('macros: variables the backend cannot expand say why', () => {
+  const bad: Array<[string, RegExp]> = [
+    // Grafana globals only the frontend knows: an alert-rule user error, explained.
+    [
+      'select $__dashboard',
+      /^unknown macro or variable \$__dashboard; known macros: .*\$__timeFilter.*Grafana time variables: \$__from, \$__to.*alert rules and API calls never pass through it/,
+    ],
+    ['select ${__user.login}', /^unknown macro or variable \$\{__user\.login\}; .*dashboard variables such as \$host/],
+    ['select $__fromage', /^unknown macro or variable \$__fromage;/],
+    // Known variables with a format the backend does not render.
+    [
+      'select ${__from:text}',
+      /^\$\{__from:text\}: format "text" is not available for __from; the backend renders \$\{__from\}, \$\{__from:date\}/,
+    ],
+    ['select ${__to:sqlstring}', /^\$\{__to:sqlstring\}: format "sqlstring" is not available for __to/],
+    [
+      'select ${__range:date}',
+      /^\$\{__range:date\}: format "date" is not available for __range; the backend renders \$\{__range\}$/,
+    ],
+    ['select ${__from.x}', /^\$\{__from\.x\}: __from has no field "x"/],
+    // Inside a string too: a known variable with a bad format must not pass silently.
+    [`select '\${__from:text}'`, /^\$\{__from:text\}: format "text"/],
+  ];
+  for (const [sql, re] of bad) {
+    it(sql, () => {
+      assert.throws(
+        () => expand(sql, docCtx),
+        (e: unknown) => e instanceof MacroError && re.test(e.message)
+      );
+    });
+  }
+  it('a time variable without a time range says so', () => {
+    for (const sql of ['$__from', `'\${__to:date:iso}'`, '$__range']) {
+      assert.throws(
+        () => expand(sql, { from: new Date(NaN), to: new Date(NaN), intervalMs: 1000 }),
+        (e: unknown) =>
+          e instanceof MacroError && /needs the panel time range, but the request carries none$/.test(e.message),
+        sql
+      );
+    }
   });
 });
