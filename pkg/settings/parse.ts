@@ -44,11 +44,8 @@ export function parseSettings(raw: RawInstanceSettings): DataSourceSettings {
   const headers = parseHeaders(json, secure, auth);
 
   const enableUserAttribution = bool(json, 'enableUserAttribution', true);
-  if (enableUserAttribution && auth.type === 'oauth2') {
-    warnings.push(
-      'user attribution is on with OAuth2 client credentials: Micromegas rejects x-user-id headers that differ from the token subject, so the Grafana user is not sent'
-    );
-  }
+  const attributionWithOAuth = bool(json, 'enableUserAttributionWithOAuth', false);
+  warnings.push(...attributionWarnings(enableUserAttribution, attributionWithOAuth, auth));
 
   const secrets = new Set<string>();
   for (const v of Object.values(secure)) {
@@ -74,10 +71,39 @@ export function parseSettings(raw: RawInstanceSettings): DataSourceSettings {
     rowLimit: positiveInt(json, 'rowLimit', DEFAULT_ROW_LIMIT, 'Row limit'),
     queryTimeoutSeconds: positiveNumber(json, 'queryTimeoutSeconds', DEFAULT_QUERY_TIMEOUT_SECONDS, 'Query timeout'),
     enableUserAttribution,
+    attributionWithOAuth,
     upstreamShape,
     secrets: [...secrets].filter((s) => s !== ''),
     warnings,
   };
+}
+
+/**
+ * User attribution with OAuth2 client credentials is opt-in: OIDC tokens cannot delegate, and
+ * Micromegas answers PERMISSION_DENIED ("User impersonation not allowed") when x-user-id or
+ * x-user-email differ from the token's subject. These remarks say what the switches do here.
+ */
+function attributionWarnings(attribution: boolean, withOAuth: boolean, auth: AuthSettings): string[] {
+  if (auth.type !== 'oauth2') {
+    return withOAuth
+      ? [
+          `"enableUserAttributionWithOAuth" only applies to OAuth2 client credentials; it is ignored with ${auth.type} authentication`,
+        ]
+      : [];
+  }
+  if (!attribution) {
+    return withOAuth
+      ? ['"enableUserAttributionWithOAuth" is ignored: user attribution ("enableUserAttribution") is off']
+      : [];
+  }
+  if (!withOAuth) {
+    return [
+      'user attribution is on with OAuth2 client credentials, but the Grafana user is not sent: OIDC tokens cannot delegate and Micromegas rejects x-user-* headers that differ from the token subject. Enable "enableUserAttributionWithOAuth" only if your server accepts them',
+    ];
+  }
+  return [
+    'user attribution with OAuth2 is enabled ("enableUserAttributionWithOAuth"): the Grafana user is sent as x-user-*; Micromegas rejects every query with PERMISSION_DENIED unless the server accepts these headers for the client-credentials subject',
+  ];
 }
 
 function parseJsonData(input: unknown): Json {

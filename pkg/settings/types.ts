@@ -48,6 +48,13 @@ export interface DataSourceSettings {
   queryTimeoutSeconds: number;
   /** Send the Grafana user as x-user-* metadata. */
   enableUserAttribution: boolean;
+  /**
+   * jsonData `enableUserAttributionWithOAuth` (default false): also send x-user-* with OAuth2
+   * client credentials. OIDC tokens cannot delegate: Micromegas rejects impersonation headers
+   * (PERMISSION_DENIED) unless they match the token subject, so this is an explicit opt-in for
+   * servers that accept it. Only has an effect with `auth.type === 'oauth2'` and attribution on.
+   */
+  attributionWithOAuth: boolean;
   /** Whether the settings came in the upstream plugin's shape (`host`, `selectedAuthType`, ...). */
   upstreamShape: boolean;
   /** Every secret value in these settings, for log/error redaction. */

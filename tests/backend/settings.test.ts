@@ -3,6 +3,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
+import { pipelineSettings } from '../../pkg/grafana/instances';
+import { attributionHeaders } from '../../pkg/query/attribution';
 import { parseSettings, SettingsError, type RawInstanceSettings } from '../../pkg/settings';
 
 function raw(jsonData: unknown, secure: Record<string, string> = {}): RawInstanceSettings {
@@ -190,4 +192,83 @@ describe('settings: actionable errors', () => {
   it('jsonData not an object', () => rejects(Buffer.from('[1,2]'), {}, /must be a JSON object/));
   it('jsonData not JSON', () => rejects(Buffer.from('{oops'), {}, /not valid JSON/));
   it('upstream secure without credentials', () => rejects({ host: 'h:1', secure: true }, {}, /required for a secure/));
+});
+
+describe('settings: user attribution with OAuth2 (explicit opt-in)', () => {
+  const oauth = {
+    url: 'grpc://h:1',
+    authType: 'oauth2',
+    oauthIssuer: 'https://idp.example.com',
+    oauthClientId: 'grafana',
+  };
+  const secret = { oauthClientSecret: 'cs-secret' };
+  const user = { login: 'alice', email: 'alice@example.com', name: 'Alice' };
+
+  it('is off by default, and the warning names the opt-in', () => {
+    const s = parseSettings(raw(oauth, secret));
+    assert.equal(s.attributionWithOAuth, false);
+    assert.ok(
+      s.warnings.some((w) => /not sent/.test(w) && /enableUserAttributionWithOAuth/.test(w) && /token subject/.test(w)),
+      s.warnings.join('\n')
+    );
+  });
+
+  it('reads enableUserAttributionWithOAuth (boolean or "true"/"false" text) and warns about the risk', () => {
+    for (const value of [true, 'true']) {
+      const s = parseSettings(raw({ ...oauth, enableUserAttributionWithOAuth: value }, secret));
+      assert.equal(s.attributionWithOAuth, true);
+      assert.ok(
+        s.warnings.some((w) => /PERMISSION_DENIED/.test(w)),
+        s.warnings.join('\n')
+      );
+      assert.ok(!s.warnings.some((w) => /not sent/.test(w)));
+    }
+    assert.equal(
+      parseSettings(raw({ ...oauth, enableUserAttributionWithOAuth: 'false' }, secret)).attributionWithOAuth,
+      false
+    );
+  });
+
+  it('says when the opt-in has no effect', () => {
+    const token = parseSettings(raw({ url: 'grpc://h:1', enableUserAttributionWithOAuth: true }, { token: 'tok' }));
+    assert.equal(token.attributionWithOAuth, true);
+    assert.ok(
+      token.warnings.some((w) => /only applies to OAuth2.*ignored with token/.test(w)),
+      token.warnings.join('\n')
+    );
+    const off = parseSettings(
+      raw({ ...oauth, enableUserAttribution: false, enableUserAttributionWithOAuth: true }, secret)
+    );
+    assert.ok(
+      off.warnings.some((w) => /ignored: user attribution .* is off/.test(w)),
+      off.warnings.join('\n')
+    );
+    // Nothing to say when neither applies.
+    assert.deepEqual(parseSettings(raw({ url: 'grpc://h:1' })).warnings, []);
+  });
+
+  it('rejects a value that is not a boolean', () =>
+    rejects(
+      { ...oauth, enableUserAttributionWithOAuth: 'yes' },
+      secret,
+      /"enableUserAttributionWithOAuth" must be true or false/
+    ));
+
+  it('warnings never carry the client secret', () => {
+    for (const v of [true, false]) {
+      const s = parseSettings(raw({ ...oauth, enableUserAttributionWithOAuth: v }, secret));
+      assert.ok(s.warnings.every((w) => !w.includes('cs-secret')));
+    }
+  });
+
+  it(
+    'reaches the pipeline: x-user-* sent with OAuth2 only when opted in',
+    { todo: 'needs `attributionWithOAuth: s.attributionWithOAuth` in pipelineSettings (pkg/grafana/instances.ts)' },
+    () => {
+      const optedIn = pipelineSettings(parseSettings(raw({ ...oauth, enableUserAttributionWithOAuth: true }, secret)));
+      assert.equal(attributionHeaders(optedIn, user)['x-user-id'], 'alice');
+      const notOptedIn = pipelineSettings(parseSettings(raw(oauth, secret)));
+      assert.deepEqual(attributionHeaders(notOptedIn, user), {});
+    }
+  );
 });
