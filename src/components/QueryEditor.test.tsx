@@ -1,5 +1,5 @@
-import { CoreApp } from '@grafana/data';
-import { fireEvent, render, screen, waitFor } from '@testing-library/react';
+import { CoreApp, createDataFrame, getDefaultTimeRange, LoadingState, PanelData } from '@grafana/data';
+import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import React, { useState } from 'react';
 
@@ -12,7 +12,7 @@ import { QueryEditor } from './QueryEditor';
 
 jest.setTimeout(30_000);
 
-function setup(initial: MicromegasQuery, app = CoreApp.PanelEditor, backend = new FakeBackend()) {
+function setup(initial: MicromegasQuery, app = CoreApp.PanelEditor, backend = new FakeBackend(), data?: PanelData) {
   backend.install();
   new FakeTemplateSrv().install();
   if (!backend.requests.length) {
@@ -30,6 +30,7 @@ function setup(initial: MicromegasQuery, app = CoreApp.PanelEditor, backend = ne
         query={query}
         datasource={ds}
         app={app}
+        data={data}
         onRunQuery={onRunQuery}
         onChange={(q) => {
           changes.push(q);
@@ -57,7 +58,14 @@ describe('QueryEditor', () => {
   it('migrates an upstream query once, keeping its behaviour', async () => {
     const { changes } = setup({ refId: 'A', queryText: 'SELECT time, value FROM measures' } as MicromegasQuery);
     await waitFor(() => expect(changes).toHaveLength(1));
-    expect(changes[0]).toEqual({ refId: 'A', query: 'SELECT time, value FROM measures', format: 'time_series', timeFilter: true, autoLimit: true, version: 3 });
+    expect(changes[0]).toEqual({
+      refId: 'A',
+      query: 'SELECT time, value FROM measures',
+      format: 'time_series',
+      timeFilter: true,
+      autoLimit: true,
+      version: 3,
+    });
     expect(screen.getByRole('radio', { name: 'Time series' })).toBeChecked();
   });
 
@@ -91,10 +99,14 @@ describe('QueryEditor', () => {
 
   it('formats SQL without touching macros, and runs on demand', async () => {
     const user = userEvent.setup({ delay: null });
-    const { last, onRunQuery } = setup(ours('select $__dateBin(time) as time, count(*) from log_entries where exe in ($exe) group by 1'));
+    const { last, onRunQuery } = setup(
+      ours('select $__dateBin(time) as time, count(*) from log_entries where exe in ($exe) group by 1')
+    );
     await user.click(screen.getByRole('button', { name: 'Format SQL' }));
     expect(await screen.findByLabelText('SQL editor')).toHaveValue(last().query);
-    expect(last().query).toBe('SELECT\n  $__dateBin(time) AS time,\n  count(*)\nFROM\n  log_entries\nWHERE\n  exe IN ($exe)\nGROUP BY\n  1');
+    expect(last().query).toBe(
+      'SELECT\n  $__dateBin(time) AS time,\n  count(*)\nFROM\n  log_entries\nWHERE\n  exe IN ($exe)\nGROUP BY\n  1'
+    );
     await user.click(screen.getByRole('button', { name: 'Run query' }));
     expect(onRunQuery).toHaveBeenCalledTimes(1);
   });
@@ -152,7 +164,46 @@ describe('QueryEditor', () => {
       .on('functions', () => ({ status: 502, data: { error: 'cannot reach grpc://h:1: connection refused' } }));
     backend.requests.push({ url: 'seeded' });
     setup(ours('SELECT 1'), CoreApp.PanelEditor, backend);
-    expect(await screen.findByRole('status')).toHaveTextContent('Autocomplete unavailable: cannot reach grpc://h:1: connection refused');
+    expect(await screen.findByRole('status')).toHaveTextContent(
+      'Autocomplete unavailable: cannot reach grpc://h:1: connection refused'
+    );
     expect(screen.getByRole('radio', { name: 'Table' })).toBeEnabled();
+  });
+
+  it('after a run, shows the time range the backend sent to Micromegas for this query', () => {
+    const range = { begin: '2026-01-01T00:00:00.000Z', end: '2026-01-01T01:00:00.000Z' };
+    const data = (frames: Array<{ refId: string; custom?: Record<string, unknown> }>): PanelData => ({
+      state: LoadingState.Done,
+      timeRange: getDefaultTimeRange(),
+      series: frames.map((f) =>
+        createDataFrame({ refId: f.refId, fields: [], meta: f.custom ? { custom: f.custom } : undefined })
+      ),
+    });
+    setup(
+      ours('SELECT 1'),
+      CoreApp.PanelEditor,
+      undefined,
+      data([{ refId: 'A', custom: { queryRange: range, limit: 1001 } }])
+    );
+    expect(screen.getByTestId('micromegas-sent-range')).toHaveTextContent(
+      `Sent to Micromegas: ${range.begin} → ${range.end}`
+    );
+  });
+
+  it('shows no sent range before a run, for another query’s frames, or when the range was not bound', () => {
+    const frames = (refId: string, custom?: Record<string, unknown>): PanelData => ({
+      state: LoadingState.Done,
+      timeRange: getDefaultTimeRange(),
+      series: [createDataFrame({ refId, fields: [], meta: custom ? { custom } : undefined })],
+    });
+    for (const data of [
+      undefined,
+      frames('B', { queryRange: { begin: 'a', end: 'b' } }),
+      frames('A', { limit: 1001 }),
+    ]) {
+      setup(ours('SELECT 1'), CoreApp.PanelEditor, undefined, data);
+      expect(screen.queryByTestId('micromegas-sent-range')).not.toBeInTheDocument();
+      cleanup();
+    }
   });
 });

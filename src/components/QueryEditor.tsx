@@ -5,6 +5,7 @@ import React, { useEffect, useState } from 'react';
 import type { DataSource } from '../datasource';
 import { QueryExample } from '../examples';
 import { migrateQuery } from '../query/migrate';
+import { sentQueryRange } from '../query/sentRange';
 import { formatSql } from '../sql/format';
 import { tablesInStatement, viewOf } from '../sql/tableRefs';
 import { MicromegasOptions, MicromegasQuery, QUERY_VERSION } from '../types';
@@ -14,7 +15,7 @@ import { SqlCodeEditor } from './SqlCodeEditor';
 
 type Props = QueryEditorProps<DataSource, MicromegasQuery, MicromegasOptions>;
 
-export function QueryEditor({ query, onChange, onRunQuery, datasource, app }: Props) {
+export function QueryEditor({ query, onChange, onRunQuery, datasource, app, data }: Props) {
   const [showHelp, setShowHelp] = useState(false);
   const [formatError, setFormatError] = useState<string>();
 
@@ -53,12 +54,23 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource, app }: Pr
     setShowHelp(false);
   };
 
+  const sentRange = sentQueryRange(data?.series, query.refId);
   const readsLogs = tablesInStatement(sql).some((t) => viewOf(t) === 'log_entries');
   const suggestLogs = app === CoreApp.Explore && readsLogs && current.format !== 'logs';
 
   return (
     <Stack direction="column" gap={1}>
       <QueryOptions query={current} onChange={change} maxRows={datasource.options.rowLimit} />
+      {sentRange && (
+        <Text
+          variant="bodySmall"
+          color="secondary"
+          data-testid="micromegas-sent-range"
+          title="query_range_begin and query_range_end of the last run: Micromegas reads only the partitions in this range"
+        >
+          Sent to Micromegas: {sentRange.begin} → {sentRange.end}
+        </Text>
+      )}
       <SqlCodeEditor sql={sql} schema={datasource.schema} onChange={onSqlChange} />
       <Stack direction="row" gap={1} alignItems="center" wrap="wrap">
         <Button size="sm" variant="primary" icon="play" onClick={() => onRunQuery()}>

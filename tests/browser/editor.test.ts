@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
 import { startBrowserEnv, type BrowserEnv } from './env';
-import { setSql } from './panel-helpers';
+import { runQuery, setSql } from './panel-helpers';
 
 let env: BrowserEnv;
 
@@ -117,3 +117,27 @@ async function editorText(): Promise<string> {
   const text = await env.page.locator('[data-testid="micromegas-sql-editor"] .view-lines').first().innerText();
   return text.replace(/\u00a0/g, ' ').trim();
 }
+
+test('after a run, the editor shows the time range the backend sent to Micromegas', async () => {
+  const { page } = env;
+  await env.open('/panel');
+  const hint = page.getByTestId('micromegas-sent-range');
+  await setSql(page, 'SELECT time, msg FROM log_entries ORDER BY time DESC LIMIT 5');
+  assert.equal(await hint.count(), 0, 'no hint before a run');
+  await runQuery(page);
+  await hint.waitFor({ timeout: 30_000 });
+  await env.screenshot('editor-sent-range');
+  const text = await hint.innerText();
+  const m = /^Sent to Micromegas: (\S+) → (\S+)$/.exec(text.trim());
+  assert.ok(m, `hint text: ${text}`);
+  // The range the page posted to /api/ds/query, as the backend passed it on.
+  const posted = env.queryPosts[env.queryPosts.length - 1].body;
+  assert.equal(Date.parse(m[1]), Number(posted.from), `begin ${m[1]} vs posted ${posted.from}`);
+  assert.equal(Date.parse(m[2]), Number(posted.to), `end ${m[2]} vs posted ${posted.to}`);
+
+  // Without time binding nothing is sent, and the hint goes away after the next run.
+  await page.getByLabel('Bind to dashboard time range').click({ force: true });
+  await runQuery(page);
+  await hint.waitFor({ state: 'detached', timeout: 30_000 });
+  env.assertClean();
+});
