@@ -41,6 +41,7 @@ export function pipelineSettings(s: DataSourceSettings): PipelineSettings {
     rowLimit: s.rowLimit,
     queryTimeoutMs: s.queryTimeoutSeconds * 1000,
     enableUserAttribution: s.enableUserAttribution,
+    attributionWithOAuth: s.attributionWithOAuth,
     authKind: s.auth.type,
     secrets: s.secrets,
   };

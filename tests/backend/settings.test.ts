@@ -261,14 +261,10 @@ describe('settings: user attribution with OAuth2 (explicit opt-in)', () => {
     }
   });
 
-  it(
-    'reaches the pipeline: x-user-* sent with OAuth2 only when opted in',
-    { todo: 'needs `attributionWithOAuth: s.attributionWithOAuth` in pipelineSettings (pkg/grafana/instances.ts)' },
-    () => {
-      const optedIn = pipelineSettings(parseSettings(raw({ ...oauth, enableUserAttributionWithOAuth: true }, secret)));
-      assert.equal(attributionHeaders(optedIn, user)['x-user-id'], 'alice');
-      const notOptedIn = pipelineSettings(parseSettings(raw(oauth, secret)));
-      assert.deepEqual(attributionHeaders(notOptedIn, user), {});
-    }
-  );
+  it('reaches the pipeline: x-user-* sent with OAuth2 only when opted in', () => {
+    const optedIn = pipelineSettings(parseSettings(raw({ ...oauth, enableUserAttributionWithOAuth: true }, secret)));
+    assert.equal(attributionHeaders(optedIn, user)['x-user-id'], 'alice');
+    const notOptedIn = pipelineSettings(parseSettings(raw(oauth, secret)));
+    assert.deepEqual(attributionHeaders(notOptedIn, user), {});
+  });
 });
