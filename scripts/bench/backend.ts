@@ -1,34 +1,48 @@
 // Backend benchmark: the built executable (through the Grafana host emulator)
 // against a raw DoGet of the same query, both on the dev server, in one run.
 //   npm run bench -- backend        (or: node --import tsx scripts/bench/backend.ts)
-// Figures:
-//   1. QueryData time / raw DoGet time for 1M rows × 5 columns (target ≤ 1.25, stretch 1.1)
-//   2. small-query overhead over raw DoGet at p50, in ms (target ≤ 2)
-//   3. peak RSS growth of the executable during the 1M-row query / result Arrow bytes (target ≤ 2)
-import { writeFileSync } from 'node:fs';
+// Environment: BENCH_ROWS (1,000,000), BENCH_RUNS (5), BENCH_SMALL_RUNS (40),
+// BENCH_MODES (`hydrated,dictionary`).
+//
+// Figures, per mode (medians of BENCH_RUNS side-by-side runs):
+//   1. QueryData time / raw DoGet time, 1M rows × 5 columns (time, int, float,
+//      dictionary string, string)            target ≤ 1.25, stretch 1.1
+//   2. small-query overhead over raw DoGet at p50, ms          target ≤ 2
+//   3. peak RSS of the executable above idle during the 1M-row query / the
+//      result's Arrow bytes as received by the raw DoGet       target ≤ 2
+// Modes: `hydrated` is the data source default (no preserve_dictionary: the server
+// expands the dictionary column, the backend passes every column through);
+// `dictionary` turns preserveDictionary on (dictionary on the wire, hydrated in the
+// backend). The raw DoGet uses the same client library with the same settings and
+// request metadata as the plugin (preserve_dictionary, limit = row limit + 1, range,
+// x-client-* and x-user-* attribution), so both runs cost the server the same.
+// Peak RSS: /proc/<pid>/clear_refs (5) resets VmHWM to the current RSS just before
+// the query, VmHWM is read after it (kernel-tracked, so no peak is missed); when
+// clear_refs is not writable, VmRSS is sampled every 2 ms instead (may miss a peak).
+import { readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 
 import type { Data, RecordBatch } from 'apache-arrow';
 
 import { FlightSQLClient } from '../../pkg/micromegas';
-import { startDevServer } from '../../tests/harness/devserver';
-import {
-  dataQuery,
-  ensureBackendBuilt,
-  frameTable,
-  GrafanaHost,
-  pluginContext,
-  processMemory,
-} from '../../tests/harness/grafana-host';
+import { runQuery } from '../../pkg/query';
+import { attributionHeaders } from '../../pkg/query/attribution';
+import { CLIENT_IDENTITY } from '../../pkg/settings/client-options';
+import { startDevServer, type DevServer } from '../../tests/harness/devserver';
+import { dataQuery, ensureBackendBuilt, frameTable, GrafanaHost, pluginContext } from '../../tests/harness/grafana-host';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const SMALL_RUNS = Number(process.env.BENCH_SMALL_RUNS ?? 40);
-// time, int, float, dictionary string (a process_id-named column of a view, kept as a
-// dictionary with preserve_dictionary), string. Mentioning log_entries makes the dev
-// server treat process_id as that view's dictionary column.
+const MODES = (process.env.BENCH_MODES ?? 'hydrated,dictionary').split(',').filter((m): m is Mode => m === 'hydrated' || m === 'dictionary');
+type Mode = 'hydrated' | 'dictionary';
+
+// Mentioning log_entries makes the dev server treat process_id as that view's
+// dictionary column (sent as a dictionary only with preserve_dictionary).
 const BIG_SQL = `SELECT to_timestamp(i) AS time, i AS n, i * 0.5 AS f, ('process-' || (i % 16)) AS process_id, ('message number ' || i) AS msg FROM range(${ROWS}) t(i) /* log_entries */`;
 const SMALL_SQL = 'SELECT 1 AS x';
+const ROW_LIMIT = 10 * ROWS;
+const USER = { login: 'admin', name: 'Admin', email: 'admin@localhost' };
 
 function dataBytes(d: Data): number {
   let n = 0;
@@ -46,110 +60,244 @@ function dataBytes(d: Data): number {
   return n;
 }
 
-function batchBytes(b: RecordBatch): number {
-  return dataBytes(b.data);
-}
+const batchBytes = (b: RecordBatch): number => dataBytes(b.data);
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
+function status(pid: number, key: 'VmRSS' | 'VmHWM'): number {
+  const text = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? NaN) * 1024;
+}
+
+/** Runs `work` and returns the executable's RSS before it and the peak during it. */
+async function peakDuring<T>(pid: number, work: () => Promise<T>): Promise<{ idle: number; peak: number; method: string; result: T }> {
+  let resettable = true;
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, '5'); // VmHWM := current RSS
+  } catch {
+    resettable = false;
+  }
+  const idle = status(pid, 'VmRSS');
+  if (resettable) {
+    const result = await work();
+    return { idle, peak: status(pid, 'VmHWM'), method: 'VmHWM after clear_refs reset', result };
+  }
+  let peak = idle;
+  const timer = setInterval(() => (peak = Math.max(peak, status(pid, 'VmRSS'))), 2);
+  try {
+    const result = await work();
+    return { idle, peak: Math.max(peak, status(pid, 'VmRSS')), method: 'VmRSS sampled every 2 ms', result };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+interface ModeFigures {
+  mode: Mode;
+  ratio: number;
+  pluginMs: number;
+  rawMs: number;
+  memRatio: number;
+  idle: number;
+  peak: number;
+  arrowBytes: number;
+  frameBytes: number;
+  dictionaryOnWire: boolean;
+  memMethod: string;
+}
+
+interface SmallFigures {
+  overhead: number;
+  pluginMs: number;
+  rawMs: number;
+  rpcFloorMs: number;
+  /** runQuery in this process (no plugin process hop) minus the raw DoGet, p50. */
+  pipelineMs: number;
+}
+
+class Bench {
+  private readonly to = Date.now();
+  private readonly from = this.to - 3600_000;
+  private readonly client: FlightSQLClient;
+  private readonly ctx: ReturnType<typeof pluginContext>;
+
+  constructor(
+    dev: DevServer,
+    readonly mode: Mode
+  ) {
+    const preserveDictionary = mode === 'dictionary';
+    this.client = new FlightSQLClient(dev.uri, { ...CLIENT_IDENTITY, preserveDictionary, sessionId: 'grafana-bench' });
+    this.ctx = pluginContext({ uid: `bench-${mode}`, jsonData: { url: dev.uri, preserveDictionary, rowLimit: ROW_LIMIT }, user: USER });
+  }
+
+  /** The query as the plugin runs it, straight from this process. */
+  async raw(sql: string): Promise<{ ms: number; rows: number; bytes: number; dictionary: boolean }> {
+    const t0 = performance.now();
+    let rows = 0;
+    let bytes = 0;
+    let dictionary = false;
+    const headers = attributionHeaders({ enableUserAttribution: true, authKind: 'none' }, USER);
+    for await (const batch of this.client.queryStream(sql, new Date(this.from), new Date(this.to), { headers, limit: ROW_LIMIT + 1 })) {
+      rows += batch.numRows;
+      bytes += batchBytes(batch);
+      dictionary ||= batch.schema.fields.some((f) => f.type.typeId === -1);
+    }
+    return { ms: performance.now() - t0, rows, bytes, dictionary };
+  }
+
+  async plugin(host: GrafanaHost, sql: string): Promise<{ ms: number; frames: Buffer[] }> {
+    const t0 = performance.now();
+    const res = await host.queryData(this.ctx, [dataQuery('A', { query: sql, format: 'table', autoLimit: false }, { from: this.from, to: this.to })]);
+    const ms = performance.now() - t0;
+    if (res.A.error) {
+      throw new Error(`QueryData failed: ${res.A.error}`);
+    }
+    return { ms, frames: res.A.frames };
+  }
+
+  async big(): Promise<ModeFigures> {
+    // Memory first, on a fresh executable: instance and connection up, then one big query.
+    const host = await GrafanaHost.start({ minPort: 23000, maxPort: 23999 });
+    try {
+      const raw0 = await this.raw(BIG_SQL);
+      await this.plugin(host, SMALL_SQL);
+      await new Promise((r) => setTimeout(r, 200));
+      const mem = await peakDuring(host.pid, () => this.plugin(host, BIG_SQL));
+      const frameBytes = mem.result.frames.reduce((n, f) => n + f.byteLength, 0);
+      const rows = frameTable(mem.result.frames[0]).numRows;
+      if (rows !== ROWS || raw0.rows !== ROWS) {
+        throw new Error(`expected ${ROWS} rows, got ${rows} through the plugin and ${raw0.rows} raw`);
+      }
+      // Throughput: alternate raw / plugin so both see the same machine load.
+      const rawMs: number[] = [];
+      const pluginMs: number[] = [];
+      for (let i = 0; i < RUNS; i++) {
+        rawMs.push((await this.raw(BIG_SQL)).ms);
+        pluginMs.push((await this.plugin(host, BIG_SQL)).ms);
+      }
+      return {
+        mode: this.mode,
+        ratio: median(pluginMs) / median(rawMs),
+        pluginMs: median(pluginMs),
+        rawMs: median(rawMs),
+        memRatio: (mem.peak - mem.idle) / raw0.bytes,
+        idle: mem.idle,
+        peak: mem.peak,
+        arrowBytes: raw0.bytes,
+        frameBytes,
+        dictionaryOnWire: raw0.dictionary,
+        memMethod: mem.method,
+      };
+    } finally {
+      await host.kill();
+    }
+  }
+
+  async small(): Promise<SmallFigures> {
+    const host = await GrafanaHost.start({ minPort: 23000, maxPort: 23999 });
+    try {
+      const rpc = async () => {
+        const t0 = performance.now();
+        await host.collectMetrics();
+        return performance.now() - t0;
+      };
+      for (let i = 0; i < 10; i++) {
+        await this.raw(SMALL_SQL);
+        await this.plugin(host, SMALL_SQL);
+        await rpc();
+      }
+      const raw: number[] = [];
+      const plugin: number[] = [];
+      const floor: number[] = [];
+      const pipeline: number[] = [];
+      for (let i = 0; i < SMALL_RUNS; i++) {
+        raw.push((await this.raw(SMALL_SQL)).ms);
+        plugin.push((await this.plugin(host, SMALL_SQL)).ms);
+        floor.push(await rpc());
+        pipeline.push(await this.inProcess(SMALL_SQL));
+      }
+      return {
+        overhead: median(plugin) - median(raw),
+        pluginMs: median(plugin),
+        rawMs: median(raw),
+        rpcFloorMs: median(floor),
+        pipelineMs: median(pipeline) - median(raw),
+      };
+    } finally {
+      await host.kill();
+    }
+  }
+
+  /** The plugin's query pipeline (runQuery, same settings) in this process: our code without the process hop. */
+  async inProcess(sql: string): Promise<number> {
+    const noop = () => undefined;
+    const t0 = performance.now();
+    const r = await runQuery(
+      {
+        client: this.client,
+        settings: { rowLimit: ROW_LIMIT, enableUserAttribution: true, authKind: 'none' },
+        user: USER,
+        logger: { debug: noop, info: noop, warn: noop, error: noop },
+      },
+      { refId: 'A', maxDataPoints: 0, timeRange: { fromEpochMS: this.from, toEpochMS: this.to }, json: { query: sql, format: 'table', autoLimit: false } }
+    );
+    if (r.error) {
+      throw new Error(`runQuery failed: ${r.error}`);
+    }
+    return performance.now() - t0;
+  }
+
+  close(): void {
+    this.client.close();
+  }
+}
+
+const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ');
+
 async function main(): Promise<void> {
   ensureBackendBuilt();
+  const loadBefore = load();
   const dev = await startDevServer({ scale: 0.01 });
-  const host = await GrafanaHost.start({ minPort: 23000, maxPort: 23999 });
-  const client = new FlightSQLClient(dev.uri, { preserveDictionary: true });
+  const results: ModeFigures[] = [];
+  let small: SmallFigures | undefined;
   try {
-    const to = Date.now();
-    const from = to - 3600_000;
-    const ctx = pluginContext({
-      uid: 'bench',
-      jsonData: { url: dev.uri, preserveDictionary: true, rowLimit: 10 * ROWS },
-    });
-    const query = (refId: string, sql: string) =>
-      dataQuery(refId, { query: sql, format: 'table', autoLimit: false }, { from, to });
-
-    const rawDoGet = async (sql: string) => {
-      const t0 = performance.now();
-      let rows = 0;
-      let bytes = 0;
-      let dictionary = false;
-      for await (const batch of client.queryStream(sql, new Date(from), new Date(to))) {
-        rows += batch.numRows;
-        bytes += batchBytes(batch);
-        dictionary ||= batch.schema.fields.some((f) => f.type.typeId === -1);
+    for (const mode of MODES) {
+      const bench = new Bench(dev, mode);
+      try {
+        results.push(await bench.big());
+        small ??= await bench.small();
+      } finally {
+        bench.close();
       }
-      return { ms: performance.now() - t0, rows, bytes, dictionary };
-    };
-    const viaPlugin = async (sql: string) => {
-      const t0 = performance.now();
-      const res = await host.queryData(ctx, [query('A', sql)]);
-      const ms = performance.now() - t0;
-      if (res.A.error) {
-        throw new Error(`QueryData failed: ${res.A.error}`);
-      }
-      return { ms, frameBytes: res.A.frames.reduce((n, f) => n + f.byteLength, 0), frames: res.A.frames };
-    };
-
-    // Memory first, on a fresh process: peak RSS above idle during one 1M-row query.
-    const raw0 = await rawDoGet(BIG_SQL);
-    await viaPlugin(SMALL_SQL); // instance + client created, connection up
-    await new Promise((r) => setTimeout(r, 200));
-    writeFileSync(`/proc/${host.pid}/clear_refs`, '5'); // resets VmHWM to the current RSS
-    const idle = processMemory(host.pid).rss;
-    const first = await viaPlugin(BIG_SQL);
-    const peak = processMemory(host.pid).hwm;
-    const table = frameTable(first.frames[0]);
-    if (table.numRows !== ROWS) {
-      throw new Error(`expected ${ROWS} rows through the plugin, got ${table.numRows}`);
     }
-
-    // Throughput: alternate raw / plugin, median of RUNS each.
-    const rawMs: number[] = [];
-    const pluginMs: number[] = [];
-    for (let i = 0; i < RUNS; i++) {
-      rawMs.push((await rawDoGet(BIG_SQL)).ms);
-      pluginMs.push((await viaPlugin(BIG_SQL)).ms);
-    }
-
-    // Small-query overhead.
-    const smallRaw: number[] = [];
-    const smallPlugin: number[] = [];
-    for (let i = 0; i < 5; i++) {
-      await rawDoGet(SMALL_SQL);
-      await viaPlugin(SMALL_SQL);
-    }
-    for (let i = 0; i < SMALL_RUNS; i++) {
-      smallRaw.push((await rawDoGet(SMALL_SQL)).ms);
-      smallPlugin.push((await viaPlugin(SMALL_SQL)).ms);
-    }
-
-    const ratio = median(pluginMs) / median(rawMs);
-    const overhead = median(smallPlugin) - median(smallRaw);
-    const memRatio = (peak - idle) / raw0.bytes;
-    const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
-    console.log(
-      `load average during the run: ${loadavg()
-        .map((l) => l.toFixed(1))
-        .join(' ')} (timings on a shared machine vary; ratios are measured side by side)`
-    );
-    console.log(
-      `result: ${raw0.rows} rows × 5 columns, Arrow ${mb(raw0.bytes)} (dictionary column on the wire: ${raw0.dictionary}), frame ${mb(first.frameBytes)}`
-    );
-    console.log(
-      `1. QueryData / raw DoGet (1M rows):    ${ratio.toFixed(2)}  (median ${median(pluginMs).toFixed(0)} ms vs ${median(rawMs).toFixed(0)} ms; target ≤ 1.25, stretch 1.1)`
-    );
-    console.log(
-      `2. small-query overhead at p50:         ${overhead.toFixed(2)} ms  (${median(smallPlugin).toFixed(2)} ms vs ${median(smallRaw).toFixed(2)} ms; target ≤ 2 ms)`
-    );
-    console.log(
-      `3. peak RSS growth / Arrow bytes:       ${memRatio.toFixed(2)}  (idle ${mb(idle)}, peak ${mb(peak)}; target ≤ 2)`
-    );
   } finally {
-    client.close();
-    await host.kill();
     await dev.stop();
+  }
+
+  console.log(`load average: ${loadBefore} before, ${load()} after (2-core machine shared with other work; ratios are measured side by side)`);
+  for (const r of results) {
+    const label = r.mode === 'hydrated' ? 'default settings, dictionary hydrated by the server' : 'preserveDictionary on, dictionary hydrated by the backend';
+    console.log(`[${r.mode}] ${label}: ${ROWS} rows × 5 columns, Arrow ${mb(r.arrowBytes)} received raw (dictionary on the wire: ${r.dictionaryOnWire}), frame ${mb(r.frameBytes)}`);
+    console.log(
+      `[${r.mode}] 1. QueryData / raw DoGet time:      ${r.ratio.toFixed(2)}  (target ≤ 1.25, stretch 1.1; median of ${RUNS}: ${r.pluginMs.toFixed(0)} ms vs ${r.rawMs.toFixed(0)} ms)`
+    );
+    console.log(
+      `[${r.mode}] 3. peak RSS above idle / Arrow bytes: ${r.memRatio.toFixed(2)}  (target ≤ 2; idle ${mb(r.idle)}, peak ${mb(r.peak)}; ${r.memMethod})`
+    );
+  }
+  if (small) {
+    console.log(
+      `2. small-query overhead at p50:          ${small.overhead.toFixed(2)} ms  (target ≤ 2 ms; ${small.pluginMs.toFixed(2)} ms vs ${small.rawMs.toFixed(2)} ms over ${SMALL_RUNS} runs; ` +
+        `host↔plugin RPC round trip alone (CollectMetrics p50): ${small.rpcFloorMs.toFixed(2)} ms)`
+    );
+    console.log(`   the same pipeline in-process (runQuery − raw DoGet, p50, no plugin process hop): ${small.pipelineMs.toFixed(2)} ms`);
   }
 }
 
