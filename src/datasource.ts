@@ -22,7 +22,9 @@ import { MicromegasOptions, MicromegasQuery } from './types';
 import { MicromegasVariableSupport } from './variables';
 
 function responseError(response: DataQueryResponse): string | undefined {
-  const messages = (response.errors ?? []).map((e) => e.message ?? e.data?.message).filter((m): m is string => Boolean(m));
+  const messages = (response.errors ?? [])
+    .map((e) => e.message ?? e.data?.message)
+    .filter((m): m is string => Boolean(m));
   return messages.length ? messages.join('; ') : undefined;
 }
 
@@ -40,8 +42,8 @@ export class DataSource extends DataSourceWithBackend<MicromegasQuery, Micromega
     this.annotations = createAnnotationSupport();
   }
 
-  getDefaultQuery(_app: CoreApp): Partial<MicromegasQuery> {
-    return defaultQuery();
+  getDefaultQuery(app: CoreApp): Partial<MicromegasQuery> {
+    return defaultQuery(app);
   }
 
   /** Queries with no SQL are not sent: the editor explains what to type instead. */

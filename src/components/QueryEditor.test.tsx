@@ -206,4 +206,36 @@ describe('QueryEditor', () => {
       cleanup();
     }
   });
+
+  describe('in an alert rule (queries run on the server, never through applyTemplateVariables)', () => {
+    const complete = (sql: string) => ({
+      refId: 'A',
+      query: sql,
+      format: 'time_series',
+      timeFilter: true,
+      autoLimit: true,
+      version: 3,
+    });
+
+    it('a query built with only {refId, query} is written out complete on first render, as the backend reads it', async () => {
+      const { changes } = setup({ refId: 'A', query: 'SELECT time, value FROM measures' }, CoreApp.UnifiedAlerting);
+      await waitFor(() => expect(changes).toHaveLength(1));
+      // docs/ARCHITECTURE.md: without `version` the backend reads a missing format as time_series.
+      expect(changes[0]).toEqual(complete('SELECT time, value FROM measures'));
+      expect(screen.getByRole('radio', { name: 'Time series' })).toBeChecked();
+    });
+
+    it('a new alert query from getDefaultQuery has the same format, so both paths save the same model', async () => {
+      const ds = new DataSource(instanceSettings({ url: 'grpc://h:1' }));
+      const fromDefaults = {
+        ...ds.getDefaultQuery(CoreApp.UnifiedAlerting),
+        refId: 'A',
+        query: 'SELECT time, value FROM measures',
+      };
+      expect(fromDefaults).toEqual(complete('SELECT time, value FROM measures'));
+      const { changes } = setup(fromDefaults, CoreApp.UnifiedAlerting);
+      expect(screen.getByRole('radio', { name: 'Time series' })).toBeChecked();
+      expect(changes).toHaveLength(0); // nothing left to fill in
+    });
+  });
 });

@@ -1,3 +1,5 @@
+import { CoreApp } from '@grafana/data';
+
 import { MicromegasQuery, QUERY_VERSION, QueryFormat } from '../types';
 
 const FORMATS: readonly QueryFormat[] = ['table', 'time_series', 'logs'];
@@ -6,9 +8,17 @@ export function isQueryFormat(value: unknown): value is QueryFormat {
   return typeof value === 'string' && (FORMATS as readonly string[]).includes(value);
 }
 
-/** Defaults for a query created by this plugin's editor. */
-export function defaultQuery(): Partial<MicromegasQuery> {
-  return { query: '', format: 'table', timeFilter: true, autoLimit: true, version: QUERY_VERSION };
+/** Apps whose queries the Grafana server runs itself (alert rules), without the browser. */
+const SERVER_EVALUATED_APPS: readonly string[] = [CoreApp.UnifiedAlerting, CoreApp.CloudAlerting];
+
+/**
+ * Defaults for a query created by this plugin's editor. Alert rules default to time series:
+ * alerting wants series, and a rule saved without these defaults (the alert editor may send
+ * only `{refId, query}`) is read as time series by the backend too, so both paths agree.
+ */
+export function defaultQuery(app?: CoreApp | string): Partial<MicromegasQuery> {
+  const format: QueryFormat = app !== undefined && SERVER_EVALUATED_APPS.includes(app) ? 'time_series' : 'table';
+  return { query: '', format, timeFilter: true, autoLimit: true, version: QUERY_VERSION };
 }
 
 /**
@@ -17,12 +27,14 @@ export function defaultQuery(): Partial<MicromegasQuery> {
  * the upstream backend treated a missing or unknown format as time series and both
  * toggles as on, and those defaults are written out explicitly here.
  */
-export type MigratedQuery<T> = T & Required<Pick<MicromegasQuery, 'query' | 'format' | 'timeFilter' | 'autoLimit' | 'version'>>;
+export type MigratedQuery<T> = T &
+  Required<Pick<MicromegasQuery, 'query' | 'format' | 'timeFilter' | 'autoLimit' | 'version'>>;
 
 export function migrateQuery<T extends MicromegasQuery>(saved: T | string, refId = 'A'): MigratedQuery<T> {
   const input = (typeof saved === 'string' ? { refId, query: saved } : saved) as T;
   const upstreamShaped = input.version === undefined || input.version < QUERY_VERSION;
-  const sql = typeof input.query === 'string' ? input.query : typeof input.queryText === 'string' ? input.queryText : '';
+  const sql =
+    typeof input.query === 'string' ? input.query : typeof input.queryText === 'string' ? input.queryText : '';
   const format: QueryFormat = isQueryFormat(input.format) ? input.format : upstreamShaped ? 'time_series' : 'table';
   const migrated: MigratedQuery<T> = {
     ...input,
