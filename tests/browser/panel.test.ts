@@ -72,10 +72,18 @@ test('changing the time range changes the request and the range sent to Micromeg
   const span = Number(body.to) - Number(body.from);
   assert.ok(Math.abs(span - 6 * 3600_000) < 2000, `expected a 6 h range, got ${span} ms`);
 
-  // The backend reports the range it bound to the query (frame meta notice).
-  const notice = await page.getByTestId('sandbox-results').innerText();
+  // The backend reports the range it bound to the query (frame meta.custom.queryRange),
+  // which the query editor shows under its options.
+  const hint = page.getByTestId('micromegas-sent-range');
+  await hint.waitFor({ timeout: 30_000 });
   const iso = (ms: string) => new Date(Number(ms)).toISOString();
-  assert.ok(notice.includes(iso(body.from)) && notice.includes(iso(body.to)), `the executed range should be ${iso(body.from)} – ${iso(body.to)}:\n${notice}`);
+  await page.waitForFunction(
+    (expected) => document.querySelector('[data-testid="micromegas-sent-range"]')?.textContent?.includes(expected) ?? false,
+    iso(body.from),
+    { timeout: 30_000 }
+  );
+  const sent = await hint.innerText();
+  assert.ok(sent.includes(iso(body.from)) && sent.includes(iso(body.to)), `the executed range should be ${iso(body.from)} – ${iso(body.to)}:\n${sent}`);
   await env.screenshot('panel-time-range');
   env.assertClean();
 });
