@@ -6,8 +6,16 @@ export type QueryFormat = 'table' | 'time_series' | 'logs';
 
 export const QUERY_FORMATS: ReadonlyArray<{ label: string; value: QueryFormat; description: string }> = [
   { label: 'Table', value: 'table', description: 'Rows and columns as returned by the query' },
-  { label: 'Time series', value: 'time_series', description: 'Needs a `time` column; other text columns become series labels' },
-  { label: 'Logs', value: 'logs', description: 'Shown in the logs view: time, level and msg become timestamp, severity and body' },
+  {
+    label: 'Time series',
+    value: 'time_series',
+    description: 'Needs a `time` column; other text columns become series labels',
+  },
+  {
+    label: 'Logs',
+    value: 'logs',
+    description: 'Shown in the logs view: time, level and msg become timestamp, severity and body',
+  },
 ];
 
 /** Version written by this plugin; the upstream plugin writes 2 or nothing. */
@@ -64,6 +72,8 @@ export interface MicromegasOptions extends DataSourceJsonData {
   rowLimit?: number;
   queryTimeoutSeconds?: number;
   enableUserAttribution?: boolean;
+  /** Send x-user-* with OAuth 2.0 tokens too (servers that accept them only). */
+  enableUserAttributionWithOAuth?: boolean;
   /** `httpHeaderName1..N` */
   [key: `httpHeaderName${number}`]: string | undefined;
   // Upstream settings (read, migrated by the config editor).

@@ -6,7 +6,11 @@ import { Settings } from '../../config/settings';
 import { MicromegasOptions, MicromegasSecureJsonData } from '../../types';
 import { ConfigEditor } from './ConfigEditor';
 
-function settings(jsonData: MicromegasOptions, secureJsonFields: Record<string, boolean> = {}, secureJsonData?: MicromegasSecureJsonData): Settings {
+function settings(
+  jsonData: MicromegasOptions,
+  secureJsonFields: Record<string, boolean> = {},
+  secureJsonData?: MicromegasSecureJsonData
+): Settings {
   return {
     id: 1,
     uid: 'mm',
@@ -73,7 +77,12 @@ describe('ConfigEditor', () => {
     expect(screen.getByLabelText('Issuer')).toHaveValue('https://idp.example.com');
     expect(screen.getByLabelText('Client ID')).toHaveValue('grafana');
     const jd = latest.current.jsonData;
-    expect(jd).toMatchObject({ url: 'grpc+tls://analytics.internal:50051', authType: 'oauth2', httpHeaderName1: 'x-tenant', enableUserAttribution: false });
+    expect(jd).toMatchObject({
+      url: 'grpc+tls://analytics.internal:50051',
+      authType: 'oauth2',
+      httpHeaderName1: 'x-tenant',
+      enableUserAttribution: false,
+    });
     expect(jd.host).toBeUndefined();
     expect(jd.metadata).toBeUndefined();
     expect(latest.current.secureJsonData).toMatchObject({ httpHeaderValue1: 'acme' });
@@ -82,13 +91,19 @@ describe('ConfigEditor', () => {
 
   it('keeps OAuth fields when switching auth type back and forth', async () => {
     const user = userEvent.setup({ delay: null });
-    const latest = renderEditor(settings({ url: 'grpc://h:1', authType: 'oauth2', oauthIssuer: 'https://idp', oauthClientId: 'c' }));
+    const latest = renderEditor(
+      settings({ url: 'grpc://h:1', authType: 'oauth2', oauthIssuer: 'https://idp', oauthClientId: 'c' })
+    );
     await user.click(screen.getByLabelText('Bearer token'));
     expect(screen.queryByLabelText('Issuer')).not.toBeInTheDocument();
     expect(screen.getByLabelText('Token')).toBeInTheDocument();
     await user.click(screen.getByLabelText('OAuth 2.0 client credentials'));
     expect(screen.getByLabelText('Issuer')).toHaveValue('https://idp');
-    expect(latest.current.jsonData).toMatchObject({ authType: 'oauth2', oauthIssuer: 'https://idp', oauthClientId: 'c' });
+    expect(latest.current.jsonData).toMatchObject({
+      authType: 'oauth2',
+      oauthIssuer: 'https://idp',
+      oauthClientId: 'c',
+    });
   });
 
   it('writes secrets only to secureJsonData, shows configured ones and resets them', async () => {
@@ -110,7 +125,9 @@ describe('ConfigEditor', () => {
     const url = screen.getByLabelText('URL');
     fireEvent.change(url, { target: { value: 'localhost:50051' } });
     fireEvent.blur(url);
-    expect(screen.getByText('Add a scheme: grpc://localhost:50051 (plain) or grpc+tls://localhost:50051 (TLS).')).toBeInTheDocument();
+    expect(
+      screen.getByText('Add a scheme: grpc://localhost:50051 (plain) or grpc+tls://localhost:50051 (TLS).')
+    ).toBeInTheDocument();
     fireEvent.change(url, { target: { value: 'grpc://localhost:50051' } });
     expect(screen.queryByText(/Add a scheme/)).not.toBeInTheDocument();
   });
@@ -139,7 +156,10 @@ describe('ConfigEditor', () => {
   it('headers: adds, names and removes without moving stored secrets', async () => {
     const user = userEvent.setup({ delay: null });
     const latest = renderEditor(
-      settings({ url: 'grpc://h:1', httpHeaderName1: 'x-a', httpHeaderName2: 'x-b' }, { httpHeaderValue1: true, httpHeaderValue2: true })
+      settings(
+        { url: 'grpc://h:1', httpHeaderName1: 'x-a', httpHeaderName2: 'x-b' },
+        { httpHeaderValue1: true, httpHeaderValue2: true }
+      )
     );
     // Open by default when headers exist.
     await user.click(screen.getByRole('button', { name: 'Remove header 1' }));
@@ -167,8 +187,25 @@ describe('ConfigEditor', () => {
     const attribution = screen.getByLabelText('User attribution');
     expect(attribution).toBeChecked();
     await user.click(attribution);
-    expect(latest.current.jsonData).toMatchObject({ rowLimit: 5000, preserveDictionary: true, enableUserAttribution: false });
+    expect(latest.current.jsonData).toMatchObject({
+      rowLimit: 5000,
+      preserveDictionary: true,
+      enableUserAttribution: false,
+    });
     expect(latest.current.jsonData.queryTimeoutSeconds).toBeUndefined();
     expect(within(document.body).getByText(/OAuth client-credentials tokens cannot/)).toBeInTheDocument();
+    expect(screen.queryByLabelText('Attribution with OAuth 2.0')).not.toBeInTheDocument();
+  });
+
+  it('offers attribution with OAuth 2.0 as an explicit opt-in, only for OAuth 2.0', async () => {
+    const user = userEvent.setup({ delay: null });
+    const latest = renderEditor(
+      settings({ url: 'grpc://h:1', authType: 'oauth2', oauthIssuer: 'https://idp', oauthClientId: 'grafana' })
+    );
+    await user.click(screen.getByRole('button', { name: 'Expand section Additional settings' }));
+    const optIn = screen.getByLabelText('Attribution with OAuth 2.0');
+    expect(optIn).not.toBeChecked();
+    await user.click(optIn);
+    expect(latest.current.jsonData).toMatchObject({ enableUserAttributionWithOAuth: true });
   });
 });

@@ -1,9 +1,28 @@
 import { DataSourcePluginOptionsEditorProps } from '@grafana/data';
 import { ConfigSection, DataSourceDescription } from '@grafana/plugin-ui';
-import { Alert, Divider, Field, Input, RadioButtonGroup, SecretInput, SecretTextArea, Stack, Switch, Text } from '@grafana/ui';
+import {
+  Alert,
+  Divider,
+  Field,
+  Input,
+  RadioButtonGroup,
+  SecretInput,
+  SecretTextArea,
+  Stack,
+  Switch,
+  Text,
+} from '@grafana/ui';
 import React, { useEffect, useState } from 'react';
 
-import { effectiveAuthType, effectiveUrl, headerSlots, migrateUpstreamSettings, Settings, usesTls, validateUrl } from '../../config/settings';
+import {
+  effectiveAuthType,
+  effectiveUrl,
+  headerSlots,
+  migrateUpstreamSettings,
+  Settings,
+  usesTls,
+  validateUrl,
+} from '../../config/settings';
 import {
   AuthType,
   DEFAULT_QUERY_TIMEOUT_SECONDS,
@@ -50,7 +69,8 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
   const [rowLimitText, setRowLimitText] = useState(String(jsonData.rowLimit ?? ''));
   const [timeoutText, setTimeoutText] = useState(String(jsonData.queryTimeoutSeconds ?? ''));
 
-  const setJson = (patch: Partial<MicromegasOptions>) => onOptionsChange({ ...options, jsonData: { ...jsonData, ...patch } });
+  const setJson = (patch: Partial<MicromegasOptions>) =>
+    onOptionsChange({ ...options, jsonData: { ...jsonData, ...patch } });
   const setSecret = (key: SecretKey, value: string) =>
     onOptionsChange({ ...options, secureJsonData: { ...secureData, [key]: value } });
   const resetSecret = (key: SecretKey) =>
@@ -125,8 +145,8 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
       <ConfigSection title="Authentication">
         {authType === 'unsupported' && (
           <Alert severity="error" title="Username and password cannot be used">
-            Micromegas does not implement the Flight handshake that username/password authentication needs. Choose a bearer
-            token (API key) or OAuth 2.0 client credentials.
+            Micromegas does not implement the Flight handshake that username/password authentication needs. Choose a
+            bearer token (API key) or OAuth 2.0 client credentials.
           </Alert>
         )}
         <Field label="Method">
@@ -140,7 +160,11 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
           secretInput('token', 'Token', 'Sent as "authorization: Bearer <token>".', 'API key or token')}
         {authType === 'oauth2' && (
           <>
-            <Field label="Issuer" required description="OIDC issuer URL; the token endpoint is found through its discovery document.">
+            <Field
+              label="Issuer"
+              required
+              description="OIDC issuer URL; the token endpoint is found through its discovery document."
+            >
               <Input
                 aria-label="Issuer"
                 width={60}
@@ -157,8 +181,16 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
                 onChange={(e) => setJson({ oauthClientId: e.currentTarget.value })}
               />
             </Field>
-            {secretInput('oauthClientSecret', 'Client secret', 'Stored encrypted; never sent to the browser.', 'client secret')}
-            <Field label="Audience" description="Optional; required by some providers (e.g. Auth0) to issue an access token for Micromegas.">
+            {secretInput(
+              'oauthClientSecret',
+              'Client secret',
+              'Stored encrypted; never sent to the browser.',
+              'client secret'
+            )}
+            <Field
+              label="Audience"
+              description="Optional; required by some providers (e.g. Auth0) to issue an access token for Micromegas."
+            >
               <Input
                 aria-label="Audience"
                 width={60}
@@ -189,7 +221,10 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
           />
         </Field>
         {jsonData.tlsAuthWithCACert && secretTextArea('tlsCACert', 'CA certificate', '-----BEGIN CERTIFICATE-----')}
-        <Field label="TLS client authentication (mTLS)" description="Present a client certificate to the server or proxy.">
+        <Field
+          label="TLS client authentication (mTLS)"
+          description="Present a client certificate to the server or proxy."
+        >
           <Switch
             aria-label="TLS client authentication"
             value={Boolean(jsonData.tlsAuth)}
@@ -211,8 +246,8 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
         </Field>
         {jsonData.tlsSkipVerify && (
           <Alert severity="warning" title="TLS verification is off">
-            Anyone between Grafana and the server can read or alter queries, results and credentials. Use a CA certificate
-            instead when you can.
+            Anyone between Grafana and the server can read or alter queries, results and credentials. Use a CA
+            certificate instead when you can.
           </Alert>
         )}
       </ConfigSection>
@@ -285,9 +320,21 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
         </Field>
         <Text variant="bodySmall" color="secondary">
           Attribution applies to bearer-token (API key) authentication. OIDC and OAuth client-credentials tokens cannot
-          delegate: Micromegas rejects x-user-* headers that differ from the token&apos;s subject, so they are not sent with
-          OAuth 2.0.
+          delegate: Micromegas rejects x-user-* headers that differ from the token&apos;s subject, so they are not sent
+          with OAuth 2.0 unless you opt in below.
         </Text>
+        {jsonData.authType === 'oauth2' && (jsonData.enableUserAttribution ?? true) && (
+          <Field
+            label="Attribution with OAuth 2.0"
+            description="Also send x-user-* headers with OAuth 2.0 tokens. Only for servers that accept them: Micromegas answers PERMISSION_DENIED when they do not match the token's subject."
+          >
+            <Switch
+              aria-label="Attribution with OAuth 2.0"
+              value={Boolean(jsonData.enableUserAttributionWithOAuth)}
+              onChange={(e) => setJson({ enableUserAttributionWithOAuth: e.currentTarget.checked })}
+            />
+          </Field>
+        )}
       </ConfigSection>
     </Stack>
   );
