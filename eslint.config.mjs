@@ -12,6 +12,11 @@ const baseConfig = [
     languageOptions: { parserOptions: { project: './tsconfig.json' } },
     rules: { '@typescript-eslint/no-deprecated': 'warn' },
   },
+  // The backend, dev server, tests and scripts are TypeScript too: lint them with the same rules.
+  { files: ['pkg/**/*.ts', 'tests/**/*.ts', 'scripts/**/*.ts', 'dev/**/*.{ts,tsx}'] },
+  // Outside the plugin bundle, moment is a normal dependency (the backend renders Grafana's date formats; the
+  // sandbox provides it as an external), and TypeScript overloads are not redeclarations.
+  { files: ['pkg/**/*.ts', 'dev/**/*.{ts,tsx}'], rules: { 'no-restricted-imports': 'off', 'no-redeclare': 'off' } },
   { files: ['./tests/**/*'], rules: { 'react-hooks/rules-of-hooks': 'off' } },
 ];
 

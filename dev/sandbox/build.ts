@@ -39,7 +39,7 @@ const cjsDefaultInterop: esbuild.Plugin = {
   setup(build) {
     const filter = new RegExp(`^(${CJS_DEFAULT_INTEROP.map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})$`);
     build.onResolve({ filter }, (args) => {
-      if (!args.importer.endsWith('.mjs')) return undefined;
+      if (!args.importer.endsWith('.mjs')) {return undefined;}
       return { path: require.resolve(args.path, { paths: [args.resolveDir] }), namespace: 'cjs-default-interop' };
     });
     build.onLoad({ filter: /.*/, namespace: 'cjs-default-interop' }, (args) => ({
@@ -51,7 +51,7 @@ const cjsDefaultInterop: esbuild.Plugin = {
 };
 
 export async function buildHost(options: { force?: boolean; quiet?: boolean } = {}): Promise<void> {
-  if (!options.force && !hostBuildIsStale()) return;
+  if (!options.force && !hostBuildIsStale()) {return;}
   mkdirSync(BUILD_DIR, { recursive: true });
   const started = Date.now();
   const common: esbuild.BuildOptions = {
@@ -83,7 +83,7 @@ export async function buildHost(options: { force?: boolean; quiet?: boolean } = 
       format: 'iife',
     }),
   ]);
-  if (!options.quiet) console.log(`sandbox host built in ${((Date.now() - started) / 1000).toFixed(1)} s → ${path.relative(process.cwd(), BUILD_DIR)}`);
+  if (!options.quiet) {console.log(`sandbox host built in ${((Date.now() - started) / 1000).toFixed(1)} s → ${path.relative(process.cwd(), BUILD_DIR)}`);}
 }
 
 if (require.main === module) {

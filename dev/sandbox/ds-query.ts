@@ -16,22 +16,22 @@ type ErrorFactory = (message: string) => Error;
 /** Grafana accepts epoch milliseconds (as string or number) for from/to. */
 function epochMs(value: unknown, name: string, fail: ErrorFactory): number {
   const n = typeof value === 'number' ? value : typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value) : NaN;
-  if (!Number.isFinite(n)) throw fail(`"${name}" must be epoch milliseconds, got ${JSON.stringify(value)}`);
+  if (!Number.isFinite(n)) {throw fail(`"${name}" must be epoch milliseconds, got ${JSON.stringify(value)}`);}
   return n;
 }
 
 export function dataQueryFromPanel(body: PanelQueryBody, uid: string, fail: ErrorFactory): DataQueryMessage[] {
-  if (!body || typeof body !== 'object') throw fail('the query body must be a JSON object { queries, from, to }');
-  if (!Array.isArray(body.queries) || body.queries.length === 0) throw fail('"queries" must be a non-empty array');
+  if (!body || typeof body !== 'object') {throw fail('the query body must be a JSON object { queries, from, to }');}
+  if (!Array.isArray(body.queries) || body.queries.length === 0) {throw fail('"queries" must be a non-empty array');}
   const from = epochMs(body.from, 'from', fail);
   const to = epochMs(body.to, 'to', fail);
-  if (from > to) throw fail(`"from" (${from}) is after "to" (${to})`);
+  if (from > to) {throw fail(`"from" (${from}) is after "to" (${to})`);}
   const seen = new Set<string>();
   return body.queries.map((raw, i) => {
-    if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw fail(`queries[${i}] must be an object`);
+    if (!raw || typeof raw !== 'object' || Array.isArray(raw)) {throw fail(`queries[${i}] must be an object`);}
     const q = raw as Record<string, unknown>;
     const refId = typeof q.refId === 'string' && q.refId ? q.refId : 'A';
-    if (seen.has(refId)) throw fail(`two queries have refId "${refId}"`);
+    if (seen.has(refId)) {throw fail(`two queries have refId "${refId}"`);}
     seen.add(refId);
     const ds = q.datasource as { uid?: unknown } | undefined;
     if (ds && typeof ds === 'object' && typeof ds.uid === 'string' && ds.uid !== uid) {
@@ -79,7 +79,7 @@ export function queryResponseBody(queries: DataQueryMessage[], responses: Record
     if (r.error) {
       anyError = true;
       out.error = r.error;
-      if (r.errorSource) out.errorSource = r.errorSource;
+      if (r.errorSource) {out.errorSource = r.errorSource;}
     }
     results[q.refId] = out;
   }

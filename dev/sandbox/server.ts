@@ -100,7 +100,7 @@ function sendJson(res: http.ServerResponse, status: number, body: unknown): void
 /** Serves a file below root; refuses paths that escape it. */
 function sendFile(res: http.ServerResponse, root: string, relative: string): void {
   const file = path.resolve(root, '.' + path.posix.normalize('/' + relative));
-  if (!file.startsWith(root + path.sep)) throw new HttpError(403, 'path outside the served folder');
+  if (!file.startsWith(root + path.sep)) {throw new HttpError(403, 'path outside the served folder');}
   if (!existsSync(file) || !statSync(file).isFile()) {
     const hint = root === DIST_DIR ? ' (build the plugin with `npm run build`)' : root === BUILD_DIR ? ' (the host bundle is built by `npm start` / dev/sandbox/build.ts)' : '';
     throw new HttpError(404, `not found: ${relative}${hint}`);
@@ -133,7 +133,7 @@ async function readBody(req: http.IncomingMessage): Promise<Buffer> {
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new HttpError(413, `request body larger than ${MAX_BODY_BYTES} bytes`);
+    if (size > MAX_BODY_BYTES) {throw new HttpError(413, `request body larger than ${MAX_BODY_BYTES} bytes`);}
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks);
@@ -141,7 +141,7 @@ async function readBody(req: http.IncomingMessage): Promise<Buffer> {
 
 async function readJson(req: http.IncomingMessage): Promise<unknown> {
   const body = await readBody(req);
-  if (body.length === 0) throw new HttpError(400, 'request body is empty; expected JSON');
+  if (body.length === 0) {throw new HttpError(400, 'request body is empty; expected JSON');}
   try {
     return JSON.parse(body.toString('utf8'));
   } catch (err) {
@@ -164,7 +164,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const getBackend = async (): Promise<GrafanaHost> => {
     if (backend) {
       const current = await backend.catch(() => undefined);
-      if (current?.running) return current;
+      if (current?.running) {return current;}
     }
     backend = GrafanaHost.start({ env: options.backendEnv });
     return backend;
@@ -174,7 +174,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const ctx = () => pluginContext(settings.contextOptions());
 
   const checkUid = (uid: string) => {
-    if (uid !== DS_UID) throw new HttpError(404, `data source with uid "${uid}" not found (the sandbox serves "${DS_UID}")`);
+    if (uid !== DS_UID) {throw new HttpError(404, `data source with uid "${uid}" not found (the sandbox serves "${DS_UID}")`);}
   };
 
   async function route(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
@@ -188,17 +188,17 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       res.end(PAGE);
       return;
     }
-    if (method === 'GET' && p.startsWith('/sandbox/')) return sendFile(res, BUILD_DIR, p.slice('/sandbox/'.length));
+    if (method === 'GET' && p.startsWith('/sandbox/')) {return sendFile(res, BUILD_DIR, p.slice('/sandbox/'.length));}
     if (method === 'GET' && p.startsWith('/public/build/img/icons/')) {
       const rel = p.slice('/public/build/img/icons/'.length);
-      if (existsSync(path.join(ICONS_DIR, path.posix.normalize('/' + rel)))) return sendFile(res, ICONS_DIR, rel);
+      if (existsSync(path.join(ICONS_DIR, path.posix.normalize('/' + rel)))) {return sendFile(res, ICONS_DIR, rel);}
       // Grafana's own build has a few icons more than @grafana/ui's package: draw nothing for those.
       res.writeHead(200, { 'Content-Type': 'image/svg+xml', 'X-Sandbox-Placeholder': 'icon not in @grafana/ui' });
       res.end('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24"></svg>');
       return;
     }
-    if (method === 'GET' && p.startsWith('/public/fonts/')) return sendFont(res, p);
-    if (method === 'GET' && p.startsWith(`/public/plugins/${PLUGIN_ID}/`)) return sendFile(res, DIST_DIR, p.slice(`/public/plugins/${PLUGIN_ID}/`.length));
+    if (method === 'GET' && p.startsWith('/public/fonts/')) {return sendFont(res, p);}
+    if (method === 'GET' && p.startsWith(`/public/plugins/${PLUGIN_ID}/`)) {return sendFile(res, DIST_DIR, p.slice(`/public/plugins/${PLUGIN_ID}/`.length));}
 
     if (method === 'POST' && p === '/api/ds/query') {
       const body = (await readJson(req)) as PanelQueryBody;
@@ -232,7 +232,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       const headers: Record<string, string[]> = {};
       for (const name of ['content-type', 'accept']) {
         const v = req.headers[name];
-        if (typeof v === 'string') headers[name === 'content-type' ? 'Content-Type' : 'Accept'] = [v];
+        if (typeof v === 'string') {headers[name === 'content-type' ? 'Content-Type' : 'Accept'] = [v];}
       }
       let result;
       try {
@@ -241,7 +241,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         throw new HttpError(502, `Plugin resource call failed: ${grpcMessage(err)}`);
       }
       const outHeaders: Record<string, string> = { 'Cache-Control': 'no-store' };
-      for (const [k, v] of Object.entries(result.headers)) if (v.length) outHeaders[k] = v.join(', ');
+      for (const [k, v] of Object.entries(result.headers)) {if (v.length) {outHeaders[k] = v.join(', ');}}
       res.writeHead(result.code || 200, outHeaders);
       res.end(result.body);
       return;
@@ -249,13 +249,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 
     if ((m = p.match(/^\/api\/datasources\/uid\/([^/]+)$/))) {
       checkUid(decodeURIComponent(m[1]));
-      if (method === 'GET') return sendJson(res, 200, settings.get());
+      if (method === 'GET') {return sendJson(res, 200, settings.get());}
       if (method === 'PUT') {
         try {
           const saved = settings.update(await readJson(req));
           return sendJson(res, 200, { datasource: saved, id: saved.id, message: 'Datasource updated', name: saved.name });
         } catch (err) {
-          if (err instanceof SettingsError) throw new HttpError(400, err.message);
+          if (err instanceof SettingsError) {throw new HttpError(400, err.message);}
           throw err;
         }
       }
@@ -267,14 +267,14 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const server = http.createServer((req, res) => {
     route(req, res)
       .then(() => {
-        if (options.verbose) console.error(`${req.method} ${req.url} → ${res.statusCode}`);
+        if (options.verbose) {console.error(`${req.method} ${req.url} → ${res.statusCode}`);}
       })
       .catch((err: unknown) => {
         const status = err instanceof HttpError ? err.status : 500;
         const message = err instanceof Error ? err.message : String(err);
-        if (options.verbose || status >= 500) console.error(`${req.method} ${req.url} → ${status}: ${message}`);
-        if (res.headersSent) res.destroy();
-        else sendJson(res, status, { message });
+        if (options.verbose || status >= 500) {console.error(`${req.method} ${req.url} → ${status}: ${message}`);}
+        if (res.headersSent) {res.destroy();}
+        else {sendJson(res, status, { message });}
       });
   });
   await new Promise<void>((resolve, reject) => {
@@ -289,7 +289,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     settings,
     backend: getBackend,
     async stop() {
-      if (stopping) return;
+      if (stopping) {return;}
       stopping = true;
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

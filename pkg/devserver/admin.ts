@@ -11,7 +11,7 @@ const lit = (s: string): string => `'${s.replace(/'/g, "''")}'`;
 
 export async function retirePartitionsRewrite(lake: Lake, sql: string, dryRun = false): Promise<string> {
   const calls = [...sql.matchAll(RETIRE)];
-  if (calls.length === 0) return sql;
+  if (calls.length === 0) {return sql;}
   let out = sql;
   for (const m of calls) {
     const [all, viewSet, instance, rawBegin, rawEnd] = m.map((s) => s?.replace(/''/g, "'")) as string[];

@@ -102,12 +102,12 @@ function kindOf(type: DuckDBType, isDictName: boolean, preserve: boolean, name: 
     case DuckDBTypeId.TIMESTAMP_NS:
       return { k: 'fixed', ctor: BigInt64Array, arrow: TS };
     case DuckDBTypeId.VARCHAR:
-      if (type.alias === 'JSON') return { k: 'jsonb', dict: preserve };
+      if (type.alias === 'JSON') {return { k: 'jsonb', dict: preserve };}
       return { k: 'utf8', dict: preserve && isDictName };
     case DuckDBTypeId.BLOB:
       return { k: 'binary' };
     case DuckDBTypeId.LIST:
-      if ((type as DuckDBListType).valueType.typeId === DuckDBTypeId.VARCHAR) return { k: 'list-utf8', item: name === 'tags' || name === 'streams.tags' ? 'tag' : 'item' };
+      if ((type as DuckDBListType).valueType.typeId === DuckDBTypeId.VARCHAR) {return { k: 'list-utf8', item: name === 'tags' || name === 'streams.tags' ? 'tag' : 'item' };}
       return { k: 'text' };
     default:
       return { k: 'text' };
@@ -168,7 +168,7 @@ interface RawVector {
 
 function validityBytes(vector: DuckDBVector): Uint8Array | null {
   const data = (vector as unknown as RawVector).validity?.data;
-  if (!data) return null;
+  if (!data) {return null;}
   return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
 }
 
@@ -183,11 +183,11 @@ class Bitmap {
       grown.set(this.bytes);
       this.bytes = grown;
     }
-    if (valid) this.bytes[i >> 3]! |= 1 << (i & 7);
-    else this.nulls++;
+    if (valid) {this.bytes[i >> 3]! |= 1 << (i & 7);}
+    else {this.nulls++;}
   }
   appendFrom(src: Uint8Array | null, n: number): void {
-    for (let i = 0; i < n; i++) this.push(src === null || ((src[i >> 3]! >> (i & 7)) & 1) === 1);
+    for (let i = 0; i < n; i++) {this.push(src === null || ((src[i >> 3]! >> (i & 7)) & 1) === 1);}
   }
   result(): Uint8Array | undefined {
     return this.nulls === 0 ? undefined : this.bytes.slice(0, (this.length + 7) >> 3);
@@ -195,7 +195,7 @@ class Bitmap {
 }
 
 class FixedBuilder implements Builder {
-  private pieces: ArrayLike<number | bigint>[] = [];
+  private pieces: Array<ArrayLike<number | bigint>> = [];
   private valid = new Bitmap();
   rows = 0;
   bytes = 0;
@@ -210,7 +210,7 @@ class FixedBuilder implements Builder {
     } else if (items && this.kind.bigint && items instanceof BigInt64Array) {
       const mul = this.kind.bigint === 'ns-from-us' ? 1000n : this.kind.bigint === 'ns-from-ms' ? 1_000_000n : this.kind.bigint === 'ns-from-s' ? 1_000_000_000n : 1n;
       const out = new BigInt64Array(n);
-      for (let i = 0; i < n; i++) out[i] = items[i]! * mul;
+      for (let i = 0; i < n; i++) {out[i] = items[i]! * mul;}
       piece = out;
     } else if (this.kind.decimalScale !== undefined && (vector as unknown as { dataView?: DataView }).dataView) {
       // DECIMAL holds scaled little-endian integers (16/32/64/128 bits); dividing beats DuckDBDecimalValue.toDouble().
@@ -218,10 +218,10 @@ class FixedBuilder implements Builder {
       const w = this.kind.decimalWidth!;
       const div = 10 ** this.kind.decimalScale;
       const out = new Float64Array(n);
-      if (w <= 4) for (let i = 0; i < n; i++) out[i] = dv.getInt16(i * 2, true) / div;
-      else if (w <= 9) for (let i = 0; i < n; i++) out[i] = dv.getInt32(i * 4, true) / div;
-      else if (w <= 18) for (let i = 0; i < n; i++) out[i] = Number(dv.getBigInt64(i * 8, true)) / div;
-      else for (let i = 0; i < n; i++) out[i] = (dv.getBigInt64(i * 16 + 8, true) === 0n ? Number(dv.getBigUint64(i * 16, true)) : Number((dv.getBigInt64(i * 16 + 8, true) << 64n) | dv.getBigUint64(i * 16, true))) / div;
+      if (w <= 4) {for (let i = 0; i < n; i++) {out[i] = dv.getInt16(i * 2, true) / div;}}
+      else if (w <= 9) {for (let i = 0; i < n; i++) {out[i] = dv.getInt32(i * 4, true) / div;}}
+      else if (w <= 18) {for (let i = 0; i < n; i++) {out[i] = Number(dv.getBigInt64(i * 8, true)) / div;}}
+      else {for (let i = 0; i < n; i++) {out[i] = (dv.getBigInt64(i * 16 + 8, true) === 0n ? Number(dv.getBigUint64(i * 16, true)) : Number((dv.getBigInt64(i * 16 + 8, true) << 64n) | dv.getBigUint64(i * 16, true))) / div;}}
       piece = out;
     } else {
       piece = this.convertItems(vector, n);
@@ -236,10 +236,10 @@ class FixedBuilder implements Builder {
     const big = out instanceof BigInt64Array || out instanceof BigUint64Array;
     for (let i = 0; i < n; i++) {
       const v = vector.getItem(i) as unknown;
-      if (v === null || v === undefined) continue;
+      if (v === null || v === undefined) {continue;}
       if (big) {
         let b = typeof v === 'bigint' ? v : BigInt(Math.trunc(Number(v)));
-        if (this.kind.bigint === 'clamp64') b = b > 0x7fffffffffffffffn ? 0x7fffffffffffffffn : b < -0x8000000000000000n ? -0x8000000000000000n : b;
+        if (this.kind.bigint === 'clamp64') {b = b > 0x7fffffffffffffffn ? 0x7fffffffffffffffn : b < -0x8000000000000000n ? -0x8000000000000000n : b;}
         (out as BigInt64Array)[i] = b;
       } else {
         const num = typeof v === 'object' && v !== null && 'toDouble' in v ? (v as { toDouble(): number }).toDouble() : Number(v);
@@ -299,14 +299,14 @@ class VarBuilder {
     this.offsets.push(this.total);
   }
   /** Appends many strings at once: one UTF-8 encode of their concatenation. */
-  pushStrings(values: (string | null)[]): void {
+  pushStrings(values: Array<string | null>): void {
     const joined = values.map((v) => v ?? '').join('');
     const buf = Buffer.from(joined, 'utf8');
     const ascii = buf.length === joined.length;
     let pos = this.total;
     for (const v of values) {
       this.valid.push(v !== null);
-      if (v) pos += ascii ? v.length : Buffer.byteLength(v, 'utf8');
+      if (v) {pos += ascii ? v.length : Buffer.byteLength(v, 'utf8');}
       this.offsets.push(pos);
     }
     this.chunks.push(buf);
@@ -326,9 +326,9 @@ class VarBuilder {
   }
 }
 
-function stringsOf(vector: DuckDBVector, n: number): (string | null)[] {
+function stringsOf(vector: DuckDBVector, n: number): Array<string | null> {
   const out = new Array<string | null>(n);
-  for (let i = 0; i < n; i++) out[i] = vector.getItem(i) as string | null;
+  for (let i = 0; i < n; i++) {out[i] = vector.getItem(i) as string | null;}
   return out;
 }
 
@@ -338,7 +338,7 @@ function stringsOf(vector: DuckDBVector, n: number): (string | null)[] {
  */
 class DictBuilder implements Builder {
   private index = new Map<string, number>();
-  private dictValues: (Uint8Array | string)[] = [];
+  private dictValues: Array<Uint8Array | string> = [];
   private indices: number[] = [];
   private valid = new Bitmap();
   rows = 0;
@@ -369,7 +369,7 @@ class DictBuilder implements Builder {
   }
   finish(): Data {
     const values = new VarBuilder();
-    for (const v of this.dictValues) values.push(typeof v === 'string' ? Buffer.from(v, 'utf8') : v);
+    for (const v of this.dictValues) {values.push(typeof v === 'string' ? Buffer.from(v, 'utf8') : v);}
     const dictionary: Vector = makeVector(values.finish(this.type.dictionary as Utf8 | Binary));
     const data = makeData({ type: this.type, length: this.rows, nullCount: this.valid.nulls, nullBitmap: this.valid.result(), data: Int32Array.from(this.indices), dictionary } as never);
     // The next batch starts with no rows but keeps the dictionary.
@@ -395,10 +395,10 @@ class StringBuilder implements Builder {
     } else {
       for (let i = 0; i < n; i++) {
         const v = vector.getItem(i) as unknown;
-        if (v === null) this.values.push(null);
-        else if (this.mode === 'jsonb') this.values.push(encodeJsonb(JSON.parse(v as string)));
-        else if (this.mode === 'binary') this.values.push((v as { bytes: Uint8Array }).bytes);
-        else this.values.push(Buffer.from(String(v), 'utf8'));
+        if (v === null) {this.values.push(null);}
+        else if (this.mode === 'jsonb') {this.values.push(encodeJsonb(JSON.parse(v as string)));}
+        else if (this.mode === 'binary') {this.values.push((v as { bytes: Uint8Array }).bytes);}
+        else {this.values.push(Buffer.from(String(v), 'utf8'));}
       }
     }
     this.rows += n;
@@ -490,7 +490,7 @@ export class BatchAssembler {
   }
   append(chunk: DuckDBDataChunk): void {
     const n = chunk.rowCount;
-    for (let i = 0; i < this.builders.length; i++) this.builders[i]!.append(chunk.getColumnVector(i), n);
+    for (let i = 0; i < this.builders.length; i++) {this.builders[i]!.append(chunk.getColumnVector(i), n);}
     this.pendingRows += n;
   }
   /** Emits everything appended so far as one batch. */

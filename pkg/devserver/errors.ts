@@ -38,7 +38,7 @@ function classify(duckMessage: string): status {
 /** DuckDB's caret display (`LINE n: <text>` then `^`) → 1-based line and column in the SQL. */
 export function errorPosition(duckMessage: string, sql: string): { line: number; column: number } | undefined {
   const m = /LINE (\d+): (.*)\n( *)\^/.exec(duckMessage);
-  if (!m) return undefined;
+  if (!m) {return undefined;}
   const line = Number(m[1]);
   const shown = m[2]!;
   const caret = m[3]!.length - `LINE ${m[1]}: `.length;
@@ -54,13 +54,13 @@ export function errorPosition(duckMessage: string, sql: string): { line: number;
 function rootError(duckMessage: string): string {
   const first = duckMessage.split('\n')[0]!.trim();
   const table = /^Catalog Error: Table with name (.+?) does not exist!/.exec(first);
-  if (table) return `Error during planning: table 'datafusion.public.${table[1]}' not found`;
+  if (table) {return `Error during planning: table 'datafusion.public.${table[1]}' not found`;}
   const fn = /^Catalog Error: (?:Scalar |Table )?Function with name (.+?) does not exist!/.exec(first);
-  if (fn) return `Error during planning: Invalid function '${fn[1]}'`;
+  if (fn) {return `Error during planning: Invalid function '${fn[1]}'`;}
   const column = /^Binder Error: Referenced column "?(.+?)"? not found in FROM clause!/.exec(first);
-  if (column) return `Schema error: No field named ${column[1]}`;
+  if (column) {return `Schema error: No field named ${column[1]}`;}
   const parser = /^Parser Error: (.*)$/.exec(first);
-  if (parser) return `SQL error: ParserError("${parser[1]}")`;
+  if (parser) {return `SQL error: ParserError("${parser[1]}")`;}
   return first.replace(/^([A-Za-z ]+) Error: /, (_m, k: string) => `${k} error: `);
 }
 

@@ -109,7 +109,7 @@ interface GetTables {
 
 function tablesSchema(includeSchema: boolean): Schema {
   const fields: Field[] = [new Field('catalog_name', new Utf8(), true), new Field('db_schema_name', new Utf8(), true), new Field('table_name', new Utf8(), false), new Field('table_type', new Utf8(), false)];
-  if (includeSchema) fields.push(new Field('table_schema', new Binary(), false));
+  if (includeSchema) {fields.push(new Field('table_schema', new Binary(), false));}
   return new Schema(fields);
 }
 
@@ -135,7 +135,7 @@ function tablesBatch(cmd: GetTables): RecordBatch {
     varData(new Utf8(), views.map((v) => text(v.name))),
     varData(new Utf8(), views.map(() => text('table'))),
   ];
-  if (cmd.include_schema) children.push(varData(new Binary(), views.map((v) => serializeSchema(viewSchema(v.name)))));
+  if (cmd.include_schema) {children.push(varData(new Binary(), views.map((v) => serializeSchema(viewSchema(v.name)))));}
   return new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: views.length, children }));
 }
 
@@ -163,26 +163,26 @@ export function flightService(opts: FlightOptions): grpc.UntypedServiceImplement
 
   /** Returns the caller's key name, or throws UNAUTHENTICATED when keys are configured. */
   function authenticate(metadata: Metadata): string | undefined {
-    if (keys.length === 0) return undefined;
+    if (keys.length === 0) {return undefined;}
     const raw = metadata.get('authorization')[0];
     const value = typeof raw === 'string' ? raw : raw?.toString('utf8');
     if (value?.startsWith('Bearer ')) {
       const token = Buffer.from(value.slice('Bearer '.length), 'utf8');
       for (const k of keys) {
-        if (k.key.length === token.length && timingSafeEqual(k.key, token)) return k.name;
+        if (k.key.length === token.length && timingSafeEqual(k.key, token)) {return k.name;}
       }
     }
     throw grpcError(status.UNAUTHENTICATED, 'invalid token');
   }
 
   const fail = (err: unknown): grpc.ServiceError => {
-    if (isServiceError(err)) return err;
+    if (isServiceError(err)) {return err;}
     log(`internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
     return grpcError(status.INTERNAL, `internal error: ${err instanceof Error ? err.message : String(err)}`);
   };
 
   async function streamMessages(call: grpc.ServerWritableStream<unknown, unknown>, messages: FlightMessage[]): Promise<void> {
-    for (const m of messages) call.write({ data_header: m.data_header, data_body: m.data_body, app_metadata: Buffer.alloc(0) });
+    for (const m of messages) {call.write({ data_header: m.data_header, data_body: m.data_body, app_metadata: Buffer.alloc(0) });}
   }
 
   function makeSink(call: grpc.ServerWritableStream<unknown, unknown>): QuerySink {
@@ -192,14 +192,14 @@ export function flightService(opts: FlightOptions): grpc.UntypedServiceImplement
     call.on('cancelled', () => {
       cancelled = true;
       drainWaiter?.();
-      for (const fn of cancelHandlers) fn();
+      for (const fn of cancelHandlers) {fn();}
     });
     call.on('drain', () => drainWaiter?.());
     return {
       cancelled: () => cancelled,
       onCancel: (fn) => (cancelled ? fn() : cancelHandlers.push(fn)),
       write: async (m) => {
-        if (cancelled) return;
+        if (cancelled) {return;}
         const ok = call.write({ data_header: m.data_header, data_body: m.data_body, app_metadata: Buffer.alloc(0) });
         if (!ok && !cancelled) {
           await new Promise<void>((resolve) => (drainWaiter = resolve));
@@ -236,7 +236,7 @@ export function flightService(opts: FlightOptions): grpc.UntypedServiceImplement
         authenticate(call.metadata);
         const descriptor = call.request;
         const any = unpackAny(descriptor.cmd);
-        if (!any) throw grpcError(status.INVALID_ARGUMENT, 'GetFlightInfo expects a FlightSQL command (google.protobuf.Any) in FlightDescriptor.cmd');
+        if (!any) {throw grpcError(status.INVALID_ARGUMENT, 'GetFlightInfo expects a FlightSQL command (google.protobuf.Any) in FlightDescriptor.cmd');}
         const name = any.type_url.slice(FLIGHT_SQL_TYPE_PREFIX.length);
         switch (name) {
           case 'CommandStatementQuery': {
@@ -282,7 +282,7 @@ export function flightService(opts: FlightOptions): grpc.UntypedServiceImplement
             // Any-wrapped (Python) or raw (from GetFlightInfo) TicketStatementQuery.
             const handle = decodeSql<{ statement_handle: Buffer }>('TicketStatementQuery', any ? any.value : ticket, 'DoGet ticket (expected a TicketStatementQuery, raw or in google.protobuf.Any)').statement_handle;
             const sql = Buffer.from(handle).toString('utf8');
-            if (sql.trim() === '') throw grpcError(status.INVALID_ARGUMENT, 'error building dataframe: SQL error: the ticket holds no SQL statement');
+            if (sql.trim() === '') {throw grpcError(status.INVALID_ARGUMENT, 'error building dataframe: SQL error: the ticket holds no SQL statement');}
             await doGetStatement(call, sql, user);
           }
           call.end();
@@ -302,7 +302,7 @@ export function flightService(opts: FlightOptions): grpc.UntypedServiceImplement
           if (type === 'CreatePreparedStatement') {
             const any = unpackAny(body);
             const req = decodeSql<{ query: string }>('ActionCreatePreparedStatementRequest', any ? any.value : body, 'CreatePreparedStatement');
-            if (req.query.trim() === '') throw grpcError(status.INVALID_ARGUMENT, 'CreatePreparedStatement: the request holds no SQL statement');
+            if (req.query.trim() === '') {throw grpcError(status.INVALID_ARGUMENT, 'CreatePreparedStatement: the request holds no SQL statement');}
             const queryId = randomUUID();
             // Planned without a range, as upstream.
             const { session, schema } = await planQuery(lake, req.query, { range: undefined, preserveDictionary: true }, queryId);
@@ -337,17 +337,17 @@ export function flightService(opts: FlightOptions): grpc.UntypedServiceImplement
         return;
       }
       call.on('data', (msg) => {
-        if (!descriptorCmd && msg.flight_descriptor?.cmd?.length) descriptorCmd = msg.flight_descriptor.cmd;
-        if (msg.data_header?.length) chunks.push(encapsulate(msg.data_header, msg.data_body ?? Buffer.alloc(0)));
+        if (!descriptorCmd && msg.flight_descriptor?.cmd?.length) {descriptorCmd = msg.flight_descriptor.cmd;}
+        if (msg.data_header?.length) {chunks.push(encapsulate(msg.data_header, msg.data_body ?? Buffer.alloc(0)));}
       });
       call.on('error', () => (failed = true));
       call.on('end', () => {
-        if (failed) return;
+        if (failed) {return;}
         void (async () => {
           try {
             const any = descriptorCmd ? unpackAny(descriptorCmd) : undefined;
             const name = any?.type_url.slice(FLIGHT_SQL_TYPE_PREFIX.length);
-            if (!any || name !== 'CommandStatementIngest') throw unimplemented(`DoPut(${name ?? 'no FlightSQL command'})`);
+            if (!any || name !== 'CommandStatementIngest') {throw unimplemented(`DoPut(${name ?? 'no FlightSQL command'})`);}
             const cmd = decodeSql<{ table: string }>(name, any.value, 'DoPut');
             chunks.push(Buffer.from([0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0]));
             let table: Table;

@@ -68,7 +68,7 @@ export class Lake {
       await conn.run(createTableSql('lake.payloads', [{ name: 'process_id', kind: 'utf8' }, { name: 'stream_id', kind: 'utf8' }, { name: 'block_id', kind: 'utf8' }, { name: 'payload', kind: 'binary' }]));
       await conn.run('DROP SCHEMA stage CASCADE');
       await lake.refreshPartitionTable(conn);
-      for (const statement of DIALECT_SQL) await conn.run(statement);
+      for (const statement of DIALECT_SQL) {await conn.run(statement);}
       // Queries may not touch the host's files (read_csv, COPY … TO, ATTACH).
       await conn.run('SET enable_external_access = false');
     } finally {
@@ -103,7 +103,7 @@ export class Lake {
   private async refreshPartitionTable(conn: DuckDBConnection): Promise<void> {
     const rows = [...this.partitions.values()].flat();
     await conn.run('CREATE OR REPLACE TABLE lake.__partitions (view_set_name VARCHAR, view_instance_id VARCHAR, begin_insert_time TIMESTAMPTZ, end_insert_time TIMESTAMPTZ, min_event_time TIMESTAMPTZ, max_event_time TIMESTAMPTZ, updated TIMESTAMPTZ, file_path VARCHAR, file_size BIGINT, file_schema_hash BLOB, source_data_hash BLOB, num_rows BIGINT)');
-    if (rows.length === 0) return;
+    if (rows.length === 0) {return;}
     const values = rows.map(
       (p) =>
         `('${p.view}', 'global', ${tsLit(p.beginMs)}, ${tsLit(p.endMs)}, ${tsLit(p.minLoMs)}, ${tsLit(p.maxHiMs)}, ${tsLit(p.updatedMs)}, '${p.table.replace(/'/g, "''")}', ${p.rows * 64}, '\\x01'::BLOB, '\\x00'::BLOB, ${p.rows})`,
@@ -118,7 +118,7 @@ export class Lake {
   /** Partitions of a view that may hold rows matching `lo <= end AND hi >= begin`. */
   overlapping(view: string, range: TimeRange | undefined): Partition[] {
     const all = this.listPartitions(view);
-    if (!range) return all;
+    if (!range) {return all;}
     return all.filter((p) => p.minLoMs <= range.endMs && p.maxHiMs >= range.beginMs);
   }
 
@@ -128,8 +128,8 @@ export class Lake {
     let partitionsRead = 0;
     const statements: string[] = ["SET TimeZone = 'UTC'"];
     for (const view of VIEWS) {
-      if (referenced.has(view.name)) partitionsRead += this.overlapping(view.name, range).length;
-      if (!view.global) continue; // view-instance-only sets are inlined by viewBody()
+      if (referenced.has(view.name)) {partitionsRead += this.overlapping(view.name, range).length;}
+      if (!view.global) {continue;} // view-instance-only sets are inlined by viewBody()
       const exposed = view.columns.map((col) => quoteIdent(col.name)).join(', ');
       const body = this.viewBody(view, range);
       if (view.name === 'blocks') {
@@ -173,7 +173,7 @@ export class Lake {
     const conn = await this.instance.connect();
     try {
       await conn.run("SET TimeZone = 'UTC'");
-      if (view === 'payloads') return await insert(conn, 'lake.payloads');
+      if (view === 'payloads') {return await insert(conn, 'lake.payloads');}
       const table = `lake.${quoteIdent(`${view.name}@ingest-${++this.ingestSeq}`)}`;
       await conn.run(createTableSql(table, storageColumns(view)));
       const count = await insert(conn, table);
@@ -199,14 +199,14 @@ export class Lake {
   async retire(viewSet: string, beginMs: number, endMs: number): Promise<Partition[]> {
     const list = this.partitions.get(viewSet) ?? [];
     const retired = list.filter((p) => p.beginMs >= beginMs && p.endMs <= endMs);
-    if (retired.length === 0) return [];
+    if (retired.length === 0) {return [];}
     this.partitions.set(
       viewSet,
       list.filter((p) => !retired.includes(p)),
     );
     const conn = await this.instance.connect();
     try {
-      for (const p of retired) await conn.run(`DROP TABLE ${p.table}`);
+      for (const p of retired) {await conn.run(`DROP TABLE ${p.table}`);}
       await this.refreshPartitionTable(conn);
     } finally {
       conn.closeSync();

@@ -35,23 +35,23 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv): DevServerConf
       process.stdout.write(`${USAGE}\n`);
       process.exit(0);
     }
-    if (!arg.startsWith('--')) fail(`unexpected argument '${arg}'`);
+    if (!arg.startsWith('--')) {fail(`unexpected argument '${arg}'`);}
     const [name, inline] = arg.split(/=(.*)/s, 2) as [string, string | undefined];
     if (booleans.has(name)) {
       flags.set(name, inline ?? 'true');
       continue;
     }
     const value = inline ?? argv[++i];
-    if (value === undefined) fail(`${name} needs a value`);
+    if (value === undefined) {fail(`${name} needs a value`);}
     flags.set(name, value);
   }
   const known = ['--host', '--port', '--scale', '--now', '--hours', '--seed', '--api-keys', '--tls-cert', '--tls-key', '--tls-ca', '--tls-require-client-cert'];
-  for (const name of flags.keys()) if (!known.includes(name)) fail(`unknown flag ${name}`);
+  for (const name of flags.keys()) {if (!known.includes(name)) {fail(`unknown flag ${name}`);}}
   const num = (name: string, def: number, check: (n: number) => boolean, what: string): number => {
     const raw = flags.get(name);
-    if (raw === undefined) return def;
+    if (raw === undefined) {return def;}
     const n = Number(raw);
-    if (raw.trim() === '' || !Number.isFinite(n) || !check(n)) fail(`${name} must be ${what}, got '${raw}'`);
+    if (raw.trim() === '' || !Number.isFinite(n) || !check(n)) {fail(`${name} must be ${what}, got '${raw}'`);}
     return n;
   };
   const port = num('--port', 50051, (n) => Number.isInteger(n) && n >= 0 && n <= 65535, 'an integer port 0–65535');
@@ -62,13 +62,13 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv): DevServerConf
   const rawNow = flags.get('--now');
   if (rawNow !== undefined) {
     nowMs = Date.parse(rawNow);
-    if (Number.isNaN(nowMs)) fail(`--now must be an RFC 3339 timestamp such as 2024-05-01T12:00:00Z, got '${rawNow}'`);
+    if (Number.isNaN(nowMs)) {fail(`--now must be an RFC 3339 timestamp such as 2024-05-01T12:00:00Z, got '${rawNow}'`);}
   }
   const keysText = flags.get('--api-keys') ?? env.MICROMEGAS_API_KEYS;
   const apiKeys = keysText ? parseApiKeys(keysText, flags.has('--api-keys') ? '--api-keys' : 'MICROMEGAS_API_KEYS') : [];
   const certFile = flags.get('--tls-cert');
   const keyFile = flags.get('--tls-key');
-  if ((certFile === undefined) !== (keyFile === undefined)) fail('--tls-cert and --tls-key go together');
+  if ((certFile === undefined) !== (keyFile === undefined)) {fail('--tls-cert and --tls-key go together');}
   const read = (file: string, flag: string): string => {
     try {
       return readFileSync(file, 'utf8');
@@ -85,8 +85,8 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv): DevServerConf
           requireClientCert: flags.get('--tls-require-client-cert') === 'true',
         }
       : undefined;
-  if (!tls && (flags.has('--tls-ca') || flags.has('--tls-require-client-cert'))) fail('--tls-ca / --tls-require-client-cert need --tls-cert and --tls-key');
-  if (tls?.requireClientCert && !tls.caPem) fail('--tls-require-client-cert needs --tls-ca to verify client certificates');
+  if (!tls && (flags.has('--tls-ca') || flags.has('--tls-require-client-cert'))) {fail('--tls-ca / --tls-require-client-cert need --tls-cert and --tls-key');}
+  if (tls?.requireClientCert && !tls.caPem) {fail('--tls-require-client-cert needs --tls-ca to verify client certificates');}
   return {
     host: flags.get('--host') ?? '127.0.0.1',
     port,
@@ -112,7 +112,7 @@ async function main(): Promise<void> {
   process.stdout.write(`devserver listening on ${server.uri}\n`);
   let stopping = false;
   const stop = (): void => {
-    if (stopping) return;
+    if (stopping) {return;}
     stopping = true;
     void server.stop().then(() => process.exit(0));
     setTimeout(() => process.exit(0), 2000).unref();

@@ -90,8 +90,8 @@ export async function runQuery(lake: Lake, sql: string, headers: QueryHeaders, s
   const cancelled = new Promise<void>((resolve) => (wake = resolve));
   sink.onCancel(() => wake());
   const pause = (ms: number): Promise<void> => Promise.race([sleep(ms), cancelled]);
-  if (delayMs > 0) await pause(delayMs);
-  if (sink.cancelled()) return stats;
+  if (delayMs > 0) {await pause(delayMs);}
+  if (sink.cancelled()) {return stats;}
 
   const session = await lake.session(headers.range, prepared.referenced);
   stats.partitionsRead = session.partitionsRead;
@@ -130,33 +130,33 @@ export async function runQuery(lake: Lake, sql: string, headers: QueryHeaders, s
 
     const emit = async (batch: RecordBatch): Promise<void> => {
       for (let offset = 0; offset < batch.numRows; offset += batchRows) {
-        if (sink.cancelled()) return;
+        if (sink.cancelled()) {return;}
         if (failAfter !== undefined && stats.batches >= failAfter) {
           throw grpcError(status.INTERNAL, `error building data stream: Execution error: devserver: injected failure after ${failAfter} batches (query_id=${queryId})`);
         }
-        if (delayMs > 0 && stats.batches > 0) await pause(delayMs);
-        if (sink.cancelled()) return;
+        if (delayMs > 0 && stats.batches > 0) {await pause(delayMs);}
+        if (sink.cancelled()) {return;}
         const slice = batch.numRows <= batchRows ? batch : batch.slice(offset, Math.min(offset + batchRows, batch.numRows));
-        for (const message of batchMessages(slice)) await sink.write(message);
+        for (const message of batchMessages(slice)) {await sink.write(message);}
         stats.batches++;
         stats.rows += slice.numRows;
       }
     };
 
     for (;;) {
-      if (sink.cancelled()) return stats;
+      if (sink.cancelled()) {return stats;}
       let chunk;
       try {
         chunk = await result.fetchChunk();
       } catch (err) {
-        if (sink.cancelled()) return stats;
+        if (sink.cancelled()) {return stats;}
         throw queryError('error building data stream', err, sql, queryId, status.INTERNAL);
       }
-      if (!chunk || chunk.rowCount === 0) break;
+      if (!chunk || chunk.rowCount === 0) {break;}
       assembler.append(chunk);
-      if (assembler.rows >= batchRows || assembler.bytes >= MAX_BATCH_BYTES) await emit(assembler.flush());
+      if (assembler.rows >= batchRows || assembler.bytes >= MAX_BATCH_BYTES) {await emit(assembler.flush());}
     }
-    if (assembler.rows > 0) await emit(assembler.flush());
+    if (assembler.rows > 0) {await emit(assembler.flush());}
     if (failAfter !== undefined && stats.batches >= failAfter) {
       // The hook promises a failure after N batches even when the data ends there.
       throw grpcError(status.INTERNAL, `error building data stream: Execution error: devserver: injected failure after ${failAfter} batches (query_id=${queryId})`);

@@ -121,7 +121,7 @@ export interface SampleProcess {
   process_id: string;
   exe: string;
   kind: string;
-  streams: { stream_id: string; tag: string }[];
+  streams: Array<{ stream_id: string; tag: string }>;
 }
 
 /** Creates and fills `stage.<view>` tables (storage column order) with the sample data. */
@@ -144,7 +144,7 @@ export async function generateSample(conn: DuckDBConnection, opts: SampleOptions
     const props = JSON.stringify(spec.properties);
     const tags = ['log', 'metrics', ...(spec.cpu ? ['cpu'] : [])];
     const streams = tags.map((tag) => ({ stream_id: uuid(rand), tag }));
-    if (spec.async) streams.push({ stream_id: uuid(rand), tag: 'async' });
+    if (spec.async) {streams.push({ stream_id: uuid(rand), tag: 'async' });}
     procs.push({ process_id: pid, exe: spec.exe, kind: spec.kind, streams });
     const lastTicks = startTicks + Math.floor(((end - start) / 1000) * tsc);
     procRows.push(
@@ -271,7 +271,7 @@ export async function generateSample(conn: DuckDBConnection, opts: SampleOptions
   for (const statement of sql) {
     const t0 = Date.now();
     await conn.run(statement);
-    if (process.env.DEVSERVER_TRACE_SQL) process.stderr.write(`${Date.now() - t0} ms ${statement.slice(0, 60).replace(/\s+/g, " ")}\n`);
+    if (process.env.DEVSERVER_TRACE_SQL) {process.stderr.write(`${Date.now() - t0} ms ${statement.slice(0, 60).replace(/\s+/g, " ")}\n`);}
   }
   return procs;
 }

@@ -122,12 +122,15 @@ export function createLogger(level: LogLevel = levelFromEnv(), sink: Sink = (l) 
 export function guardStdout(logger: Logger): (line: string) => void {
   const format = (args: unknown[]): string =>
     args.map((a) => (typeof a === 'string' ? a : a instanceof Error ? a.message : safeInspect(a))).join(' ');
+  // The plugin protocol owns stdout: every console method is redirected to the JSON log on stderr.
+  /* eslint-disable no-console */
   console.log = (...args: unknown[]) => logger.info(format(args), { source: 'console' });
   console.info = (...args: unknown[]) => logger.info(format(args), { source: 'console' });
   console.debug = (...args: unknown[]) => logger.debug(format(args), { source: 'console' });
   console.trace = (...args: unknown[]) => logger.trace(format(args), { source: 'console' });
   console.warn = (...args: unknown[]) => logger.warn(format(args), { source: 'console' });
   console.error = (...args: unknown[]) => logger.error(format(args), { source: 'console' });
+  /* eslint-enable no-console */
 
   const realWrite = process.stdout.write.bind(process.stdout) as (chunk: string) => boolean;
   process.stdout.write = ((chunk: unknown) => {

@@ -492,9 +492,9 @@ export class FlightSQLClient {
   /** Flight SQL GetTables: the server's tables, optionally with their Arrow schemas. */
   async getTables(options: GetTablesOptions = {}): Promise<TableInfo[]> {
     const cmd: Record<string, unknown> = { include_schema: !!options.includeSchema, table_types: options.tableTypes ?? [] };
-    if (options.catalog !== undefined) cmd.catalog = options.catalog;
-    if (options.dbSchemaFilterPattern !== undefined) cmd.db_schema_filter_pattern = options.dbSchemaFilterPattern;
-    if (options.tableNamePattern !== undefined) cmd.table_name_filter_pattern = options.tableNamePattern;
+    if (options.catalog !== undefined) {cmd.catalog = options.catalog;}
+    if (options.dbSchemaFilterPattern !== undefined) {cmd.db_schema_filter_pattern = options.dbSchemaFilterPattern;}
+    if (options.tableNamePattern !== undefined) {cmd.table_name_filter_pattern = options.tableNamePattern;}
     const table = await this.commandTable('CommandGetTables', cmd, options);
     const out: TableInfo[] = [];
     for (const row of table) {

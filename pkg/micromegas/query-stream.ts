@@ -3,8 +3,7 @@
 // dictionaries carry over between batches. Batches are pulled on demand (gRPC flow
 // control gives back-pressure), and the call is cancelled when the consumer stops early,
 // when the AbortSignal fires, or on error.
-import type { ClientReadableStream } from '@grpc/grpc-js';
-import { status as GrpcStatus } from '@grpc/grpc-js';
+import { type ClientReadableStream, status as GrpcStatus } from '@grpc/grpc-js';
 import { AsyncRecordBatchStreamReader, RecordBatch, RecordBatchReader, Schema, Table } from 'apache-arrow';
 
 import { MicromegasError } from './errors';

@@ -173,7 +173,7 @@ async function collectRows(
   begin: Date | undefined,
   end: Date | undefined,
   limit?: number
-): Promise<Array<unknown[]>> {
+): Promise<unknown[][]> {
   const result = await ctx.env.client.queryStream(sql, begin, end, {
     signal: ctx.signal,
     timeoutMs: ctx.timeoutMs,
@@ -181,7 +181,7 @@ async function collectRows(
     limit,
   });
   const { batches } = await openStream(result);
-  const rows: Array<unknown[]> = [];
+  const rows: unknown[][] = [];
   for await (const batch of batches) {
     for (let i = 0; i < batch.numRows; i++) {
       const row: unknown[] = [];

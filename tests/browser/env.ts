@@ -57,7 +57,7 @@ export async function startBrowserEnv(options: EnvOptions = {}): Promise<Browser
   let sandbox: Sandbox | undefined;
   let browser: Browser | undefined;
   try {
-    if (options.devserver !== false) devserver = await startDevServer({ scale: 0.05, ...(options.devserver ?? {}) });
+    if (options.devserver !== false) {devserver = await startDevServer({ scale: 0.05, ...(options.devserver ?? {}) });}
     sandbox = await startSandbox({
       ...options.sandbox,
       jsonData: { url: devserver?.uri ?? 'grpc://127.0.0.1:1', authType: 'none', ...options.jsonData },
@@ -80,13 +80,13 @@ export async function startBrowserEnv(options: EnvOptions = {}): Promise<Browser
   page.on('pageerror', (err) => pageErrors.push(err.stack ?? err.message));
   page.on('console', (msg) => {
     // "Failed to load resource" duplicates the network events checked below.
-    if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource')) consoleErrors.push(msg.text());
+    if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource')) {consoleErrors.push(msg.text());}
   });
   page.on('requestfailed', (req: Request) => {
-    if (!isApi(req.url()) && !/ERR_ABORTED/.test(req.failure()?.errorText ?? '')) failedRequests.push(`${req.url()}: ${req.failure()?.errorText}`);
+    if (!isApi(req.url()) && !/ERR_ABORTED/.test(req.failure()?.errorText ?? '')) {failedRequests.push(`${req.url()}: ${req.failure()?.errorText}`);}
   });
   page.on('response', (res) => {
-    if (res.status() >= 400 && !isApi(res.url())) failedRequests.push(`${res.url()}: HTTP ${res.status()}`);
+    if (res.status() >= 400 && !isApi(res.url())) {failedRequests.push(`${res.url()}: HTTP ${res.status()}`);}
   });
   page.on('request', (req) => {
     if (req.method() === 'POST' && new URL(req.url()).pathname === '/api/ds/query') {
@@ -127,7 +127,7 @@ export async function startBrowserEnv(options: EnvOptions = {}): Promise<Browser
         ...unexpected.map((e) => `console error: ${e}`),
         ...failedRequests.map((e) => `failed request: ${e}`),
       ];
-      if (problems.length) throw new Error(`the page reported problems:\n${problems.join('\n')}`);
+      if (problems.length) {throw new Error(`the page reported problems:\n${problems.join('\n')}`);}
     },
     async close() {
       await br.close().catch(() => {});

@@ -6,7 +6,7 @@ export async function setSql(page: Page, sql: string): Promise<void> {
   await page.locator('[data-testid="micromegas-sql-editor"] .monaco-editor').first().click();
   await page.keyboard.press('Control+A');
   await page.keyboard.press('Delete');
-  if (sql) await page.keyboard.insertText(sql);
+  if (sql) {await page.keyboard.insertText(sql);}
 }
 
 export async function chooseFormat(page: Page, format: 'Table' | 'Time series' | 'Logs'): Promise<void> {

@@ -21,11 +21,11 @@ interface Run {
 function run(args: string[], env: Record<string, string | undefined>, stdin?: string): Promise<Run> {
   return new Promise((resolve) => {
     const clean = { ...process.env };
-    for (const k of Object.keys(clean)) if (k.startsWith('MICROMEGAS_')) delete clean[k];
+    for (const k of Object.keys(clean)) {if (k.startsWith('MICROMEGAS_')) {delete clean[k];}}
     const child = execFile(process.execPath, [CLI, ...args], { env: { ...clean, ...env }, timeout: 60_000 }, (err, stdout, stderr) => {
       resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
     });
-    if (stdin !== undefined) child.stdin!.end(stdin);
+    if (stdin !== undefined) {child.stdin!.end(stdin);}
   });
 }
 

@@ -49,7 +49,7 @@ describe('client against the dev server (no auth)', () => {
     const empty = client.queryStream('SELECT time, msg FROM log_entries WHERE false', BEGIN, NOW);
     assert.deepEqual((await empty.schema).fields.map((f) => f.name), ['time', 'msg']);
     const batches: RecordBatch[] = [];
-    for await (const b of empty) batches.push(b);
+    for await (const b of empty) {batches.push(b);}
     assert.equal(batches.reduce((a, b) => a + b.numRows, 0), 0);
     const t = await client.queryArrow('SELECT time, msg FROM log_entries WHERE false', BEGIN, NOW);
     assert.equal(t.numRows, 0);
@@ -84,7 +84,7 @@ describe('client against the dev server (no auth)', () => {
     let rows = 0;
     await assert.rejects(
       (async () => {
-        for await (const b of client.queryStream(sql, BEGIN, NOW)) rows += b.numRows;
+        for await (const b of client.queryStream(sql, BEGIN, NOW)) {rows += b.numRows;}
       })(),
       (e: MicromegasError) => {
         assert.ok(e instanceof MicromegasError);
@@ -163,7 +163,7 @@ describe('client against the dev server (no auth)', () => {
     assert.ok(DataType.isTimestamp(stmt.datasetSchema.fields[0].type));
     const first = await client.prepareStatement('SELECT process_id FROM processes LIMIT 2');
     let rows = 0;
-    for await (const b of client.preparedStatementStream(first)) rows += b.numRows;
+    for await (const b of client.preparedStatementStream(first)) {rows += b.numRows;}
     assert.equal(rows, 2);
   });
 
@@ -223,7 +223,7 @@ describe('client against the dev server (no auth)', () => {
     }
     assert.ok(messages.length > 0);
     const retired: string[] = [];
-    for await (const m of client.retirePartitions('measures', 'global', '2024-05-01T10:00:00Z', NOW)) retired.push(m.msg);
+    for await (const m of client.retirePartitions('measures', 'global', '2024-05-01T10:00:00Z', NOW)) {retired.push(m.msg);}
     assert.ok(retired.some((m) => /retired \d+ partition/.test(m)), retired.join('\n'));
   });
 

@@ -60,7 +60,7 @@ describe('TLS', () => {
   });
   after(async () => {
     await Promise.all([tlsServer?.stop(), mtlsServer?.stop()]);
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    if (dir) {rmSync(dir, { recursive: true, force: true });}
   });
 
   const tlsUri = (s: DevServer): string => `grpc+tls://127.0.0.1:${s.port}`;

@@ -45,7 +45,7 @@ export class TestFlightClient {
 
   static metadata(headers: Headers = {}): grpc.Metadata {
     const md = new grpc.Metadata();
-    for (const [k, v] of Object.entries(headers)) md.set(k, v);
+    for (const [k, v] of Object.entries(headers)) {md.set(k, v);}
     return md;
   }
 
@@ -62,13 +62,13 @@ export class TestFlightClient {
       const received: FlightData[] = [];
       let done = false;
       const finish = (error?: grpc.ServiceError): void => {
-        if (done) return;
+        if (done) {return;}
         done = true;
         resolve({ ...decodeStream(received), messages: received.length, error });
       };
       call.on('data', (d: FlightData) => {
         received.push(d);
-        if (opts.cancelAfterMessages !== undefined && received.length >= opts.cancelAfterMessages) call.cancel();
+        if (opts.cancelAfterMessages !== undefined && received.length >= opts.cancelAfterMessages) {call.cancel();}
       });
       call.on('error', (e: grpc.ServiceError) => finish(e));
       call.on('end', () => finish());
@@ -81,9 +81,9 @@ export class TestFlightClient {
   }
 
   /** Query and require success. */
-  async table(sql: string, headers: Headers = {}): Promise<{ schema: Schema; rows: Record<string, unknown>[]; batches: RecordBatch[] }> {
+  async table(sql: string, headers: Headers = {}): Promise<{ schema: Schema; rows: Array<Record<string, unknown>>; batches: RecordBatch[] }> {
     const res = await this.query(sql, headers);
-    if (res.error) throw res.error;
+    if (res.error) {throw res.error;}
     const rows = res.batches.flatMap((b) => b.toArray().map((r) => r.toJSON() as Record<string, unknown>));
     return { schema: res.schema!, rows, batches: res.batches };
   }
@@ -115,7 +115,7 @@ export class TestFlightClient {
 
 /** Re-frames FlightData as one IPC stream and reads it with one reader (dictionary state kept). */
 export function decodeStream(messages: FlightData[]): { schema?: Schema; batches: RecordBatch[] } {
-  if (messages.length === 0) return { batches: [] };
+  if (messages.length === 0) {return { batches: [] };}
   const parts: Buffer[] = [];
   for (const m of messages) {
     const pad = (8 - (m.data_header.length % 8)) % 8;
@@ -128,13 +128,13 @@ export function decodeStream(messages: FlightData[]): { schema?: Schema; batches
   const reader = RecordBatchReader.from(Buffer.concat(parts)).open();
   const schema = reader.schema;
   const batches: RecordBatch[] = [];
-  for (const batch of reader) batches.push(batch);
+  for (const batch of reader) {batches.push(batch);}
   return { schema, batches };
 }
 
 export function decodeAny<T>(bytes: Uint8Array, name: string): T {
   const any = decodeMessage<{ type_url: string; value: Buffer }>('google.protobuf.Any', bytes);
-  if (any.type_url !== FLIGHT_SQL_TYPE_PREFIX + name) throw new Error(`expected ${name}, got ${any.type_url}`);
+  if (any.type_url !== FLIGHT_SQL_TYPE_PREFIX + name) {throw new Error(`expected ${name}, got ${any.type_url}`);}
   return decodeMessage<T>(SQL + name, any.value);
 }
 

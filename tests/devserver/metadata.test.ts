@@ -29,7 +29,7 @@ after(async () => {
 async function getTables(cmd: Record<string, unknown>) {
   const any = TestFlightClient.any('CommandGetTables', cmd);
   const info = await client.getFlightInfo(any, AUTH);
-  const ticket = (info.endpoint as { ticket: { ticket: Buffer } }[])[0]!.ticket.ticket;
+  const ticket = (info.endpoint as Array<{ ticket: { ticket: Buffer } }>)[0]!.ticket.ticket;
   const res = await client.doGet(ticket, AUTH);
   assert.equal(res.error, undefined);
   return res.batches.flatMap((b) => b.toArray().map((r) => r.toJSON() as Record<string, unknown>));
@@ -65,7 +65,7 @@ describe('GetSqlInfo', () => {
   test('answers ids 0, 1, 2 and 508–512 in a dense union', async () => {
     const any = TestFlightClient.any('CommandGetSqlInfo', { info: [] });
     const info = await client.getFlightInfo(any, AUTH);
-    const res = await client.doGet((info.endpoint as { ticket: { ticket: Buffer } }[])[0]!.ticket.ticket, AUTH);
+    const res = await client.doGet((info.endpoint as Array<{ ticket: { ticket: Buffer } }>)[0]!.ticket.ticket, AUTH);
     assert.equal(res.error, undefined);
     const type = res.schema!.fields[1]!.type;
     assert.ok(DataType.isUnion(type));
@@ -141,7 +141,7 @@ describe('authentication', () => {
   test('a configured API key is accepted; missing or wrong tokens get UNAUTHENTICATED "invalid token"', async () => {
     const ok = await client.query('SELECT 1 AS x', { ...AUTH, 'x-client-type': 'test', 'x-user-id': 'alice' });
     assert.equal(ok.error, undefined);
-    for (const headers of [{}, { authorization: 'Bearer wrong' }, { authorization: KEYS[0]!.key }] as Record<string, string>[]) {
+    for (const headers of [{}, { authorization: 'Bearer wrong' }, { authorization: KEYS[0]!.key }] as Array<Record<string, string>>) {
       const res = await client.query('SELECT 1', headers);
       assert.equal(res.error?.code, status.UNAUTHENTICATED);
       assert.equal(res.error!.details, 'invalid token');

@@ -44,7 +44,7 @@ describe('TLS', { skip: hasOpenssl() ? false : 'openssl is not installed' }, () 
   });
   after(async () => {
     await server?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    if (dir) {rmSync(dir, { recursive: true, force: true });}
   });
 
   test('serves grpc+tls to a client trusting the CA; plaintext clients fail', async () => {
@@ -139,7 +139,7 @@ describe('cancellation', () => {
         new grpc.Metadata(),
       );
       let messages = 0;
-      const received: { data_header: Buffer; data_body: Buffer }[] = [];
+      const received: Array<{ data_header: Buffer; data_body: Buffer }> = [];
       const done = new Promise<void>((resolve, reject) => {
         call.on('end', resolve);
         call.on('error', reject);
@@ -147,7 +147,7 @@ describe('cancellation', () => {
       call.on('data', (d: { data_header: Buffer; data_body: Buffer }) => {
         received.push(d);
         messages++;
-        if (messages === 2) call.pause();
+        if (messages === 2) {call.pause();}
       });
       await new Promise((r) => setTimeout(r, 1500));
       const finishedWhilePaused = server.stderr().includes(`AS ${marker}`);
@@ -175,7 +175,7 @@ describe('cancellation', () => {
       let line: string | undefined;
       for (let i = 0; i < 100 && !line; i++) {
         line = server.stderr().split('\n').find((l) => l.includes('generate_series(1, 100000)') && l.includes(' cancelled'));
-        if (!line) await new Promise((r) => setTimeout(r, 50));
+        if (!line) {await new Promise((r) => setTimeout(r, 50));}
       }
       assert.ok(line, `no cancelled log line in:\n${server.stderr()}`);
       assert.ok(Number(/batches=(\d+)/.exec(line)![1]) < 50);

@@ -34,7 +34,7 @@ describe('statement tickets', () => {
     const info = await client.getFlightInfo(TestFlightClient.any('CommandStatementQuery', { query: sql }));
     assert.equal(info.total_records, -1);
     assert.equal(info.total_bytes, -1);
-    const endpoints = info.endpoint as { ticket: { ticket: Buffer } }[];
+    const endpoints = info.endpoint as Array<{ ticket: { ticket: Buffer } }>;
     assert.equal(endpoints.length, 1);
     const ticket = endpoints[0]!.ticket.ticket;
     assert.equal(decodeMessage<{ statement_handle: Buffer }>('arrow.flight.protocol.sql.TicketStatementQuery', ticket).statement_handle.toString(), sql);
@@ -103,7 +103,7 @@ describe('schema', () => {
     assert.ok(DataType.isList(tags.type));
     assert.equal(tags.type.children[0]!.name, 'tag');
     const all = new Set(rows.flatMap((r) => Array.from(r.tags as Iterable<string>)));
-    for (const t of ['log', 'metrics', 'cpu']) assert.ok(all.has(t), `tag ${t}`);
+    for (const t of ['log', 'metrics', 'cpu']) {assert.ok(all.has(t), `tag ${t}`);}
   });
 
   test('measures, processes, blocks, log_stats, thread_spans, async_events types', async () => {
@@ -316,7 +316,7 @@ describe('streaming', () => {
     // Dictionaries only grow: later batches hold every earlier value at the same index.
     const first = res.batches[0]!.getChild('exe')!.data[0]!.dictionary!;
     const last = res.batches.at(-1)!.getChild('exe')!.data[0]!.dictionary!;
-    for (let i = 0; i < first.length; i++) assert.equal(last.get(i), first.get(i));
+    for (let i = 0; i < first.length; i++) {assert.equal(last.get(i), first.get(i));}
   });
 
   test('small batches carry the same values as one big batch (strings, JSONB, lists, timestamps)', async () => {

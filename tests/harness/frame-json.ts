@@ -40,7 +40,7 @@ function frameType(type: arrow.DataType, tstype: string | undefined): [string, s
       return ['number', (type as arrow.Float).precision === arrow.Precision.SINGLE ? 'float32' : 'float64'];
     case arrow.Type.Int: {
       const t = type as arrow.Int;
-      if (tstype === 'enum' && !t.isSigned && t.bitWidth === 16) return ['enum', 'enum'];
+      if (tstype === 'enum' && !t.isSigned && t.bitWidth === 16) {return ['enum', 'enum'];}
       return ['number', `${t.isSigned ? 'int' : 'uint'}${t.bitWidth}`];
     }
     default:
@@ -52,7 +52,7 @@ function frameType(type: arrow.DataType, tstype: string | undefined): [string, s
 function shortestFloat32(v: number): number {
   for (let p = 1; p <= 9; p++) {
     const n = Number(v.toPrecision(p));
-    if (Math.fround(n) === v) return n;
+    if (Math.fround(n) === v) {return n;}
   }
   return v;
 }
@@ -96,7 +96,7 @@ function columnJson(column: arrow.Vector, nullable: boolean, frame: string): { v
           const sub = Number(ns - ms * 1_000_000n);
           values.push(Number(ms));
           if (sub !== 0) {
-            if (!nanos) nanos = new Array(column.length).fill(0);
+            if (!nanos) {nanos = new Array(column.length).fill(0);}
             nanos[row] = sub;
           }
           break;
@@ -109,7 +109,7 @@ function columnJson(column: arrow.Vector, nullable: boolean, frame: string): { v
             (entities[key] ??= []).push(row);
             hasEntities = true;
             values.push(null);
-          } else values.push(frame === 'float32' ? shortestFloat32(v) : v);
+          } else {values.push(frame === 'float32' ? shortestFloat32(v) : v);}
           break;
         }
         default: {
@@ -126,9 +126,9 @@ export function frameToJson(bytes: Uint8Array): DataFrameJSON {
   const table = readFrame(bytes);
   const md = table.schema.metadata;
   const schema: DataFrameJSON['schema'] = { fields: [] };
-  if (md.get('name')) schema.name = md.get('name');
-  if (md.get('refId')) schema.refId = md.get('refId');
-  if (md.has('meta')) schema.meta = JSON.parse(md.get('meta')!) as Record<string, unknown>;
+  if (md.get('name')) {schema.name = md.get('name');}
+  if (md.get('refId')) {schema.refId = md.get('refId');}
+  if (md.has('meta')) {schema.meta = JSON.parse(md.get('meta')!) as Record<string, unknown>;}
   const values: unknown[][] = [];
   const entities: Array<EntityLookup | null> = [];
   const nanos: Array<number[] | null> = [];
@@ -136,9 +136,9 @@ export function frameToJson(bytes: Uint8Array): DataFrameJSON {
     const tstype = field.metadata.get('tstype');
     const [type, frame] = frameType(field.type, tstype);
     const f: FieldJSON = { type, typeInfo: field.nullable ? { frame, nullable: true } : { frame } };
-    if (field.name) f.name = field.name;
-    if (field.metadata.has('labels')) f.labels = JSON.parse(field.metadata.get('labels')!) as Record<string, string>;
-    if (field.metadata.has('config')) f.config = JSON.parse(field.metadata.get('config')!) as Record<string, unknown>;
+    if (field.name) {f.name = field.name;}
+    if (field.metadata.has('labels')) {f.labels = JSON.parse(field.metadata.get('labels')!) as Record<string, string>;}
+    if (field.metadata.has('config')) {f.config = JSON.parse(field.metadata.get('config')!) as Record<string, unknown>;}
     schema.fields.push(orderKeys(f));
     const col = columnJson(table.getChildAt(i)!, field.nullable, frame);
     values.push(col.values);
@@ -146,18 +146,18 @@ export function frameToJson(bytes: Uint8Array): DataFrameJSON {
     nanos.push(col.nanos);
   });
   const data: DataFrameJSON['data'] = { values };
-  if (entities.some((e) => e !== null)) data.entities = entities;
-  if (nanos.some((n) => n !== null)) data.nanos = nanos;
+  if (entities.some((e) => e !== null)) {data.entities = entities;}
+  if (nanos.some((n) => n !== null)) {data.nanos = nanos;}
   return { schema, data };
 }
 
 /** Grafana's key order (name, type, typeInfo, labels, config), for readable output. */
 function orderKeys(f: FieldJSON): FieldJSON {
   const out: FieldJSON = {} as FieldJSON;
-  if (f.name !== undefined) out.name = f.name;
+  if (f.name !== undefined) {out.name = f.name;}
   out.type = f.type;
   out.typeInfo = f.typeInfo;
-  if (f.labels) out.labels = f.labels;
-  if (f.config) out.config = f.config;
+  if (f.labels) {out.labels = f.labels;}
+  if (f.config) {out.config = f.config;}
   return out;
 }

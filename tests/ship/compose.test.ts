@@ -47,7 +47,7 @@ function resolve(value: string): string {
 
 describe('docker-compose.yml', () => {
   test('has the build, Grafana, dev server and real-Micromegas services', () => {
-    for (const name of ['plugin-build', 'grafana', 'devserver', 'postgres', 'micromegas']) assert.ok(services[name], `service ${name}`);
+    for (const name of ['plugin-build', 'grafana', 'devserver', 'postgres', 'micromegas']) {assert.ok(services[name], `service ${name}`);}
     assert.deepEqual(services.devserver.profiles, ['devserver']);
     assert.deepEqual(services.micromegas.profiles, ['micromegas']);
     assert.deepEqual(services.postgres.profiles, ['micromegas']);
@@ -82,14 +82,14 @@ describe('docker-compose.yml', () => {
           assert.ok(compose.volumes && host in compose.volumes, `${name}: named volume ${host} is declared`);
           continue;
         }
-        if (host === './dist') continue; // produced by plugin-build
+        if (host === './dist') {continue;} // produced by plugin-build
         assert.ok(existsSync(path.join(ROOT, host)), `${name}: ${host} exists`);
       }
       if (svc.build) {
         const dockerfile = path.join(ROOT, svc.build.context, svc.build.dockerfile);
         assert.ok(existsSync(dockerfile), `${name}: ${svc.build.dockerfile}`);
         for (const m of readFileSync(dockerfile, 'utf8').matchAll(/^COPY (.+) \S+$/gm)) {
-          for (const src of m[1].split(/\s+/)) assert.ok(existsSync(path.join(ROOT, svc.build.context, src)), `${name}: COPY ${src}`);
+          for (const src of m[1].split(/\s+/)) {assert.ok(existsSync(path.join(ROOT, svc.build.context, src)), `${name}: COPY ${src}`);}
         }
         const entry = readFileSync(dockerfile, 'utf8').match(/"(pkg\/[^"]+\.ts)"/);
         assert.ok(entry && existsSync(path.join(ROOT, entry[1])), `${name}: entry point exists`);

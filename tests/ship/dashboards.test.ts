@@ -35,9 +35,9 @@ type Resolved = Map<string, { values: string[]; variable: Variable }>;
 function interpolate(sql: string, vars: Resolved, single?: { name: string; value: string }): string {
   return sql.replace(/\$\{(\w+)\}|\$(\w+)/g, (token, braced: string | undefined, bare: string | undefined) => {
     const name = braced ?? bare!;
-    if (single && single.name === name) return formatVariableValue(single.value, {});
+    if (single && single.name === name) {return formatVariableValue(single.value, {});}
     const v = vars.get(name);
-    if (!v) return token; // macros ($__…) and unknown names stay for the backend
+    if (!v) {return token;} // macros ($__…) and unknown names stay for the backend
     const value = v.variable.multi || v.variable.includeAll ? v.values : v.values[0] ?? '';
     return formatVariableValue(value, v.variable);
   });
@@ -55,8 +55,8 @@ async function run(sql: string, target: Partial<Target>, refId = 'A') {
 async function resolveVariables(d: Dashboard): Promise<Resolved> {
   const vars: Resolved = new Map();
   for (const v of d.templating.list) {
-    if (v.type === 'custom') vars.set(v.name, { values: [String(v.current?.value ?? '')], variable: v });
-    else if (v.type === 'textbox') vars.set(v.name, { values: [String(v.current?.value ?? '')], variable: v });
+    if (v.type === 'custom') {vars.set(v.name, { values: [String(v.current?.value ?? '')], variable: v });}
+    else if (v.type === 'textbox') {vars.set(v.name, { values: [String(v.current?.value ?? '')], variable: v });}
     else if (v.type === 'query') {
       const q = v.query as Target & { variable?: { valueField?: string } };
       const res = await run(interpolate(q.query ?? '', vars), q, `var-${v.name}`);

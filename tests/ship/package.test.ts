@@ -30,7 +30,7 @@ describe('release zip', { skip: built ? false : 'dist/ is not built: run `npm ru
 
   test('is named after the plugin id and version, with everything in one folder named after the id', () => {
     assert.match(path.basename(zipPath), new RegExp(`^${pluginJson.id}-\\d+\\.\\d+\\.\\d+.*\\.zip$`));
-    for (const entry of zip.getEntries()) assert.ok(entry.entryName.startsWith(`${pluginJson.id}/`), entry.entryName);
+    for (const entry of zip.getEntries()) {assert.ok(entry.entryName.startsWith(`${pluginJson.id}/`), entry.entryName);}
   });
 
   test('holds plugin.json, module.js, the executable, README, CHANGELOG, LICENSE and the logo; no source maps', () => {

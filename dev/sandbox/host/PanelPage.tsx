@@ -26,7 +26,7 @@ const MAX_DATA_POINTS = 1000;
 export function toTimeRange(raw: RawTimeRange): TimeRange {
   const from = dateMath.toDateTime(raw.from, { roundUp: false });
   const to = dateMath.toDateTime(raw.to, { roundUp: true });
-  if (!from || !to) throw new Error(`invalid time range ${JSON.stringify(raw)}`);
+  if (!from || !to) {throw new Error(`invalid time range ${JSON.stringify(raw)}`);}
   return { from, to, raw };
 }
 
@@ -47,10 +47,13 @@ export function PanelPage({ ds }: { ds: DataSourceApi }) {
   const [query, setQuery] = useState<DataQuery>(() => initialQuery(ds));
   const [data, setData] = useState<PanelData>(() => emptyData(range));
   const subscription = useRef<Subscription | undefined>(undefined);
+  // Latest query and range for callbacks created once (Monaco's run action).
   const queryRef = useRef(query);
-  queryRef.current = query;
   const rangeRef = useRef(range);
-  rangeRef.current = range;
+  useEffect(() => {
+    queryRef.current = query;
+    rangeRef.current = range;
+  }, [query, range]);
   const QueryEditor = ds.components?.QueryEditor;
 
   useEffect(() => () => subscription.current?.unsubscribe(), []);

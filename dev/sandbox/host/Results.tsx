@@ -19,7 +19,7 @@ function useWidth(): [React.RefObject<HTMLDivElement>, number] {
   const ref = useRef<HTMLDivElement>(null);
   const [width, setWidth] = useState(800);
   useEffect(() => {
-    if (!ref.current) return;
+    if (!ref.current) {return;}
     const obs = new ResizeObserver((entries) => setWidth(Math.max(200, Math.floor(entries[0].contentRect.width))));
     obs.observe(ref.current);
     return () => obs.disconnect();
@@ -28,7 +28,7 @@ function useWidth(): [React.RefObject<HTMLDivElement>, number] {
 }
 
 function isLogsFrame(frame: DataFrame): boolean {
-  if (frame.meta?.preferredVisualisationType === 'logs' || frame.meta?.type === 'log-lines') return true;
+  if (frame.meta?.preferredVisualisationType === 'logs' || frame.meta?.type === 'log-lines') {return true;}
   return frame.fields.some((f) => f.name === 'body' && f.type === FieldType.string) && frame.fields.some((f) => f.type === FieldType.time);
 }
 

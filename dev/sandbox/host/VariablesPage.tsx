@@ -26,8 +26,8 @@ function framesToValues(frames: DataFrame[]): MetricFindValue[] {
     const byName = (n: string) => frame.fields.find((f) => f.name.toLowerCase() === n);
     const value = byName('value') ?? byName('__value') ?? frame.fields.find((f) => f.type === FieldType.string) ?? frame.fields[0];
     const text = byName('text') ?? byName('__text') ?? value;
-    if (!value) continue;
-    for (let i = 0; i < frame.length; i++) out.push({ text: String(text.values[i]), value: value.values[i] as string | number });
+    if (!value) {continue;}
+    for (let i = 0; i < frame.length; i++) {out.push({ text: String(text.values[i]), value: value.values[i] as string | number });}
   }
   return out;
 }
@@ -68,7 +68,7 @@ export function VariablesPage({ ds }: { ds: DataSourceApi }) {
         const result = support.query(request);
         const rsp = await lastValueFrom(isObservable(result) ? result : from(result));
         const errors = rsp.errors ?? (rsp.error ? [rsp.error] : []);
-        if (errors.length) throw new Error(errors.map((e) => e.message).join('; '));
+        if (errors.length) {throw new Error(errors.map((e) => e.message).join('; '));}
         setValues(framesToValues(rsp.data ?? []));
       } else if (ds.metricFindQuery) {
         setValues(await ds.metricFindQuery(q, { range, variable: { name: 'sandbox' } } as never));

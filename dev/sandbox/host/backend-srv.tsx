@@ -15,12 +15,12 @@ export interface RecordedRequest {
 export const recordedRequests: RecordedRequest[] = [];
 
 function withParams(url: string, params: BackendSrvRequest['params']): string {
-  if (!params || typeof params !== 'object') return url;
+  if (!params || typeof params !== 'object') {return url;}
   const search = new URLSearchParams();
   for (const [key, value] of Object.entries(params as Record<string, unknown>)) {
-    if (value === undefined || value === null) continue;
-    if (Array.isArray(value)) value.forEach((v) => search.append(key, String(v)));
-    else search.append(key, String(value));
+    if (value === undefined || value === null) {continue;}
+    if (Array.isArray(value)) {value.forEach((v) => search.append(key, String(v)));}
+    else {search.append(key, String(value));}
   }
   const qs = search.toString();
   return qs ? `${url}${url.includes('?') ? '&' : '?'}${qs}` : url;
@@ -28,7 +28,7 @@ function withParams(url: string, params: BackendSrvRequest['params']): string {
 
 async function readBody(res: Response): Promise<unknown> {
   const text = await res.text();
-  if (!text) return undefined;
+  if (!text) {return undefined;}
   try {
     return JSON.parse(text);
   } catch {
@@ -92,7 +92,7 @@ export class SandboxBackendSrv {
           subscriber.error(err);
         })
         .finally(() => {
-          if (options.requestId && this.inflight.get(options.requestId) === controller) this.inflight.delete(options.requestId);
+          if (options.requestId && this.inflight.get(options.requestId) === controller) {this.inflight.delete(options.requestId);}
         });
       return () => controller.abort();
     });

@@ -60,7 +60,7 @@ export function createInstance(loaded: LoadedPlugin, settings: DataSourceSetting
     ref == null || (typeof ref === 'string' ? ref === settings.uid || ref === settings.name : !ref.uid || ref.uid === settings.uid);
   const srv: DataSourceSrv = {
     get: async (ref?: DataSourceRef | string | null) => {
-      if (!matches(ref)) throw new Error(`Data source ${JSON.stringify(ref)} was not found`);
+      if (!matches(ref)) {throw new Error(`Data source ${JSON.stringify(ref)} was not found`);}
       return instance;
     },
     getList: () => [instanceSettings],
