@@ -54,7 +54,8 @@ function bytesOf(view: ArrayBufferView): Uint8Array {
 class ChunkSink {
   readonly chunks: Uint8Array[] = [];
   position = 0;
-  private small = new Uint8Array(SMALL_CHUNK_BYTES);
+  // Grows from 1 KiB so small results stay small.
+  private small = new Uint8Array(0);
   private smallStart = 0;
   private smallEnd = 0;
 
@@ -66,7 +67,7 @@ class ChunkSink {
     } else {
       if (this.smallEnd + bytes.byteLength > this.small.byteLength) {
         this.flush();
-        this.small = new Uint8Array(SMALL_CHUNK_BYTES);
+        this.small = new Uint8Array(Math.min(SMALL_CHUNK_BYTES, Math.max(1024, 2 * this.small.byteLength, bytes.byteLength)));
         this.smallStart = this.smallEnd = 0;
       }
       this.small.set(bytes, this.smallEnd);

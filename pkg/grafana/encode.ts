@@ -102,7 +102,44 @@ class Writer {
       this.pos += chunk.byteLength;
     }
   }
+
+  /** A frame's bytes field (a subclass may send frames by reference). */
+  frame(field: number, data: FrameBytes): void {
+    this.bytes(field, data);
+  }
 }
+
+/** Collects the message as pieces: framing bytes copied, frame chunks referenced. */
+class PieceWriter extends Writer {
+  readonly pieces: Uint8Array[] = [];
+  private start = 0;
+
+  override frame(field: number, data: FrameBytes): void {
+    if (data instanceof Uint8Array && data.byteLength < PIECE_REFERENCE_BYTES) {
+      super.frame(field, data);
+      return;
+    }
+    this.tag(field, LEN);
+    this.varint(frameLength(data));
+    this.cut();
+    for (const chunk of data instanceof Uint8Array ? [data] : data) {
+      if (chunk.byteLength > 0) {
+        this.pieces.push(chunk);
+      }
+    }
+  }
+
+  /** Ends the current run of framing bytes. */
+  cut(): void {
+    if (this.pos > this.start) {
+      this.pieces.push(this.buf.subarray(this.start, this.pos));
+    }
+    this.start = this.pos;
+  }
+}
+
+/** Frames from this size on are sent as their own pieces instead of being copied. */
+const PIECE_REFERENCE_BYTES = 64 * 1024;
 
 export interface EncodeOptions {
   /** Bytes to leave free before the message (room for the gRPC message header). */
@@ -118,11 +155,59 @@ export interface EncodeOptions {
 export function encodeQueryDataResponse(message: QueryDataResponseOut, options: EncodeOptions = {}): Buffer {
   const headroom = options.headroom ?? 0;
   const entries = Object.entries(message.responses).map(([refId, r]) => sizeResponse(refId, r));
+  const total = messageSize(entries);
+  const w = new Writer(Buffer.allocUnsafe(headroom + total), headroom);
+  writeEntries(w, entries, options);
+  if (w.pos !== headroom + total) {
+    throw new Error(`QueryDataResponse encoder size mismatch: wrote ${w.pos - headroom} of ${total} bytes`);
+  }
+  return w.buf;
+}
+
+/**
+ * The same message as consecutive pieces whose concatenation is the bytes of
+ * `encodeQueryDataResponse`: the framing is written into one small buffer, large
+ * frames and frame chunks are referenced, never copied. With `headroom`, the first
+ * piece starts with that many free bytes. Returns the pieces and the message length.
+ */
+export function encodeQueryDataResponsePieces(
+  message: QueryDataResponseOut,
+  options: EncodeOptions = {}
+): { pieces: Uint8Array[]; messageLength: number } {
+  const headroom = options.headroom ?? 0;
+  const entries = Object.entries(message.responses).map(([refId, r]) => sizeResponse(refId, r));
+  const total = messageSize(entries);
+  let referenced = 0;
+  for (const e of entries) {
+    for (const frame of e.response.frames) {
+      if (!(frame instanceof Uint8Array) || frame.byteLength >= PIECE_REFERENCE_BYTES) {
+        referenced += frameLength(frame);
+      }
+    }
+  }
+  const w = new PieceWriter(Buffer.allocUnsafe(headroom + total - referenced), 0);
+  w.pos = headroom;
+  writeEntries(w, entries, options);
+  w.cut();
+  const written = w.pieces.reduce((n, p) => n + p.byteLength, 0);
+  if (written !== headroom + total) {
+    throw new Error(`QueryDataResponse encoder size mismatch: wrote ${written - headroom} of ${total} bytes`);
+  }
+  if (headroom > 0 && w.pieces[0] !== undefined && w.pieces[0].byteOffset !== w.buf.byteOffset) {
+    throw new Error('QueryDataResponse encoder: the headroom must start the first piece');
+  }
+  return { pieces: w.pieces, messageLength: total };
+}
+
+function messageSize(entries: Sized[]): number {
   let total = 0;
   for (const e of entries) {
     total += lenFieldSize(1, e.entrySize);
   }
-  const w = new Writer(Buffer.allocUnsafe(headroom + total), headroom);
+  return total;
+}
+
+function writeEntries(w: Writer, entries: Sized[], options: EncodeOptions): void {
   for (const e of entries) {
     w.tag(1, LEN);
     w.varint(e.entrySize);
@@ -130,7 +215,7 @@ export function encodeQueryDataResponse(message: QueryDataResponseOut, options: 
     w.tag(2, LEN);
     w.varint(e.bodySize);
     for (const frame of e.response.frames) {
-      w.bytes(1, frame);
+      w.frame(1, frame);
     }
     if (e.error) {
       w.bytes(2, e.error);
@@ -146,8 +231,4 @@ export function encodeQueryDataResponse(message: QueryDataResponseOut, options: 
       e.response.frames = [];
     }
   }
-  if (w.pos !== headroom + total) {
-    throw new Error(`QueryDataResponse encoder size mismatch: wrote ${w.pos - headroom} of ${total} bytes`);
-  }
-  return w.buf;
 }

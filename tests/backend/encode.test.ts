@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { encodeQueryDataResponse } from '../../pkg/grafana/encode';
+import { encodeQueryDataResponse, encodeQueryDataResponsePieces } from '../../pkg/grafana/encode';
 import { decodeMessage, encodeMessage } from '../../pkg/proto';
 
 interface Decoded {
@@ -62,5 +62,33 @@ describe('QueryDataResponse encoder', () => {
 
   it('encodes an empty response', () => {
     assert.equal(encodeQueryDataResponse({ responses: {} }).length, 0);
+  });
+});
+
+describe('QueryDataResponse encoder, as pieces for the pre-framed send path', () => {
+  it('pieces concatenate to the same bytes, with large frames and frame chunks referenced', () => {
+    const big = Buffer.alloc(200_000, 5);
+    const chunks = [Buffer.from('ARROW1\0\0'), Buffer.alloc(100_000, 9), Buffer.from('ARROW1')];
+    const make = () => ({
+      responses: {
+        A: { frames: [chunks, Buffer.from('small frame')] },
+        B: { frames: [big], error: 'x'.repeat(70_000), status: 500, errorSource: 'plugin' },
+        C: { frames: [] },
+      },
+    });
+    const reference = encodeQueryDataResponse(make());
+    const { pieces, messageLength } = encodeQueryDataResponsePieces(make(), { headroom: 5 });
+    assert.equal(messageLength, reference.length);
+    assert.deepEqual(Buffer.concat(pieces).subarray(5), reference);
+    // The frames' own buffers are among the pieces (not copies of them).
+    assert.ok(pieces.includes(big));
+    assert.ok(pieces.includes(chunks[1]));
+  });
+
+  it('releases the frame references when asked', () => {
+    const message = { responses: { A: { frames: [[Buffer.alloc(80_000, 1)]] as Uint8Array[][] } } };
+    const { pieces } = encodeQueryDataResponsePieces(message, { releaseFrames: true });
+    assert.equal(message.responses.A.frames.length, 0);
+    assert.equal(Buffer.concat(pieces).length, encodeMessage('pluginv2.QueryDataResponse', { responses: { A: { frames: [Buffer.alloc(80_000, 1)] } } }).length);
   });
 });

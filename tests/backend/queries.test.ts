@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
 import { startDevServer, type DevServer } from '../harness/devserver';
+import { assertGrafanaFrame } from '../harness/frame-validate';
 import {
   dataQuery,
   ensureBackendBuilt,
@@ -54,6 +55,27 @@ describe('backend executable against the dev server', () => {
   it('CheckHealth is OK with a valid API key', async () => {
     const h = await host.checkHealth(ours());
     assert.equal(h.status, 'OK', h.message);
+  });
+
+  it('QueryData: large frames (sent as pieces, not one copied buffer) arrive whole, next to small ones', async () => {
+    const n = 60_000; // a few MB: above the size from which frames are written to the stream by reference
+    const responses = await host.queryData(ours(), [
+      dataQuery('big', {
+        query: `SELECT i AS n, 'row number ' || i AS s, to_timestamp(i) AS time FROM range(${n}) t(i)`,
+        format: 'table',
+        autoLimit: false,
+      }),
+      dataQuery('small', { query: 'SELECT 7 AS x', format: 'table' }),
+      dataQuery('bad', { query: 'SELEC broken', format: 'table' }),
+    ]);
+    assert.equal(responses.big.error, '');
+    assert.ok(responses.big.frames[0].byteLength > 2 * 1024 * 1024, `frame of ${responses.big.frames[0].byteLength} bytes`);
+    const big = assertGrafanaFrame(responses.big.frames[0]).table;
+    assert.equal(big.numRows, n);
+    assert.equal(Number(big.getChild('n')!.get(n - 1)), n - 1);
+    assert.equal(big.getChild('s')!.get(12_345), 'row number 12345');
+    assert.equal(Number(frameTable(responses.small.frames[0]).getChild('x')!.get(0)), 7);
+    assert.match(responses.bad.error, /syntax|SELEC/i);
   });
 
   it('CheckHealth reports a rejected token actionably', async () => {
