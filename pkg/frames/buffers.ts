@@ -4,9 +4,13 @@ import * as arrow from 'apache-arrow';
 
 /** True when row `i` (relative to the Data's offset) is not null. */
 export function isValid(data: arrow.Data, i: number): boolean {
-  if (data.nullCount === 0) return true;
+  if (data.nullCount === 0) {
+    return true;
+  }
   const bitmap = data.nullBitmap;
-  if (!bitmap || bitmap.length === 0) return true;
+  if (!bitmap || bitmap.length === 0) {
+    return true;
+  }
   const pos = data.offset + i;
   return (bitmap[pos >> 3] & (1 << (pos & 7))) !== 0;
 }
@@ -16,26 +20,38 @@ export function isValid(data: arrow.Data, i: number): boolean {
  * is null. Zero-copy when the offset is byte-aligned.
  */
 export function validityFromZero(data: arrow.Data): Uint8Array | undefined {
-  if (data.nullCount === 0) return undefined;
+  if (data.nullCount === 0) {
+    return undefined;
+  }
   const bitmap = data.nullBitmap;
-  if (!bitmap || bitmap.length === 0) return undefined;
+  if (!bitmap || bitmap.length === 0) {
+    return undefined;
+  }
   const { offset, length } = data;
-  if ((offset & 7) === 0) return bitmap.subarray(offset >> 3, (offset + length + 7) >> 3);
+  if ((offset & 7) === 0) {
+    return bitmap.subarray(offset >> 3, (offset + length + 7) >> 3);
+  }
   const out = new Uint8Array((length + 7) >> 3);
   for (let i = 0; i < length; i++) {
     const pos = offset + i;
-    if (bitmap[pos >> 3] & (1 << (pos & 7))) out[i >> 3] |= 1 << (i & 7);
+    if (bitmap[pos >> 3] & (1 << (pos & 7))) {
+      out[i >> 3] |= 1 << (i & 7);
+    }
   }
   return out;
 }
 
 /** `length` bits of a bit-packed buffer starting at bit `offset`, re-based to bit 0 (zero-copy when byte-aligned). */
 export function bitsFromZero(bits: Uint8Array, offset: number, length: number): Uint8Array {
-  if ((offset & 7) === 0) return bits.subarray(offset >> 3, (offset + length + 7) >> 3);
+  if ((offset & 7) === 0) {
+    return bits.subarray(offset >> 3, (offset + length + 7) >> 3);
+  }
   const out = new Uint8Array((length + 7) >> 3);
   for (let i = 0; i < length; i++) {
     const pos = offset + i;
-    if (bits[pos >> 3] & (1 << (pos & 7))) out[i >> 3] |= 1 << (i & 7);
+    if (bits[pos >> 3] & (1 << (pos & 7))) {
+      out[i >> 3] |= 1 << (i & 7);
+    }
   }
   return out;
 }
@@ -64,9 +80,13 @@ export class ByteSink {
 
   reserve(extra: number): void {
     const need = this.length + extra;
-    if (need <= this.bytes.length) return;
+    if (need <= this.bytes.length) {
+      return;
+    }
     let cap = this.bytes.length * 2;
-    while (cap < need) cap *= 2;
+    while (cap < need) {
+      cap *= 2;
+    }
     const next = new Uint8Array(cap);
     next.set(this.bytes.subarray(0, this.length));
     this.bytes = next;
@@ -78,7 +98,9 @@ export class ByteSink {
     if (n < 32) {
       const dst = this.bytes;
       let p = this.length;
-      for (let k = start; k < end; k++) dst[p++] = src[k];
+      for (let k = start; k < end; k++) {
+        dst[p++] = src[k];
+      }
     } else {
       this.bytes.set(src.subarray(start, end), this.length);
     }
@@ -127,7 +149,9 @@ export class VarBinaryBuilder {
   pushNull(): void {
     if (!this.validity) {
       this.validity = newBitmap(this.length);
-      for (let i = 0; i < this.row; i++) setBit(this.validity, i);
+      for (let i = 0; i < this.row; i++) {
+        setBit(this.validity, i);
+      }
     }
     this.nulls++;
     this.row++;
@@ -135,14 +159,20 @@ export class VarBinaryBuilder {
   }
 
   private end(): void {
-    if (this.validity) setBit(this.validity, this.row);
+    if (this.validity) {
+      setBit(this.validity, this.row);
+    }
     this.row++;
-    if (this.sink.length > 0x7fffffff) throw new Error('a text column exceeds 2 GiB in one batch');
+    if (this.sink.length > 0x7fffffff) {
+      throw new Error('a text column exceeds 2 GiB in one batch');
+    }
     this.offsets[this.row] = this.sink.length;
   }
 
   finish<T extends arrow.Utf8 | arrow.Binary>(type: T): arrow.Data<T> {
-    if (this.row !== this.length) throw new Error(`builder filled ${this.row} of ${this.length} rows`);
+    if (this.row !== this.length) {
+      throw new Error(`builder filled ${this.row} of ${this.length} rows`);
+    }
     return varBinaryData(type, this.offsets, this.sink.finish(), this.validity, this.nulls);
   }
 }

@@ -38,8 +38,12 @@ export async function convertBatches(
       throw new Error(`a record batch has ${children.length} columns, the schema announced ${converters.length}`);
     }
     rowCount += batch.numRows;
-    if (batch.numRows === 0) continue;
-    for (let c = 0; c < converters.length; c++) chunks[c].push(converters[c].convert(children[c]));
+    if (batch.numRows === 0) {
+      continue;
+    }
+    for (let c = 0; c < converters.length; c++) {
+      chunks[c].push(converters[c].convert(children[c]));
+    }
   }
   const columns = converters.map((conv, c): Column => {
     const type = conv.outType;
@@ -63,6 +67,8 @@ export function toField(column: Column, extra: Partial<FrameField> = {}): FrameF
 
 /** "name Type" list of the columns, for error messages. */
 export function describeColumns(columns: Column[]): string {
-  if (columns.length === 0) return 'no columns';
+  if (columns.length === 0) {
+    return 'no columns';
+  }
   return columns.map((c) => `${c.name} (${typeText(c.source.type)})`).join(', ');
 }

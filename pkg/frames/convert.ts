@@ -52,7 +52,12 @@ function passthrough(tstype: FieldType, outType: arrow.DataType, config?: FieldC
 }
 
 /** Per-cell conversion into Utf8/Binary, for the types with no columnar shortcut. */
-function perCell(tstype: FieldType, outType: arrow.Utf8 | arrow.Binary, cell: (data: arrow.Data, i: number) => string, config?: FieldConfig): Mapper {
+function perCell(
+  tstype: FieldType,
+  outType: arrow.Utf8 | arrow.Binary,
+  cell: (data: arrow.Data, i: number) => string,
+  config?: FieldConfig
+): Mapper {
   return {
     tstype,
     outType,
@@ -60,8 +65,11 @@ function perCell(tstype: FieldType, outType: arrow.Utf8 | arrow.Binary, cell: (d
     convert(data) {
       const builder = new VarBinaryBuilder(data.length, data.length * 16);
       for (let i = 0; i < data.length; i++) {
-        if (isValid(data, i)) builder.pushString(cell(data, i));
-        else builder.pushNull();
+        if (isValid(data, i)) {
+          builder.pushString(cell(data, i));
+        } else {
+          builder.pushNull();
+        }
       }
       return builder.finish(outType);
     },
@@ -69,7 +77,9 @@ function perCell(tstype: FieldType, outType: arrow.Utf8 | arrow.Binary, cell: (d
 }
 
 function timestampMapper(unit: arrow.TimeUnit, ctx: Ctx): Mapper {
-  if (unit === arrow.TimeUnit.NANOSECOND) return passthrough('time', TIME_NS);
+  if (unit === arrow.TimeUnit.NANOSECOND) {
+    return passthrough('time', TIME_NS);
+  }
   const factor = NS_PER_UNIT[unit];
   return {
     tstype: 'time',
@@ -105,23 +115,31 @@ function scaleToNs(data: arrow.Data, read: (i: number) => bigint, factor: bigint
   let nulls = data.nullCount;
   let overflow = 0;
   for (let i = 0; i < n; i++) {
-    if (nulls > 0 && !isValid(data, i)) continue;
+    if (nulls > 0 && !isValid(data, i)) {
+      continue;
+    }
     const v = read(i);
     if (v > limit || v < -limit) {
-      if (!validity || validity === data.nullBitmap) validity = copyOrAllValid(validity, n);
+      if (!validity || validity === data.nullBitmap) {
+        validity = copyOrAllValid(validity, n);
+      }
       validity[i >> 3] &= ~(1 << (i & 7));
       overflow++;
       continue;
     }
     out[i] = v * factor;
   }
-  if (overflow > 0) ctx.notes.add('time-overflow', ctx.column, overflow);
+  if (overflow > 0) {
+    ctx.notes.add('time-overflow', ctx.column, overflow);
+  }
   nulls += overflow;
   return fixedData(TIME_NS, out, n, validity, nulls);
 }
 
 function copyOrAllValid(validity: Uint8Array | undefined, n: number): Uint8Array {
-  if (validity) return validity.slice();
+  if (validity) {
+    return validity.slice();
+  }
   return new Uint8Array((n + 7) >> 3).fill(0xff);
 }
 
@@ -136,7 +154,9 @@ function float16Mapper(): Mapper {
     convert(data) {
       const src = data.values as Uint16Array;
       const out = new Float32Array(data.length);
-      for (let i = 0; i < data.length; i++) out[i] = float16ToNumber(src[i]);
+      for (let i = 0; i < data.length; i++) {
+        out[i] = float16ToNumber(src[i]);
+      }
       return fixedData(FLOAT32, out, data.length, validityFromZero(data), data.nullCount);
     },
   };
@@ -150,7 +170,9 @@ function decimalMapper(type: arrow.Decimal, ctx: Ctx): Mapper {
     convert(data) {
       const out = new Float64Array(data.length);
       for (let i = 0; i < data.length; i++) {
-        if (isValid(data, i)) out[i] = Number(decimalText(decimalAt(data as arrow.Data<arrow.Decimal>, i), type.scale));
+        if (isValid(data, i)) {
+          out[i] = Number(decimalText(decimalAt(data as arrow.Data<arrow.Decimal>, i), type.scale));
+        }
       }
       return fixedData(FLOAT64, out, data.length, validityFromZero(data), data.nullCount);
     },
@@ -166,9 +188,13 @@ function largeUtf8Mapper(): Mapper {
       const offsets = data.valueOffsets as unknown as BigInt64Array;
       const base = offsets[0];
       const total = Number(offsets[data.length] - base);
-      if (total > 0x7fffffff) throw new Error('a LargeUtf8 column holds more than 2 GiB in one batch; Grafana cannot decode it');
+      if (total > 0x7fffffff) {
+        throw new Error('a LargeUtf8 column holds more than 2 GiB in one batch; Grafana cannot decode it');
+      }
       const out = new Int32Array(data.length + 1);
-      for (let i = 0; i <= data.length; i++) out[i] = Number(offsets[i] - base);
+      for (let i = 0; i <= data.length; i++) {
+        out[i] = Number(offsets[i] - base);
+      }
       const values = (data.values as Uint8Array).subarray(Number(base), Number(base) + total);
       return varBinaryData(UTF8, out, values, validityFromZero(data), data.nullCount);
     },
@@ -205,22 +231,34 @@ function binaryMapper(ctx: Ctx): Mapper {
   let invalid = 0;
   const byName = JSONB_NAME.test(ctx.column);
   const bytesAt = (data: arrow.Data, i: number): Uint8Array => {
-    if (data.type.typeId === arrow.Type.BinaryView) return arrow.makeVector(data).get(i) as Uint8Array;
+    if (data.type.typeId === arrow.Type.BinaryView) {
+      return arrow.makeVector(data).get(i) as Uint8Array;
+    }
     const offsets = data.valueOffsets as ArrayLike<number | bigint>;
     return (data.values as Uint8Array).subarray(Number(offsets[i]), Number(offsets[i + 1]));
   };
   const decide = (data: arrow.Data): void => {
-    if (mode) return;
+    if (mode) {
+      return;
+    }
     let seen = 0;
     let good = 0;
     for (let i = 0; i < data.length && seen < 16; i++) {
-      if (!isValid(data, i)) continue;
+      if (!isValid(data, i)) {
+        continue;
+      }
       seen++;
-      if (jsonbToJson(bytesAt(data, i)) !== undefined) good++;
+      if (jsonbToJson(bytesAt(data, i)) !== undefined) {
+        good++;
+      }
     }
-    if (seen === 0) return; // decide on a later batch
+    if (seen === 0) {
+      return;
+    } // decide on a later batch
     mode = good === seen || (byName && good > 0) ? 'jsonb' : 'hex';
-    if (mode === 'hex') ctx.notes.add('hex', ctx.column);
+    if (mode === 'hex') {
+      ctx.notes.add('hex', ctx.column);
+    }
   };
   return {
     get tstype(): FieldType {
@@ -230,7 +268,9 @@ function binaryMapper(ctx: Ctx): Mapper {
       return (mode ?? (byName ? 'jsonb' : 'hex')) === 'jsonb' ? BINARY : UTF8;
     },
     get config(): FieldConfig | undefined {
-      return (mode ?? (byName ? 'jsonb' : 'hex')) === 'hex' ? { description: 'bytes shown as lowercase hex' } : undefined;
+      return (mode ?? (byName ? 'jsonb' : 'hex')) === 'hex'
+        ? { description: 'bytes shown as lowercase hex' }
+        : undefined;
     },
     convert(data) {
       decide(data);
@@ -250,7 +290,9 @@ function binaryMapper(ctx: Ctx): Mapper {
         if (json === undefined) {
           invalid++;
           builder.pushString(JSON.stringify(toHex(bytes)));
-        } else builder.pushString(json);
+        } else {
+          builder.pushString(json);
+        }
       }
       if (invalid > 0) {
         ctx.notes.add('jsonb-invalid', ctx.column, invalid);
@@ -287,7 +329,9 @@ function dictionaryMapper(type: arrow.Dictionary, ctx: Ctx): Mapper {
     },
     convert(data) {
       const dictionary = data.dictionary;
-      if (!dictionary) throw new Error(`column ${ctx.column}: dictionary batch missing`);
+      if (!dictionary) {
+        throw new Error(`column ${ctx.column}: dictionary batch missing`);
+      }
       let converted = cache.get(dictionary);
       if (!converted) {
         converted = concatData(dictionary.data.map((chunk) => values.convert(chunk)));
@@ -380,7 +424,10 @@ export function gather(dict: arrow.Data, indices: arrow.Data): arrow.Data {
   const n = indices.length;
   const raw = indices.values as ArrayLike<number | bigint>;
   // 64-bit indices are rare (dictionaries are small): narrow them once.
-  const idx: ArrayLike<number> = raw instanceof BigInt64Array || raw instanceof BigUint64Array ? Float64Array.from(raw, Number) : (raw as ArrayLike<number>);
+  const idx: ArrayLike<number> =
+    raw instanceof BigInt64Array || raw instanceof BigUint64Array
+      ? Float64Array.from(raw, Number)
+      : (raw as ArrayLike<number>);
   let validity: Uint8Array | undefined;
   let nulls = 0;
   if (indices.nullCount > 0 || dict.nullCount > 0) {
@@ -388,24 +435,45 @@ export function gather(dict: arrow.Data, indices: arrow.Data): arrow.Data {
     const indexNulls = indices.nullCount > 0;
     const dictNulls = dict.nullCount > 0;
     for (let i = 0; i < n; i++) {
-      if ((!indexNulls || isValid(indices, i)) && (!dictNulls || isValid(dict, idx[i]))) setBit(validity, i);
-      else nulls++;
+      if ((!indexNulls || isValid(indices, i)) && (!dictNulls || isValid(dict, idx[i]))) {
+        setBit(validity, i);
+      } else {
+        nulls++;
+      }
     }
   }
-  if (isVarBinary(dict.type)) return gatherVarBinary(dict, idx, n, validity, nulls);
+  if (isVarBinary(dict.type)) {
+    return gatherVarBinary(dict, idx, n, validity, nulls);
+  }
   if (dict.type.typeId === arrow.Type.Bool) {
     const bits = newBitmap(n);
-    for (let i = 0; i < n; i++) if ((!validity || getBit(validity, i)) && boolAt(dict, idx[i])) setBit(bits, i);
+    for (let i = 0; i < n; i++) {
+      if ((!validity || getBit(validity, i)) && boolAt(dict, idx[i])) {
+        setBit(bits, i);
+      }
+    }
     return fixedData(dict.type, bits, n, validity, nulls);
   }
-  const src = dict.values as unknown as { constructor: new (n: number) => { [i: number]: number | bigint } } & ArrayLike<number | bigint>;
+  const src = dict.values as unknown as {
+    constructor: new (n: number) => { [i: number]: number | bigint };
+  } & ArrayLike<number | bigint>;
   const out = new src.constructor(n);
-  for (let i = 0; i < n; i++) if (!validity || getBit(validity, i)) out[i] = src[idx[i]];
+  for (let i = 0; i < n; i++) {
+    if (!validity || getBit(validity, i)) {
+      out[i] = src[idx[i]];
+    }
+  }
   return fixedData(dict.type, out as unknown as ArrayBufferView, n, validity, nulls);
 }
 
 /** The hot path of dictionary hydration: byte ranges copied without per-row allocation. */
-function gatherVarBinary(dict: arrow.Data, idx: ArrayLike<number>, n: number, validity: Uint8Array | undefined, nulls: number): arrow.Data {
+function gatherVarBinary(
+  dict: arrow.Data,
+  idx: ArrayLike<number>,
+  n: number,
+  validity: Uint8Array | undefined,
+  nulls: number
+): arrow.Data {
   const off = dict.valueOffsets as Int32Array;
   const src = dict.values as Uint8Array;
   const outOff = new Int32Array(n + 1);
@@ -425,22 +493,33 @@ function gatherVarBinary(dict: arrow.Data, idx: ArrayLike<number>, n: number, va
       outOff[i + 1] = total;
     }
   }
-  if (total > 0x7fffffff) throw new Error('a hydrated dictionary column exceeds 2 GiB in one batch');
+  if (total > 0x7fffffff) {
+    throw new Error('a hydrated dictionary column exceeds 2 GiB in one batch');
+  }
   const out = new Uint8Array(total);
   for (let i = 0; i < n; i++) {
     let p = outOff[i];
     const end = outOff[i + 1];
-    if (end === p) continue;
+    if (end === p) {
+      continue;
+    }
     let s = off[idx[i]];
-    if (end - p > 64) out.set(src.subarray(s, s + end - p), p);
-    else while (p < end) out[p++] = src[s++];
+    if (end - p > 64) {
+      out.set(src.subarray(s, s + end - p), p);
+    } else {
+      while (p < end) {
+        out[p++] = src[s++];
+      }
+    }
   }
   return varBinaryData(dict.type as arrow.Utf8, outOff, out, validity, nulls);
 }
 
 /** Concatenates chunks of one output type into one Data (dictionaries split by deltas). */
 export function concatData(chunks: arrow.Data[]): arrow.Data {
-  if (chunks.length === 1) return chunks[0];
+  if (chunks.length === 1) {
+    return chunks[0];
+  }
   const type = chunks[0].type;
   const n = chunks.reduce((sum, c) => sum + c.length, 0);
   const anyNulls = chunks.some((c) => c.nullCount > 0);
@@ -450,8 +529,11 @@ export function concatData(chunks: arrow.Data[]): arrow.Data {
     let row = 0;
     for (const c of chunks) {
       for (let i = 0; i < c.length; i++, row++) {
-        if (isValid(c, i)) setBit(validity, row);
-        else nulls++;
+        if (isValid(c, i)) {
+          setBit(validity, row);
+        } else {
+          nulls++;
+        }
       }
     }
   }
@@ -471,14 +553,28 @@ export function concatData(chunks: arrow.Data[]): arrow.Data {
   if (type.typeId === arrow.Type.Bool) {
     const bits = newBitmap(n);
     let r = 0;
-    for (const c of chunks) for (let i = 0; i < c.length; i++, r++) if (boolAt(c, i)) setBit(bits, r);
+    for (const c of chunks) {
+      for (let i = 0; i < c.length; i++, r++) {
+        if (boolAt(c, i)) {
+          setBit(bits, r);
+        }
+      }
+    }
     return fixedData(type, bits, n, validity, nulls);
   }
-  const first = chunks[0].values as unknown as { constructor: new (n: number) => { set(a: ArrayLike<unknown>, at: number): void } };
+  const first = chunks[0].values as unknown as {
+    constructor: new (n: number) => { set(a: ArrayLike<unknown>, at: number): void };
+  };
   const out = new first.constructor(n);
   let r = 0;
   for (const c of chunks) {
-    out.set((c.values as unknown as ArrayLike<unknown> & { subarray(a: number, b: number): ArrayLike<unknown> }).subarray(0, c.length), r);
+    out.set(
+      (c.values as unknown as ArrayLike<unknown> & { subarray(a: number, b: number): ArrayLike<unknown> }).subarray(
+        0,
+        c.length
+      ),
+      r
+    );
     r += c.length;
   }
   return fixedData(type, out as unknown as ArrayBufferView, n, validity, nulls);

@@ -13,7 +13,10 @@ export function isGrafanaType(type: arrow.DataType, tstype: FieldType): boolean 
     case 'string':
       return type.typeId === arrow.Type.Utf8;
     case 'number':
-      return type.typeId === arrow.Type.Int || (type.typeId === arrow.Type.Float && (type as arrow.Float).precision !== arrow.Precision.HALF);
+      return (
+        type.typeId === arrow.Type.Int ||
+        (type.typeId === arrow.Type.Float && (type as arrow.Float).precision !== arrow.Precision.HALF)
+      );
     case 'boolean':
       return type.typeId === arrow.Type.Bool;
     case 'time':
@@ -54,13 +57,21 @@ export function frameSchema(frame: Pick<Frame, 'name' | 'refId' | 'meta'>, field
     ['name', frame.name ?? ''],
     ['refId', frame.refId ?? ''],
   ]);
-  if (frame.meta) metadata.set('meta', JSON.stringify(frame.meta));
+  if (frame.meta) {
+    metadata.set('meta', JSON.stringify(frame.meta));
+  }
   return new arrow.Schema(
     fields.map((f) => {
-      if (!isGrafanaType(f.arrowType, f.type)) throw new Error(`field "${f.name}": Arrow type ${String(f.arrowType)} cannot be sent as tstype ${f.type}`);
+      if (!isGrafanaType(f.arrowType, f.type)) {
+        throw new Error(`field "${f.name}": Arrow type ${String(f.arrowType)} cannot be sent as tstype ${f.type}`);
+      }
       const md = new Map<string, string>([['tstype', f.type]]);
-      if (f.labels) md.set('labels', JSON.stringify(f.labels));
-      if (f.config) md.set('config', JSON.stringify(f.config));
+      if (f.labels) {
+        md.set('labels', JSON.stringify(f.labels));
+      }
+      if (f.config) {
+        md.set('config', JSON.stringify(f.config));
+      }
       return new arrow.Field(f.name, f.arrowType, f.nullable, md);
     }),
     metadata
@@ -69,8 +80,17 @@ export function frameSchema(frame: Pick<Frame, 'name' | 'refId' | 'meta'>, field
 
 function fieldHeader(field: FrameField): FieldHeader {
   const hasNulls = field.chunks.some((c) => c.nullCount > 0);
-  if (field.nullable === false && hasNulls) throw new Error(`field "${field.name}" is declared non-nullable but holds nulls`);
-  return { name: field.name, type: field.type, arrowType: field.chunks[0].type, nullable: field.nullable ?? hasNulls, labels: field.labels, config: field.config };
+  if (field.nullable === false && hasNulls) {
+    throw new Error(`field "${field.name}" is declared non-nullable but holds nulls`);
+  }
+  return {
+    name: field.name,
+    type: field.type,
+    arrowType: field.chunks[0].type,
+    nullable: field.nullable ?? hasNulls,
+    labels: field.labels,
+    config: field.config,
+  };
 }
 
 /** Row ranges where no field changes chunk: the record batches to write. */
@@ -78,7 +98,9 @@ function segments(fields: FrameField[], rows: number): number[] {
   const cuts = new Set<number>([0, rows]);
   for (const f of fields) {
     let at = 0;
-    for (const c of f.chunks) cuts.add((at += c.length));
+    for (const c of f.chunks) {
+      cuts.add((at += c.length));
+    }
   }
   return [...cuts].sort((a, b) => a - b);
 }
@@ -88,7 +110,9 @@ function sliceRows(field: FrameField, start: number, end: number): arrow.Data {
   let at = 0;
   for (const c of field.chunks) {
     const next = at + c.length;
-    if (start >= at && end <= next) return start === at && end === next ? c : c.slice(start - at, end - start);
+    if (start >= at && end <= next) {
+      return start === at && end === next ? c : c.slice(start - at, end - start);
+    }
     at = next;
   }
   throw new Error(`field "${field.name}": rows ${start}..${end} span chunk boundaries`);
@@ -99,23 +123,39 @@ export function encodeFrameChunks(frame: Frame): Uint8Array[] {
   const { fields } = frame;
   const rows = fields.length > 0 ? fieldLength(fields[0]) : 0;
   for (const f of fields) {
-    if (f.chunks.length === 0) throw new Error(`field "${f.name}" has no chunks (give it an empty chunk of its type)`);
+    if (f.chunks.length === 0) {
+      throw new Error(`field "${f.name}" has no chunks (give it an empty chunk of its type)`);
+    }
     for (const c of f.chunks) {
-      if (!isGrafanaType(c.type, f.type)) throw new Error(`field "${f.name}": Arrow type ${String(c.type)} cannot be sent as tstype ${f.type}`);
-      if (c.type.typeId !== f.chunks[0].type.typeId) throw new Error(`field "${f.name}": chunks of different types`);
+      if (!isGrafanaType(c.type, f.type)) {
+        throw new Error(`field "${f.name}": Arrow type ${String(c.type)} cannot be sent as tstype ${f.type}`);
+      }
+      if (c.type.typeId !== f.chunks[0].type.typeId) {
+        throw new Error(`field "${f.name}": chunks of different types`);
+      }
     }
     const len = fieldLength(f);
-    if (len !== rows) throw new Error(`field "${f.name}" has ${len} rows, field "${fields[0].name}" has ${rows}`);
+    if (len !== rows) {
+      throw new Error(`field "${f.name}" has ${len} rows, field "${fields[0].name}" has ${rows}`);
+    }
   }
   const schema = frameSchema(frame, fields.map(fieldHeader));
   const writer = new IpcFileWriter();
   if (rows === 0) {
-    writer.writeBatch(0, schema.fields.map((f) => emptyData(f.type)));
+    writer.writeBatch(
+      0,
+      schema.fields.map((f) => emptyData(f.type))
+    );
   } else {
     const cuts = segments(fields, rows);
     for (let s = 0; s + 1 < cuts.length; s++) {
       const [start, end] = [cuts[s], cuts[s + 1]];
-      if (end > start) writer.writeBatch(end - start, fields.map((f) => sliceRows(f, start, end)));
+      if (end > start) {
+        writer.writeBatch(
+          end - start,
+          fields.map((f) => sliceRows(f, start, end))
+        );
+      }
     }
   }
   return writer.finish(schema);

@@ -25,7 +25,9 @@ export async function framesFromBatches(
   batches: AsyncIterable<arrow.RecordBatch> | Iterable<arrow.RecordBatch>,
   options: FrameOptions
 ): Promise<EncodedFrames> {
-  if (options.format === 'table') return streamTable(schema, batches, options);
+  if (options.format === 'table') {
+    return streamTable(schema, batches, options);
+  }
   const notes = new Notes();
   const { columns, rowCount } = await convertBatches(schema, batches, notes);
 
@@ -53,10 +55,16 @@ export async function framesFromBatches(
 
 /** Query text, notices (the caller's first) and custom info: known once every batch is read. */
 function finishMeta(meta: FrameMeta, options: FrameOptions, notes: Notes): Notice[] {
-  if (options.executedQueryString !== undefined) meta.executedQueryString = options.executedQueryString;
+  if (options.executedQueryString !== undefined) {
+    meta.executedQueryString = options.executedQueryString;
+  }
   const notices: Notice[] = [...(options.notices ?? []), ...notes.notices()];
-  if (notices.length > 0) meta.notices = notices;
-  if (options.custom !== undefined && Object.keys(options.custom).length > 0) meta.custom = options.custom;
+  if (notices.length > 0) {
+    meta.notices = notices;
+  }
+  if (options.custom !== undefined && Object.keys(options.custom).length > 0) {
+    meta.custom = options.custom;
+  }
   return notices;
 }
 
@@ -83,26 +91,47 @@ async function streamTable(
       throw new Error(`a record batch has ${children.length} columns, the schema announced ${converters.length}`);
     }
     rowCount += batch.numRows;
-    if (batch.numRows === 0) continue;
+    if (batch.numRows === 0) {
+      continue;
+    }
     const converted = converters.map((conv, c) => {
       const data = conv.convert(children[c]);
-      if (data.nullCount > 0) hasNulls[c] = true;
-      if (written[c].length === 0 || written[c][written[c].length - 1].typeId !== data.type.typeId) written[c].push(data.type);
+      if (data.nullCount > 0) {
+        hasNulls[c] = true;
+      }
+      if (written[c].length === 0 || written[c][written[c].length - 1].typeId !== data.type.typeId) {
+        written[c].push(data.type);
+      }
       return data;
     });
     writer.writeBatch(batch.numRows, converted);
   }
-  if (writer.batchCount === 0) writer.writeBatch(0, converters.map((conv) => emptyData(conv.outType)));
+  if (writer.batchCount === 0) {
+    writer.writeBatch(
+      0,
+      converters.map((conv) => emptyData(conv.outType))
+    );
+  }
 
   const meta: FrameMeta = {};
   const notices = finishMeta(meta, options, notes);
   const fields = converters.map((conv, c) => {
     const arrowType = conv.outType;
     for (const t of written[c]) {
-      if (!sameLayout(t, arrowType)) throw new Error(`column "${conv.name}": batches converted to ${String(t)} and ${String(arrowType)}`);
+      if (!sameLayout(t, arrowType)) {
+        throw new Error(`column "${conv.name}": batches converted to ${String(t)} and ${String(arrowType)}`);
+      }
     }
-    if (!isGrafanaType(arrowType, conv.tstype)) throw new Error(`column "${conv.name}": Arrow type ${String(arrowType)} cannot be sent as tstype ${conv.tstype}`);
-    return { name: conv.name, type: conv.tstype, arrowType, nullable: conv.source.nullable || hasNulls[c], config: conv.config };
+    if (!isGrafanaType(arrowType, conv.tstype)) {
+      throw new Error(`column "${conv.name}": Arrow type ${String(arrowType)} cannot be sent as tstype ${conv.tstype}`);
+    }
+    return {
+      name: conv.name,
+      type: conv.tstype,
+      arrowType,
+      nullable: conv.source.nullable || hasNulls[c],
+      config: conv.config,
+    };
   });
   const frameInfo = { name: options.frameName ?? '', refId: options.refId, meta };
   return { frames: [writer.finish(frameSchema(frameInfo, fields))], rowCount, notices };

@@ -24,6 +24,8 @@ export function writeHex(src: Uint8Array, start: number, end: number, dst: Uint8
 
 export function toHex(bytes: Uint8Array): string {
   let out = '';
-  for (let k = 0; k < bytes.length; k++) out += String.fromCharCode(HEX_PAIRS[bytes[k] * 2], HEX_PAIRS[bytes[k] * 2 + 1]);
+  for (let k = 0; k < bytes.length; k++) {
+    out += String.fromCharCode(HEX_PAIRS[bytes[k] * 2], HEX_PAIRS[bytes[k] * 2 + 1]);
+  }
   return out;
 }

@@ -5,4 +5,15 @@ export { chunksLength, joinChunks } from './ipc-file';
 export { grafanaUnit } from './units';
 export { arrowTypeToText } from './type-text';
 export { FrameFormatError } from './model';
-export type { EncodedFrames, FieldConfig, FrameChunks, FieldType, Frame, FrameField, FrameFormat, FrameMeta, FrameOptions, Notice } from './model';
+export type {
+  EncodedFrames,
+  FieldConfig,
+  FrameChunks,
+  FieldType,
+  Frame,
+  FrameField,
+  FrameFormat,
+  FrameMeta,
+  FrameOptions,
+  Notice,
+} from './model';

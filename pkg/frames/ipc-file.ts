@@ -25,13 +25,18 @@ const pad8 = (n: number) => (n + 7) & ~7;
 /** The body buffers of one flat column (every Grafana type is flat: no children). */
 function columnBuffers(data: arrow.Data): Uint8Array[] {
   const { length } = data;
-  const validity = data.nullCount > 0 && data.nullBitmap && data.nullBitmap.length > 0 ? bitsFromZero(data.nullBitmap, data.offset, length) : new Uint8Array(0);
+  const validity =
+    data.nullCount > 0 && data.nullBitmap && data.nullBitmap.length > 0
+      ? bitsFromZero(data.nullBitmap, data.offset, length)
+      : new Uint8Array(0);
   const typeId = data.type.typeId;
   if (typeId === arrow.Type.Utf8 || typeId === arrow.Type.Binary) {
     let offsets = data.valueOffsets as Int32Array;
     const start = length > 0 ? offsets[0] : 0;
     const end = length > 0 ? offsets[length] : 0;
-    if (start !== 0) offsets = offsets.slice(0, length + 1).map((o) => o - start); // sliced input: rebase
+    if (start !== 0) {
+      offsets = offsets.slice(0, length + 1).map((o) => o - start);
+    } // sliced input: rebase
     const values = (data.values as Uint8Array).subarray(start, end);
     return [validity, bytesOf(offsets.subarray(0, length + 1)), values];
   }
@@ -60,14 +65,18 @@ class ChunkSink {
   private smallEnd = 0;
 
   write(bytes: Uint8Array): void {
-    if (bytes.byteLength === 0) return;
+    if (bytes.byteLength === 0) {
+      return;
+    }
     if (bytes.byteLength >= REFERENCE_BYTES) {
       this.flush();
       this.chunks.push(bytes);
     } else {
       if (this.smallEnd + bytes.byteLength > this.small.byteLength) {
         this.flush();
-        this.small = new Uint8Array(Math.min(SMALL_CHUNK_BYTES, Math.max(1024, 2 * this.small.byteLength, bytes.byteLength)));
+        this.small = new Uint8Array(
+          Math.min(SMALL_CHUNK_BYTES, Math.max(1024, 2 * this.small.byteLength, bytes.byteLength))
+        );
         this.smallStart = this.smallEnd = 0;
       }
       this.small.set(bytes, this.smallEnd);
@@ -77,7 +86,9 @@ class ChunkSink {
   }
 
   zeros(n: number): void {
-    if (n > 0) this.write(new Uint8Array(n));
+    if (n > 0) {
+      this.write(new Uint8Array(n));
+    }
   }
 
   int32s(...values: number[]): void {
@@ -122,7 +133,9 @@ export class IpcFileWriter {
     const buffers: Uint8Array[] = [];
     let bodyLength = 0;
     for (const data of columns) {
-      if (data.length !== length) throw new Error(`a column has ${data.length} rows in a batch of ${length}`);
+      if (data.length !== length) {
+        throw new Error(`a column has ${data.length} rows in a batch of ${length}`);
+      }
       nodes.push(new FieldNode(length, data.nullCount));
       for (const buf of columnBuffers(data)) {
         regions.push(new BufferRegion(bodyLength, buf.byteLength));
@@ -131,7 +144,10 @@ export class IpcFileWriter {
       }
     }
     const offset = this.batches.position;
-    const metaDataLength = writeMessageMetadata(this.batches, Message.from(new RecordBatchHeader(length, nodes, regions, null), bodyLength));
+    const metaDataLength = writeMessageMetadata(
+      this.batches,
+      Message.from(new RecordBatchHeader(length, nodes, regions, null), bodyLength)
+    );
     for (const buf of buffers) {
       this.batches.write(buf);
       this.batches.zeros(pad8(buf.byteLength) - buf.byteLength);
@@ -164,13 +180,17 @@ export class IpcFileWriter {
 /** Total bytes of a chunked file. */
 export function chunksLength(chunks: readonly Uint8Array[]): number {
   let n = 0;
-  for (const c of chunks) n += c.byteLength;
+  for (const c of chunks) {
+    n += c.byteLength;
+  }
   return n;
 }
 
 /** The chunks joined into one buffer (for callers that need the file as one piece). */
 export function joinChunks(chunks: readonly Uint8Array[]): Uint8Array {
-  if (chunks.length === 1) return chunks[0];
+  if (chunks.length === 1) {
+    return chunks[0];
+  }
   const out = new Uint8Array(chunksLength(chunks));
   let at = 0;
   for (const c of chunks) {

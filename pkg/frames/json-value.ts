@@ -21,22 +21,30 @@ export function float16ToNumber(h: number): number {
   const sign = h & 0x8000 ? -1 : 1;
   const exp = (h >> 10) & 0x1f;
   const frac = h & 0x3ff;
-  if (exp === 0) return sign * frac * 2 ** -24;
-  if (exp === 31) return frac ? NaN : sign * Infinity;
+  if (exp === 0) {
+    return sign * frac * 2 ** -24;
+  }
+  if (exp === 31) {
+    return frac ? NaN : sign * Infinity;
+  }
   return sign * (1 + frac / 1024) * 2 ** (exp - 15);
 }
 
 /** Two's-complement little-endian integer of `words` 32-bit words starting at word `at`. */
 function wideIntAt(words: Uint32Array, at: number, count: number): bigint {
   let v = 0n;
-  for (let k = count - 1; k >= 0; k--) v = (v << 32n) | BigInt(words[at + k]);
+  for (let k = count - 1; k >= 0; k--) {
+    v = (v << 32n) | BigInt(words[at + k]);
+  }
   const bits = BigInt(count * 32);
   return v >= 1n << (bits - 1n) ? v - (1n << bits) : v;
 }
 
 /** Exact decimal text of an unscaled integer with `scale` fractional digits. */
 export function decimalText(unscaled: bigint, scale: number): string {
-  if (scale <= 0) return (unscaled * 10n ** BigInt(-scale)).toString();
+  if (scale <= 0) {
+    return (unscaled * 10n ** BigInt(-scale)).toString();
+  }
   const negative = unscaled < 0n;
   const digits = (negative ? -unscaled : unscaled).toString().padStart(scale + 1, '0');
   const text = `${digits.slice(0, -scale)}.${digits.slice(-scale)}`;
@@ -56,7 +64,9 @@ function bigintAt(data: arrow.Data, i: number): bigint {
 function dictionaryChunk(dictionary: arrow.Vector, index: number): [arrow.Data, number] {
   let at = index;
   for (const chunk of dictionary.data) {
-    if (at < chunk.length) return [chunk, at];
+    if (at < chunk.length) {
+      return [chunk, at];
+    }
     at -= chunk.length;
   }
   throw new Error(`dictionary index ${index} out of range (${dictionary.length} entries)`);
@@ -64,15 +74,25 @@ function dictionaryChunk(dictionary: arrow.Vector, index: number): [arrow.Data, 
 
 /** Safe JSON for what apache-arrow's generic getter returns (bigints, typed arrays). */
 function genericJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) => {
-    if (typeof v === 'bigint') return v.toString();
-    if (ArrayBuffer.isView(v) && !(v instanceof DataView)) return Array.from(v as unknown as ArrayLike<number | bigint>, (x) => (typeof x === 'bigint' ? x.toString() : x));
-    return v;
-  }) ?? 'null';
+  return (
+    JSON.stringify(value, (_key, v: unknown) => {
+      if (typeof v === 'bigint') {
+        return v.toString();
+      }
+      if (ArrayBuffer.isView(v) && !(v instanceof DataView)) {
+        return Array.from(v as unknown as ArrayLike<number | bigint>, (x) =>
+          typeof x === 'bigint' ? x.toString() : x
+        );
+      }
+      return v;
+    }) ?? 'null'
+  );
 }
 
 export function jsonAt(data: arrow.Data, i: number, binary: BinaryToJson): string {
-  if (!isValid(data, i)) return 'null';
+  if (!isValid(data, i)) {
+    return 'null';
+  }
   const type = data.type as arrow.DataType;
   switch (type.typeId) {
     case arrow.Type.Null:
@@ -107,7 +127,10 @@ export function jsonAt(data: arrow.Data, i: number, binary: BinaryToJson): strin
     case arrow.Type.Timestamp:
       return JSON.stringify(formatNs(bigintAt(data, i) * NS_PER_UNIT[(type as arrow.Timestamp).unit]));
     case arrow.Type.Date: {
-      const ns = (type as arrow.Date_).unit === arrow.DateUnit.DAY ? BigInt((data.values as Int32Array)[i]) * NS_PER_DAY : bigintAt(data, i) * 1_000_000n;
+      const ns =
+        (type as arrow.Date_).unit === arrow.DateUnit.DAY
+          ? BigInt((data.values as Int32Array)[i]) * NS_PER_DAY
+          : bigintAt(data, i) * 1_000_000n;
       return JSON.stringify(formatNs(ns));
     }
     case arrow.Type.Time: {
@@ -123,15 +146,21 @@ export function jsonAt(data: arrow.Data, i: number, binary: BinaryToJson): strin
       const [start, end] = valueRange(data, i);
       const child = data.children[0];
       const parts: string[] = [];
-      if (type.typeId === arrow.Type.Map) return mapJson(child, start, end, binary);
-      for (let k = start; k < end; k++) parts.push(jsonAt(child, k, binary));
+      if (type.typeId === arrow.Type.Map) {
+        return mapJson(child, start, end, binary);
+      }
+      for (let k = start; k < end; k++) {
+        parts.push(jsonAt(child, k, binary));
+      }
       return `[${parts.join(',')}]`;
     }
     case arrow.Type.FixedSizeList: {
       const size = (type as arrow.FixedSizeList).listSize;
       const child = data.children[0];
       const parts: string[] = [];
-      for (let k = i * size; k < (i + 1) * size; k++) parts.push(jsonAt(child, k, binary));
+      for (let k = i * size; k < (i + 1) * size; k++) {
+        parts.push(jsonAt(child, k, binary));
+      }
       return `[${parts.join(',')}]`;
     }
     case arrow.Type.Struct: {
@@ -148,14 +177,18 @@ export function jsonAt(data: arrow.Data, i: number, binary: BinaryToJson): strin
     }
     case arrow.Type.Dictionary: {
       const index = Number((data.values as ArrayLike<number | bigint>)[i]);
-      if (!data.dictionary) return 'null';
+      if (!data.dictionary) {
+        return 'null';
+      }
       const [chunk, at] = dictionaryChunk(data.dictionary, index);
       return jsonAt(chunk, at, binary);
     }
     default: {
       // View types and intervals: apache-arrow's getter knows their layouts.
       const value = arrow.makeVector(data).get(i);
-      if (value instanceof Uint8Array && (type.typeId === arrow.Type.BinaryView)) return binary(value);
+      if (value instanceof Uint8Array && type.typeId === arrow.Type.BinaryView) {
+        return binary(value);
+      }
       return genericJson(value);
     }
   }

@@ -4,7 +4,9 @@
 import { jsonbToJson as decodeToJson } from '../jsonb';
 
 export function jsonbToJson(bytes: Uint8Array): string | undefined {
-  if (bytes.length < 4) return undefined;
+  if (bytes.length < 4) {
+    return undefined;
+  }
   try {
     return decodeToJson(bytes);
   } catch {

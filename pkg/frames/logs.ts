@@ -16,12 +16,21 @@ const UTF8 = new arrow.Utf8();
 const BINARY = new arrow.Binary();
 
 /** Micromegas levels (log_entries.level) as Grafana's level names. */
-export const LEVEL_NAMES: Record<number, string> = { 1: 'critical', 2: 'error', 3: 'warning', 4: 'info', 5: 'debug', 6: 'trace' };
+export const LEVEL_NAMES: Record<number, string> = {
+  1: 'critical',
+  2: 'error',
+  3: 'warning',
+  4: 'info',
+  5: 'debug',
+  6: 'trace',
+};
 
 function findByName(columns: Column[], names: string[], tstypes: string[]): Column | undefined {
   for (const name of names) {
     const c = columns.find((col) => col.name.toLowerCase() === name && tstypes.includes(col.tstype));
-    if (c) return c;
+    if (c) {
+      return c;
+    }
   }
   return undefined;
 }
@@ -60,18 +69,30 @@ export function logsFields(columns: Column[], notes: Notes): FrameField[] {
   // Rows keep the query's order; rows without a time cannot be shown as log lines.
   const time = concatData(timeCol.chunks);
   const rows: number[] = [];
-  for (let i = 0; i < time.length; i++) if (isValid(time, i)) rows.push(i);
+  for (let i = 0; i < time.length; i++) {
+    if (isValid(time, i)) {
+      rows.push(i);
+    }
+  }
   const dropped = time.length - rows.length;
-  if (dropped > 0) notes.push({ severity: 'warning', text: `${dropped} row(s) without a ${timeCol.name} are not shown as log lines.` });
+  if (dropped > 0) {
+    notes.push({
+      severity: 'warning',
+      text: `${dropped} row(s) without a ${timeCol.name} are not shown as log lines.`,
+    });
+  }
   const order = Uint32Array.from(rows);
   const idx = fixedData(new arrow.Uint32(), order, order.length, undefined, 0);
   const pick = (c: Column): arrow.Data => (dropped === 0 ? concatData(c.chunks) : gather(concatData(c.chunks), idx));
   const n = order.length;
 
   const body = pick(bodyCol);
-  const bodyText = (i: number): string => (!isValid(body, i) ? '' : bodyCol.tstype === 'string' ? utf8At(body, i) : jsonAt(body, i, () => 'null'));
+  const bodyText = (i: number): string =>
+    !isValid(body, i) ? '' : bodyCol.tstype === 'string' ? utf8At(body, i) : jsonAt(body, i, () => 'null');
   const bodyOut = new VarBinaryBuilder(n, (body.values as Uint8Array).length + n);
-  for (let i = 0; i < n; i++) bodyOut.pushString(bodyText(i));
+  for (let i = 0; i < n; i++) {
+    bodyOut.pushString(bodyText(i));
+  }
 
   const labelData = labelCols.map(pick);
   const labelsOut = new VarBinaryBuilder(n, n * 64);
@@ -79,7 +100,9 @@ export function logsFields(columns: Column[], notes: Notes): FrameField[] {
   for (let i = 0; i < n; i++) {
     const obj: Record<string, string> = {};
     labelCols.forEach((c, k) => {
-      if (isValid(labelData[k], i)) obj[c.name] = utf8At(labelData[k], i);
+      if (isValid(labelData[k], i)) {
+        obj[c.name] = utf8At(labelData[k], i);
+      }
     });
     labelJson[i] = JSON.stringify(obj);
     labelsOut.pushString(labelJson[i]);
@@ -94,14 +117,21 @@ export function logsFields(columns: Column[], notes: Notes): FrameField[] {
     const sev = pick(severityCol);
     const out = new VarBinaryBuilder(n, n * 8);
     for (let i = 0; i < n; i++) {
-      if (!isValid(sev, i)) out.pushNull();
-      else if (severityCol.tstype === 'string') out.pushString(utf8At(sev, i));
-      else {
+      if (!isValid(sev, i)) {
+        out.pushNull();
+      } else if (severityCol.tstype === 'string') {
+        out.pushString(utf8At(sev, i));
+      } else {
         const level = Number(JSON.parse(jsonAt(sev, i, () => 'null')));
         out.pushString(LEVEL_NAMES[level] ?? 'unknown');
       }
     }
-    fields.push({ name: 'severity', type: 'string', chunks: [out.finish(UTF8)], config: severityCol.name === 'severity' ? severityCol.config : undefined });
+    fields.push({
+      name: 'severity',
+      type: 'string',
+      chunks: [out.finish(UTF8)],
+      config: severityCol.name === 'severity' ? severityCol.config : undefined,
+    });
   }
 
   // id: the query's own, else time + fingerprint of the line (+ a counter for repeats).
@@ -109,8 +139,13 @@ export function logsFields(columns: Column[], notes: Notes): FrameField[] {
   if (idCol) {
     const ids = pick(idCol);
     for (let i = 0; i < n; i++) {
-      if (!isValid(ids, i)) idOut.pushString(`row-${i}`);
-      else idOut.pushString(idCol.tstype === 'string' ? utf8At(ids, i) : jsonAt(ids, i, (b) => toHex(b)).replace(/^"|"$/g, ''));
+      if (!isValid(ids, i)) {
+        idOut.pushString(`row-${i}`);
+      } else {
+        idOut.pushString(
+          idCol.tstype === 'string' ? utf8At(ids, i) : jsonAt(ids, i, (b) => toHex(b)).replace(/^"|"$/g, '')
+        );
+      }
     }
   } else {
     const t = pick(timeCol).values as unknown as BigInt64Array;
@@ -125,6 +160,8 @@ export function logsFields(columns: Column[], notes: Notes): FrameField[] {
   fields.push({ name: 'id', type: 'string', chunks: [idOut.finish(UTF8)], nullable: false });
   fields.push({ name: 'labels', type: 'other', chunks: [labelsOut.finish(BINARY)], nullable: false });
 
-  for (const c of otherCols) fields.push(toField(c, { chunks: [pick(c)] }));
+  for (const c of otherCols) {
+    fields.push(toField(c, { chunks: [pick(c)] }));
+  }
   return fields;
 }

@@ -32,7 +32,8 @@ const TEXTS: Record<NoteKind, { severity: Notice['severity']; text: (cols: strin
   },
   'time-overflow': {
     severity: 'warning',
-    text: (c) => `Some times are outside the range Grafana can represent (years 1678–2262) and are shown as empty: ${c}.`,
+    text: (c) =>
+      `Some times are outside the range Grafana can represent (years 1678–2262) and are shown as empty: ${c}.`,
   },
   dropped: { severity: 'warning', text: (c) => `Columns not included in this frame: ${c}.` },
   other: { severity: 'info', text: (c) => c },
@@ -59,7 +60,9 @@ export class Notes {
   notices(): Notice[] {
     const out: Notice[] = [];
     for (const [kind, entry] of this.entries) {
-      const cols = [...entry.columns].map(([name, count]) => (count > 0 ? `${name} (${count} value${count === 1 ? '' : 's'})` : name)).join(', ');
+      const cols = [...entry.columns]
+        .map(([name, count]) => (count > 0 ? `${name} (${count} value${count === 1 ? '' : 's'})` : name))
+        .join(', ');
       out.push({ severity: TEXTS[kind].severity, text: TEXTS[kind].text(cols) });
     }
     return [...out, ...this.extra];

@@ -24,7 +24,9 @@ export function formatNs(ns: bigint): string {
   const ms = ns / 1_000_000n - (ns % 1_000_000n < 0n ? 1n : 0n);
   const subMs = ns - ms * 1_000_000n; // 0..999999
   const date = new Date(Number(ms));
-  if (Number.isNaN(date.getTime())) return ns.toString();
+  if (Number.isNaN(date.getTime())) {
+    return ns.toString();
+  }
   const iso = date.toISOString(); // YYYY-MM-DDTHH:MM:SS.mmmZ (years 0–9999 in this range)
   let frac = iso.slice(20, 23) + subMs.toString().padStart(6, '0');
   frac = frac.replace(/0+$/, '');

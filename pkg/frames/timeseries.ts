@@ -25,7 +25,9 @@ const TIME_NS = new arrow.TimestampNanosecond();
 export function findTimeColumn(columns: Column[], preferred: string[] = []): Column | undefined {
   for (const name of preferred) {
     const c = columns.find((col) => col.tstype === 'time' && col.name === name);
-    if (c) return c;
+    if (c) {
+      return c;
+    }
   }
   return columns.find((c) => c.tstype === 'time');
 }
@@ -57,10 +59,16 @@ export function timeOrder(time: arrow.Data): { order: Uint32Array | undefined; d
         break;
       }
     }
-    if (sorted) return { order: undefined, dropped: 0 };
+    if (sorted) {
+      return { order: undefined, dropped: 0 };
+    }
   }
   const rows: number[] = [];
-  for (let i = 0; i < n; i++) if (isValid(time, i)) rows.push(i);
+  for (let i = 0; i < n; i++) {
+    if (isValid(time, i)) {
+      rows.push(i);
+    }
+  }
   const hi = (k: number) => words[2 * k + 1];
   const lo = (k: number) => words[2 * k] >>> 0;
   rows.sort((a, b) => hi(a) - hi(b) || lo(a) - lo(b) || a - b);
@@ -73,15 +81,27 @@ function indicesData(order: Uint32Array): arrow.Data {
 
 export function timeSeriesFields(columns: Column[], notes: Notes): FrameField[] {
   const timeCol = findTimeColumn(columns, ['time']);
-  if (!timeCol) throw noTimeColumnError(columns, 'Time series');
+  if (!timeCol) {
+    throw noTimeColumnError(columns, 'Time series');
+  }
   // A text `unit` column (Micromegas measures) sets the series' unit instead of labelling it.
   const unitCol = columns.find((c) => c.tstype === 'string' && c.name.toLowerCase() === UNIT_COLUMN);
   const labelCols = columns.filter((c) => c.tstype === 'string' && c !== unitCol);
   const valueCols = columns.filter((c) => c !== timeCol && (c.tstype === 'number' || c.tstype === 'boolean'));
   const time = concatData(timeCol.chunks);
   const { order, dropped } = timeOrder(time);
-  if (dropped > 0) notes.push({ severity: 'warning', text: `${dropped} row(s) with an empty ${timeCol.name} were left out of the time series.` });
-  if (valueCols.length === 0) notes.push({ severity: 'warning', text: `No numeric column to plot (${describeColumns(columns)}); select at least one number column.` });
+  if (dropped > 0) {
+    notes.push({
+      severity: 'warning',
+      text: `${dropped} row(s) with an empty ${timeCol.name} were left out of the time series.`,
+    });
+  }
+  if (valueCols.length === 0) {
+    notes.push({
+      severity: 'warning',
+      text: `No numeric column to plot (${describeColumns(columns)}); select at least one number column.`,
+    });
+  }
 
   if (labelCols.length === 0) {
     // Already wide: every column, rows sorted by time (as they are when already in order).
@@ -94,12 +114,16 @@ export function timeSeriesFields(columns: Column[], notes: Notes): FrameField[] 
       toField(timeCol, { chunks: ordered(timeCol), nullable: false }),
       ...columns
         .filter((c) => c !== timeCol && !(c === unitCol && units?.size === 1))
-        .map((c) => toField(c, { chunks: ordered(c), config: unit && valueCols.includes(c) ? { ...c.config, unit } : c.config })),
+        .map((c) =>
+          toField(c, { chunks: ordered(c), config: unit && valueCols.includes(c) ? { ...c.config, unit } : c.config })
+        ),
     ];
   }
 
   for (const c of columns) {
-    if (c !== timeCol && c !== unitCol && !labelCols.includes(c) && !valueCols.includes(c)) notes.add('dropped', `${c.name} (${c.tstype === 'time' ? 'a second time column' : 'not a number or text'})`);
+    if (c !== timeCol && c !== unitCol && !labelCols.includes(c) && !valueCols.includes(c)) {
+      notes.add('dropped', `${c.name} (${c.tstype === 'time' ? 'a second time column' : 'not a number or text'})`);
+    }
   }
   return pivot(time, order ?? identity(time.length), timeCol, labelCols, valueCols, unitCol, notes);
 }
@@ -108,10 +132,16 @@ export function timeSeriesFields(columns: Column[], notes: Notes): FrameField[] 
 function distinctUnits(unitCol: Column, notes: Notes): Set<string> {
   const units = new Set<string>();
   for (const chunk of unitCol.chunks) {
-    for (let i = 0; i < chunk.length; i++) if (isValid(chunk, i)) units.add(utf8At(chunk, i));
+    for (let i = 0; i < chunk.length; i++) {
+      if (isValid(chunk, i)) {
+        units.add(utf8At(chunk, i));
+      }
+    }
   }
   units.delete('');
-  if (units.size > 1) notes.push(mixedUnitsNotice(unitCol.name, [...units]));
+  if (units.size > 1) {
+    notes.push(mixedUnitsNotice(unitCol.name, [...units]));
+  }
   return units;
 }
 
@@ -128,7 +158,9 @@ function mixedUnitsNotice(column: string, units: string[], series: string[] = []
 
 function identity(n: number): Uint32Array {
   const out = new Uint32Array(n);
-  for (let k = 0; k < n; k++) out[k] = k;
+  for (let k = 0; k < n; k++) {
+    out[k] = k;
+  }
   return out;
 }
 
@@ -150,7 +182,9 @@ function pivot(
   let prev: bigint | undefined;
   for (const row of order) {
     const t = ns[row];
-    if (prev === undefined || t !== prev) times.push(t);
+    if (prev === undefined || t !== prev) {
+      times.push(t);
+    }
     prev = t;
     slot[row] = times.length - 1;
   }
@@ -173,7 +207,9 @@ function pivot(
       seriesUnits.push(new Set());
     }
     seriesOfRow[row] = s;
-    if (unitData && isValid(unitData, row)) seriesUnits[s].add(utf8At(unitData, row));
+    if (unitData && isValid(unitData, row)) {
+      seriesUnits[s].add(utf8At(unitData, row));
+    }
   }
   // Deterministic legend order: series sorted by their labels.
   const seriesOrder = seriesLabels.map((_, s) => s).sort((a, b) => compareLabels(seriesLabels[a], seriesLabels[b]));
@@ -181,14 +217,18 @@ function pivot(
   const mixedUnits = new Set<string>();
   const seriesUnit = seriesUnits.map((units, s): string | undefined => {
     units.delete('');
-    if (units.size === 1) return grafanaUnit([...units][0]);
+    if (units.size === 1) {
+      return grafanaUnit([...units][0]);
+    }
     if (units.size > 1) {
       mixedSeries.push(`{${labelCols.map((c, k) => `${c.name}=${seriesLabels[s][k]}`).join(', ')}}`);
       units.forEach((u) => mixedUnits.add(u));
     }
     return undefined;
   });
-  if (unitCol && mixedSeries.length > 0) notes.push(mixedUnitsNotice(unitCol.name, [...mixedUnits], mixedSeries));
+  if (unitCol && mixedSeries.length > 0) {
+    notes.push(mixedUnitsNotice(unitCol.name, [...mixedUnits], mixedSeries));
+  }
 
   const T = times.length;
   const cells = T * seriesLabels.length * valueCols.length;
@@ -199,18 +239,24 @@ function pivot(
         `Aggregate into fewer time buckets (e.g. date_bin), group by fewer text columns, or set the query's format to Table.`
     );
   }
-  const fields: FrameField[] = [toField(timeCol, { chunks: [fixedData(TIME_NS, BigInt64Array.from(times), T, undefined, 0)], nullable: false })];
+  const fields: FrameField[] = [
+    toField(timeCol, { chunks: [fixedData(TIME_NS, BigInt64Array.from(times), T, undefined, 0)], nullable: false }),
+  ];
   let duplicates = 0;
   for (const col of valueCols) {
     const data = concatData(col.chunks);
     const isBool = col.tstype === 'boolean';
     const src = data.values as unknown as ArrayLike<number | bigint>;
-    const Ctor = (isBool ? Float64Array : (src as unknown as { constructor: new (n: number) => unknown }).constructor) as new (n: number) => { [i: number]: number | bigint };
+    const Ctor = (
+      isBool ? Float64Array : (src as unknown as { constructor: new (n: number) => unknown }).constructor
+    ) as new (n: number) => { [i: number]: number | bigint };
     const out = seriesLabels.map(() => ({ values: new Ctor(T), validity: newBitmap(T), filled: newBitmap(T) }));
     for (const row of order) {
       const target = out[seriesOfRow[row]];
       const k = slot[row];
-      if ((target.filled[k >> 3] & (1 << (k & 7))) !== 0) duplicates++;
+      if ((target.filled[k >> 3] & (1 << (k & 7))) !== 0) {
+        duplicates++;
+      }
       setBit(target.filled, k);
       if (!isValid(data, row)) {
         target.validity[k >> 3] &= ~(1 << (k & 7));
@@ -225,7 +271,11 @@ function pivot(
       labelCols.forEach((c, k) => (labels[c.name] = seriesLabels[s][k]));
       const { values, validity } = out[s];
       let nulls = 0;
-      for (let k = 0; k < T; k++) if ((validity[k >> 3] & (1 << (k & 7))) === 0) nulls++;
+      for (let k = 0; k < T; k++) {
+        if ((validity[k >> 3] & (1 << (k & 7))) === 0) {
+          nulls++;
+        }
+      }
       fields.push({
         name: col.name,
         type: 'number',
@@ -252,8 +302,12 @@ function boolAt(data: arrow.Data, i: number): boolean {
 
 function compareLabels(a: string[], b: string[]): number {
   for (let k = 0; k < a.length; k++) {
-    if (a[k] < b[k]) return -1;
-    if (a[k] > b[k]) return 1;
+    if (a[k] < b[k]) {
+      return -1;
+    }
+    if (a[k] > b[k]) {
+      return 1;
+    }
   }
   return 0;
 }

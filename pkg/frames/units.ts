@@ -31,6 +31,8 @@ const KNOWN: Record<string, string> = {
  */
 export function grafanaUnit(unit: string): string | undefined {
   const trimmed = unit.trim();
-  if (trimmed === '') return undefined;
+  if (trimmed === '') {
+    return undefined;
+  }
   return KNOWN[trimmed.toLowerCase()] ?? `suffix:${trimmed}`;
 }

@@ -84,11 +84,7 @@ export function installPreframedSend(): boolean {
   }
   const proto = (BaseServerInterceptingCall as unknown as { prototype: Record<string, unknown> } | undefined)
     ?.prototype;
-  if (
-    !proto ||
-    typeof proto.serializeMessage !== 'function' ||
-    typeof proto.maybeSendMetadata !== 'function'
-  ) {
+  if (!proto || typeof proto.serializeMessage !== 'function' || typeof proto.maybeSendMetadata !== 'function') {
     installed = false;
     return installed;
   }

@@ -1,8 +1,7 @@
 // Running one panel query: model → macros → limits/headers → client stream → frames.
 import { DataType, type Schema } from 'apache-arrow';
 
-import { framesFromBatches } from '../frames';
-import type { Notice } from '../frames';
+import { framesFromBatches, type Notice } from '../frames';
 import { attributionHeaders } from './attribution';
 import { mapError, redactMessage } from './errors';
 import { DEFAULT_QUERY_TIMEOUT_MS, limitBatches, planLimits, truncationNotice } from './limits';

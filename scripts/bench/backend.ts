@@ -29,12 +29,20 @@ import { runQuery } from '../../pkg/query';
 import { attributionHeaders } from '../../pkg/query/attribution';
 import { CLIENT_IDENTITY } from '../../pkg/settings/client-options';
 import { startDevServer, type DevServer } from '../../tests/harness/devserver';
-import { dataQuery, ensureBackendBuilt, frameTable, GrafanaHost, pluginContext } from '../../tests/harness/grafana-host';
+import {
+  dataQuery,
+  ensureBackendBuilt,
+  frameTable,
+  GrafanaHost,
+  pluginContext,
+} from '../../tests/harness/grafana-host';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const SMALL_RUNS = Number(process.env.BENCH_SMALL_RUNS ?? 40);
-const MODES = (process.env.BENCH_MODES ?? 'hydrated,dictionary').split(',').filter((m): m is Mode => m === 'hydrated' || m === 'dictionary');
+const MODES = (process.env.BENCH_MODES ?? 'hydrated,dictionary')
+  .split(',')
+  .filter((m): m is Mode => m === 'hydrated' || m === 'dictionary');
 type Mode = 'hydrated' | 'dictionary';
 
 // Mentioning log_entries makes the dev server treat process_id as that view's
@@ -73,7 +81,10 @@ function status(pid: number, key: 'VmRSS' | 'VmHWM'): number {
 }
 
 /** Runs `work` and returns the executable's RSS before it and the peak during it. */
-async function peakDuring<T>(pid: number, work: () => Promise<T>): Promise<{ idle: number; peak: number; method: string; result: T }> {
+async function peakDuring<T>(
+  pid: number,
+  work: () => Promise<T>
+): Promise<{ idle: number; peak: number; method: string; result: T }> {
   let resettable = true;
   try {
     writeFileSync(`/proc/${pid}/clear_refs`, '5'); // VmHWM := current RSS
@@ -130,7 +141,11 @@ class Bench {
   ) {
     const preserveDictionary = mode === 'dictionary';
     this.client = new FlightSQLClient(dev.uri, { ...CLIENT_IDENTITY, preserveDictionary, sessionId: 'grafana-bench' });
-    this.ctx = pluginContext({ uid: `bench-${mode}`, jsonData: { url: dev.uri, preserveDictionary, rowLimit: ROW_LIMIT }, user: USER });
+    this.ctx = pluginContext({
+      uid: `bench-${mode}`,
+      jsonData: { url: dev.uri, preserveDictionary, rowLimit: ROW_LIMIT },
+      user: USER,
+    });
   }
 
   /** The query as the plugin runs it, straight from this process. */
@@ -140,7 +155,10 @@ class Bench {
     let bytes = 0;
     let dictionary = false;
     const headers = attributionHeaders({ enableUserAttribution: true, authKind: 'none' }, USER);
-    for await (const batch of this.client.queryStream(sql, new Date(this.from), new Date(this.to), { headers, limit: ROW_LIMIT + 1 })) {
+    for await (const batch of this.client.queryStream(sql, new Date(this.from), new Date(this.to), {
+      headers,
+      limit: ROW_LIMIT + 1,
+    })) {
       rows += batch.numRows;
       bytes += batchBytes(batch);
       dictionary ||= batch.schema.fields.some((f) => f.type.typeId === -1);
@@ -150,7 +168,9 @@ class Bench {
 
   async plugin(host: GrafanaHost, sql: string): Promise<{ ms: number; frames: Buffer[] }> {
     const t0 = performance.now();
-    const res = await host.queryData(this.ctx, [dataQuery('A', { query: sql, format: 'table', autoLimit: false }, { from: this.from, to: this.to })]);
+    const res = await host.queryData(this.ctx, [
+      dataQuery('A', { query: sql, format: 'table', autoLimit: false }, { from: this.from, to: this.to }),
+    ]);
     const ms = performance.now() - t0;
     if (res.A.error) {
       throw new Error(`QueryData failed: ${res.A.error}`);
@@ -213,11 +233,18 @@ class Bench {
       const plugin: number[] = [];
       const floor: number[] = [];
       const pipeline: number[] = [];
+      // The order rotates each round so no kind always follows the same one (the dev
+      // server finishes a call's bookkeeping just after answering it).
+      const kinds: Array<() => Promise<void>> = [
+        async () => void raw.push((await this.raw(SMALL_SQL)).ms),
+        async () => void plugin.push((await this.plugin(host, SMALL_SQL)).ms),
+        async () => void floor.push(await rpc()),
+        async () => void pipeline.push(await this.inProcess(SMALL_SQL)),
+      ];
       for (let i = 0; i < SMALL_RUNS; i++) {
-        raw.push((await this.raw(SMALL_SQL)).ms);
-        plugin.push((await this.plugin(host, SMALL_SQL)).ms);
-        floor.push(await rpc());
-        pipeline.push(await this.inProcess(SMALL_SQL));
+        for (let k = 0; k < kinds.length; k++) {
+          await kinds[(i + k) % kinds.length]();
+        }
       }
       return {
         overhead: median(plugin) - median(raw),
@@ -242,7 +269,12 @@ class Bench {
         user: USER,
         logger: { debug: noop, info: noop, warn: noop, error: noop },
       },
-      { refId: 'A', maxDataPoints: 0, timeRange: { fromEpochMS: this.from, toEpochMS: this.to }, json: { query: sql, format: 'table', autoLimit: false } }
+      {
+        refId: 'A',
+        maxDataPoints: 0,
+        timeRange: { fromEpochMS: this.from, toEpochMS: this.to },
+        json: { query: sql, format: 'table', autoLimit: false },
+      }
     );
     if (r.error) {
       throw new Error(`runQuery failed: ${r.error}`);
@@ -281,10 +313,17 @@ async function main(): Promise<void> {
     await dev.stop();
   }
 
-  console.log(`load average: ${loadBefore} before, ${load()} after (2-core machine shared with other work; ratios are measured side by side)`);
+  console.log(
+    `load average: ${loadBefore} before, ${load()} after (2-core machine shared with other work; ratios are measured side by side)`
+  );
   for (const r of results) {
-    const label = r.mode === 'hydrated' ? 'default settings, dictionary hydrated by the server' : 'preserveDictionary on, dictionary hydrated by the backend';
-    console.log(`[${r.mode}] ${label}: ${ROWS} rows × 5 columns, Arrow ${mb(r.arrowBytes)} received raw (dictionary on the wire: ${r.dictionaryOnWire}), frame ${mb(r.frameBytes)}`);
+    const label =
+      r.mode === 'hydrated'
+        ? 'default settings, dictionary hydrated by the server'
+        : 'preserveDictionary on, dictionary hydrated by the backend';
+    console.log(
+      `[${r.mode}] ${label}: ${ROWS} rows × 5 columns, Arrow ${mb(r.arrowBytes)} received raw (dictionary on the wire: ${r.dictionaryOnWire}), frame ${mb(r.frameBytes)}`
+    );
     console.log(
       `[${r.mode}] 1. QueryData / raw DoGet time:      ${r.ratio.toFixed(2)}  (target ≤ 1.25, stretch 1.1; median of ${RUNS}: ${r.pluginMs.toFixed(0)} ms vs ${r.rawMs.toFixed(0)} ms)`
     );
@@ -297,7 +336,9 @@ async function main(): Promise<void> {
       `2. small-query overhead at p50:          ${small.overhead.toFixed(2)} ms  (target ≤ 2 ms; ${small.pluginMs.toFixed(2)} ms vs ${small.rawMs.toFixed(2)} ms over ${SMALL_RUNS} runs; ` +
         `host↔plugin RPC round trip alone (CollectMetrics p50): ${small.rpcFloorMs.toFixed(2)} ms)`
     );
-    console.log(`   the same pipeline in-process (runQuery − raw DoGet, p50, no plugin process hop): ${small.pipelineMs.toFixed(2)} ms`);
+    console.log(
+      `   the same pipeline in-process (runQuery − raw DoGet, p50, no plugin process hop): ${small.pipelineMs.toFixed(2)} ms`
+    );
   }
 }
 

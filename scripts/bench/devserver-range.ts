@@ -21,10 +21,21 @@ const sink = (): QuerySink & { bytes: number } => {
   return s;
 };
 
-async function measure(lake: Lake, sql: string, range: boolean): Promise<{ ms: number; rows: number; partitions: number }> {
+async function measure(
+  lake: Lake,
+  sql: string,
+  range: boolean
+): Promise<{ ms: number; rows: number; partitions: number }> {
   const headers = {
     preserveDictionary: false,
-    range: range ? { beginMs: NOW - 2 * 3600_000, endMs: NOW - 3600_000, begin: '2024-05-01 10:00:00+00:00', end: '2024-05-01 11:00:00+00:00' } : undefined,
+    range: range
+      ? {
+          beginMs: NOW - 2 * 3600_000,
+          endMs: NOW - 3600_000,
+          begin: '2024-05-01 10:00:00+00:00',
+          end: '2024-05-01 11:00:00+00:00',
+        }
+      : undefined,
   };
   const times: number[] = [];
   let rows = 0;
@@ -45,11 +56,14 @@ async function main(): Promise<void> {
   const lake = await Lake.create({ seed: 42, nowMs: NOW, hours: 24, scale });
   console.log(`sample lake (scale ${scale}, 24 h) built in ${Date.now() - t0} ms`);
   try {
-    for (const sql of ['SELECT time, exe, level, msg FROM log_entries', "SELECT date_bin(INTERVAL '1 minute', time) AS time, name, avg(value) AS v FROM measures GROUP BY 1, 2"]) {
+    for (const sql of [
+      'SELECT time, exe, level, msg FROM log_entries',
+      "SELECT date_bin(INTERVAL '1 minute', time) AS time, name, avg(value) AS v FROM measures GROUP BY 1, 2",
+    ]) {
       const hour = await measure(lake, sql, true);
       const all = await measure(lake, sql, false);
       console.log(
-        `devserver-range: ${sql.split(' FROM ')[1]!.split(' ')[0]}: 1 h → ${hour.rows} rows, ${hour.partitions} partition(s), ${hour.ms.toFixed(1)} ms | unbounded → ${all.rows} rows, ${all.partitions} partitions, ${all.ms.toFixed(1)} ms | time ratio unbounded/1 h = ${(all.ms / hour.ms).toFixed(1)}x, rows ratio = ${(all.rows / Math.max(1, hour.rows)).toFixed(1)}x`,
+        `devserver-range: ${sql.split(' FROM ')[1]!.split(' ')[0]}: 1 h → ${hour.rows} rows, ${hour.partitions} partition(s), ${hour.ms.toFixed(1)} ms | unbounded → ${all.rows} rows, ${all.partitions} partitions, ${all.ms.toFixed(1)} ms | time ratio unbounded/1 h = ${(all.ms / hour.ms).toFixed(1)}x, rows ratio = ${(all.rows / Math.max(1, hour.rows)).toFixed(1)}x`
       );
     }
   } finally {

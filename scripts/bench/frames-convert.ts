@@ -26,7 +26,10 @@ function makeInput(rows: number): Uint8Array {
     new arrow.Field('exe', dictType, false),
     new arrow.Field('msg', new arrow.Utf8(), false),
   ]);
-  const exes = arrow.vectorFromArray(Array.from({ length: 100 }, (_, k) => `service-${k}.exe`), new arrow.Utf8());
+  const exes = arrow.vectorFromArray(
+    Array.from({ length: 100 }, (_, k) => `service-${k}.exe`),
+    new arrow.Utf8()
+  );
   const writer = new arrow.RecordBatchStreamWriter();
   writer.reset(undefined, schema);
   for (let start = 0; start < rows; start += BATCH) {
@@ -65,13 +68,24 @@ function readBatches(ipc: Uint8Array): { schema: arrow.Schema; batches: arrow.Re
 
 function arrowBytes(batches: arrow.RecordBatch[]): number {
   let bytes = 0;
-  for (const b of batches) for (const c of b.data.children) bytes += c.byteLength;
+  for (const b of batches) {
+    for (const c of b.data.children) {
+      bytes += c.byteLength;
+    }
+  }
   return bytes;
 }
 
 /** Our frame as the backend sends it: IPC file chunks, never joined. */
-async function ours(input: { schema: arrow.Schema; batches: arrow.RecordBatch[] }, format: FrameFormat): Promise<{ length: number }> {
-  const r = await framesFromBatches(input.schema, input.batches, { refId: 'A', format, executedQueryString: 'SELECT …' });
+async function ours(
+  input: { schema: arrow.Schema; batches: arrow.RecordBatch[] },
+  format: FrameFormat
+): Promise<{ length: number }> {
+  const r = await framesFromBatches(input.schema, input.batches, {
+    refId: 'A',
+    format,
+    executedQueryString: 'SELECT …',
+  });
   return { length: chunksLength(r.frames[0]) };
 }
 
@@ -130,15 +144,23 @@ async function main(): Promise<void> {
     outBytes = frame.length;
     rawBytes = file.length;
   }
-  console.log(`rows ${rows} × 5 columns in ${input.batches.length} batches; Arrow bytes in memory ${(inBytes / 1e6).toFixed(1)} MB, IPC stream in ${(ipc.length / 1e6).toFixed(1)} MB`);
-  console.log(`table format: framesFromBatches ${median(tOurs).toFixed(0)} ms vs tableToIPC ${median(tRaw).toFixed(0)} ms → ratio ${(median(tOurs) / median(tRaw)).toFixed(2)}`);
-  console.log(`bytes out / bytes in (IPC stream): ${(outBytes / ipc.length).toFixed(2)} (frame ${(outBytes / 1e6).toFixed(1)} MB; tableToIPC file ${(rawBytes / 1e6).toFixed(1)} MB, the dictionary hydrated in ours)`);
+  console.log(
+    `rows ${rows} × 5 columns in ${input.batches.length} batches; Arrow bytes in memory ${(inBytes / 1e6).toFixed(1)} MB, IPC stream in ${(ipc.length / 1e6).toFixed(1)} MB`
+  );
+  console.log(
+    `table format: framesFromBatches ${median(tOurs).toFixed(0)} ms vs tableToIPC ${median(tRaw).toFixed(0)} ms → ratio ${(median(tOurs) / median(tRaw)).toFixed(2)}`
+  );
+  console.log(
+    `bytes out / bytes in (IPC stream): ${(outBytes / ipc.length).toFixed(2)} (frame ${(outBytes / 1e6).toFixed(1)} MB; tableToIPC file ${(rawBytes / 1e6).toFixed(1)} MB, the dictionary hydrated in ours)`
+  );
 
   // Time series over the numeric columns (already wide, sorted): time, count, value.
   const wide = input.batches.map((b) => b.select(['time', 'count', 'value']));
   const [tsMs] = await timed(() => ours({ schema: wide[0].schema, batches: wide }, 'time_series'));
   const [tsRaw] = await timed(() => raw({ schema: wide[0].schema, batches: wide }));
-  console.log(`time_series (time, count, value; already wide and sorted) ${tsMs.toFixed(0)} ms vs tableToIPC ${tsRaw.toFixed(0)} ms → ratio ${(tsMs / tsRaw).toFixed(2)}`);
+  console.log(
+    `time_series (time, count, value; already wide and sorted) ${tsMs.toFixed(0)} ms vs tableToIPC ${tsRaw.toFixed(0)} ms → ratio ${(tsMs / tsRaw).toFixed(2)}`
+  );
 
   // Peak memory, each in a fresh process.
   const dir = mkdtempSync(path.join(tmpdir(), 'frames-bench-'));
@@ -148,8 +170,15 @@ async function main(): Promise<void> {
     const self = fileURLToPath(import.meta.url);
     for (const mode of ['table', 'raw'] as const) {
       const res = spawnSync(process.execPath, ['--import', 'tsx', self, '--child', file, mode], { encoding: 'utf8' });
-      if (res.status !== 0) throw new Error(`child ${mode} failed: ${res.stderr}`);
-      const m = JSON.parse(res.stdout.trim().split('\n').pop()!) as { arrowBytes: number; outBytes: number; peak: number; idle: number };
+      if (res.status !== 0) {
+        throw new Error(`child ${mode} failed: ${res.stderr}`);
+      }
+      const m = JSON.parse(res.stdout.trim().split('\n').pop()!) as {
+        arrowBytes: number;
+        outBytes: number;
+        peak: number;
+        idle: number;
+      };
       const label = mode === 'raw' ? 'tableToIPC' : 'framesFromBatches (table)';
       console.log(
         `${label}: peak RSS above idle (input + conversion + output) = ${((m.peak - m.idle) / m.arrowBytes).toFixed(2)}× the input's Arrow bytes; ` +

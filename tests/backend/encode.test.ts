@@ -89,6 +89,9 @@ describe('QueryDataResponse encoder, as pieces for the pre-framed send path', ()
     const message = { responses: { A: { frames: [[Buffer.alloc(80_000, 1)]] as Uint8Array[][] } } };
     const { pieces } = encodeQueryDataResponsePieces(message, { releaseFrames: true });
     assert.equal(message.responses.A.frames.length, 0);
-    assert.equal(Buffer.concat(pieces).length, encodeMessage('pluginv2.QueryDataResponse', { responses: { A: { frames: [Buffer.alloc(80_000, 1)] } } }).length);
+    assert.equal(
+      Buffer.concat(pieces).length,
+      encodeMessage('pluginv2.QueryDataResponse', { responses: { A: { frames: [Buffer.alloc(80_000, 1)] } } }).length
+    );
   });
 });

@@ -69,7 +69,10 @@ describe('backend executable against the dev server', () => {
       dataQuery('bad', { query: 'SELEC broken', format: 'table' }),
     ]);
     assert.equal(responses.big.error, '');
-    assert.ok(responses.big.frames[0].byteLength > 2 * 1024 * 1024, `frame of ${responses.big.frames[0].byteLength} bytes`);
+    assert.ok(
+      responses.big.frames[0].byteLength > 2 * 1024 * 1024,
+      `frame of ${responses.big.frames[0].byteLength} bytes`
+    );
     const big = assertGrafanaFrame(responses.big.frames[0]).table;
     assert.equal(big.numRows, n);
     assert.equal(Number(big.getChild('n')!.get(n - 1)), n - 1);

@@ -106,7 +106,9 @@ describe('backend executable: TLS settings', { skip: hasOpenssl ? false : 'opens
   });
   after(async () => {
     await Promise.allSettled([host?.kill(), tls?.stop(), mtls?.stop()]);
-    if (dir) {rmSync(dir, { recursive: true, force: true });}
+    if (dir) {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('custom CA: health OK and queries run', async () => {

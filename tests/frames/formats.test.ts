@@ -16,11 +16,17 @@ const tsData = (ns: bigint[], type: arrow.Timestamp = new arrow.TimestampNanosec
   arrow.makeData({ type, length: ns.length, data: BigInt64Array.from(ns) });
 const utf8 = (xs: Array<string | null>) => arrow.vectorFromArray(xs, new arrow.Utf8()).data[0];
 const f64 = (xs: Array<number | null>) => arrow.vectorFromArray(xs, new arrow.Float64()).data[0];
-const i64 = (xs: bigint[]) => arrow.makeData({ type: new arrow.Int64(), length: xs.length, data: BigInt64Array.from(xs) });
+const i64 = (xs: bigint[]) =>
+  arrow.makeData({ type: new arrow.Int64(), length: xs.length, data: BigInt64Array.from(xs) });
 const field = (name: string, type: arrow.DataType, nullable = false) => new arrow.Field(name, type, nullable);
 const dictType = () => new arrow.Dictionary(new arrow.Utf8(), new arrow.Int32());
 const dict = (type: arrow.Dictionary, dictionary: string[], idx: number[]) =>
-  arrow.makeData({ type, length: idx.length, data: Int32Array.from(idx), dictionary: arrow.vectorFromArray(dictionary, new arrow.Utf8()) });
+  arrow.makeData({
+    type,
+    length: idx.length,
+    data: Int32Array.from(idx),
+    dictionary: arrow.vectorFromArray(dictionary, new arrow.Utf8()),
+  });
 const tMs = (k: number) => Number(T0) + k * 1000;
 
 describe('time_series format', () => {
@@ -36,8 +42,20 @@ describe('time_series format', () => {
     // Two batches, rows out of order: series (a, h1) at t0, t1; (b, h1) at t1, t2.
     const input = batchesOf(
       schema,
-      { time: tsData([ms(1), ms(0)]), exe: dict(dt, ['a', 'b'], [0, 0]), host: utf8(['h1', 'h1']), value: f64([1.5, 0.5]), count: i64([2n, 1n]) },
-      { time: tsData([ms(2), ms(1)]), exe: dict(dt, ['b'], [0, 0]), host: utf8(['h1', 'h1']), value: f64([3.5, null]), count: i64([4n, 3n]) }
+      {
+        time: tsData([ms(1), ms(0)]),
+        exe: dict(dt, ['a', 'b'], [0, 0]),
+        host: utf8(['h1', 'h1']),
+        value: f64([1.5, 0.5]),
+        count: i64([2n, 1n]),
+      },
+      {
+        time: tsData([ms(2), ms(1)]),
+        exe: dict(dt, ['b'], [0, 0]),
+        host: utf8(['h1', 'h1']),
+        value: f64([3.5, null]),
+        count: i64([4n, 3n]),
+      }
     );
     const c = await convert(input, 'time_series');
     assert.equal(c.meta?.type, 'timeseries-wide');
@@ -64,17 +82,31 @@ describe('time_series format', () => {
   });
 
   it('finds a time column not named time and sorts already-wide input', async () => {
-    const schema = new arrow.Schema([field('cpu', new arrow.Float64()), field('bucket', new arrow.TimestampMillisecond()), field('mem', new arrow.Int32())]);
+    const schema = new arrow.Schema([
+      field('cpu', new arrow.Float64()),
+      field('bucket', new arrow.TimestampMillisecond()),
+      field('mem', new arrow.Int32()),
+    ]);
     const bucket = tsData([T0 + 2000n, T0, T0 + 1000n], new arrow.TimestampMillisecond());
     const mem = arrow.vectorFromArray([30, 10, 20], new arrow.Int32()).data[0];
     const c = await convert(batchesOf(schema, { cpu: f64([0.3, 0.1, 0.2]), bucket, mem }), 'time_series');
-    assert.deepEqual(c.json.schema.fields.map((f) => f.name), ['bucket', 'cpu', 'mem']);
-    assert.deepEqual(c.json.data.values, [[tMs(0), tMs(1), tMs(2)], [0.1, 0.2, 0.3], [10, 20, 30]]);
+    assert.deepEqual(
+      c.json.schema.fields.map((f) => f.name),
+      ['bucket', 'cpu', 'mem']
+    );
+    assert.deepEqual(c.json.data.values, [
+      [tMs(0), tMs(1), tMs(2)],
+      [0.1, 0.2, 0.3],
+      [10, 20, 30],
+    ]);
     assert.equal(c.meta?.type, 'timeseries-wide');
   });
 
   it('fails with the columns found and what to do when there is no time column', async () => {
-    const t = new arrow.Table({ exe: arrow.vectorFromArray(['a'], new arrow.Utf8()), n: arrow.vectorFromArray([1], new arrow.Int32()) });
+    const t = new arrow.Table({
+      exe: arrow.vectorFromArray(['a'], new arrow.Utf8()),
+      n: arrow.vectorFromArray([1], new arrow.Int32()),
+    });
     await assert.rejects(
       framesFromBatches(t.schema, t.batches, { refId: 'A', format: 'time_series' }),
       (e: unknown) => {
@@ -97,31 +129,58 @@ describe('time_series format', () => {
       field('properties', new arrow.Binary()),
     ]);
     const up = arrow.vectorFromArray([true, false, true], new arrow.Bool()).data[0];
-    const props = arrow.vectorFromArray([encodeJsonb({ a: 1 }), encodeJsonb({}), encodeJsonb({})], new arrow.Binary()).data[0];
-    const c = await convert(batchesOf(schema, { time: tsData([ms(0), ms(0), ms(1)]), svc: utf8(['x', 'x', 'y']), up, properties: props }), 'time_series');
-    assert.deepEqual(c.json.schema.fields.map((f) => [f.name, f.type, f.labels]), [
-      ['time', 'time', undefined],
-      ['up', 'number', { svc: 'x' }],
-      ['up', 'number', { svc: 'y' }],
+    const props = arrow.vectorFromArray([encodeJsonb({ a: 1 }), encodeJsonb({}), encodeJsonb({})], new arrow.Binary())
+      .data[0];
+    const c = await convert(
+      batchesOf(schema, { time: tsData([ms(0), ms(0), ms(1)]), svc: utf8(['x', 'x', 'y']), up, properties: props }),
+      'time_series'
+    );
+    assert.deepEqual(
+      c.json.schema.fields.map((f) => [f.name, f.type, f.labels]),
+      [
+        ['time', 'time', undefined],
+        ['up', 'number', { svc: 'x' }],
+        ['up', 'number', { svc: 'y' }],
+      ]
+    );
+    assert.deepEqual(c.json.data.values.slice(1), [
+      [0, null],
+      [null, 1],
     ]);
-    assert.deepEqual(c.json.data.values.slice(1), [[0, null], [null, 1]]);
     const texts = c.notices.map((n) => n.text).join('\n');
     assert.match(texts, /1 row\(s\) repeat a time/);
     assert.match(texts, /not included.*properties/);
   });
 
   it('leaves rows with an empty time out, with a notice', async () => {
-    const schema = new arrow.Schema([field('time', new arrow.TimestampNanosecond(), true), field('v', new arrow.Float64())]);
-    const time = arrow.makeData({ type: new arrow.TimestampNanosecond(), length: 3, data: BigInt64Array.from([ms(1), 0n, ms(0)]), nullBitmap: bitmap([true, false, true]) });
+    const schema = new arrow.Schema([
+      field('time', new arrow.TimestampNanosecond(), true),
+      field('v', new arrow.Float64()),
+    ]);
+    const time = arrow.makeData({
+      type: new arrow.TimestampNanosecond(),
+      length: 3,
+      data: BigInt64Array.from([ms(1), 0n, ms(0)]),
+      nullBitmap: bitmap([true, false, true]),
+    });
     const c = await convert(batchesOf(schema, { time, v: f64([1, 2, 3]) }), 'time_series');
-    assert.deepEqual(c.json.data.values, [[tMs(0), tMs(1)], [3, 1]]);
+    assert.deepEqual(c.json.data.values, [
+      [tMs(0), tMs(1)],
+      [3, 1],
+    ]);
     assert.match(c.notices[0].text, /1 row\(s\) with an empty time/);
   });
 
   it('gives a zero-row result a time field and the value fields', async () => {
     const schema = new arrow.Schema([field('time', new arrow.TimestampNanosecond()), field('v', new arrow.Float64())]);
     const c = await convert({ schema, batches: [] }, 'time_series');
-    assert.deepEqual(c.json.schema.fields.map((f) => [f.name, f.type]), [['time', 'time'], ['v', 'number']]);
+    assert.deepEqual(
+      c.json.schema.fields.map((f) => [f.name, f.type]),
+      [
+        ['time', 'time'],
+        ['v', 'number'],
+      ]
+    );
     assert.deepEqual(c.json.data.values, [[], []]);
   });
 });
@@ -150,7 +209,10 @@ describe('logs format', () => {
         exe: dict(dt, ['srv'], [0, 0, 0, 0, 0, 0, 0]),
         msg: utf8(['m1', 'm2', 'm3', 'm4', 'm5', 'm6', 'm7']),
         process_id: utf8(['p', 'p', null, 'p', 'p', 'p', 'p']),
-        properties: arrow.vectorFromArray(Array.from({ length: n }, (_, k) => encodeJsonb({ k })), new arrow.Binary()).data[0],
+        properties: arrow.vectorFromArray(
+          Array.from({ length: n }, (_, k) => encodeJsonb({ k })),
+          new arrow.Binary()
+        ).data[0],
         line: i64([1n, 2n, 3n, 4n, 5n, 6n, 7n]),
       }),
       'logs',
@@ -160,16 +222,22 @@ describe('logs format', () => {
     assert.deepEqual(c.meta?.typeVersion, [0, 0]);
     assert.equal(c.meta?.preferredVisualisationType, 'logs');
     assert.equal(c.meta?.executedQueryString, 'SELECT time, level, target, exe, msg FROM log_entries');
-    assert.deepEqual(c.json.schema.fields.map((f) => [f.name, f.type]), [
-      ['timestamp', 'time'],
-      ['body', 'string'],
-      ['severity', 'string'],
-      ['id', 'string'],
-      ['labels', 'other'],
-      ['properties', 'other'],
-      ['line', 'number'],
-    ]);
-    assert.deepEqual(values(c, 'timestamp'), times.map((t) => Number(t / 1_000_000n)));
+    assert.deepEqual(
+      c.json.schema.fields.map((f) => [f.name, f.type]),
+      [
+        ['timestamp', 'time'],
+        ['body', 'string'],
+        ['severity', 'string'],
+        ['id', 'string'],
+        ['labels', 'other'],
+        ['properties', 'other'],
+        ['line', 'number'],
+      ]
+    );
+    assert.deepEqual(
+      values(c, 'timestamp'),
+      times.map((t) => Number(t / 1_000_000n))
+    );
     assert.deepEqual(values(c, 'body'), ['m1', 'm2', 'm3', 'm4', 'm5', 'm6', 'm7']);
     assert.deepEqual(values(c, 'severity'), ['critical', 'error', 'warning', 'info', 'debug', 'trace', 'unknown']);
     assert.deepEqual(values(c, 'labels')[0], { target: 'app', exe: 'srv', process_id: 'p' });
@@ -180,7 +248,11 @@ describe('logs format', () => {
   });
 
   it('accepts already-aliased timestamp/body/severity and repeats get distinct ids', async () => {
-    const schema = new arrow.Schema([field('timestamp', new arrow.TimestampMicrosecond()), field('body', new arrow.Utf8(), true), field('severity', new arrow.Utf8())]);
+    const schema = new arrow.Schema([
+      field('timestamp', new arrow.TimestampMicrosecond()),
+      field('body', new arrow.Utf8(), true),
+      field('severity', new arrow.Utf8()),
+    ]);
     const ts = tsData([T0 * 1000n, T0 * 1000n], new arrow.TimestampMicrosecond());
     const body = arrow.vectorFromArray(['same', null], new arrow.Utf8()).data[0];
     const c = await convert(batchesOf(schema, { timestamp: ts, body, severity: utf8(['warning', 'info']) }), 'logs');
@@ -192,7 +264,10 @@ describe('logs format', () => {
   });
 
   it('fails clearly without a message column', async () => {
-    const t = new arrow.Table({ time: arrow.makeVector(tsData([ms(0)])), n: arrow.vectorFromArray([1], new arrow.Int32()) });
+    const t = new arrow.Table({
+      time: arrow.makeVector(tsData([ms(0)])),
+      n: arrow.vectorFromArray([1], new arrow.Int32()),
+    });
     await assert.rejects(framesFromBatches(t.schema, t.batches, { refId: 'A', format: 'logs' }), (e: unknown) => {
       assert.ok(e instanceof FrameFormatError);
       assert.match(e.message, /message column named "msg" or "body"/);
@@ -215,7 +290,11 @@ describe('time_series units (Micromegas measures.unit)', () => {
     return batchesOf(schema, {
       time: tsData(names.map((_, k) => ms(k))),
       name: utf8(names),
-      unit: dict(dt, distinct, units.map((u) => distinct.indexOf(u))),
+      unit: dict(
+        dt,
+        distinct,
+        units.map((u) => distinct.indexOf(u))
+      ),
       value: f64(names.map((_, k) => k)),
     });
   };
@@ -264,14 +343,21 @@ describe('time_series units (Micromegas measures.unit)', () => {
 
   it('applies no unit to a series whose rows mix units, and says so', async () => {
     const c = await convert(rows(['io', 'io', 'cpu'], ['bytes', 'ms', 'percent']), 'time_series');
-    const [io, cpu] = [c.json.schema.fields.find((f) => f.labels?.name === 'io'), c.json.schema.fields.find((f) => f.labels?.name === 'cpu')];
+    const [io, cpu] = [
+      c.json.schema.fields.find((f) => f.labels?.name === 'io'),
+      c.json.schema.fields.find((f) => f.labels?.name === 'cpu'),
+    ];
     assert.equal(io?.config?.unit, undefined);
     assert.equal(cpu?.config?.unit, 'percent');
     assert.match(c.notices.map((n) => n.text).join('\n'), /Series \{name=io\} mix units \(bytes, ms in column unit\)/);
   });
 
   it('already-wide rows with one unit: the unit column becomes the value unit', async () => {
-    const wide = new arrow.Schema([field('time', new arrow.TimestampNanosecond('+00:00')), field('unit', new arrow.Utf8()), field('value', new arrow.Float64())]);
+    const wide = new arrow.Schema([
+      field('time', new arrow.TimestampNanosecond('+00:00')),
+      field('unit', new arrow.Utf8()),
+      field('value', new arrow.Float64()),
+    ]);
     const input = batchesOf(wide, { time: tsData([ms(0), ms(1)]), unit: utf8(['ns', 'ns']), value: f64([1, 2]) });
     const c = await convert(input, 'time_series');
     assert.deepEqual(
@@ -320,7 +406,11 @@ describe('frame meta and notices', () => {
 describe('time series size guard', () => {
   it('refuses a wide frame that would explode (many sparse series) with a clear error', async () => {
     const n = 5000; // 5000 series × 5000 times = 25M cells
-    const schema = new arrow.Schema([field('time', new arrow.TimestampNanosecond()), field('id', new arrow.Utf8()), field('v', new arrow.Float64())]);
+    const schema = new arrow.Schema([
+      field('time', new arrow.TimestampNanosecond()),
+      field('id', new arrow.Utf8()),
+      field('v', new arrow.Float64()),
+    ]);
     const time = tsData(Array.from({ length: n }, (_, k) => ms(k)));
     const id = utf8(Array.from({ length: n }, (_, k) => `s${k}`));
     const v = f64(Array.from({ length: n }, (_, k) => k));

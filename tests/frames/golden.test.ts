@@ -12,7 +12,9 @@ import { frameToJson } from '../harness/frame-json';
 import { assertGrafanaFrame, readFrame } from '../harness/frame-validate';
 
 const dir = path.resolve(import.meta.dirname, '../../../shared/testdata/grafana-sdk');
-const skip = existsSync(dir) ? false : `../shared/testdata/grafana-sdk not found (${dir}); golden frame tests need the shared test data`;
+const skip = existsSync(dir)
+  ? false
+  : `../shared/testdata/grafana-sdk not found (${dir}); golden frame tests need the shared test data`;
 
 function golden() {
   const arrowBytes = new Uint8Array(readFileSync(path.join(dir, 'all_types.golden.arrow')));
@@ -40,7 +42,9 @@ function rebuild(table: arrow.Table): Frame {
 
 function parsedMetadata(m: Map<string, string>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of m) out[k] = k === 'name' || k === 'refId' || k === 'tstype' ? v : JSON.parse(v);
+  for (const [k, v] of m) {
+    out[k] = k === 'name' || k === 'refId' || k === 'tstype' ? v : JSON.parse(v);
+  }
   return out;
 }
 
@@ -49,9 +53,11 @@ function rawValues(v: arrow.Vector): unknown[] {
   for (const d of v.data) {
     for (let i = 0; i < d.length; i++) {
       const valid = d.nullCount === 0 || (d.nullBitmap[(d.offset + i) >> 3] & (1 << ((d.offset + i) & 7))) !== 0;
-      if (!valid) out.push(null);
-      else if (d.type.typeId === arrow.Type.Timestamp) out.push((d.values as unknown as BigInt64Array)[i]);
-      else {
+      if (!valid) {
+        out.push(null);
+      } else if (d.type.typeId === arrow.Type.Timestamp) {
+        out.push((d.values as unknown as BigInt64Array)[i]);
+      } else {
         const x = arrow.makeVector(d).get(i);
         out.push(x instanceof Uint8Array ? Buffer.from(x).toString() : x);
       }

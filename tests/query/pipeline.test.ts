@@ -321,11 +321,22 @@ describe('runQuery through the real client and dev server', () => {
     const r = ok(await runQuery(env(), query({ query: sql, format: 'time_series', version: 3 })));
     const series = r.json.schema.fields.slice(1);
     assert.ok(series.length > 1);
-    assert.ok(series.every((f) => f.labels && Object.keys(f.labels).join() === 'name'), 'labels are the name only');
+    assert.ok(
+      series.every((f) => f.labels && Object.keys(f.labels).join() === 'name'),
+      'labels are the name only'
+    );
     // The server's own unit per name, mapped.
-    const units = ok(await runQuery(env(), query({ query: 'SELECT DISTINCT name, unit FROM measures', format: 'table', version: 3 })));
+    const units = ok(
+      await runQuery(env(), query({ query: 'SELECT DISTINCT name, unit FROM measures', format: 'table', version: 3 }))
+    );
     const [names, raw] = units.json.data.values as [string[], string[]];
-    const expected: Record<string, string> = { percent: 'percent', bytes: 'bytes', ms: 'ms', count: 'short', 'requests/s': 'reqps' };
+    const expected: Record<string, string> = {
+      percent: 'percent',
+      bytes: 'bytes',
+      ms: 'ms',
+      count: 'short',
+      'requests/s': 'reqps',
+    };
     for (const f of series) {
       const unit = raw[names.indexOf(f.labels!.name)];
       assert.equal(f.config?.unit, expected[unit] ?? `suffix:${unit}`, `unit of ${f.labels!.name}`);
