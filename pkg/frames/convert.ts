@@ -253,8 +253,8 @@ function binaryMapper(ctx: Ctx): Mapper {
       }
     }
     if (seen === 0) {
-      return;
-    } // decide on a later batch
+      return; // decide on a later batch
+    }
     mode = good === seen || (byName && good > 0) ? 'jsonb' : 'hex';
     if (mode === 'hex') {
       ctx.notes.add('hex', ctx.column);

@@ -35,8 +35,9 @@ function columnBuffers(data: arrow.Data): Uint8Array[] {
     const start = length > 0 ? offsets[0] : 0;
     const end = length > 0 ? offsets[length] : 0;
     if (start !== 0) {
+      // A sliced input (e.g. cut by the row limit): offsets must start at 0 in the file.
       offsets = offsets.slice(0, length + 1).map((o) => o - start);
-    } // sliced input: rebase
+    }
     const values = (data.values as Uint8Array).subarray(start, end);
     return [validity, bytesOf(offsets.subarray(0, length + 1)), values];
   }
