@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Runs every test suite of the project and ends with one line `N passed, N failed, N skipped`.
-//   node scripts/run-tests.mjs [--no-build] [--only node|jest|browser] [files...]
+//   node scripts/run-tests.mjs [--no-build] [--only static|node|jest|browser] [files...]
 // Suites: Node tests (tests/**/*.test.ts, node:test through tsx), component tests
 // (src/**/*.test.ts[x], jest), and browser tests (tests/browser/**/*.test.ts, node:test,
 // one file at a time). The built artefacts (dist/) are produced first so that tests
@@ -85,6 +85,19 @@ const allNode = walk(testsDir).filter((f) => f.endsWith('.test.ts'));
 const pick = (files) => (explicitFiles.length ? files.filter((f) => explicitFiles.some((e) => f.endsWith(e) || f.includes(e))) : files);
 const browserFiles = pick(allNode.filter((f) => f.includes(`${path.sep}browser${path.sep}`)));
 const nodeFiles = pick(allNode.filter((f) => !f.includes(`${path.sep}browser${path.sep}`)));
+
+// Static checks count as one test each: types and lint must hold for CI to pass.
+if (!only || only === 'static') {
+  for (const script of ['typecheck', 'lint']) {
+    const res = run('npm', ['run', '--silent', script]);
+    if (res.status === 0) {
+      totals.passed += 1;
+    } else {
+      problems.push(`npm run ${script} failed`);
+      totals.failed += 1;
+    }
+  }
+}
 
 if (!only || only === 'node') {runNodeTests(nodeFiles, 'node tests', ['--test-concurrency=2']);}
 
