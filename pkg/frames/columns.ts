@@ -2,7 +2,7 @@
 // it arrives (dictionaries hydrated, JSONB decoded) so the batch itself can go.
 import * as arrow from 'apache-arrow';
 
-import { columnConverter } from './convert';
+import { columnConverter, type ColumnConverter } from './convert';
 import { emptyData } from './encode';
 import type { FieldConfig, FieldType, FrameField } from './model';
 import type { Notes } from './notes';
@@ -24,13 +24,16 @@ export interface ConvertedResult {
   rowCount: number;
 }
 
-export async function convertBatches(
-  schema: arrow.Schema,
+/**
+ * Converts every record batch as it arrives and hands the converted columns to `onBatch`
+ * (empty batches are skipped). Returns the total row count. Both the buffering formats and
+ * the streaming table writer read the server's batches through this one loop.
+ */
+export async function forEachConverted(
+  converters: ColumnConverter[],
   batches: AsyncIterable<arrow.RecordBatch> | Iterable<arrow.RecordBatch>,
-  notes: Notes
-): Promise<ConvertedResult> {
-  const converters = schema.fields.map((f) => columnConverter(f, notes));
-  const chunks: arrow.Data[][] = converters.map(() => []);
+  onBatch: (numRows: number, columns: arrow.Data[]) => void
+): Promise<number> {
   let rowCount = 0;
   for await (const batch of batches) {
     const children = batch.data.children;
@@ -41,10 +44,24 @@ export async function convertBatches(
     if (batch.numRows === 0) {
       continue;
     }
-    for (let c = 0; c < converters.length; c++) {
-      chunks[c].push(converters[c].convert(children[c]));
-    }
+    onBatch(
+      batch.numRows,
+      converters.map((conv, c) => conv.convert(children[c]))
+    );
   }
+  return rowCount;
+}
+
+export async function convertBatches(
+  schema: arrow.Schema,
+  batches: AsyncIterable<arrow.RecordBatch> | Iterable<arrow.RecordBatch>,
+  notes: Notes
+): Promise<ConvertedResult> {
+  const converters = schema.fields.map((f) => columnConverter(f, notes));
+  const chunks: arrow.Data[][] = converters.map(() => []);
+  const rowCount = await forEachConverted(converters, batches, (_rows, columns) => {
+    columns.forEach((data, c) => chunks[c].push(data));
+  });
   const columns = converters.map((conv, c): Column => {
     const type = conv.outType;
     return {

@@ -2,7 +2,7 @@
 // Grafana frames (Arrow IPC files, as chunk lists) in the requested format.
 import * as arrow from 'apache-arrow';
 
-import { convertBatches } from './columns';
+import { convertBatches, forEachConverted } from './columns';
 import { columnConverter } from './convert';
 import { emptyData, encodeFrameChunks, frameSchema, isGrafanaType } from './encode';
 import { IpcFileWriter } from './ipc-file';
@@ -84,28 +84,17 @@ async function streamTable(
   const hasNulls = converters.map(() => false);
   const written: arrow.DataType[][] = converters.map(() => []);
   const writer = new IpcFileWriter();
-  let rowCount = 0;
-  for await (const batch of batches) {
-    const children = batch.data.children;
-    if (children.length !== converters.length) {
-      throw new Error(`a record batch has ${children.length} columns, the schema announced ${converters.length}`);
-    }
-    rowCount += batch.numRows;
-    if (batch.numRows === 0) {
-      continue;
-    }
-    const converted = converters.map((conv, c) => {
-      const data = conv.convert(children[c]);
+  const rowCount = await forEachConverted(converters, batches, (numRows, columns) => {
+    columns.forEach((data, c) => {
       if (data.nullCount > 0) {
         hasNulls[c] = true;
       }
       if (written[c].length === 0 || written[c][written[c].length - 1].typeId !== data.type.typeId) {
         written[c].push(data.type);
       }
-      return data;
     });
-    writer.writeBatch(batch.numRows, converted);
-  }
+    writer.writeBatch(numRows, columns);
+  });
   if (writer.batchCount === 0) {
     writer.writeBatch(
       0,
