@@ -17,7 +17,7 @@ import {
   Field,
 } from 'apache-arrow';
 
-import { clientConstructor, decodeMessage, encodeMessage, FLIGHT_SQL_TYPE_PREFIX } from '../proto';
+import { clientConstructor, decodeMessage, FLIGHT_SQL_TYPE_PREFIX, messageType } from '../proto';
 import { resolveClientAgent, resolveClientEntrypoint, resolveSessionId, sanitizeOverride } from './attribution';
 import { asProviderObject, AuthProvider, AuthProviderObject } from './auth';
 import { fromGrpcError, invalidArgument, MicromegasError, redact } from './errors';
@@ -143,11 +143,32 @@ const DESCRIPTOR_CMD = 2;
 const HEADER_NAME = /^[0-9a-z_.-]+$/;
 const HEADER_VALUE = /^[\x20-\x7e]*$/;
 
+type MessageType = ReturnType<typeof messageType>;
+// Every query packs a ticket: resolve each message type once rather than walking the
+// protobuf namespace per call.
+const typeCache = new Map<string, MessageType>();
+
+function cachedType(fullName: string): MessageType {
+  let type = typeCache.get(fullName);
+  if (!type) {
+    type = messageType(fullName);
+    typeCache.set(fullName, type);
+  }
+  return type;
+}
+
+/** Encodes like proto's encodeMessage, without copying when protobufjs already produced a Buffer. */
+function encode(fullName: string, value: Record<string, unknown>): Buffer {
+  const type = cachedType(fullName);
+  const bytes = type.encode(type.fromObject(value)).finish();
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
 /** google.protobuf.Any wrapping of a Flight SQL command. */
 function packAny(name: string, value: Record<string, unknown>): Buffer {
-  return encodeMessage('google.protobuf.Any', {
+  return encode('google.protobuf.Any', {
     type_url: FLIGHT_SQL_TYPE_PREFIX + name,
-    value: encodeMessage(`arrow.flight.protocol.sql.${name}`, value),
+    value: encode(`arrow.flight.protocol.sql.${name}`, value),
   });
 }
 
@@ -289,11 +310,20 @@ export class FlightSQLClient {
     return token;
   }
 
-  /** Builds the metadata of one call: attribution < client headers < call headers < API-controlled keys. */
-  private async metadata(opts: CallOptions, extra: Array<[string, string]> = []): Promise<Metadata> {
+  /**
+   * Builds the metadata of one call: attribution < client headers < call headers < API-controlled keys.
+   * `callHeaders` are `opts.headers` already validated by the caller (validated here otherwise).
+   */
+  private async metadata(
+    opts: CallOptions,
+    extra: Array<[string, string]> = [],
+    callHeaders: Array<[string, string]> = this.checkHeaders(opts.headers, 'call headers')
+  ): Promise<Metadata> {
     const md = new grpc.Metadata();
-    for (const [k, v] of [...this.baseHeaders, ...this.checkHeaders(opts.headers, 'call headers'), ...extra]) {
-      md.set(k, v);
+    for (const list of [this.baseHeaders, callHeaders, extra]) {
+      for (const [k, v] of list) {
+        md.set(k, v);
+      }
     }
     const token = await this.token();
     if (token !== undefined) {
@@ -326,11 +356,11 @@ export class FlightSQLClient {
   }
 
   /** A DoGet over an arbitrary ticket, as a QueryStream. */
-  private doGet(ticket: Buffer, opts: CallOptions, extra: Array<[string, string]>): QueryStream {
+  private doGet(ticket: Buffer, opts: CallOptions, extra: Array<[string, string]>, callHeaders?: Array<[string, string]>): QueryStream {
     const opener: DoGetOpener = {
       start: async () => {
         this.ensureOpen();
-        const md = await this.metadata(opts, extra);
+        const md = await this.metadata(opts, extra, callHeaders);
         this.ensureOpen();
         const call = this.stub.DoGet({ ticket }, md, this.callOptions(opts));
         this.active.add(call);
@@ -344,7 +374,12 @@ export class FlightSQLClient {
     return new QueryStream(opener, opts.signal);
   }
 
-  private queryHeaders(begin: TimeInput | undefined | null, end: TimeInput | undefined | null, opts: CallOptions): Array<[string, string]> {
+  /** The API-controlled headers of a query, and its call headers validated now rather than when the stream starts. */
+  private queryHeaders(
+    begin: TimeInput | undefined | null,
+    end: TimeInput | undefined | null,
+    opts: CallOptions
+  ): { extra: Array<[string, string]>; callHeaders: Array<[string, string]> } {
     const extra: Array<[string, string]> = [];
     const hasBegin = begin !== undefined && begin !== null;
     const hasEnd = end !== undefined && end !== null;
@@ -369,8 +404,8 @@ export class FlightSQLClient {
       extra.push(['preserve_dictionary', 'true']);
     }
     checkTimeout(opts.timeoutMs, 'timeoutMs');
-    this.checkHeaders(opts.headers, 'call headers'); // fail now rather than when the stream starts
-    return extra;
+    const callHeaders = this.checkHeaders(opts.headers, 'call headers');
+    return { extra, callHeaders };
   }
 
   /**
@@ -381,9 +416,9 @@ export class FlightSQLClient {
     if (typeof sql !== 'string' || sql.trim() === '') {
       throw invalidArgument('sql must be a non-empty string');
     }
-    const extra = this.queryHeaders(begin, end, opts);
+    const { extra, callHeaders } = this.queryHeaders(begin, end, opts);
     // Like Python: DoGet directly with Ticket{ticket = Any(TicketStatementQuery{sql})}, no GetFlightInfo.
-    return this.doGet(packAny('TicketStatementQuery', { statement_handle: Buffer.from(sql, 'utf8') }), opts, extra);
+    return this.doGet(packAny('TicketStatementQuery', { statement_handle: Buffer.from(sql, 'utf8') }), opts, extra, callHeaders);
   }
 
   /** Runs `sql` and returns the whole result as a Table, dictionary encoding kept when preserved. */
