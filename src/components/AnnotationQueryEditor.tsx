@@ -1,5 +1,5 @@
 import { AnnotationQuery, QueryEditorProps } from '@grafana/data';
-import { Stack, Text } from '@grafana/ui';
+import { Stack } from '@grafana/ui';
 import React from 'react';
 
 import type { DataSource } from '../datasource';
@@ -7,8 +7,7 @@ import { ANNOTATION_DEFAULTS } from '../query/frames';
 import { migrateQuery } from '../query/migrate';
 import { AnnotationOptions, MicromegasOptions, MicromegasQuery } from '../types';
 import { ColumnPicker } from './ColumnPicker';
-import { OPTION_LABEL_WIDTH } from './layout';
-import { TimeBindingSwitch } from './QueryOptions';
+import { ResultColumnsFooter } from './ResultColumnsFooter';
 import { SqlCodeEditor } from './SqlCodeEditor';
 import { useResultColumns } from './useResultColumns';
 import { useSqlDraft } from './useSqlDraft';
@@ -62,15 +61,10 @@ export function AnnotationQueryEditor({ query, onChange, datasource }: Props) {
             onChange={(v) => commit({ annotation: { ...current.annotation, [m.key]: v } })}
           />
         ))}
-        {error && (
-          <Text variant="bodySmall" color="warning">
-            Could not read the result columns: {error}
-          </Text>
-        )}
-        <TimeBindingSwitch
-          labelWidth={OPTION_LABEL_WIDTH}
-          value={current.timeFilter ?? true}
-          onChange={(timeFilter) => commit({ timeFilter })}
+        <ResultColumnsFooter
+          error={error}
+          timeFilter={current.timeFilter ?? true}
+          onTimeFilterChange={(timeFilter) => commit({ timeFilter })}
         />
       </Stack>
     </div>

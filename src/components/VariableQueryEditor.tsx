@@ -1,5 +1,5 @@
 import { QueryEditorProps } from '@grafana/data';
-import { Stack, Text } from '@grafana/ui';
+import { Stack } from '@grafana/ui';
 import React from 'react';
 
 import type { DataSource } from '../datasource';
@@ -7,9 +7,8 @@ import { VARIABLE_EXAMPLES } from '../examples';
 import { migrateQuery } from '../query/migrate';
 import { MicromegasOptions, MicromegasQuery, VariableOptions } from '../types';
 import { ColumnPicker } from './ColumnPicker';
-import { OPTION_LABEL_WIDTH } from './layout';
 import { QueryExamplesHint } from './QueryExamplesHint';
-import { TimeBindingSwitch } from './QueryOptions';
+import { ResultColumnsFooter } from './ResultColumnsFooter';
 import { SqlCodeEditor } from './SqlCodeEditor';
 import { useResultColumns } from './useResultColumns';
 import { useSqlDraft } from './useSqlDraft';
@@ -59,15 +58,10 @@ export function VariableQueryEditor({ query, onChange, datasource }: Props) {
           columns={columns}
           onChange={(v) => setVariableOption('textField', v)}
         />
-        {error && (
-          <Text variant="bodySmall" color="warning">
-            Could not read the result columns: {error}
-          </Text>
-        )}
-        <TimeBindingSwitch
-          labelWidth={OPTION_LABEL_WIDTH}
-          value={current.timeFilter ?? true}
-          onChange={(timeFilter) => commit({ timeFilter })}
+        <ResultColumnsFooter
+          error={error}
+          timeFilter={current.timeFilter ?? true}
+          onTimeFilterChange={(timeFilter) => commit({ timeFilter })}
         />
       </Stack>
     </div>
