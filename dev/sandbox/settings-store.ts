@@ -3,7 +3,7 @@
 // never the values), and a lastUpdated stamp that the backend's instance cache keys on.
 import type { DataSourceOptions } from '../../tests/harness/grafana-host';
 
-export const PLUGIN_ID = 'micromegas-analytics-datasource';
+export const PLUGIN_ID = 'micromegas-micromegas-datasource';
 export const DS_UID = 'micromegas-sandbox';
 
 export interface StoredSettings {

@@ -123,11 +123,11 @@ export class FakeTemplateSrv {
 export function instanceSettings(jsonData: MicromegasOptions = {}): DataSourceInstanceSettings<MicromegasOptions> {
   return {
     uid: 'mm-uid',
-    type: 'micromegas-analytics-datasource',
+    type: 'micromegas-micromegas-datasource',
     name: 'Micromegas',
     access: 'proxy',
     readOnly: false,
     jsonData,
-    meta: { id: 'micromegas-analytics-datasource' } as DataSourceInstanceSettings['meta'],
+    meta: { id: 'micromegas-micromegas-datasource' } as DataSourceInstanceSettings['meta'],
   } as DataSourceInstanceSettings<MicromegasOptions>;
 }

@@ -70,7 +70,7 @@ export interface PluginContextMessage {
   userAgent: string;
 }
 
-export const PLUGIN_ID = 'micromegas-analytics-datasource';
+export const PLUGIN_ID = 'micromegas-micromegas-datasource';
 
 /** A PluginContext with DataSourceInstanceSettings, as Grafana builds it for a data source call. */
 export function pluginContext(opts: DataSourceOptions = {}): PluginContextMessage {

@@ -13,7 +13,7 @@ import { getBackendSrv, setDataSourceSrv, type DataSourceSrv } from '@grafana/ru
 
 import { loadAmdModule } from './amd';
 
-export const PLUGIN_ID = 'micromegas-analytics-datasource';
+export const PLUGIN_ID = 'micromegas-micromegas-datasource';
 export const DS_UID = 'micromegas-sandbox';
 
 export interface LoadedPlugin {

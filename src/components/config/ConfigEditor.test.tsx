@@ -16,7 +16,7 @@ function settings(
     uid: 'mm',
     orgId: 1,
     name: 'Micromegas',
-    type: 'micromegas-analytics-datasource',
+    type: 'micromegas-micromegas-datasource',
     typeName: 'Micromegas',
     typeLogoUrl: '',
     access: 'proxy',
