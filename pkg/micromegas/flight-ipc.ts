@@ -2,7 +2,7 @@
 // These helpers turn a sequence of FlightData into the bytes of ONE encapsulated IPC
 // stream (so a single RecordBatchReader keeps dictionary state across batches), and
 // back (for DoPut).
-import { Message } from 'apache-arrow';
+import { Message, MessageHeader } from 'apache-arrow';
 
 const CONTINUATION = 0xffffffff;
 const ALIGN = 8;
@@ -16,17 +16,30 @@ export interface FlightDataLike {
 
 const padLen = (n: number): number => (ALIGN - (n % ALIGN)) % ALIGN;
 
+/** One FlightData as IPC stream chunks, and the kind of Arrow message it carries. */
+export interface IpcChunks {
+  chunks: Uint8Array[];
+  /** MessageHeader of the message; NONE for an app_metadata-only FlightData. */
+  kind: MessageHeader;
+}
+
 /**
  * The IPC stream chunks for one FlightData: [prefix + metadata + padding] and the body.
  * The body is passed through without copying when it is 8-byte aligned and complete;
  * apache-arrow builds typed arrays directly on it, which needs aligned offsets.
  */
 export function flightDataToIpcChunks(data: FlightDataLike): Uint8Array[] {
+  return flightDataToIpc(data).chunks;
+}
+
+/** Like flightDataToIpcChunks, also telling which kind of message it is (schema, dictionary, batch). */
+export function flightDataToIpc(data: FlightDataLike): IpcChunks {
   const header = data.data_header;
   if (!header || header.byteLength === 0) {
-    return []; // app_metadata-only message: nothing for the IPC reader
+    return { chunks: [], kind: MessageHeader.NONE }; // app_metadata-only message: nothing for the IPC reader
   }
-  const bodyLength = Number(Message.decode(header).bodyLength);
+  const message = Message.decode(header);
+  const bodyLength = Number(message.bodyLength);
   const metaLen = header.byteLength + padLen(header.byteLength);
   const head = new Uint8Array(8 + metaLen);
   const view = new DataView(head.buffer);
@@ -42,7 +55,7 @@ export function flightDataToIpcChunks(data: FlightDataLike): Uint8Array[] {
     const exact = body.byteLength === bodyLength ? body : body.subarray(0, bodyLength);
     chunks.push(exact.byteOffset % ALIGN === 0 ? toPlainUint8(exact) : exact.slice());
   }
-  return chunks;
+  return { chunks, kind: message.headerType };
 }
 
 function toPlainUint8(b: Uint8Array): Uint8Array {

@@ -1,13 +1,13 @@
 // One DoGet call as an async iterable of Arrow RecordBatches. The FlightData messages
-// are reassembled into a single IPC stream read by ONE apache-arrow reader, so
-// dictionaries carry over between batches. Batches are pulled on demand (gRPC flow
-// control gives back-pressure), and the call is cancelled when the consumer stops early,
-// when the AbortSignal fires, or on error.
+// feed ONE apache-arrow reader (ipc-feed.ts), so dictionaries carry over between
+// batches. Batches are pulled on demand (gRPC flow control gives back-pressure), and the
+// call is cancelled when the consumer stops early, when the AbortSignal fires, or on error.
 import { type ClientReadableStream, status as GrpcStatus } from '@grpc/grpc-js';
-import { AsyncRecordBatchStreamReader, RecordBatch, RecordBatchReader, Schema, Table } from 'apache-arrow';
+import { RecordBatch, Schema, Table } from 'apache-arrow';
 
 import { MicromegasError } from './errors';
-import { FlightDataLike, flightDataToIpcChunks } from './flight-ipc';
+import type { FlightDataLike } from './flight-ipc';
+import { IpcFeed } from './ipc-feed';
 
 /** Starts the gRPC call; `attempt` is 0, then 1 when retrying after UNAUTHENTICATED. */
 export interface DoGetOpener {
@@ -22,36 +22,37 @@ function abortReason(signal: AbortSignal): unknown {
   return signal.reason ?? new DOMException('This operation was aborted', 'AbortError');
 }
 
+interface Opened {
+  call: ClientReadableStream<FlightDataLike>;
+  messages: AsyncIterator<FlightDataLike>;
+  feed: IpcFeed;
+}
+
 /**
  * The result of `queryStream`: iterate it for RecordBatches; `schema` resolves once the
  * server's schema message arrived (also for zero rows). The call starts on first use of
- * `schema`, `reader`, `toTable()` or iteration.
+ * `schema`, `toTable()` or iteration.
  */
 export class QueryStream implements AsyncIterable<RecordBatch> {
-  private opened?: Promise<AsyncRecordBatchStreamReader>;
+  private opened?: Promise<Opened>;
   private call?: ClientReadableStream<FlightDataLike>;
+  private feed?: IpcFeed;
   private finished = false;
-  // apache-arrow's reader forgets its schema once it has auto-closed at the end of the stream.
-  private openedSchema?: Schema;
-  private streamError?: unknown;
   private iterated = false;
-  /** Arrow IPC bytes received so far (headers + bodies). */
-  bytesReceived = 0;
 
   constructor(
     private readonly opener: DoGetOpener,
     private readonly signal?: AbortSignal
   ) {}
 
-  /** The underlying apache-arrow reader, opened (schema read). */
-  get reader(): Promise<AsyncRecordBatchStreamReader> {
-    this.opened ??= this.open();
-    return this.opened;
+  /** Arrow IPC bytes received so far (headers + bodies). */
+  get bytesReceived(): number {
+    return this.feed?.bytes ?? 0;
   }
 
   /** The result schema, available before (and without) any batch, and still after iteration. */
   get schema(): Promise<Schema> {
-    return this.reader.then(() => this.openedSchema!);
+    return this.open().then((o) => o.feed.schema!);
   }
 
   /** Stops the server-side DoGet. Iteration then ends with a CANCELLED error unless already complete. */
@@ -64,32 +65,39 @@ export class QueryStream implements AsyncIterable<RecordBatch> {
       throw new Error('a QueryStream can be iterated only once');
     }
     this.iterated = true;
-    const reader = await this.reader;
+    const { call, messages, feed } = await this.open();
     try {
-      while (true) {
-        let next: IteratorResult<RecordBatch>;
+      for (;;) {
+        let next: IteratorResult<FlightDataLike>;
         try {
-          next = await reader.next();
+          next = await messages.next();
         } catch (err) {
-          throw this.streamError ?? this.translate(err);
+          // Every batch received before the failure was yielded: the error comes last, so a
+          // partial result never looks complete.
+          throw this.translate(err);
         }
         if (this.signal?.aborted) {
           throw abortReason(this.signal);
         }
         if (next.done) {
+          feed.end();
           break;
         }
-        yield next.value;
-      }
-      if (this.streamError) {
-        // The call failed after the batches above: never let that look like a complete result.
-        throw this.streamError;
+        let batch: RecordBatch | undefined;
+        try {
+          batch = feed.push(next.value);
+        } catch (err) {
+          throw this.translate(err);
+        }
+        if (batch) {
+          yield batch;
+        }
       }
       this.finished = true;
     } finally {
       if (!this.finished) {
-        this.call?.cancel();
-        await reader.return().catch(() => undefined);
+        call.cancel();
+        await messages.return?.().catch(() => undefined);
       }
     }
   }
@@ -104,7 +112,13 @@ export class QueryStream implements AsyncIterable<RecordBatch> {
     return batches.length > 0 ? new Table(batches) : new Table(schema);
   }
 
-  private async open(): Promise<AsyncRecordBatchStreamReader> {
+  private open(): Promise<Opened> {
+    this.opened ??= this.start();
+    return this.opened;
+  }
+
+  /** Starts the call and reads up to the schema message (retrying once after UNAUTHENTICATED). */
+  private async start(): Promise<Opened> {
     for (let attempt = 0; ; attempt++) {
       if (this.signal?.aborted) {
         throw abortReason(this.signal);
@@ -116,25 +130,27 @@ export class QueryStream implements AsyncIterable<RecordBatch> {
         throw this.translate(err);
       }
       this.call = call;
-      this.streamError = undefined;
       const onAbort = (): void => call.cancel();
       this.signal?.addEventListener('abort', onAbort, { once: true });
       call.on('status', () => this.signal?.removeEventListener('abort', onAbort));
       call.on('error', () => this.signal?.removeEventListener('abort', onAbort));
+      const messages = (call as AsyncIterable<FlightDataLike>)[Symbol.asyncIterator]();
+      const feed = new IpcFeed();
+      this.feed = feed;
       try {
-        const reader = (await RecordBatchReader.from(this.bytes(call))) as unknown as AsyncRecordBatchStreamReader;
-        await reader.open();
-        if (!reader.schema && this.streamError) {
-          throw this.streamError;
+        while (!feed.schema) {
+          const next = await messages.next();
+          if (next.done) {
+            throw new MicromegasError({
+              code: GrpcStatus.INTERNAL,
+              serverMessage: 'the server ended the stream without sending a schema',
+            });
+          }
+          if (feed.push(next.value)) {
+            throw new Error('the server sent a record batch before the schema');
+          }
         }
-        if (!reader.schema) {
-          throw new MicromegasError({
-            code: GrpcStatus.INTERNAL,
-            serverMessage: 'the server ended the stream without sending a schema',
-          });
-        }
-        this.openedSchema = reader.schema;
-        return reader;
+        return { call, messages, feed };
       } catch (err) {
         call.cancel();
         const e = this.translate(err);
@@ -143,21 +159,6 @@ export class QueryStream implements AsyncIterable<RecordBatch> {
         }
         throw e;
       }
-    }
-  }
-
-  private async *bytes(call: ClientReadableStream<FlightDataLike>): AsyncGenerator<Uint8Array> {
-    try {
-      for await (const data of call as AsyncIterable<FlightDataLike>) {
-        for (const chunk of flightDataToIpcChunks(data)) {
-          this.bytesReceived += chunk.byteLength;
-          yield chunk;
-        }
-      }
-    } catch (err) {
-      // apache-arrow reads ahead: throwing here would drop batches already received. End the
-      // byte stream at this message boundary instead and raise the error once they are consumed.
-      this.streamError = this.translate(err);
     }
   }
 

@@ -9,6 +9,7 @@ import { MicromegasError, parseServerMessage, parseServerUri, sqlString } from '
 import { resolveClientAgent, resolveClientEntrypoint, resolveSessionId } from '../../pkg/micromegas/attribution';
 import { fromGrpcError, redact } from '../../pkg/micromegas/errors';
 import { flightDataToIpcChunks, splitIpcStream } from '../../pkg/micromegas/flight-ipc';
+import { IpcFeed } from '../../pkg/micromegas/ipc-feed';
 import { sqlInteger } from '../../pkg/micromegas/sql';
 
 describe('parseServerUri', () => {
@@ -131,5 +132,60 @@ describe('FlightData <-> IPC stream', () => {
   });
   it('skips metadata-only FlightData', () => {
     assert.deepEqual(flightDataToIpcChunks({ app_metadata: Buffer.from('x') }), []);
+  });
+});
+
+describe('IpcFeed (FlightData → one synchronous Arrow reader)', () => {
+  /** Two record batches sharing one dictionary, as FlightData messages. */
+  function flightMessages(): Array<{ data_header?: Buffer; data_body?: Buffer; app_metadata?: Buffer }> {
+    const table = new Table({
+      name: vectorFromArray(['a', 'b', 'a', 'b'], new Dictionary(new Utf8(), new Int32())),
+      v: vectorFromArray([1, 2, 3, 4], new Float64()),
+    });
+    const writer = new RecordBatchStreamWriter();
+    writer.write(table.slice(0, 3).batches[0]);
+    writer.write(table.slice(3).batches[0]);
+    writer.finish();
+    return splitIpcStream(writer.toUint8Array(true)).map((m) => ({ data_header: Buffer.from(m.header), data_body: Buffer.from(m.body) }));
+  }
+
+  it('decodes each record batch as soon as its message arrives, dictionaries carried over', () => {
+    const feed = new IpcFeed();
+    const rows: unknown[] = [];
+    let batches = 0;
+    for (const m of [{ app_metadata: Buffer.from('progress') }, ...flightMessages()]) {
+      const batch = feed.push(m);
+      if (batch) {
+        batches++;
+        rows.push(...[...batch].map((r) => r.toJSON()));
+      }
+    }
+    feed.end();
+    assert.equal(batches, 2);
+    assert.deepEqual(rows, [
+      { name: 'a', v: 1 },
+      { name: 'b', v: 2 },
+      { name: 'a', v: 3 },
+      { name: 'b', v: 4 },
+    ]);
+    assert.equal(String(feed.schema?.fields[0].type), 'Dictionary<Int32, Utf8>');
+    assert.ok(feed.bytes > 0);
+  });
+
+  it('gives the schema of a result without rows', () => {
+    const feed = new IpcFeed();
+    const [schema] = flightMessages();
+    assert.equal(feed.push(schema), undefined);
+    feed.end();
+    assert.deepEqual(
+      feed.schema?.fields.map((f) => f.name),
+      ['name', 'v']
+    );
+  });
+
+  it('refuses a stream that does not start with the schema', () => {
+    const feed = new IpcFeed();
+    const [, dictionary] = flightMessages();
+    assert.throws(() => feed.push(dictionary), /started with a DictionaryBatch message instead of the schema/);
   });
 });
