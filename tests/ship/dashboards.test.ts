@@ -1,4 +1,5 @@
-// Every panel query of every provisioned dashboard runs through the built backend
+// Every panel query of every provisioned dashboard, and of a dashboard saved in the
+// upstream Micromegas plugin's shapes (tests/fixtures), runs through the built backend
 // executable (launched as Grafana launches it) against the dev server, with the
 // dashboard's variables resolved the way the frontend resolves them, and returns
 // frames with rows and without error.
@@ -13,7 +14,7 @@ import { formatVariableValue } from '../../src/query/variableFormat';
 
 const DASHBOARD_DIR = path.join(REPO_ROOT, 'provisioning', 'dashboards', 'micromegas');
 
-interface Target { refId: string; query?: string; format?: string; [key: string]: unknown }
+interface Target { refId: string; query?: string; queryText?: string; format?: string; [key: string]: unknown }
 interface Variable {
   name: string;
   type: string;
@@ -22,12 +23,16 @@ interface Variable {
   includeAll?: boolean;
   current?: { value?: string };
 }
-interface Panel { title: string; type: string; targets?: Target[]; repeat?: string }
+interface DsRef { type?: string; uid?: string }
+interface Panel { title: string; type: string; targets?: Array<Target & { datasource?: DsRef }>; repeat?: string; datasource?: DsRef }
 interface Dashboard { uid: string; title: string; templating: { list: Variable[] }; panels: Panel[] }
 
+const readDashboard = (file: string) => JSON.parse(readFileSync(file, 'utf8')) as Dashboard;
 const dashboards: Dashboard[] = readdirSync(DASHBOARD_DIR)
   .filter((f) => f.endsWith('.json'))
-  .map((f) => JSON.parse(readFileSync(path.join(DASHBOARD_DIR, f), 'utf8')) as Dashboard);
+  .map((f) => readDashboard(path.join(DASHBOARD_DIR, f)));
+const upstreamSaved = readDashboard(path.join(REPO_ROOT, 'tests', 'fixtures', 'upstream-dashboard.json'));
+const PLUGIN_ID = (JSON.parse(readFileSync(path.join(REPO_ROOT, 'src', 'plugin.json'), 'utf8')) as { id: string }).id;
 
 type Resolved = Map<string, { values: string[]; variable: Variable }>;
 
@@ -47,8 +52,10 @@ let devserver: DevServer;
 let host: GrafanaHost;
 const ctx = () => pluginContext({ uid: 'micromegas', jsonData: { url: devserver.uri } });
 
+/** Runs a target as saved, its SQL (query, or the upstream v1 queryText) replaced by `sql`. */
 async function run(sql: string, target: Partial<Target>, refId = 'A') {
-  const res = await host.queryData(ctx(), [dataQuery(refId, { ...target, refId, query: sql }, { intervalMS: 30_000, maxDataPoints: 1000 })]);
+  const text = target.query === undefined && target.queryText !== undefined ? { queryText: sql } : { query: sql };
+  const res = await host.queryData(ctx(), [dataQuery(refId, { ...target, refId, ...text }, { intervalMS: 30_000, maxDataPoints: 1000 })]);
   return res[refId];
 }
 
@@ -59,7 +66,7 @@ async function resolveVariables(d: Dashboard): Promise<Resolved> {
     else if (v.type === 'textbox') {vars.set(v.name, { values: [String(v.current?.value ?? '')], variable: v });}
     else if (v.type === 'query') {
       const q = v.query as Target & { variable?: { valueField?: string } };
-      const res = await run(interpolate(q.query ?? '', vars), q, `var-${v.name}`);
+      const res = await run(interpolate(q.query ?? q.queryText ?? '', vars), q, `var-${v.name}`);
       assert.equal(res.error, '', `${d.title}: variable ${v.name} failed: ${res.error}`);
       const table = frameTable(res.frames[0]);
       const column = q.variable?.valueField ?? table.schema.fields[0].name;
@@ -91,7 +98,18 @@ describe('provisioned dashboards', () => {
     }
   });
 
-  for (const d of dashboards) {
+  test('the upstream plugin id is kept, so dashboards saved with the upstream plugin resolve to this one', () => {
+    assert.equal(PLUGIN_ID, 'micromegas-micromegas-datasource');
+    for (const d of [...dashboards, upstreamSaved]) {
+      for (const p of d.panels) {
+        for (const ref of [p.datasource, ...(p.targets ?? []).map((t) => t.datasource)]) {
+          if (ref?.type !== undefined) {assert.equal(ref.type, PLUGIN_ID, `${d.title} / ${p.title}`);}
+        }
+      }
+    }
+  });
+
+  for (const d of [...dashboards, upstreamSaved]) {
     test(`${d.title}: every panel query returns rows without error`, async () => {
       const vars = await resolveVariables(d);
       for (const panel of d.panels) {
@@ -99,7 +117,7 @@ describe('provisioned dashboards', () => {
           const repeatValues = panel.repeat ? vars.get(panel.repeat)!.values : [undefined];
           for (const value of repeatValues) {
             const single = value !== undefined ? { name: panel.repeat!, value } : undefined;
-            const sql = interpolate(target.query ?? '', vars, single);
+            const sql = interpolate(target.query ?? target.queryText ?? '', vars, single);
             const res = await run(sql, target);
             const where = `${d.title} / ${panel.title}${value ? ` [${value}]` : ''}`;
             assert.equal(res.error, '', `${where}: ${res.error}\nSQL: ${sql}`);
