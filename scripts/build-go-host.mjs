@@ -1,6 +1,8 @@
 // Builds tests/go-host (a hashicorp/go-plugin + grpc-go host, as Grafana runs
 // plugins) into node_modules/.cache/go-host/go-host; skips when up to date.
 //   node scripts/build-go-host.mjs
+// Exit 0: built or up to date (the binary path is the last stdout line); exit 3: Go
+// or the Debian sources are unavailable (reason on stderr); exit 1: the build failed.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -20,14 +22,14 @@ function newestSource() {
   );
 }
 
-/** @returns {{ ok: true, binary: string, built: boolean } | { ok: false, reason: string }} */
+/** @returns {{ ok: true, binary: string, built: boolean } | { ok: false, reason: string, unavailable?: boolean }} */
 export function buildGoHost() {
   if (existsSync(GO_HOST_BINARY) && statSync(GO_HOST_BINARY).mtimeMs >= newestSource()) {
     return { ok: true, binary: GO_HOST_BINARY, built: false };
   }
   const go = ensureGo();
   if (!go.ok) {
-    return go;
+    return { ...go, unavailable: true };
   }
   mkdirSync(path.dirname(GO_HOST_BINARY), { recursive: true });
   const env = {
@@ -48,7 +50,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const r = buildGoHost();
   if (!r.ok) {
     console.error(r.reason);
-    process.exit(1);
+    process.exit(r.unavailable ? 3 : 1);
   }
-  console.log(r.built ? `built ${path.relative(root, r.binary)}` : `${path.relative(root, r.binary)} is up to date`);
+  console.log(r.built ? 'built' : 'up to date');
+  console.log(r.binary);
 }

@@ -9,6 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 
+import { buildGoHost } from './build-go-host.mjs';
 import { ensureChromium } from './ensure-chromium.mjs';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
@@ -99,7 +100,19 @@ if (!only || only === 'static') {
   }
 }
 
-if (!only || only === 'node') {runNodeTests(nodeFiles, 'node tests', ['--test-concurrency=2']);}
+if (!only || only === 'node') {
+  // The go-plugin host test runs Grafana's real plugin client: build it up front (apt-installing
+  // Go and Debian's go-plugin/grpc sources when root); when unavailable the test skips saying why.
+  if (nodeFiles.some((f) => f.includes('go-plugin-host'))) {
+    const goHost = buildGoHost();
+    if (!goHost.ok && goHost.unavailable) {console.log(`go-plugin host tests will be skipped: ${goHost.reason}`);}
+    else if (!goHost.ok) {
+      problems.push(goHost.reason);
+      totals.failed += 1;
+    }
+  }
+  runNodeTests(nodeFiles, 'node tests', ['--test-concurrency=2']);
+}
 
 if (!only || only === 'jest') {
   const hasJest = walk(path.join(root, 'src')).some((f) => /\.test\.tsx?$/.test(f));

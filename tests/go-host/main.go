@@ -127,6 +127,8 @@ func main() {
 	executable := flag.String("plugin", "", "path of the plugin executable")
 	level := flag.String("log-level", "trace", "go-plugin logger level (trace, debug, info, warn, error)")
 	startTimeout := flag.Duration("start-timeout", 60*time.Second, "how long to wait for the handshake line")
+	minPort := flag.Uint("min-port", 0, "PLUGIN_MIN_PORT (go-plugin's default range 10000-25000 when both are 0)")
+	maxPort := flag.Uint("max-port", 0, "PLUGIN_MAX_PORT")
 	flag.Parse()
 	out := &output{enc: json.NewEncoder(os.Stdout)}
 	if *executable == "" {
@@ -151,6 +153,8 @@ func main() {
 		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
 		Logger:           logger,
 		StartTimeout:     *startTimeout,
+		MinPort:          *minPort,
+		MaxPort:          *maxPort,
 	})
 
 	started := time.Now()
