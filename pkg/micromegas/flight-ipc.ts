@@ -24,15 +24,10 @@ export interface IpcChunks {
 }
 
 /**
- * The IPC stream chunks for one FlightData: [prefix + metadata + padding] and the body.
- * The body is passed through without copying when it is 8-byte aligned and complete;
- * apache-arrow builds typed arrays directly on it, which needs aligned offsets.
+ * The IPC stream chunks for one FlightData ([prefix + metadata + padding] and the body) and
+ * the kind of message it is. The body is passed through without copying when it is 8-byte
+ * aligned and complete; apache-arrow builds typed arrays directly on it, which needs aligned offsets.
  */
-export function flightDataToIpcChunks(data: FlightDataLike): Uint8Array[] {
-  return flightDataToIpc(data).chunks;
-}
-
-/** Like flightDataToIpcChunks, also telling which kind of message it is (schema, dictionary, batch). */
 export function flightDataToIpc(data: FlightDataLike): IpcChunks {
   const header = data.data_header;
   if (!header || header.byteLength === 0) {

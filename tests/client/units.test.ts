@@ -8,7 +8,7 @@ import { Dictionary, Float64, Int32, RecordBatchReader, RecordBatchStreamWriter,
 import { MicromegasError, parseServerMessage, parseServerUri, sqlString } from '../../pkg/micromegas';
 import { resolveClientAgent, resolveClientEntrypoint, resolveSessionId } from '../../pkg/micromegas/attribution';
 import { fromGrpcError, redact } from '../../pkg/micromegas/errors';
-import { flightDataToIpcChunks, splitIpcStream } from '../../pkg/micromegas/flight-ipc';
+import { flightDataToIpc, splitIpcStream } from '../../pkg/micromegas/flight-ipc';
 import { IpcFeed } from '../../pkg/micromegas/ipc-feed';
 import { sqlInteger } from '../../pkg/micromegas/sql';
 
@@ -104,7 +104,7 @@ describe('FlightData <-> IPC stream', () => {
     const chunks = messages.flatMap((m) => {
       const pool = Buffer.alloc(m.body.byteLength + 3);
       pool.set(m.body, 3);
-      return flightDataToIpcChunks({ data_header: Buffer.from(m.header), data_body: pool.subarray(3) });
+      return flightDataToIpc({ data_header: Buffer.from(m.header), data_body: pool.subarray(3) }).chunks;
     });
     async function* source(): AsyncGenerator<Uint8Array> {
       yield* chunks;
@@ -128,10 +128,10 @@ describe('FlightData <-> IPC stream', () => {
   it('refuses a body shorter than its header announces', () => {
     const t = new Table({ v: vectorFromArray([1, 2, 3], new Float64()) });
     const [, batch] = splitIpcStream(RecordBatchStreamWriter.writeAll(t).toUint8Array(true));
-    assert.throws(() => flightDataToIpcChunks({ data_header: batch.header, data_body: batch.body.subarray(0, 4) }), /malformed FlightData/);
+    assert.throws(() => flightDataToIpc({ data_header: batch.header, data_body: batch.body.subarray(0, 4) }), /malformed FlightData/);
   });
   it('skips metadata-only FlightData', () => {
-    assert.deepEqual(flightDataToIpcChunks({ app_metadata: Buffer.from('x') }), []);
+    assert.deepEqual(flightDataToIpc({ app_metadata: Buffer.from('x') }).chunks, []);
   });
 });
 
