@@ -228,7 +228,7 @@ class Bench {
     const goAvailability = ensureGoHost();
     const host = await GrafanaHost.start({ minPort: 23000, maxPort: 23999 });
     const goHost = goAvailability.ok
-      ? await GoHost.start(goAvailability.binary, { minPort: 24000, maxPort: 24999 }).catch(async (e: unknown) => {
+      ? await GoHost.start(goAvailability.binary, { minPort: 20000, maxPort: 20999 }).catch(async (e: unknown) => {
           await host.kill();
           throw e;
         })

@@ -31,8 +31,8 @@ describe('the executable under go-plugin + grpc-go (as Grafana runs it)', { skip
     [dev, host] = await Promise.all([
       startDevServer({ scale: 0.01 }),
       GoHost.start((availability as { binary: string }).binary, {
-        minPort: 24000,
-        maxPort: 24499,
+        minPort: 20000,
+        maxPort: 20499,
         env: { GF_PLUGIN_LOG_LEVEL: 'debug' },
       }),
     ]);
@@ -63,7 +63,7 @@ describe('the executable under go-plugin + grpc-go (as Grafana runs it)', { skip
     ];
     const viaGo = await host.queryData(ctx(), queries);
     // The same request through the Node emulator: a second, independent client of the same executable.
-    const node = await GrafanaHost.start({ minPort: 24500, maxPort: 24999 });
+    const node = await GrafanaHost.start({ minPort: 20500, maxPort: 20999 });
     let viaNode: Awaited<ReturnType<GrafanaHost['queryData']>>;
     try {
       viaNode = await node.queryData(ctx(), queries);
@@ -85,6 +85,26 @@ describe('the executable under go-plugin + grpc-go (as Grafana runs it)', { skip
     const b = assertGrafanaFrame(viaGo.B.frames[0]).table;
     assert.equal(b.numRows, 300);
     assert.equal(b.getChild('s')!.get(299), 'row 299');
+  });
+
+  it('large frames (written by the plugin as pre-framed pieces) and concurrent calls on one connection decode in grpc-go', async () => {
+    const n = 60_000; // > 1 MiB: the plugin writes such responses to the stream as pieces (pkg/grafana/preframed.ts)
+    const big = (refId: string, offset: number) =>
+      dataQuery(refId, {
+        query: `SELECT i + ${offset} AS n, 'row number ' || (i + ${offset}) AS s FROM range(${n}) t(i)`,
+        format: 'table',
+        autoLimit: false,
+      });
+    // Grafana multiplexes panels' queries over its one connection to the plugin.
+    const results = await Promise.all([0, 1, 2].map((k) => host.queryData(ctx(), [big('A', k * 1000)])));
+    results.forEach((res, k) => {
+      assert.equal(res.A.error, '');
+      assert.ok(res.A.frames[0].byteLength > 1024 * 1024, `frame of ${res.A.frames[0].byteLength} bytes`);
+      const t = assertGrafanaFrame(res.A.frames[0]).table;
+      assert.equal(t.numRows, n);
+      assert.equal(Number(t.getChild('n')!.get(n - 1)), n - 1 + k * 1000);
+      assert.equal(t.getChild('s')!.get(12_345), `row number ${12_345 + k * 1000}`);
+    });
   });
 
   it('CheckHealth is OK', async () => {
@@ -126,6 +146,8 @@ describe('the executable under go-plugin + grpc-go (as Grafana runs it)', { skip
     const warn = await host.waitForLog((l) => fromPlugin(l) && l['@message'] === 'query failed');
     assert.equal(warn['@level'], 'warn');
     assert.equal(warn.refId, 'bad');
+    // go-plugin re-logs the plugin's own @timestamp as "timestamp" (the zero time when absent).
+    assert.match(String(warn.timestamp), /^20\d\d-/);
     const debug = await host.waitForLog((l) => fromPlugin(l) && l['@message'] === 'running query');
     assert.equal(debug['@level'], 'debug');
     // go-plugin logs a line it cannot parse verbatim at debug: none of ours may end up that way.
