@@ -3,6 +3,7 @@
 // The Go side is schema-free; requests are encoded and responses decoded here with
 // pkg/proto, reusing the request shapes of the Node host emulator (grafana-host.ts).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
 import { decodeMessage, encodeMessage } from '../../pkg/proto';
@@ -131,6 +132,8 @@ export class GoHost {
   private readonly pending = new Map<number, { resolve: (r: WireResult) => void; reject: (e: Error) => void }>();
   private readonly logWaiters = new Set<() => void>();
   private hostExited = false;
+  /** go-plugin reported the plugin process gone (after kill). */
+  private pluginExited = false;
 
   private constructor(
     private readonly child: ChildProcess,
@@ -232,6 +235,7 @@ export class GoHost {
   /** go-plugin's Kill: GRPCController/Shutdown, up to 2 s for the exit, then SIGKILL. The host exits after. */
   async kill(): Promise<KillResult> {
     const r = await this.send({ cmd: 'kill' });
+    this.pluginExited = r.exited === true;
     await this.exited;
     return { killMs: r.killMs!, exited: r.exited!, exitCode: r.exitCode, signal: r.signal };
   }
@@ -345,9 +349,15 @@ export class GoHost {
       await this.exited;
       clearTimeout(timer);
     }
+    if (this.pluginExited) {
+      return;
+    }
+    // Only if the plugin outlived a killed host; the cmdline check guards against a reused pid.
     try {
-      process.kill(this.started.pid, 0);
-      process.kill(this.started.pid, 'SIGKILL'); // only if the plugin outlived a killed host
+      const cmdline = readFileSync(`/proc/${this.started.pid}/cmdline`, 'utf8');
+      if (cmdline.includes(this.started.executable)) {
+        process.kill(this.started.pid, 'SIGKILL');
+      }
     } catch {
       // already gone
     }
