@@ -82,6 +82,17 @@ export function toField(column: Column, extra: Partial<FrameField> = {}): FrameF
   return { name: column.name, type: column.tstype, chunks: column.chunks, config: column.config, nullable, ...extra };
 }
 
+/** The first column named (case-insensitively) like one of `names`, in order of preference, of an accepted tstype. */
+export function findColumn(columns: Column[], names: readonly string[], tstypes?: readonly string[]): Column | undefined {
+  for (const name of names) {
+    const c = columns.find((col) => col.name.toLowerCase() === name && (!tstypes || tstypes.includes(col.tstype)));
+    if (c) {
+      return c;
+    }
+  }
+  return undefined;
+}
+
 /** "name Type" list of the columns, for error messages. */
 export function describeColumns(columns: Column[]): string {
   if (columns.length === 0) {

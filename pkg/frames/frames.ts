@@ -5,17 +5,19 @@ import * as arrow from 'apache-arrow';
 import { convertBatches, forEachConverted } from './columns';
 import { columnConverter } from './convert';
 import { emptyData, encodeFrameChunks, frameSchema, isGrafanaType } from './encode';
+import { flameGraphFields } from './flamegraph';
 import { IpcFileWriter } from './ipc-file';
 import { logsFields } from './logs';
 import type { EncodedFrames, FrameField, FrameMeta, FrameOptions, Notice } from './model';
 import { Notes } from './notes';
 import { timeSeriesFields } from './timeseries';
+import { tracesFields } from './traces';
 
 /**
  * Converts the batches (consumed once) into frames of the requested format. Table
  * frames are written batch by batch: each batch is converted and appended to the IPC
- * file as it arrives, so nothing but the frame's own buffers outlives it. Time series
- * and logs need every row before reshaping. `options.notices` and `options.custom` are
+ * file as it arrives, so nothing but the frame's own buffers outlives it. Time series,
+ * logs, traces and flame graphs need every row before reshaping. `options.notices` and `options.custom` are
  * read after the last batch, so what the caller adds while the batches stream (e.g.
  * truncation) is included. Throws FrameFormatError when the result cannot take the
  * requested shape.
@@ -44,6 +46,14 @@ export async function framesFromBatches(
       meta.type = 'log-lines';
       meta.typeVersion = [0, 0];
       meta.preferredVisualisationType = 'logs';
+      break;
+    case 'traces':
+      fields = tracesFields(columns, notes);
+      meta.preferredVisualisationType = 'trace';
+      break;
+    case 'flame_graph':
+      fields = flameGraphFields(columns, notes);
+      meta.preferredVisualisationType = 'flamegraph';
       break;
     default:
       throw new Error(`unknown frame format ${JSON.stringify(options.format)}`);

@@ -5,7 +5,7 @@ import * as arrow from 'apache-arrow';
 
 import { fixedData, isValid, VarBinaryBuilder } from './buffers';
 import { toHex } from './hex';
-import { describeColumns, toField, type Column } from './columns';
+import { describeColumns, findColumn as findByName, toField, type Column } from './columns';
 import { concatData, gather } from './convert';
 import { jsonAt, utf8At } from './json-value';
 import { FrameFormatError, type FrameField } from './model';
@@ -24,16 +24,6 @@ export const LEVEL_NAMES: Record<number, string> = {
   5: 'debug',
   6: 'trace',
 };
-
-function findByName(columns: Column[], names: string[], tstypes: string[]): Column | undefined {
-  for (const name of names) {
-    const c = columns.find((col) => col.name.toLowerCase() === name && tstypes.includes(col.tstype));
-    if (c) {
-      return c;
-    }
-  }
-  return undefined;
-}
 
 /** FNV-1a over UTF-16 code units: a short, stable fingerprint for row ids. */
 function fingerprint(text: string): string {

@@ -2,7 +2,7 @@
 // frame holds before it is encoded as one Arrow IPC file (grafana-protocol §3).
 import type * as arrow from 'apache-arrow';
 
-export type FrameFormat = 'table' | 'time_series' | 'logs';
+export type FrameFormat = 'table' | 'time_series' | 'logs' | 'traces' | 'flame_graph';
 
 export interface Notice {
   severity: 'info' | 'warning' | 'error';

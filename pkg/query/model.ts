@@ -1,9 +1,9 @@
 // The panel query model (docs/ARCHITECTURE.md "Query JSON"): parsing, validation and the
 // migration of the upstream plugin's saved queries (v1 `queryText`, v2 without `format`).
 
-export type QueryFormat = 'table' | 'time_series' | 'logs';
+export type QueryFormat = 'table' | 'time_series' | 'logs' | 'traces' | 'flame_graph';
 
-const FORMATS: readonly QueryFormat[] = ['table', 'time_series', 'logs'];
+const FORMATS: readonly QueryFormat[] = ['table', 'time_series', 'logs', 'traces', 'flame_graph'];
 
 export interface QueryModel {
   /** SQL as written (macros not yet expanded). */

@@ -1,0 +1,150 @@
+// Traces format (preferred visualisation `trace`, grafana-protocol §4): one frame of
+// spans with traceID, spanID, parentSpanID, operationName, serviceName, serviceTags,
+// startTime (ms), duration (ms) and tags, from Micromegas span columns or aliases.
+import * as arrow from 'apache-arrow';
+
+import { fixedData, isValid, VarBinaryBuilder } from './buffers';
+import { describeColumns, findColumn, type Column } from './columns';
+import { concatData } from './convert';
+import { jsonAt, utf8At } from './json-value';
+import { FrameFormatError, type FrameField } from './model';
+import type { Notes } from './notes';
+import { findSpanColumns, readSpans, SPAN_NAMES } from './spans';
+
+const UTF8 = new arrow.Utf8();
+const BINARY = new arrow.Binary();
+const FLOAT64 = new arrow.Float64();
+const INT32 = new arrow.Int32();
+
+/** The trace id of every span when the result has no trace/stream/process column. */
+export const DEFAULT_TRACE_ID = 'spans';
+/** serviceName when no column names the service. */
+export const DEFAULT_SERVICE = 'micromegas';
+
+const SERVICE_NAMES = ['service', 'service_name', 'servicename', 'exe', 'thread_name', 'target'];
+/** Process-level columns: shown with the service rather than on each span. */
+const SERVICE_TAG_NAMES = new Set([
+  'exe',
+  'process_id',
+  'stream_id',
+  'thread_name',
+  'computer',
+  'username',
+  'realname',
+  'distro',
+  'cpu_brand',
+  'process_properties',
+]);
+const TRACE_ID_NAMES = new Set(['trace_id', 'traceid']);
+/** OpenTelemetry status text → the trace view's statusCode (2 marks the span as an error). */
+const STATUS_CODES: Record<string, number> = { unset: 0, ok: 1, error: 2 };
+
+const decoder = new TextDecoder();
+
+function stringField(name: string, values: string[]): FrameField {
+  const out = new VarBinaryBuilder(values.length, values.reduce((n, v) => n + v.length, 0) + values.length);
+  values.forEach((v) => out.pushString(v));
+  return { name, type: 'string', chunks: [out.finish(UTF8)], nullable: false };
+}
+
+function numberField(name: string, ms: Float64Array): FrameField {
+  return { name, type: 'number', chunks: [fixedData(FLOAT64, ms, ms.length, undefined, 0)], nullable: false };
+}
+
+/** JSON list of {key, value} per row from the columns' non-null cells. */
+function keyValueField(name: string, cols: Column[], rows: Uint32Array): FrameField {
+  const data = cols.map((c) => concatData(c.chunks));
+  const keys = cols.map((c) => `{"key":${JSON.stringify(c.name)},"value":`);
+  const out = new VarBinaryBuilder(rows.length, rows.length * (2 + cols.length * 32));
+  for (const i of rows) {
+    const parts: string[] = [];
+    data.forEach((d, k) => {
+      if (isValid(d, i)) {
+        // JSON columns already hold JSON text; every other cell is rendered as its JSON value.
+        parts.push(`${keys[k]}${jsonAt(d, i, (bytes) => decoder.decode(bytes))}}`);
+      }
+    });
+    out.pushString(`[${parts.join(',')}]`);
+  }
+  return { name, type: 'other', chunks: [out.finish(BINARY)], nullable: false };
+}
+
+export function tracesFields(columns: Column[], notes: Notes): FrameField[] {
+  const cols = findSpanColumns(columns);
+  if (!cols.id || !cols.begin || (!cols.duration && !cols.end)) {
+    const missing = [
+      !cols.id && `span id (${SPAN_NAMES.id.join(' / ')})`,
+      !cols.begin && `begin time (${SPAN_NAMES.begin.join(' / ')})`,
+      !cols.duration && !cols.end && `duration in ns or end time (${[...SPAN_NAMES.duration, ...SPAN_NAMES.end].join(' / ')})`,
+    ].filter(Boolean);
+    throw new FrameFormatError(
+      `Traces format needs span id, begin and duration (or end) columns; missing: ${missing.join(', ')}. ` +
+        `Found: ${describeColumns(columns)}. ` +
+        `Select spans, e.g. SELECT * FROM view_instance('thread_spans', '<stream_id>'), or set the query's format to Table.`
+    );
+  }
+  const spans = readSpans(cols, { needBegin: true, what: 'trace' }, notes);
+  const n = spans.row.length;
+  const service = findColumn(columns, SERVICE_NAMES, ['string']);
+  const status = findColumn(columns, ['status', 'status_code'], ['string']);
+  const statusMessage = findColumn(columns, ['status_message', 'statusmessage'], ['string']);
+  const traceIdCol = cols.group && TRACE_ID_NAMES.has(cols.group.name.toLowerCase()) ? cols.group : undefined;
+  const used = new Set<Column | undefined>([
+    cols.id,
+    cols.parent,
+    cols.name,
+    cols.begin,
+    cols.end,
+    cols.duration,
+    service,
+    status,
+    statusMessage,
+    traceIdCol,
+  ]);
+  const rest = columns.filter((c) => !used.has(c));
+  const serviceTagCols = rest.filter((c) => SERVICE_TAG_NAMES.has(c.name.toLowerCase()));
+  const tagCols = rest.filter((c) => !SERVICE_TAG_NAMES.has(c.name.toLowerCase()));
+
+  const traceIds = spans.group ?? new Array<string>(n).fill(DEFAULT_TRACE_ID);
+  // Span ids repeat across threads/traces: qualify them only when they would collide in one view.
+  let spanIds = spans.id;
+  if (spans.group && new Set(spans.id).size < n) {
+    const qualified = spans.id.map((id, k) => `${traceIds[k]}/${id}`);
+    if (new Set(qualified).size > new Set(spans.id).size) {
+      spanIds = qualified;
+      notes.push({
+        severity: 'info',
+        text: `Span ids repeat across ${cols.group!.name} values; they are shown as "<${cols.group!.name}>/<id>" so that every span stays distinct.`,
+      });
+    }
+  }
+  const parentIds = Array.from(spans.parent, (p) => (p < 0 ? '' : spanIds[p]));
+  const serviceData = service && concatData(service.chunks);
+  const services = Array.from(spans.row, (i) =>
+    serviceData && isValid(serviceData, i) ? utf8At(serviceData, i) : DEFAULT_SERVICE
+  );
+
+  const fields: FrameField[] = [
+    stringField('traceID', traceIds),
+    stringField('spanID', spanIds),
+    stringField('parentSpanID', parentIds),
+    stringField('operationName', spans.name),
+    stringField('serviceName', services),
+    keyValueField('serviceTags', serviceTagCols, spans.row),
+    numberField('startTime', spans.beginMs),
+    numberField('duration', spans.durationNs.map((ns) => ns / 1e6)),
+    keyValueField('tags', tagCols, spans.row),
+  ];
+  if (status) {
+    const d = concatData(status.chunks);
+    const codes = Int32Array.from(spans.row, (i) =>
+      isValid(d, i) ? STATUS_CODES[utf8At(d, i).toLowerCase().replace(/^status_code_/, '')] ?? 0 : 0
+    );
+    fields.push({ name: 'statusCode', type: 'number', chunks: [fixedData(INT32, codes, n, undefined, 0)], nullable: false });
+  }
+  if (statusMessage) {
+    const d = concatData(statusMessage.chunks);
+    fields.push(stringField('statusMessage', Array.from(spans.row, (i) => (isValid(d, i) ? utf8At(d, i) : ''))));
+  }
+  return fields;
+}
