@@ -83,7 +83,11 @@ export function toField(column: Column, extra: Partial<FrameField> = {}): FrameF
 }
 
 /** The first column named (case-insensitively) like one of `names`, in order of preference, of an accepted tstype. */
-export function findColumn(columns: Column[], names: readonly string[], tstypes?: readonly string[]): Column | undefined {
+export function findColumn(
+  columns: Column[],
+  names: readonly string[],
+  tstypes?: readonly string[]
+): Column | undefined {
   for (const name of names) {
     const c = columns.find((col) => col.name.toLowerCase() === name && (!tstypes || tstypes.includes(col.tstype)));
     if (c) {

@@ -130,7 +130,7 @@ export function flameGraphFields(columns: Column[], notes: Notes): FrameField[] 
   // Totals bottom-up (children before parents, without recursion: paths can be deep):
   // a path's value covers its children, raised where the children exceed it.
   const order: PathNode[] = [];
-  for (const stack = [root]; stack.length > 0; ) {
+  for (const stack = [root]; stack.length > 0;) {
     const node = stack.pop()!;
     order.push(node);
     stack.push(...node.children.values());
@@ -182,9 +182,26 @@ export function flameGraphFields(columns: Column[], notes: Notes): FrameField[] 
   labels.forEach((l) => labelOut.pushString(l));
   const ns = { unit: 'ns' };
   return [
-    { name: 'level', type: 'number', chunks: [fixedData(INT32, Int32Array.from(levels), count, undefined, 0)], nullable: false },
-    { name: 'value', type: 'number', chunks: [fixedData(INT64, BigInt64Array.from(values), count, undefined, 0)], nullable: false, config: ns },
-    { name: 'self', type: 'number', chunks: [fixedData(INT64, BigInt64Array.from(selfs), count, undefined, 0)], nullable: false, config: ns },
+    {
+      name: 'level',
+      type: 'number',
+      chunks: [fixedData(INT32, Int32Array.from(levels), count, undefined, 0)],
+      nullable: false,
+    },
+    {
+      name: 'value',
+      type: 'number',
+      chunks: [fixedData(INT64, BigInt64Array.from(values), count, undefined, 0)],
+      nullable: false,
+      config: ns,
+    },
+    {
+      name: 'self',
+      type: 'number',
+      chunks: [fixedData(INT64, BigInt64Array.from(selfs), count, undefined, 0)],
+      nullable: false,
+      config: ns,
+    },
     { name: 'label', type: 'string', chunks: [labelOut.finish(UTF8)], nullable: false },
   ];
 }

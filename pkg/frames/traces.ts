@@ -75,7 +75,9 @@ export function tracesFields(columns: Column[], notes: Notes): FrameField[] {
     const missing = [
       !cols.id && `span id (${SPAN_NAMES.id.join(' / ')})`,
       !cols.begin && `begin time (${SPAN_NAMES.begin.join(' / ')})`,
-      !cols.duration && !cols.end && `duration in ns or end time (${[...SPAN_NAMES.duration, ...SPAN_NAMES.end].join(' / ')})`,
+      !cols.duration &&
+        !cols.end &&
+        `duration in ns or end time (${[...SPAN_NAMES.duration, ...SPAN_NAMES.end].join(' / ')})`,
     ].filter(Boolean);
     throw new FrameFormatError(
       `Traces format needs span id, begin and duration (or end) columns; missing: ${missing.join(', ')}. ` +
@@ -132,19 +134,38 @@ export function tracesFields(columns: Column[], notes: Notes): FrameField[] {
     stringField('serviceName', services),
     keyValueField('serviceTags', serviceTagCols, spans.row),
     numberField('startTime', spans.beginMs),
-    numberField('duration', spans.durationNs.map((ns) => ns / 1e6)),
+    numberField(
+      'duration',
+      spans.durationNs.map((ns) => ns / 1e6)
+    ),
     keyValueField('tags', tagCols, spans.row),
   ];
   if (status) {
     const d = concatData(status.chunks);
     const codes = Int32Array.from(spans.row, (i) =>
-      isValid(d, i) ? STATUS_CODES[utf8At(d, i).toLowerCase().replace(/^status_code_/, '')] ?? 0 : 0
+      isValid(d, i)
+        ? (STATUS_CODES[
+            utf8At(d, i)
+              .toLowerCase()
+              .replace(/^status_code_/, '')
+          ] ?? 0)
+        : 0
     );
-    fields.push({ name: 'statusCode', type: 'number', chunks: [fixedData(INT32, codes, n, undefined, 0)], nullable: false });
+    fields.push({
+      name: 'statusCode',
+      type: 'number',
+      chunks: [fixedData(INT32, codes, n, undefined, 0)],
+      nullable: false,
+    });
   }
   if (statusMessage) {
     const d = concatData(statusMessage.chunks);
-    fields.push(stringField('statusMessage', Array.from(spans.row, (i) => (isValid(d, i) ? utf8At(d, i) : ''))));
+    fields.push(
+      stringField(
+        'statusMessage',
+        Array.from(spans.row, (i) => (isValid(d, i) ? utf8At(d, i) : ''))
+      )
+    );
   }
   return fields;
 }

@@ -147,10 +147,16 @@ describe('traces format', () => {
         ['tags', 'other'],
       ]
     );
-    assert.deepEqual(values(c, 'spanID'), TREE.map((s) => String(s.id)));
+    assert.deepEqual(
+      values(c, 'spanID'),
+      TREE.map((s) => String(s.id))
+    );
     // Roots (parent 0 with no span 0, and parent null) have an empty parentSpanID.
     assert.deepEqual(values(c, 'parentSpanID'), ['', '1', '2', '1', '1', '5', '', '7', '']);
-    assert.deepEqual(values(c, 'operationName'), TREE.map((s) => s.name));
+    assert.deepEqual(
+      values(c, 'operationName'),
+      TREE.map((s) => s.name)
+    );
     assert.deepEqual(new Set(values(c, 'traceID')), new Set(['spans']));
     assert.deepEqual(new Set(values(c, 'serviceName')), new Set(['app::work']));
     const startMs = Number(T0 / 1_000_000n);
@@ -278,7 +284,10 @@ describe('traces format', () => {
       'traces'
     );
     assert.deepEqual(values(c, 'spanID'), ['1']);
-    assert.match(c.notices.map((n) => n.text).join('\n'), /1 row\(s\) without id, begin, a duration are not shown in the trace/);
+    assert.match(
+      c.notices.map((n) => n.text).join('\n'),
+      /1 row\(s\) without id, begin, a duration are not shown in the trace/
+    );
   });
 });
 
@@ -400,12 +409,15 @@ describe('flame_graph format', () => {
   it('names the missing columns, keeps the caller notices (truncation) and gives zero rows for no spans', async () => {
     const schema = new arrow.Schema([field('id', new arrow.Int64()), field('x', new arrow.Float64())]);
     const bad = batchesOf(schema, { id: i64([1n]), x: arrow.vectorFromArray([1], new arrow.Float64()).data[0] });
-    await assert.rejects(framesFromBatches(bad.schema, bad.batches, { refId: 'A', format: 'flame_graph' }), (e: Error) => {
-      assert.ok(e instanceof FrameFormatError);
-      assert.match(e.message, /^Flame graph format needs span name and duration/);
-      assert.match(e.message, /missing: span name .*duration in ns, or begin and end times/);
-      return true;
-    });
+    await assert.rejects(
+      framesFromBatches(bad.schema, bad.batches, { refId: 'A', format: 'flame_graph' }),
+      (e: Error) => {
+        assert.ok(e instanceof FrameFormatError);
+        assert.match(e.message, /^Flame graph format needs span name and duration/);
+        assert.match(e.message, /missing: span name .*duration in ns, or begin and end times/);
+        return true;
+      }
+    );
     const truncation: Notice = { severity: 'warning', text: 'Only the first 3 rows are shown.' };
     const c = await convert(threadSpans(TREE.slice(0, 3)), 'flame_graph', { notices: [truncation] });
     assert.deepEqual((c.meta?.notices as Notice[])[0], truncation);
