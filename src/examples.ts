@@ -67,6 +67,23 @@ ORDER BY duration DESC
 LIMIT 100`,
   },
   {
+    title: 'Thread spans as a trace',
+    description: 'Trace view of one thread’s spans; `$stream_id` is a thread stream (streams tagged cpu).',
+    format: 'traces',
+    sql: `SELECT *
+FROM view_instance('thread_spans', '$stream_id')
+ORDER BY begin
+LIMIT 5000`,
+  },
+  {
+    title: 'Flame graph of a thread',
+    description:
+      'Call paths of `$stream_id` merged over the range (times in ns); turn Auto Limit off to include every span.',
+    format: 'flame_graph',
+    sql: `SELECT id, parent, name, duration
+FROM view_instance('thread_spans', '$stream_id')`,
+  },
+  {
     title: 'OpenTelemetry spans',
     description: 'Spans ingested over OTLP for one process.',
     format: 'table',

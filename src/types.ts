@@ -2,7 +2,7 @@ import type { DataSourceJsonData } from '@grafana/data';
 import type { DataQuery } from '@grafana/schema';
 
 /** Result shapes the backend knows (docs/ARCHITECTURE.md, "Query JSON"). */
-export type QueryFormat = 'table' | 'time_series' | 'logs';
+export type QueryFormat = 'table' | 'time_series' | 'logs' | 'traces' | 'flame_graph';
 
 export const QUERY_FORMATS: ReadonlyArray<{ label: string; value: QueryFormat; description: string }> = [
   { label: 'Table', value: 'table', description: 'Rows and columns as returned by the query' },
@@ -15,6 +15,16 @@ export const QUERY_FORMATS: ReadonlyArray<{ label: string; value: QueryFormat; d
     label: 'Logs',
     value: 'logs',
     description: 'Shown in the logs view: time, level and msg become timestamp, severity and body',
+  },
+  {
+    label: 'Traces',
+    value: 'traces',
+    description: 'Spans (id, parent, name, begin, duration or end) shown in the trace view',
+  },
+  {
+    label: 'Flame graph',
+    value: 'flame_graph',
+    description: 'Spans (id, parent, name, duration) merged by call path into a flame graph of the range',
   },
 ];
 

@@ -80,6 +80,22 @@ describe('QueryEditor', () => {
     expect(last()).toMatchObject({ format: 'logs', timeFilter: false, autoLimit: false, query: 'SELECT 1' });
   });
 
+  it('format picker offers Traces and Flame graph, and the query help has a ready example of each', async () => {
+    const user = userEvent.setup({ delay: null });
+    const { last } = setup(ours('SELECT 1'));
+    await user.click(screen.getByRole('radio', { name: 'Traces' }));
+    expect(last().format).toBe('traces');
+    await user.click(screen.getByRole('radio', { name: 'Flame graph' }));
+    expect(last().format).toBe('flame_graph');
+    for (const format of ['traces', 'flame_graph'] as const) {
+      await user.click(screen.getByRole('button', { name: 'Query help' }));
+      const example = QUERY_EXAMPLES.find((e) => e.format === format)!;
+      expect(example.sql).toContain("view_instance('thread_spans'");
+      await user.click(screen.getByRole('button', { name: `Use example: ${example.title}` }));
+      expect(last()).toMatchObject({ query: example.sql, format });
+    }
+  });
+
   it('row limit: applied on blur, validated against the data source limit', async () => {
     const { last, changes } = setup(ours('SELECT 1'));
     const box = screen.getByLabelText('Row limit');

@@ -15,10 +15,12 @@ export function QueryHelp({ onUseExample }: Props) {
         <Text variant="bodySmall" color="secondary">
           Global views: log_entries, measures, processes, streams, blocks, log_stats. Per-process data:{' '}
           <code>view_instance(&apos;log_entries&apos; | &apos;measures&apos; | &apos;otel_spans&apos;, process_id)</code>,{' '}
+          <code>view_instance(&apos;thread_spans&apos;, stream_id)</code>,{' '}
           <code>process_spans(process_id, &apos;both&apos;)</code>. Macros: <code>$__dateBin(col)</code>,{' '}
           <code>$__timeFilter(col)</code>, <code>$__timeFrom</code>, <code>$__timeTo</code>, <code>$__interval</code>.
           Time series need a <code>time</code> column; logs use <code>time</code>, <code>level</code> and{' '}
-          <code>msg</code>.
+          <code>msg</code>; traces and flame graphs read span columns (<code>id</code>, <code>parent</code>,{' '}
+          <code>name</code>, <code>begin</code>, <code>duration</code> in ns).
         </Text>
         {QUERY_EXAMPLES.map((ex) => (
           <div key={ex.title}>

@@ -1,8 +1,8 @@
 import { CoreApp } from '@grafana/data';
 
-import { MicromegasQuery, QUERY_VERSION, QueryFormat } from '../types';
+import { MicromegasQuery, QUERY_FORMATS, QUERY_VERSION, QueryFormat } from '../types';
 
-const FORMATS: readonly QueryFormat[] = ['table', 'time_series', 'logs'];
+const FORMATS: readonly QueryFormat[] = QUERY_FORMATS.map((f) => f.value);
 
 export function isQueryFormat(value: unknown): value is QueryFormat {
   return typeof value === 'string' && (FORMATS as readonly string[]).includes(value);
