@@ -2,13 +2,22 @@
 // launches it) against the dev server's thread spans: the frames pass Grafana's rules,
 // carry the contract fields, and agree with plain SQL over the same spans.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
 import type * as arrow from 'apache-arrow';
 
 import { startDevServer, type DevServer } from '../harness/devserver';
 import { assertGrafanaFrame } from '../harness/frame-validate';
-import { dataQuery, ensureBackendBuilt, frameTable, GrafanaHost, pluginContext } from '../harness/grafana-host';
+import {
+  dataQuery,
+  ensureBackendBuilt,
+  frameTable,
+  GrafanaHost,
+  pluginContext,
+  REPO_ROOT,
+} from '../harness/grafana-host';
 
 const column = (t: arrow.Table, name: string): unknown[] => {
   const c = t.getChild(name);
@@ -167,6 +176,25 @@ describe('traces and flame graph formats against the dev server', () => {
     const t = frameTable(top.frames[0]);
     assert.equal(value[0], Number(column(t, 'top')[0] as bigint), 'root = sum of top-level durations');
     assert.ok(table.numRows < Number(column(t, 'spans')[0] as bigint) / 5, `${table.numRows} call paths`);
+  });
+
+  it("the provisioned spans dashboard's trace panel shows one call: a single root, the slowest of the range", async () => {
+    const dashboard = JSON.parse(
+      readFileSync(path.join(REPO_ROOT, 'provisioning', 'dashboards', 'micromegas', 'spans.json'), 'utf8')
+    ) as { panels: Array<{ type: string; targets: Array<Record<string, unknown> & { query: string }> }> };
+    const target = dashboard.panels.find((p) => p.type === 'traces')!.targets[0];
+    const res = await query({ ...target, query: target.query.replaceAll('$stream', streamId) });
+    assert.equal(res.error, '');
+    const { table } = assertGrafanaFrame(res.frames[0]);
+    const parents = column(table, 'parentSpanID');
+    assert.equal(parents.filter((p) => p === '').length, 1, 'one root');
+    assert.ok(table.numRows > 1, `${table.numRows} spans`);
+    const longest = await query({
+      query: `SELECT max(duration) AS d FROM view_instance('thread_spans', '${streamId}') WHERE depth = 0`,
+      format: 'table',
+    });
+    const rootDuration = (column(table, 'duration') as number[])[parents.indexOf('')];
+    assert.equal(rootDuration, Number(column(frameTable(longest.frames[0]), 'd')[0] as bigint) / 1e6);
   });
 
   it('a truncated span result says so, and a non-span result gets an actionable error', async () => {
