@@ -193,23 +193,37 @@ function nodeBinaryFor(arch) {
   mkdirSync(download, { recursive: true });
   const spec = `${pkg}@${version}`;
   console.log(`build-backend: fetching ${spec} (the official linux ${ARCHES[arch].nodeArch} node v${version}) from the npm registry`);
-  // npm pack checks the tarball against the registry's integrity hash.
-  const res = spawnSync(
-    'npm',
-    ['pack', spec, '--pack-destination', download, '--json', '--silent', '--fetch-retries=1', '--fetch-timeout=60000'],
-    { encoding: 'utf8', cwd: download, maxBuffer: 16 << 20 }
-  );
+  // npm pack checks the tarball against the registry's integrity hash. One retry unless the
+  // caller's npm_config_* environment says otherwise.
+  const res = spawnSync('npm', ['pack', spec, '--pack-destination', download, '--json', '--silent'], {
+    encoding: 'utf8',
+    cwd: download,
+    maxBuffer: 16 << 20,
+    env: {
+      ...process.env,
+      npm_config_fetch_retries: process.env.npm_config_fetch_retries ?? '1',
+      npm_config_fetch_timeout: process.env.npm_config_fetch_timeout ?? '60000',
+    },
+  });
   if (res.status !== 0 || res.error) {
-    const output = `${res.stderr ?? ''}\n${res.stdout ?? ''}`;
-    const detail = (output.match(/npm (?:error|ERR!) (?:code )?(E[A-Z0-9]+)/) ?? [])[1] ?? res.error?.message ?? `exit ${res.status}`;
+    // With --json, npm reports failures as {"error": {"code", "summary", "detail"}} on stdout.
+    let npmError = {};
+    try {
+      npmError = JSON.parse(res.stdout).error ?? {};
+    } catch {
+      npmError = { summary: `${res.stderr ?? ''} ${res.stdout ?? ''}`.trim().split('\n').slice(-3).join(' | ') };
+    }
+    const code = npmError.code ?? res.error?.code ?? `exit ${res.status}`;
     const reason =
-      detail === 'E404' || detail === 'ETARGET'
+      res.error?.code === 'ENOENT'
+        ? 'npm is not on PATH'
+        : code === 'E404' || code === 'ETARGET'
         ? `the registry has no ${spec} (is this an official Node release? process.version is ${process.version})`
-        : `cannot reach ${npmRegistry()} (${detail})`;
+        : `cannot reach ${npmRegistry()} (${code})`;
     fail(
       `building linux_${arch} needs ${spec} from the npm registry, but ${reason}.\n` +
-        `  Check the network / npm proxy settings, or place the official linux-${ARCHES[arch].nodeArch} node binary of v${version} at ${binary}.\n` +
-        `  npm said: ${output.trim().split('\n').slice(-4).join(' | ') || '(nothing)'}`
+        `  Check the network / npm registry and proxy settings, or place the official linux-${ARCHES[arch].nodeArch} node binary of v${version} at ${binary}.\n` +
+        `  npm said: ${npmError.summary || res.error?.message || '(nothing)'}`
     );
   }
   let tarball;
