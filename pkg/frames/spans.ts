@@ -74,7 +74,13 @@ export interface Spans {
 
 /** Text of an id cell: decimal for integers, as is for text. */
 function idText(data: arrow.Data, i: number, tstype: string): string {
-  return tstype === 'string' ? utf8At(data, i) : jsonAt(data, i, () => 'null');
+  if (tstype === 'string') {
+    return utf8At(data, i);
+  }
+  // Integers (the usual ids) straight from the buffer; other numbers as their JSON text.
+  return data.type.typeId === arrow.Type.Int
+    ? String((data.values as ArrayLike<number | bigint>)[i])
+    : jsonAt(data, i, () => 'null');
 }
 
 function numberAt(data: arrow.Data, i: number): number {
