@@ -39,6 +39,8 @@ describe('release zip', { skip: built ? false : 'dist/ is not built: run `npm ru
       assert.ok(names.has(f), `${f} in the zip`);
     }
     assert.ok(![...names].some((n) => n.endsWith('.map')), 'no source maps');
+    // dist/ may also hold the arm64 executable (`build:backend -- --arch all`): it has its own zip.
+    assert.deepEqual([...names].filter((n) => n.startsWith(`${pluginJson.executable}_`)), [`${pluginJson.executable}_linux_amd64`]);
     const inner = JSON.parse(zip.readAsText(`${pluginJson.id}/plugin.json`));
     assert.equal(inner.id, pluginJson.id);
     assert.equal(inner.backend, true);
