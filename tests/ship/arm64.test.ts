@@ -67,6 +67,12 @@ describe('build-backend.mjs --arch', () => {
     assert.match(res.stderr, /--arch must be one of native, all, amd64, arm64 \(got sparc\)/);
   });
 
+  test('package.mjs rejects an unknown arch too', () => {
+    const res = spawnSync(process.execPath, [path.join(REPO_ROOT, 'scripts', 'package.mjs'), '--no-build', '--arch', 'sparc'], { encoding: 'utf8' });
+    assert.equal(res.status, 1);
+    assert.match(res.stderr, /--arch must be one of amd64, arm64, all \(got sparc\)/);
+  });
+
   test('an unreachable registry fails the arm64 build with what it needs and how to fix it, leaving dist alone', () => {
     const cache = mkdtempSync(path.join(tmpdir(), 'node-cache-'));
     const before = existsSync(ARM64_EXE) ? statSync(ARM64_EXE).mtimeMs : undefined;
