@@ -3,7 +3,7 @@
 
 export type QueryFormat = 'table' | 'time_series' | 'logs' | 'traces' | 'flame_graph';
 
-const FORMATS: readonly QueryFormat[] = ['table', 'time_series', 'logs', 'traces', 'flame_graph'];
+export const QUERY_FORMATS: readonly QueryFormat[] = ['table', 'time_series', 'logs', 'traces', 'flame_graph'];
 
 export interface QueryModel {
   /** SQL as written (macros not yet expanded). */
@@ -89,7 +89,7 @@ export function parseQueryModel(json: Uint8Array | string | Record<string, unkno
   let format: QueryFormat;
   let formatDefaulted = false;
   const rawFormat = obj.format;
-  if (typeof rawFormat === 'string' && (FORMATS as readonly string[]).includes(rawFormat)) {
+  if (typeof rawFormat === 'string' && (QUERY_FORMATS as readonly string[]).includes(rawFormat)) {
     format = rawFormat as QueryFormat;
   } else if (rawFormat === undefined || rawFormat === null || rawFormat === '' || upstreamShaped) {
     // Upstream backend default for a missing/unknown format is time_series.
@@ -97,7 +97,7 @@ export function parseQueryModel(json: Uint8Array | string | Record<string, unkno
     formatDefaulted = true;
   } else {
     throw new QueryModelError(
-      `query field "format" must be one of ${FORMATS.join(', ')}; got ${JSON.stringify(rawFormat)}`
+      `query field "format" must be one of ${QUERY_FORMATS.join(', ')}; got ${JSON.stringify(rawFormat)}`
     );
   }
 

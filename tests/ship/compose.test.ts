@@ -8,6 +8,8 @@ import { describe, test } from 'node:test';
 
 import { parse } from 'yaml';
 
+import { QUERY_FORMATS } from '../../pkg/query/model';
+
 const ROOT = path.resolve(__dirname, '..', '..');
 const read = (p: string) => readFileSync(path.join(ROOT, p), 'utf8');
 const compose = parse(read('docker-compose.yml')) as { services: Record<string, Service>; volumes?: Record<string, unknown> };
@@ -152,7 +154,7 @@ describe('provisioning', () => {
         assert.deepEqual(p.datasource, { type: pluginJson.id, uid: ds.uid }, `${f} / ${p.title}: data source`);
         for (const t of p.targets) {
           assert.ok(typeof t.query === 'string' && t.query.length > 0, `${f} / ${p.title}: SQL`);
-          assert.ok(['table', 'time_series', 'logs'].includes(t.format), `${f} / ${p.title}: format ${t.format}`);
+          assert.ok((QUERY_FORMATS as readonly string[]).includes(t.format), `${f} / ${p.title}: format ${t.format}`);
         }
       }
       for (const v of d.templating.list.filter((x: { type: string }) => x.type === 'query')) {
