@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import type * as arrow from 'apache-arrow';
 
 import { startDevServer, type DevServer } from '../harness/devserver';
-import { assertGrafanaFrame } from '../harness/frame-validate';
+import { assertGrafanaFrame, TRACE_FRAME_FIELDS } from '../harness/frame-validate';
 import {
   dataQuery,
   ensureBackendBuilt,
@@ -68,17 +68,7 @@ describe('traces and flame graph formats against the dev server', () => {
     const { table, meta } = assertGrafanaFrame(res.frames[0]);
     assert.equal(meta?.preferredVisualisationType, 'trace');
     const names = table.schema.fields.map((f) => [f.name, f.metadata.get('tstype')]);
-    for (const [name, tstype] of [
-      ['traceID', 'string'],
-      ['spanID', 'string'],
-      ['parentSpanID', 'string'],
-      ['operationName', 'string'],
-      ['serviceName', 'string'],
-      ['serviceTags', 'other'],
-      ['startTime', 'number'],
-      ['duration', 'number'],
-      ['tags', 'other'],
-    ]) {
+    for (const [name, tstype] of TRACE_FRAME_FIELDS) {
       assert.ok(
         names.some(([n, t]) => n === name && t === tstype),
         `field ${name} (${tstype}) in ${JSON.stringify(names)}`

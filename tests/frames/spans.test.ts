@@ -6,6 +6,7 @@ import * as arrow from 'apache-arrow';
 
 import { FrameFormatError, framesFromBatches, type Notice } from '../../pkg/frames';
 
+import { TRACE_FRAME_FIELDS } from '../harness/frame-validate';
 import { batchesOf, convert, fieldJson, values, type Converted } from './helpers';
 
 const T0 = 1_700_000_000_000_000_000n; // ns
@@ -135,17 +136,7 @@ describe('traces format', () => {
     assert.equal(c.meta?.preferredVisualisationType, 'trace');
     assert.deepEqual(
       c.json.schema.fields.map((f) => [f.name, f.type]),
-      [
-        ['traceID', 'string'],
-        ['spanID', 'string'],
-        ['parentSpanID', 'string'],
-        ['operationName', 'string'],
-        ['serviceName', 'string'],
-        ['serviceTags', 'other'],
-        ['startTime', 'number'],
-        ['duration', 'number'],
-        ['tags', 'other'],
-      ]
+      TRACE_FRAME_FIELDS.map(([name, tstype]) => [name, tstype])
     );
     assert.deepEqual(
       values(c, 'spanID'),

@@ -185,3 +185,19 @@ export function assertGrafanaFrame(bytes: Uint8Array): ValidatedFrame {
   if (result.problems.length > 0) {throw new Error(`invalid Grafana frame:\n  - ${result.problems.join('\n  - ')}`);}
   return result;
 }
+
+/**
+ * The fields of Grafana's trace frame (grafana-protocol.md, dataplane traces) with the
+ * tstype each must have, in the order the plugin writes them.
+ */
+export const TRACE_FRAME_FIELDS: ReadonlyArray<readonly [name: string, tstype: string]> = [
+  ['traceID', 'string'],
+  ['spanID', 'string'],
+  ['parentSpanID', 'string'],
+  ['operationName', 'string'],
+  ['serviceName', 'string'],
+  ['serviceTags', 'other'],
+  ['startTime', 'number'],
+  ['duration', 'number'],
+  ['tags', 'other'],
+];

@@ -11,6 +11,7 @@ import { decodeMessage, encodeMessage } from '../../pkg/proto';
 import {
   BACKEND_EXECUTABLE,
   REPO_ROOT,
+  resourceBody,
   type DataQueryMessage,
   type DataResponse,
   type HealthResult,
@@ -277,12 +278,7 @@ export class GoHost {
     req: { path: string; method?: string; url?: string; body?: Buffer | string | object },
     opts: Omit<GoCallOptions, 'stream'> = {}
   ): Promise<ResourceResult> {
-    const body =
-      req.body === undefined
-        ? Buffer.alloc(0)
-        : Buffer.isBuffer(req.body)
-          ? req.body
-          : Buffer.from(typeof req.body === 'string' ? req.body : JSON.stringify(req.body));
+    const body = resourceBody(req.body);
     const encoded = encodeMessage('pluginv2.CallResourceRequest', {
       pluginContext: ctx,
       path: req.path,

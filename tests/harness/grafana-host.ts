@@ -172,6 +172,14 @@ export interface HostStartOptions {
   startTimeoutMs?: number;
 }
 
+/** A CallResource body as Grafana sends it: bytes as given, text as UTF-8, objects as JSON. */
+export function resourceBody(body: Buffer | string | object | undefined): Buffer {
+  if (body === undefined) {
+    return Buffer.alloc(0);
+  }
+  return Buffer.isBuffer(body) ? body : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
+}
+
 /** Decodes one frame (Arrow IPC file bytes) with apache-arrow. */
 export function frameTable(frame: Uint8Array): Table {
   return tableFromIPC(frame);
@@ -402,12 +410,7 @@ export class GrafanaHost {
     },
     opts: CallOptions = {}
   ): Promise<ResourceResult> {
-    const body =
-      req.body === undefined
-        ? Buffer.alloc(0)
-        : Buffer.isBuffer(req.body)
-          ? req.body
-          : Buffer.from(typeof req.body === 'string' ? req.body : JSON.stringify(req.body));
+    const body = resourceBody(req.body);
     const headers: Record<string, { values: string[] }> = {};
     for (const [k, v] of Object.entries(req.headers ?? {})) {
       headers[k] = { values: v };
