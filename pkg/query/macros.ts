@@ -2,6 +2,7 @@
 // $__timeInterval. Expansion happens in code only (never inside strings, quoted
 // identifiers or comments), with real argument parsing. Grafana's global time variables
 // ($__from, $__to, $__range…) are rendered too (macros-globals.ts), like the frontend does.
+import { adhocCondition, type AdhocFilter } from './adhoc';
 import { intervalText, normalizeIntervalLiteral } from './duration';
 import { MacroError } from './macros-error';
 import {
@@ -21,6 +22,11 @@ export interface MacroContext {
   to: Date;
   /** Panel interval in ms (> 0). */
   intervalMs: number;
+  /**
+   * The query's ad hoc filters; `used` is set when $__adhocFilters expands, so the caller
+   * knows not to apply them a second time around the statement.
+   */
+  adhoc?: { filters: readonly AdhocFilter[]; used?: boolean };
 }
 
 /** A documented macro, as listed by the `functions` resource and docs/macros.md. */
@@ -213,6 +219,19 @@ const DEFS: MacroDef[] = [
     expand: (args) => {
       const { column, unit } = timeGroupUnit('timeGroupAlias', args);
       return timeGroup(column, unit, true, 'timeGroupAlias');
+    },
+  },
+  {
+    name: '$__adhocFilters',
+    signature: '$__adhocFilters',
+    description:
+      "the dashboard's ad hoc filters as conditions (key = 'value' AND …), 1=1 without filters; without it they filter the query's result",
+    parens: 'optional',
+    expand: (_args, ctx) => {
+      if (ctx.adhoc) {
+        ctx.adhoc.used = true;
+      }
+      return adhocCondition(ctx.adhoc?.filters ?? []);
     },
   },
 ];

@@ -1,5 +1,6 @@
 // The panel query model (docs/ARCHITECTURE.md "Query JSON"): parsing, validation and the
 // migration of the upstream plugin's saved queries (v1 `queryText`, v2 without `format`).
+import { parseAdhocFilters, type AdhocFilter } from './adhoc';
 
 export type QueryFormat = 'table' | 'time_series' | 'logs' | 'traces' | 'flame_graph';
 
@@ -18,6 +19,8 @@ export interface QueryModel {
   rowLimit?: number;
   /** `intervalMs` from the JSON (Grafana adds it), used when the protocol field is absent. */
   intervalMs?: number;
+  /** The dashboard's ad hoc filters (`adhocFilters`), validated. */
+  adhocFilters: AdhocFilter[];
 }
 
 /** A query JSON we cannot run; the message says what to fix (errorSource plugin, 400). */
@@ -123,5 +126,6 @@ export function parseQueryModel(json: Uint8Array | string | Record<string, unkno
     autoLimit: optionalBool(obj, 'autoLimit', true),
     rowLimit,
     intervalMs,
+    adhocFilters: parseAdhocFilters(obj.adhocFilters),
   };
 }

@@ -2,6 +2,7 @@
 import { DataType, type Schema } from 'apache-arrow';
 
 import { framesFromBatches, type Notice } from '../frames';
+import { wrapWithFilters } from './adhoc';
 import { attributionHeaders } from './attribution';
 import { mapError, redactMessage } from './errors';
 import { DEFAULT_QUERY_TIMEOUT_MS, limitBatches, planLimits, truncationNotice } from './limits';
@@ -27,11 +28,22 @@ export async function runQuery(env: QueryEnv, query: DataQueryInput): Promise<Qu
     const model = parseQueryModel(query.json);
     const range = resolveTimeRange(query.timeRange);
     const intervalMs = resolveIntervalMs(query.intervalMS, model.intervalMs, range, query.maxDataPoints);
-    const sql = expandMacros(model.sql, {
+    const adhoc = { filters: model.adhocFilters, used: false };
+    let sql = expandMacros(model.sql, {
       from: range?.from ?? new Date(NaN),
       to: range?.to ?? new Date(NaN),
       intervalMs,
+      adhoc,
     });
+    const adhocNotices: Notice[] = [];
+    if (adhoc.filters.length > 0 && !adhoc.used) {
+      // Which filters fit depends on the result's columns: the prepared statement tells
+      // (no data read), at the cost of one round trip for queries with filters only.
+      const stmt = await env.client.prepareStatement(sql, { signal: control.signal, timeoutMs });
+      const wrapped = wrapWithFilters(sql, stmt.datasetSchema, adhoc.filters);
+      sql = wrapped.sql;
+      adhocNotices.push(...wrapped.notices);
+    }
 
     const plan = planLimits({
       settingsRowLimit: env.settings.rowLimit,
@@ -39,7 +51,7 @@ export async function runQuery(env: QueryEnv, query: DataQueryInput): Promise<Qu
       autoLimit: model.autoLimit,
       maxDataPoints: query.maxDataPoints,
     });
-    const notices: Notice[] = [...plan.notices];
+    const notices: Notice[] = [...plan.notices, ...adhocNotices];
     const bind = model.timeFilter && range !== undefined;
     env.logger.debug('running query', {
       refId: query.refId,

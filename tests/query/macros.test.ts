@@ -62,6 +62,7 @@ describe('macros: upstream-compatible expansions', () => {
   it('every documented macro has a signature and a description', () => {
     const names = MACROS.map((m) => m.name).sort();
     assert.deepEqual(names, [
+      '$__adhocFilters',
       '$__dateBin',
       '$__dateBinAlias',
       '$__interval',

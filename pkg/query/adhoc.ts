@@ -1,0 +1,200 @@
+// Ad hoc filters (the dashboard "Filters" variable): validated from the query JSON
+// (`adhocFilters`) and rendered as SQL conditions. Applied by the backend so that alert
+// rules, public dashboards and API calls filter exactly like dashboards do.
+//
+// Rule: a query that mentions the $__adhocFilters macro gets every filter there (before
+// its GROUP BY / LIMIT); any other query is wrapped as
+// `SELECT * FROM (<sql>) AS adhoc WHERE …` with the filters whose key is a column of its
+// result, and each skipped filter is reported as a notice.
+import { DataType, type Schema } from 'apache-arrow';
+
+import type { Notice } from '../frames';
+import { quoteIdent, quoteLiteral, segments } from './sqlscan';
+
+export type AdhocOperator = '=' | '!=' | '<' | '>' | '<=' | '>=' | '=~' | '!~' | '=|' | '!=|';
+
+export const ADHOC_OPERATORS: readonly AdhocOperator[] = ['=', '!=', '<', '>', '<=', '>=', '=~', '!~', '=|', '!=|'];
+
+export interface AdhocFilter {
+  key: string;
+  operator: AdhocOperator;
+  /** One value; `=|` / `!=|` (one of / not one of) use `values`. */
+  value: string;
+  values?: string[];
+}
+
+/** A filter we cannot render; a user error (plugin, 400). */
+export class AdhocFilterError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'AdhocFilterError';
+  }
+}
+
+/** Micromegas columns are plain snake_case names; anything else is refused rather than guessed. */
+const PLAIN_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const NUMBER = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
+
+function describe(raw: unknown): string {
+  const text = JSON.stringify(raw);
+  return text === undefined ? String(raw) : text.length > 120 ? `${text.slice(0, 117)}...` : text;
+}
+
+function scalarText(v: unknown, what: string): string {
+  if (typeof v === 'string') {
+    return v;
+  }
+  if (typeof v === 'number' || typeof v === 'boolean') {
+    return String(v);
+  }
+  throw new AdhocFilterError(`${what} must be a string; got ${describe(v)}`);
+}
+
+/** Validates `adhocFilters` from the query JSON (absent or null = no filters). */
+export function parseAdhocFilters(raw: unknown): AdhocFilter[] {
+  if (raw === undefined || raw === null) {
+    return [];
+  }
+  if (!Array.isArray(raw)) {
+    throw new AdhocFilterError(
+      `query field "adhocFilters" must be a list like [{"key": "exe", "operator": "=", "value": "app.exe"}]; got ${describe(raw)}`
+    );
+  }
+  return raw.map((item: unknown, i): AdhocFilter => {
+    if (!item || typeof item !== 'object' || Array.isArray(item)) {
+      throw new AdhocFilterError(`ad hoc filter #${i + 1} must be an object with key, operator and value`);
+    }
+    const f = item as Record<string, unknown>;
+    if (typeof f.key !== 'string' || !PLAIN_IDENTIFIER.test(f.key)) {
+      throw new AdhocFilterError(
+        `ad hoc filter key ${describe(f.key)} is not a plain column name (letters, digits and _, not starting with a digit): ` +
+          `pick a column of the query's result, e.g. exe or level`
+      );
+    }
+    const operator = f.operator === undefined || f.operator === '' ? '=' : f.operator;
+    if (typeof operator !== 'string' || !(ADHOC_OPERATORS as readonly string[]).includes(operator)) {
+      throw new AdhocFilterError(
+        `ad hoc filter on ${f.key}: operator ${describe(operator)} is not supported; use one of ${ADHOC_OPERATORS.join(' ')}`
+      );
+    }
+    const filter: AdhocFilter = {
+      key: f.key,
+      operator: operator as AdhocOperator,
+      value: f.value === undefined || f.value === null ? '' : scalarText(f.value, `ad hoc filter on ${f.key}: value`),
+    };
+    if (operator === '=|' || operator === '!=|') {
+      const values = Array.isArray(f.values) ? f.values : f.value !== undefined && f.value !== null ? [f.value] : [];
+      if (values.length === 0) {
+        throw new AdhocFilterError(`ad hoc filter on ${f.key}: "${operator}" needs at least one value`);
+      }
+      filter.values = values.map((v) => scalarText(v, `ad hoc filter on ${f.key}: each value`));
+    }
+    return filter;
+  });
+}
+
+/** Column type classes that change how a literal is written. */
+export type ColumnKind = 'numeric' | 'other';
+
+function isNumericType(type: DataType): boolean {
+  return DataType.isInt(type) || DataType.isFloat(type) || DataType.isDecimal(type);
+}
+
+/** A value as an SQL literal: a bare number only when it is one and the column is numeric. */
+function literal(value: string, numeric: boolean): string {
+  return numeric && NUMBER.test(value.trim()) ? value.trim() : quoteLiteral(value);
+}
+
+/**
+ * One filter as a boolean SQL expression. Negations keep rows where the column is NULL
+ * (a missing value is "not equal" to anything), as Grafana users expect from labels.
+ * Regexes match the whole value (like Prometheus and Loki) and work on any column type.
+ */
+export function filterCondition(f: AdhocFilter, kind?: ColumnKind): string {
+  const col = quoteIdent(f.key);
+  const numeric = kind === 'numeric';
+  const regex = `'^(?:${f.value.replace(/'/g, "''")})$'`;
+  switch (f.operator) {
+    case '=':
+      return `${col} = ${literal(f.value, numeric)}`;
+    case '!=':
+      return `(${col} IS NULL OR ${col} <> ${literal(f.value, numeric)})`;
+    case '<':
+    case '>':
+    case '<=':
+    case '>=':
+      // A number compares as a number even where the column type is unknown (macro form).
+      return `${col} ${f.operator} ${literal(f.value, numeric || kind === undefined)}`;
+    case '=~':
+      return `CAST(${col} AS VARCHAR) ~ ${regex}`;
+    case '!~':
+      return `(${col} IS NULL OR CAST(${col} AS VARCHAR) !~ ${regex})`;
+    case '=|':
+      return `${col} IN (${(f.values ?? [f.value]).map((v) => literal(v, numeric)).join(', ')})`;
+    case '!=|':
+      return `(${col} IS NULL OR ${col} NOT IN (${(f.values ?? [f.value]).map((v) => literal(v, numeric)).join(', ')}))`;
+  }
+}
+
+/** The AND of the filters, for $__adhocFilters (`1=1` when there are none). */
+export function adhocCondition(filters: readonly AdhocFilter[], kinds?: ReadonlyMap<string, ColumnKind>): string {
+  if (filters.length === 0) {
+    return '1=1';
+  }
+  return filters.map((f) => `(${filterCondition(f, kinds?.get(f.key))})`).join(' AND ');
+}
+
+/** Short human text of a filter for notices (values quoted as in SQL). */
+export function filterText(f: AdhocFilter): string {
+  const v = f.values ? `(${f.values.map(quoteLiteral).join(', ')})` : quoteLiteral(f.value);
+  return `${f.key} ${f.operator} ${v}`;
+}
+
+function hasCodeKeyword(sql: string, keyword: RegExp): boolean {
+  return segments(sql).some((s) => s.kind === 'code' && keyword.test(s.text));
+}
+
+export interface WrappedQuery {
+  sql: string;
+  notices: Notice[];
+}
+
+/**
+ * Wraps a statement so its result keeps only the rows matching the filters whose key is
+ * a column of `schema`; the others are reported (never dropped silently).
+ */
+export function wrapWithFilters(sql: string, schema: Schema, filters: readonly AdhocFilter[]): WrappedQuery {
+  const columns = new Map(schema.fields.map((f) => [f.name, f.type]));
+  const applied = filters.filter((f) => columns.has(f.key));
+  const skipped = filters.filter((f) => !columns.has(f.key));
+  const notices: Notice[] = [];
+  if (skipped.length > 0) {
+    const names = [...columns.keys()];
+    notices.push({
+      severity: 'info',
+      text:
+        `Ad hoc filter${skipped.length > 1 ? 's' : ''} ${skipped.map(filterText).join(', ')} not applied: ` +
+        `this query's result has no column ${[...new Set(skipped.map((f) => f.key))].join(', ')} ` +
+        `(its columns: ${names.length ? names.join(', ') : 'none'}). Select that column, or write $__adhocFilters ` +
+        `in the WHERE clause of a query over a table that has it.`,
+    });
+  }
+  if (applied.length === 0) {
+    return { sql, notices };
+  }
+  if (hasCodeKeyword(sql, /\blimit\b/i)) {
+    notices.push({
+      severity: 'info',
+      text:
+        `Ad hoc filters were applied to the result of this query, after its LIMIT: fewer rows than the limit may show. ` +
+        `Write $__adhocFilters in its WHERE clause to filter before the limit.`,
+    });
+  }
+  const kinds = new Map<string, ColumnKind>(
+    applied.map((f) => [f.key, isNumericType(columns.get(f.key)!) ? 'numeric' : 'other'])
+  );
+  // The trailing semicolon would end the statement inside the parentheses; the newline
+  // before ")" ends a trailing line comment.
+  const inner = sql.replace(/;\s*$/, '');
+  return { sql: `SELECT * FROM (\n${inner}\n) AS adhoc WHERE ${adhocCondition(applied, kinds)}`, notices };
+}

@@ -1,0 +1,231 @@
+// Ad hoc filters: the SQL they become (every operator, quoting, injection attempts) and
+// the pipeline applying them through the real client against the real dev server.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+
+import { Field, Int32, Schema, Utf8 } from 'apache-arrow';
+
+import { joinChunks } from '../../pkg/frames';
+import { FlightSQLClient } from '../../pkg/micromegas';
+import { runQuery, type DataQueryInput, type QueryEnv } from '../../pkg/query';
+import {
+  AdhocFilterError,
+  adhocCondition,
+  filterCondition,
+  parseAdhocFilters,
+  wrapWithFilters,
+} from '../../pkg/query/adhoc';
+import { expandMacros } from '../../pkg/query/macros';
+import { startDevServer, type DevServer } from '../harness/devserver';
+import { assertGrafanaFrame } from '../harness/frame-validate';
+
+const one = (key: string, operator: string, value: string, values?: string[]) =>
+  parseAdhocFilters([{ key, operator, value, values }])[0];
+
+describe('ad hoc filters: validation', () => {
+  it('absent or null means no filters; operator defaults to =', () => {
+    assert.deepEqual(parseAdhocFilters(undefined), []);
+    assert.deepEqual(parseAdhocFilters(null), []);
+    assert.deepEqual(parseAdhocFilters([{ key: 'exe', value: 'a' }]), [{ key: 'exe', operator: '=', value: 'a' }]);
+  });
+
+  it('rejects keys that are not plain column names, saying what a key must be', () => {
+    for (const key of ['exe" OR 1=1 --', 'a.b', '1abc', '', 'x y', 'properties->>k', '"exe"']) {
+      assert.throws(
+        () => parseAdhocFilters([{ key, operator: '=', value: 'v' }]),
+        (e: Error) => e instanceof AdhocFilterError && /not a plain column name/.test(e.message),
+        key
+      );
+    }
+    assert.throws(() => parseAdhocFilters([{ key: 5, operator: '=', value: 'v' }]), /not a plain column name/);
+  });
+
+  it('rejects unknown operators, non-list filters and non-scalar values with the accepted forms', () => {
+    assert.throws(() => parseAdhocFilters([{ key: 'exe', operator: 'LIKE', value: 'v' }]), /use one of = != < > <= >= =~ !~ =\| !=\|/);
+    assert.throws(() => parseAdhocFilters({ key: 'exe' }), /must be a list like \[\{"key"/);
+    assert.throws(() => parseAdhocFilters(['exe=a']), /#1 must be an object/);
+    assert.throws(() => parseAdhocFilters([{ key: 'exe', operator: '=', value: { a: 1 } }]), /value must be a string/);
+    assert.throws(() => parseAdhocFilters([{ key: 'exe', operator: '=|', values: [] }]), /needs at least one value/);
+  });
+});
+
+describe('ad hoc filters: SQL conditions', () => {
+  it('every operator, with values as quoted literals', () => {
+    const cases: Array<[string, string, string[] | undefined, string]> = [
+      ['=', 'a.exe', undefined, `"exe" = 'a.exe'`],
+      ['!=', 'a.exe', undefined, `("exe" IS NULL OR "exe" <> 'a.exe')`],
+      ['<', '4', undefined, `"exe" < 4`],
+      ['>', '2024-01-01T00:00:00Z', undefined, `"exe" > '2024-01-01T00:00:00Z'`],
+      ['<=', '-1.5e3', undefined, `"exe" <= -1.5e3`],
+      ['>=', 'b', undefined, `"exe" >= 'b'`],
+      ['=~', 'app.*', undefined, `CAST("exe" AS VARCHAR) ~ '^(?:app.*)$'`],
+      ['!~', 'app.*', undefined, `("exe" IS NULL OR CAST("exe" AS VARCHAR) !~ '^(?:app.*)$')`],
+      ['=|', '', ['a', 'b'], `"exe" IN ('a', 'b')`],
+      ['!=|', '', ['a'], `("exe" IS NULL OR "exe" NOT IN ('a'))`],
+    ];
+    for (const [op, value, values, sql] of cases) {
+      assert.equal(filterCondition(one('exe', op, value, values)), sql, op);
+    }
+  });
+
+  it('numbers are bare only for numeric columns (equality) or comparisons', () => {
+    assert.equal(filterCondition(one('level', '=', '4'), 'numeric'), `"level" = 4`);
+    assert.equal(filterCondition(one('level', '=', '4'), 'other'), `"level" = '4'`);
+    assert.equal(filterCondition(one('level', '=', '4')), `"level" = '4'`);
+    assert.equal(filterCondition(one('level', '<', '4'), 'other'), `"level" < '4'`);
+    assert.equal(filterCondition(one('level', '=|', '', ['1', 'x']), 'numeric'), `"level" IN (1, 'x')`);
+  });
+
+  it('injection attempts in values stay inside one literal', () => {
+    const evil = `x' OR '1'='1`;
+    assert.equal(filterCondition(one('exe', '=', evil)), `"exe" = 'x'' OR ''1''=''1'`);
+    assert.equal(filterCondition(one('exe', '=~', `a')$' OR 1=1 --`)), `CAST("exe" AS VARCHAR) ~ '^(?:a'')$'' OR 1=1 --)$'`);
+    assert.equal(filterCondition(one('level', '<', `1; DROP TABLE x`)), `"level" < '1; DROP TABLE x'`);
+    assert.equal(filterCondition(one('exe', '=|', '', [`a'`, `b\\'`])), `"exe" IN ('a''', 'b\\''')`);
+  });
+
+  it('$__adhocFilters is the AND of the conditions, 1=1 without filters', () => {
+    const ctx = { from: new Date('2023-01-01T00:00:00Z'), to: new Date('2023-01-01T00:10:00Z'), intervalMs: 10_000 };
+    const filters = parseAdhocFilters([
+      { key: 'exe', operator: '=', value: 'a' },
+      { key: 'level', operator: '<', value: '3' },
+    ]);
+    const adhoc = { filters, used: false };
+    assert.equal(
+      expandMacros('SELECT * FROM log_entries WHERE $__adhocFilters AND x = 1', { ...ctx, adhoc }),
+      `SELECT * FROM log_entries WHERE ("exe" = 'a') AND ("level" < 3) AND x = 1`
+    );
+    assert.equal(adhoc.used, true);
+    assert.equal(expandMacros('WHERE $__adhocFilters()', ctx), 'WHERE 1=1');
+    assert.equal(adhocCondition([]), '1=1');
+    // In a string or comment it is text, not a macro.
+    const untouched = { filters, used: false };
+    assert.equal(expandMacros(`SELECT '$__adhocFilters' -- $__adhocFilters`, { ...ctx, adhoc: untouched }), `SELECT '$__adhocFilters' -- $__adhocFilters`);
+    assert.equal(untouched.used, false);
+  });
+
+  it('the wrapper applies result columns only and reports the others; no filters = unchanged SQL', () => {
+    const schema = new Schema([new Field('exe', new Utf8(), true), new Field('level', new Int32(), true)]);
+    const filters = parseAdhocFilters([
+      { key: 'level', operator: '=', value: '4' },
+      { key: 'host', operator: '=', value: 'h1' },
+    ]);
+    const w = wrapWithFilters('SELECT exe, level FROM log_entries;', schema, filters);
+    assert.equal(w.sql, `SELECT * FROM (\nSELECT exe, level FROM log_entries\n) AS adhoc WHERE ("level" = 4)`);
+    assert.equal(w.notices.length, 1);
+    assert.match(w.notices[0].text, /host = 'h1' not applied: this query's result has no column host \(its columns: exe, level\)/);
+    assert.match(w.notices[0].text, /\$__adhocFilters/);
+
+    const none = wrapWithFilters('SELECT 1', schema, []);
+    assert.deepEqual(none, { sql: 'SELECT 1', notices: [] });
+    const limited = wrapWithFilters('SELECT exe FROM t -- note\nLIMIT 5 -- trailing', schema, filters.slice(0, 1));
+    assert.ok(limited.sql.endsWith('-- trailing\n) AS adhoc WHERE ("level" = 4)'), limited.sql);
+    assert.match(limited.notices[0].text, /after its LIMIT/);
+  });
+});
+
+describe('ad hoc filters through the pipeline (real client, dev server)', () => {
+  const HOUR = 3_600_000;
+  let server: DevServer;
+  let client: FlightSQLClient;
+  let now: number;
+
+  before(async () => {
+    now = Math.floor(Date.now() / 1000) * 1000;
+    server = await startDevServer({ now: new Date(now).toISOString() });
+    client = new FlightSQLClient(server.uri);
+  });
+  after(async () => {
+    client?.close();
+    await server?.stop();
+  });
+
+  const env = (): QueryEnv => ({
+    client,
+    settings: { rowLimit: 1_000_000, queryTimeoutMs: 60_000, enableUserAttribution: false, authKind: 'none', secrets: [] },
+    user: undefined,
+    logger: { debug() {}, info() {}, warn() {}, error() {} },
+  });
+  const query = (json: Record<string, unknown>): DataQueryInput => ({
+    refId: 'A',
+    maxDataPoints: 0,
+    intervalMS: 60_000,
+    timeRange: { fromEpochMS: now - HOUR, toEpochMS: now },
+    json: { format: 'table', version: 3, autoLimit: false, ...json },
+  });
+  async function run(json: Record<string, unknown>) {
+    const r = await runQuery(env(), query(json));
+    assert.equal(r.error, undefined, `unexpected error: ${r.error}`);
+    const v = assertGrafanaFrame(joinChunks(r.frames[0]));
+    const meta = v.meta as { executedQueryString?: string; notices?: Array<{ severity: string; text: string }> };
+    return { table: v.table, executed: String(meta.executedQueryString), notices: meta.notices ?? [] };
+  }
+  const column = (t: { getChild(n: string): { toArray(): ArrayLike<unknown> } | null }, name: string) =>
+    Array.from(t.getChild(name)!.toArray()).map(String);
+
+  it('the wrapper narrows rows to the filter, on any operator', async () => {
+    const sql = 'SELECT exe, level, msg FROM log_entries WHERE $__timeFilter(time)';
+    const all = await run({ query: sql });
+    const exes = [...new Set(column(all.table, 'exe'))].sort();
+    assert.ok(exes.length >= 2, `dev data has several exes: ${exes}`);
+    const target = exes[0];
+
+    const eq = await run({ query: sql, adhocFilters: [{ key: 'exe', operator: '=', value: target }] });
+    assert.ok(eq.table.numRows > 0 && eq.table.numRows < all.table.numRows);
+    assert.deepEqual([...new Set(column(eq.table, 'exe'))], [target]);
+    assert.match(eq.executed, /^SELECT \* FROM \(\nSELECT exe, level, msg FROM log_entries WHERE time >= /);
+
+    const ne = await run({ query: sql, adhocFilters: [{ key: 'exe', operator: '!=', value: target }] });
+    assert.equal(ne.table.numRows + eq.table.numRows, all.table.numRows);
+
+    const re = await run({ query: sql, adhocFilters: [{ key: 'exe', operator: '=~', value: `${target.slice(0, 3)}.*` }] });
+    assert.ok(column(re.table, 'exe').every((e) => e.startsWith(target.slice(0, 3))) && re.table.numRows >= eq.table.numRows);
+    const partial = await run({ query: sql, adhocFilters: [{ key: 'exe', operator: '=~', value: target.slice(1, 3) }] });
+    assert.equal(partial.table.numRows, 0, 'a regex matches the whole value');
+
+    const oneOf = await run({ query: sql, adhocFilters: [{ key: 'exe', operator: '=|', value: '', values: exes.slice(0, 2) }] });
+    assert.ok(column(oneOf.table, 'exe').every((e) => exes.slice(0, 2).includes(e)));
+
+    const levels = column(all.table, 'level').map(Number);
+    const low = await run({ query: sql, adhocFilters: [{ key: 'level', operator: '<', value: '3' }] });
+    assert.equal(low.table.numRows, levels.filter((l) => l < 3).length);
+  });
+
+  it('an injection attempt in a value is just a value that matches nothing', async () => {
+    const r = await run({
+      query: 'SELECT exe FROM log_entries',
+      adhocFilters: [{ key: 'exe', operator: '=', value: `x' OR '1'='1` }],
+    });
+    assert.equal(r.table.numRows, 0);
+  });
+
+  it('$__adhocFilters filters before GROUP BY / LIMIT and suppresses the wrapper', async () => {
+    const r = await run({
+      query: 'SELECT exe, count(*) AS n FROM log_entries WHERE $__adhocFilters GROUP BY exe ORDER BY exe LIMIT 1',
+      adhocFilters: [{ key: 'level', operator: '<=', value: '2' }],
+    });
+    assert.ok(!r.executed.includes('AS adhoc'));
+    assert.match(r.executed, /WHERE \("level" <= 2\) GROUP BY/);
+    assert.equal(r.notices.length, 0);
+  });
+
+  it('a filter on a column the result lacks is skipped with a visible notice', async () => {
+    const r = await run({ query: 'SELECT 1 AS x', adhocFilters: [{ key: 'exe', operator: '=', value: 'a' }] });
+    assert.equal(r.table.numRows, 1);
+    assert.equal(r.executed, 'SELECT 1 AS x');
+    assert.equal(r.notices[0].severity, 'info');
+    assert.match(r.notices[0].text, /exe = 'a' not applied: this query's result has no column exe \(its columns: x\)/);
+  });
+
+  it('a bad key or operator fails the query with an actionable plugin error', async () => {
+    const bad = await runQuery(
+      env(),
+      query({ query: 'SELECT 1 AS x', adhocFilters: [{ key: 'x"; DROP', operator: '=', value: 'a' }] })
+    );
+    assert.equal(bad.status, 400);
+    assert.equal(bad.errorSource, 'plugin');
+    assert.match(String(bad.error), /not a plain column name/);
+    const op = await runQuery(env(), query({ query: 'SELECT 1 AS x', adhocFilters: [{ key: 'x', operator: 'like', value: 'a' }] }));
+    assert.match(String(op.error), /operator "like" is not supported; use one of/);
+  });
+});
