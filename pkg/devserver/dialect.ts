@@ -48,6 +48,18 @@ export const DIALECT_SQL: string[] = [
        format('[{}] view_set={} instance=global partition [{}, {}) is up to date', view_set, view_set, strftime(w, '%Y-%m-%dT%H:%M:%SZ'),
               strftime(w + to_seconds(CAST(delta_seconds AS BIGINT)), '%Y-%m-%dT%H:%M:%SZ')) AS msg
      FROM generate_series(CAST(begin_t AS TIMESTAMPTZ), CAST(end_t AS TIMESTAMPTZ) - INTERVAL '1 microsecond', to_seconds(CAST(delta_seconds AS BIGINT))) g(w)`,
+  // Regeneration rebuilds each window from its blocks; here the sample partitions are already built from them.
+  `CREATE MACRO regenerate_partitions(view_set, begin_t, end_t, delta_seconds) AS TABLE
+     SELECT now() AS time,
+       format('[{}] view_set={} instance=global partition [{}, {}) regenerated', view_set, view_set, strftime(w, '%Y-%m-%dT%H:%M:%SZ'),
+              strftime(w + to_seconds(CAST(delta_seconds AS BIGINT)), '%Y-%m-%dT%H:%M:%SZ')) AS msg
+     FROM generate_series(CAST(begin_t AS TIMESTAMPTZ), CAST(end_t AS TIMESTAMPTZ) - INTERVAL '1 microsecond', to_seconds(CAST(delta_seconds AS BIGINT))) g(w)`,
+  // Traces built at startup (perfetto.ts); the time range is accepted, the whole sample trace returned.
+  `CREATE MACRO perfetto_trace_chunks(pid, kinds, begin_t, end_t) AS TABLE
+     SELECT p.chunk_id, p.chunk_data FROM lake.__perfetto p
+     WHERE p.process_id = pid AND p.span_types = CASE WHEN kinds IN ('thread', 'async', 'both') THEN kinds
+       ELSE error(format('span_types must be ''thread'', ''async'' or ''both'', got ''{}''', kinds)) END
+     ORDER BY p.chunk_id`,
   `CREATE MACRO retire_partition_by_metadata(view_set, instance_id, begin_t, end_t) AS
      CASE WHEN EXISTS (SELECT 1 FROM lake.__partitions p WHERE p.view_set_name = view_set AND p.view_instance_id = instance_id
                          AND p.begin_insert_time = CAST(begin_t AS TIMESTAMPTZ) AND p.end_insert_time = CAST(end_t AS TIMESTAMPTZ))

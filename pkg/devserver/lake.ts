@@ -4,6 +4,7 @@
 import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 
 import { DIALECT_SQL } from './dialect';
+import { storePerfettoTraces } from './perfetto';
 import { generateSample, type SampleOptions, type SampleProcess } from './sample';
 import { createTableSql, quoteIdent, storageColumns, VIEWS, VIEW_BY_NAME, type ViewDef } from './schema';
 
@@ -53,6 +54,7 @@ export class Lake {
       await conn.run("SET TimeZone = 'UTC'");
       await conn.run('CREATE SCHEMA lake');
       lake.processes = await generateSample(conn, sample);
+      await storePerfettoTraces(conn);
       // One connection per view so the splits run concurrently.
       await Promise.all(
         VIEWS.map(async (view) => {

@@ -658,6 +658,14 @@ export class FlightSQLClient {
     return progressMessages(this.queryStream(sql, undefined, undefined, opts));
   }
 
+  /** Rebuilds the partitions of a view set over a time range from their blocks; progress messages as they arrive. Admin only. */
+  regeneratePartitions(viewSet: string, begin: TimeInput, end: TimeInput, deltaSeconds: number, opts: CallOptions = {}): AsyncGenerator<PartitionMessage> {
+    const sql = `SELECT time, msg FROM regenerate_partitions(${sqlString(viewSet)}, ${sqlString(formatDatetime(begin))}, ${sqlString(
+      formatDatetime(end)
+    )}, ${sqlInteger(deltaSeconds, 'deltaSeconds')})`;
+    return progressMessages(this.queryStream(sql, undefined, undefined, opts));
+  }
+
   /** Retires the partitions of one view instance over a time range; progress messages as they arrive. Admin only. */
   retirePartitions(viewSet: string, viewInstanceId: string, begin: TimeInput, end: TimeInput, opts: CallOptions = {}): AsyncGenerator<PartitionMessage> {
     const sql = `SELECT time, msg FROM retire_partitions(${sqlString(viewSet)}, ${sqlString(viewInstanceId)}, ${sqlString(

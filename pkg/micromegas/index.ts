@@ -3,6 +3,7 @@
 //   const client = connect('grpc://localhost:50051', { token });
 //   const table = await client.query('SELECT * FROM processes', begin, end);
 import * as admin from './admin';
+import * as perfetto from './perfetto';
 import * as time from './time';
 
 export { connect, FlightSQLClient, DEFAULT_URI, decodeDictionaries } from './client';
@@ -28,4 +29,5 @@ export type { ServerAddress } from './uri';
 export { formatDatetime, parseDatetime, parseTimeDelta } from './time';
 export type { TimeInput } from './time';
 export { sqlString } from './sql';
-export { admin, time };
+export type { PerfettoSpanTypes } from './perfetto';
+export { admin, perfetto, time };

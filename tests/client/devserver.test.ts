@@ -1,15 +1,21 @@
 // Every client method against the real dev server process (tests/harness/devserver.ts).
 import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
 import * as grpc from '@grpc/grpc-js';
 import { DataType, makeData, RecordBatch, Schema, Struct, Table, vectorFromArray } from 'apache-arrow';
 
-import { admin, connect, FlightSQLClient, MicromegasError, OidcClientCredentialsProvider } from '../../pkg/micromegas';
+import { admin, connect, FlightSQLClient, MicromegasError, OidcClientCredentialsProvider, perfetto } from '../../pkg/micromegas';
+import protobuf from 'protobufjs';
+
 import { DevServer, startDevServer } from '../harness/devserver';
 import { startOidcStandIn } from './oidc-standin';
 
 const NOW = '2024-05-01T12:00:00Z';
+const readdir = (dir: string): string[] => readdirSync(dir).sort();
 const BEGIN = '2024-05-01T00:00:00Z';
 
 describe('client against the dev server (no auth)', () => {
@@ -225,6 +231,51 @@ describe('client against the dev server (no auth)', () => {
     const retired: string[] = [];
     for await (const m of client.retirePartitions('measures', 'global', '2024-05-01T10:00:00Z', NOW)) {retired.push(m.msg);}
     assert.ok(retired.some((m) => /retired \d+ partition/.test(m)), retired.join('\n'));
+  });
+
+  it('regeneratePartitions delivers a progress message per window', async () => {
+    const messages: string[] = [];
+    for await (const m of client.regeneratePartitions('log_entries', '2024-05-01T09:00:00Z', NOW, 3600)) {messages.push(m.msg);}
+    assert.equal(messages.length, 3, messages.join('\n'));
+    assert.ok(messages.every((m) => /regenerated/.test(m)));
+  });
+
+  it('perfetto.writeProcessTrace writes the process trace (every thread span as a slice) only once complete', async () => {
+    const cpu = await client.query("SELECT process_id, stream_id FROM streams WHERE array_has(tags, 'cpu') ORDER BY process_id LIMIT 1");
+    const processId = String(cpu.getChild('process_id')!.get(0));
+    const streamId = String(cpu.getChild('stream_id')!.get(0));
+    const spans = await client.query(`SELECT count(*) AS n FROM view_instance('thread_spans', '${streamId}')`, BEGIN, NOW);
+    const threadSpans = Number(spans.getChild('n')!.get(0));
+    const dir = mkdtempSync(path.join(tmpdir(), 'perfetto-'));
+    try {
+      const file = path.join(dir, 'trace.pftrace');
+      const written = await perfetto.writeProcessTrace(client, processId, BEGIN, NOW, file, 'thread');
+      assert.ok(written.chunks > 1, `a trace of ${written.bytes} bytes in ${written.chunks} chunk(s)`);
+      const bytes = readFileSync(file);
+      assert.equal(bytes.byteLength, written.bytes);
+      // Decoded with the Perfetto field numbers (Trace.packet 1, TracePacket.track_event 11 / track_descriptor 60, TrackEvent.type 9).
+      const root = protobuf.parse(`syntax = "proto2";
+        message Trace { repeated TracePacket packet = 1; }
+        message TracePacket { optional uint64 timestamp = 8; optional TrackEvent track_event = 11; optional TrackDescriptor track_descriptor = 60; }
+        message TrackEvent { optional int32 type = 9; optional uint64 track_uuid = 11; optional string name = 23; }
+        message TrackDescriptor { optional uint64 uuid = 1; optional string name = 2; }`, { keepCase: true }).root;
+      const trace = root.lookupType('Trace').toObject(root.lookupType('Trace').decode(bytes), { longs: String }) as {
+        packet: Array<{ track_event?: { type: number; name?: string }; track_descriptor?: { name: string } }>;
+      };
+      const begins = trace.packet.filter((p) => p.track_event?.type === 1);
+      const ends = trace.packet.filter((p) => p.track_event?.type === 2);
+      assert.ok(trace.packet.some((p) => p.track_descriptor?.name === `thread ${streamId}`));
+      assert.ok(begins.length >= threadSpans && threadSpans > 0, `${begins.length} slices for ${threadSpans} spans of one of the threads`);
+      assert.equal(begins.length, ends.length);
+      assert.ok(begins.every((p) => p.track_event?.name));
+      // Nothing is left behind but the trace itself.
+      assert.deepEqual(readdir(dir), ['trace.pftrace']);
+      await assert.rejects(perfetto.writeProcessTrace(client, 'no-such-process', BEGIN, NOW, path.join(dir, 'none.pftrace')), /no Perfetto trace for process no-such-process/);
+      assert.equal(existsSync(path.join(dir, 'none.pftrace')), false);
+      await assert.rejects(perfetto.writeProcessTrace(client, processId, BEGIN, NOW, file, 'threads' as never), /spanTypes must be one of thread, async, both/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('admin.listIncompatiblePartitions / retireIncompatiblePartitions have Python\'s columns', async () => {
