@@ -3,27 +3,39 @@
 // (perfetto_trace_chunks); the chunks are joined in chunk_id order.
 import { rename, rm, writeFile } from 'node:fs/promises';
 
+import type { RecordBatch } from 'apache-arrow';
+
 import type { CallOptions, FlightSQLClient } from './client';
 import { sqlString } from './sql';
 import { formatDatetime, type TimeInput } from './time';
 
 export type PerfettoSpanTypes = 'thread' | 'async' | 'both';
-const SPAN_TYPES: readonly PerfettoSpanTypes[] = ['thread', 'async', 'both'];
+export const PERFETTO_SPAN_TYPES: readonly PerfettoSpanTypes[] = ['thread', 'async', 'both'];
+
+/** What reading a trace needs of a client (FlightSQLClient, or the plugin's query client). */
+export interface TraceSource {
+  queryStream(
+    sql: string,
+    begin: TimeInput,
+    end: TimeInput,
+    opts?: CallOptions
+  ): AsyncIterable<RecordBatch> | Promise<AsyncIterable<RecordBatch>>;
+}
 
 /**
  * The chunks of a process's Perfetto trace over [begin, end], in order. Throws when a
  * chunk is missing or repeated, so a truncated trace never passes for a complete one.
  */
 export async function* processTraceChunks(
-  client: FlightSQLClient,
+  client: TraceSource,
   processId: string,
   begin: TimeInput,
   end: TimeInput,
   spanTypes: PerfettoSpanTypes = 'both',
   opts: CallOptions = {}
 ): AsyncGenerator<Uint8Array> {
-  if (!SPAN_TYPES.includes(spanTypes)) {
-    throw new Error(`spanTypes must be one of ${SPAN_TYPES.join(', ')}; got ${JSON.stringify(spanTypes)}`);
+  if (!PERFETTO_SPAN_TYPES.includes(spanTypes)) {
+    throw new Error(`spanTypes must be one of ${PERFETTO_SPAN_TYPES.join(', ')}; got ${JSON.stringify(spanTypes)}`);
   }
   const sql =
     `SELECT chunk_id, chunk_data FROM perfetto_trace_chunks(${sqlString(processId)}, ${sqlString(spanTypes)}, ` +
@@ -31,7 +43,7 @@ export async function* processTraceChunks(
   // Chunks arriving in order are passed on at once; others wait for their turn.
   const pending = new Map<number, Uint8Array>();
   let next = 0;
-  for await (const batch of client.queryStream(sql, begin, end, opts)) {
+  for await (const batch of await client.queryStream(sql, begin, end, opts)) {
     const ids = batch.getChild('chunk_id');
     const data = batch.getChild('chunk_data');
     if (!ids || !data) {

@@ -4,11 +4,13 @@
 import type { Field, Schema } from 'apache-arrow';
 
 import { arrowTypeToText } from '../frames';
+import { adhocCondition, parseAdhocFilters } from './adhoc';
 import { attributionHeaders } from './attribution';
 import { FUNCTIONS, GLOBAL_VIEWS, TABLE_FUNCTIONS, VIEW_SETS, type TableDoc } from './catalog';
 import { mapError } from './errors';
 import { DEFAULT_QUERY_TIMEOUT_MS } from './limits';
 import { expandMacros, MACROS } from './macros';
+import { parsePerfettoRequest, perfettoDownload, PerfettoRequestError } from './perfetto-resource';
 import { parseArgs, quoteIdent, quoteLiteral } from './sqlscan';
 import { callControl, openStream } from './stream';
 import type { QueryClient, QueryEnv, ResourceRequest, ResourceResponse } from './types';
@@ -16,7 +18,8 @@ import type { QueryClient, QueryEnv, ResourceRequest, ResourceResponse } from '.
 export const RESOURCE_CACHE_TTL_MS = 30_000;
 const CACHE_MAX_ENTRIES = 256;
 const VALUES_DEFAULT_LIMIT = 1000;
-const VALUES_MAX_LIMIT = 10_000;
+// Like other Grafana SQL sources' ad hoc value lists: beyond this, `more: true` says so.
+const VALUES_MAX_LIMIT = 1000;
 
 /** A bad resource request (400 unless said otherwise). */
 export class RequestError extends Error {
@@ -300,9 +303,14 @@ async function distinctValues(ctx: Ctx, body: Record<string, unknown>): Promise<
     }
     limit = Math.min(body.limit, VALUES_MAX_LIMIT);
   }
-  const sql = `SELECT DISTINCT CAST(${column} AS VARCHAR) AS value FROM ${table} WHERE ${column} IS NOT NULL ORDER BY value LIMIT ${limit}`;
+  // Other ad hoc filters narrow the list (values of exe where level = 2); the caller sends
+  // only filters on columns of this table.
+  const filters = parseAdhocFilters(body.filters);
+  const narrowed = filters.length > 0 ? ` AND ${adhocCondition(filters)}` : '';
+  // One row more than asked tells whether the list is complete.
+  const sql = `SELECT DISTINCT CAST(${column} AS VARCHAR) AS value FROM ${table} WHERE ${column} IS NOT NULL${narrowed} ORDER BY value LIMIT ${limit + 1}`;
   const rows = await collectRows(ctx, sql, from, to);
-  return { values: rows.map((r) => String(r[0])) };
+  return { values: rows.slice(0, limit).map((r) => String(r[0])), more: rows.length > limit };
 }
 
 function routeOf(req: ResourceRequest): { path: string; params: URLSearchParams } {
@@ -318,6 +326,7 @@ const ROUTES: Record<string, string> = {
   functions: 'GET',
   schema: 'POST',
   values: 'POST',
+  perfetto: 'GET',
 };
 
 /** Answers one editor resource call; never throws. */
@@ -349,6 +358,10 @@ export async function handleResource(env: QueryEnv, req: ResourceRequest): Promi
   const control = callControl(env.signal, timeoutMs);
   const ctx: Ctx = { env, signal: control.signal, timeoutMs };
   try {
+    if (path === 'perfetto') {
+      // A binary download, assembled whole and never cached.
+      return await perfettoDownload(env, parsePerfettoRequest(params), ctx);
+    }
     let body: unknown;
     switch (path) {
       case 'tables':
@@ -369,7 +382,7 @@ export async function handleResource(env: QueryEnv, req: ResourceRequest): Promi
     }
     return json(200, body);
   } catch (err) {
-    const status = err instanceof RequestError ? err.status : undefined;
+    const status = err instanceof RequestError ? err.status : err instanceof PerfettoRequestError ? 400 : undefined;
     const mapped = mapError(err, { settings: env.settings, timedOut: control.timedOut, cancelled: control.cancelled });
     env.logger.warn('resource call failed', { path, status: status ?? mapped.status, error: mapped.message });
     return json(status ?? mapped.status, { error: mapped.message });
