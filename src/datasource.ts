@@ -1,10 +1,14 @@
 import {
+  AdHocVariableFilter,
   CoreApp,
   DataFrame,
   DataQueryRequest,
   DataQueryResponse,
+  DataSourceGetTagKeysOptions,
+  DataSourceGetTagValuesOptions,
   DataSourceInstanceSettings,
   getDefaultTimeRange,
+  GetTagResponse,
   LegacyMetricFindQueryOptions,
   MetricFindValue,
   ScopedVars,
@@ -14,6 +18,7 @@ import { DataSourceWithBackend } from '@grafana/runtime';
 import { lastValueFrom } from 'rxjs';
 
 import { createAnnotationSupport } from './annotations';
+import { tagKeys, tagValues, toAdhocModel, type AdhocSource } from './query/adhoc';
 import { defaultQuery, migrateQuery, sqlOf } from './query/migrate';
 import { interpolateSql } from './query/interpolate';
 import { framesToVariableValues } from './query/frames';
@@ -51,9 +56,53 @@ export class DataSource extends DataSourceWithBackend<MicromegasQuery, Micromega
     return !query.hide && sqlOf(query).trim() !== '';
   }
 
-  applyTemplateVariables(query: MicromegasQuery, scopedVars: ScopedVars): MicromegasQuery {
+  /**
+   * Dashboard variables are replaced here; ad hoc filters travel as `adhocFilters` and the
+   * backend applies them (so alert rules and API calls filter the same way).
+   */
+  applyTemplateVariables(
+    query: MicromegasQuery,
+    scopedVars: ScopedVars,
+    filters?: AdHocVariableFilter[]
+  ): MicromegasQuery {
     const migrated = migrateQuery(query);
-    return { ...migrated, query: interpolateSql(migrated.query ?? '', scopedVars) };
+    const out: MicromegasQuery = { ...migrated, query: interpolateSql(migrated.query ?? '', scopedVars) };
+    const adhoc = toAdhocModel(filters);
+    if (adhoc.length > 0) {
+      out.adhocFilters = adhoc;
+    }
+    return out;
+  }
+
+  private get adhocSource(): AdhocSource {
+    return {
+      schema: this.schema,
+      fetcher: this,
+      distinct: async (sql, filters, range) => {
+        const frames = await this.runSql(
+          { refId: 'adhocValues', query: sql, format: 'table', autoLimit: false, version: 3, adhocFilters: filters },
+          range ?? getDefaultTimeRange(),
+          {}
+        );
+        const field = frames[0]?.fields.find((f) => f.name === 'value');
+        return field ? Array.from(field.values as ArrayLike<unknown>, (v) => String(v)) : [];
+      },
+    };
+  }
+
+  /** Ad hoc filter keys: the panel queries' result columns, else the main views' columns. */
+  getTagKeys(options?: DataSourceGetTagKeysOptions<MicromegasQuery>): Promise<GetTagResponse> {
+    return tagKeys(this.adhocSource, { queries: options?.queries, timeRange: options?.timeRange });
+  }
+
+  /** Distinct values of a key over the time range, narrowed by the other filters, capped at 1000. */
+  getTagValues(options: DataSourceGetTagValuesOptions<MicromegasQuery>): Promise<GetTagResponse> {
+    return tagValues(this.adhocSource, {
+      key: options.key,
+      filters: options.filters,
+      queries: options.queries,
+      timeRange: options.timeRange,
+    });
   }
 
   /** Runs a variable query and maps its result to options (also used by CustomVariableSupport). */

@@ -43,6 +43,17 @@ export interface AnnotationOptions {
   tagsField?: string;
 }
 
+/**
+ * A dashboard ad hoc filter as sent to the backend (Grafana's AdHocVariableFilter without
+ * its UI fields). Operators: = != < > <= >= =~ !~ =| !=| (the last two use `values`).
+ */
+export interface AdhocFilterModel {
+  key: string;
+  operator: string;
+  value: string;
+  values?: string[];
+}
+
 /** The panel query model, shared with the backend (pkg/query). */
 export interface MicromegasQuery extends DataQuery {
   query?: string;
@@ -55,6 +66,8 @@ export interface MicromegasQuery extends DataQuery {
   version?: number;
   variable?: VariableOptions;
   annotation?: AnnotationOptions;
+  /** Added on the way out from the dashboard's ad hoc filters; never saved with the panel. */
+  adhocFilters?: AdhocFilterModel[];
   // Upstream builder fields: kept so old dashboards round-trip; the SQL in `query` is authoritative.
   rawEditor?: boolean;
   table?: string;
@@ -144,4 +157,10 @@ export interface FunctionsResponse {
 
 export interface SchemaResponse {
   columns: ColumnInfo[];
+}
+
+export interface ValuesResponse {
+  values: string[];
+  /** The list stops at the limit asked for: more values exist. */
+  more?: boolean;
 }

@@ -41,7 +41,10 @@ describe('ad hoc filters: validation', () => {
   });
 
   it('rejects unknown operators, non-list filters and non-scalar values with the accepted forms', () => {
-    assert.throws(() => parseAdhocFilters([{ key: 'exe', operator: 'LIKE', value: 'v' }]), /use one of = != < > <= >= =~ !~ =\| !=\|/);
+    assert.throws(
+      () => parseAdhocFilters([{ key: 'exe', operator: 'LIKE', value: 'v' }]),
+      /use one of = != < > <= >= =~ !~ =\| !=\|/
+    );
     assert.throws(() => parseAdhocFilters({ key: 'exe' }), /must be a list like \[\{"key"/);
     assert.throws(() => parseAdhocFilters(['exe=a']), /#1 must be an object/);
     assert.throws(() => parseAdhocFilters([{ key: 'exe', operator: '=', value: { a: 1 } }]), /value must be a string/);
@@ -79,7 +82,10 @@ describe('ad hoc filters: SQL conditions', () => {
   it('injection attempts in values stay inside one literal', () => {
     const evil = `x' OR '1'='1`;
     assert.equal(filterCondition(one('exe', '=', evil)), `"exe" = 'x'' OR ''1''=''1'`);
-    assert.equal(filterCondition(one('exe', '=~', `a')$' OR 1=1 --`)), `CAST("exe" AS VARCHAR) ~ '^(?:a'')$'' OR 1=1 --)$'`);
+    assert.equal(
+      filterCondition(one('exe', '=~', `a')$' OR 1=1 --`)),
+      `CAST("exe" AS VARCHAR) ~ '^(?:a'')$'' OR 1=1 --)$'`
+    );
     assert.equal(filterCondition(one('level', '<', `1; DROP TABLE x`)), `"level" < '1; DROP TABLE x'`);
     assert.equal(filterCondition(one('exe', '=|', '', [`a'`, `b\\'`])), `"exe" IN ('a''', 'b\\''')`);
   });
@@ -100,7 +106,10 @@ describe('ad hoc filters: SQL conditions', () => {
     assert.equal(adhocCondition([]), '1=1');
     // In a string or comment it is text, not a macro.
     const untouched = { filters, used: false };
-    assert.equal(expandMacros(`SELECT '$__adhocFilters' -- $__adhocFilters`, { ...ctx, adhoc: untouched }), `SELECT '$__adhocFilters' -- $__adhocFilters`);
+    assert.equal(
+      expandMacros(`SELECT '$__adhocFilters' -- $__adhocFilters`, { ...ctx, adhoc: untouched }),
+      `SELECT '$__adhocFilters' -- $__adhocFilters`
+    );
     assert.equal(untouched.used, false);
   });
 
@@ -113,7 +122,10 @@ describe('ad hoc filters: SQL conditions', () => {
     const w = wrapWithFilters('SELECT exe, level FROM log_entries;', schema, filters);
     assert.equal(w.sql, `SELECT * FROM (\nSELECT exe, level FROM log_entries\n) AS adhoc WHERE ("level" = 4)`);
     assert.equal(w.notices.length, 1);
-    assert.match(w.notices[0].text, /host = 'h1' not applied: this query's result has no column host \(its columns: exe, level\)/);
+    assert.match(
+      w.notices[0].text,
+      /host = 'h1' not applied: this query's result has no column host \(its columns: exe, level\)/
+    );
     assert.match(w.notices[0].text, /\$__adhocFilters/);
 
     const none = wrapWithFilters('SELECT 1', schema, []);
@@ -142,7 +154,13 @@ describe('ad hoc filters through the pipeline (real client, dev server)', () => 
 
   const env = (): QueryEnv => ({
     client,
-    settings: { rowLimit: 1_000_000, queryTimeoutMs: 60_000, enableUserAttribution: false, authKind: 'none', secrets: [] },
+    settings: {
+      rowLimit: 1_000_000,
+      queryTimeoutMs: 60_000,
+      enableUserAttribution: false,
+      authKind: 'none',
+      secrets: [],
+    },
     user: undefined,
     logger: { debug() {}, info() {}, warn() {}, error() {} },
   });
@@ -178,12 +196,23 @@ describe('ad hoc filters through the pipeline (real client, dev server)', () => 
     const ne = await run({ query: sql, adhocFilters: [{ key: 'exe', operator: '!=', value: target }] });
     assert.equal(ne.table.numRows + eq.table.numRows, all.table.numRows);
 
-    const re = await run({ query: sql, adhocFilters: [{ key: 'exe', operator: '=~', value: `${target.slice(0, 3)}.*` }] });
-    assert.ok(column(re.table, 'exe').every((e) => e.startsWith(target.slice(0, 3))) && re.table.numRows >= eq.table.numRows);
-    const partial = await run({ query: sql, adhocFilters: [{ key: 'exe', operator: '=~', value: target.slice(1, 3) }] });
+    const re = await run({
+      query: sql,
+      adhocFilters: [{ key: 'exe', operator: '=~', value: `${target.slice(0, 3)}.*` }],
+    });
+    assert.ok(
+      column(re.table, 'exe').every((e) => e.startsWith(target.slice(0, 3))) && re.table.numRows >= eq.table.numRows
+    );
+    const partial = await run({
+      query: sql,
+      adhocFilters: [{ key: 'exe', operator: '=~', value: target.slice(1, 3) }],
+    });
     assert.equal(partial.table.numRows, 0, 'a regex matches the whole value');
 
-    const oneOf = await run({ query: sql, adhocFilters: [{ key: 'exe', operator: '=|', value: '', values: exes.slice(0, 2) }] });
+    const oneOf = await run({
+      query: sql,
+      adhocFilters: [{ key: 'exe', operator: '=|', value: '', values: exes.slice(0, 2) }],
+    });
     assert.ok(column(oneOf.table, 'exe').every((e) => exes.slice(0, 2).includes(e)));
 
     const levels = column(all.table, 'level').map(Number);
@@ -225,7 +254,10 @@ describe('ad hoc filters through the pipeline (real client, dev server)', () => 
     assert.equal(bad.status, 400);
     assert.equal(bad.errorSource, 'plugin');
     assert.match(String(bad.error), /not a plain column name/);
-    const op = await runQuery(env(), query({ query: 'SELECT 1 AS x', adhocFilters: [{ key: 'x', operator: 'like', value: 'a' }] }));
+    const op = await runQuery(
+      env(),
+      query({ query: 'SELECT 1 AS x', adhocFilters: [{ key: 'x', operator: 'like', value: 'a' }] })
+    );
     assert.match(String(op.error), /operator "like" is not supported; use one of/);
   });
 });
