@@ -7,7 +7,7 @@ import { Field, Int32, Schema, Utf8 } from 'apache-arrow';
 
 import { joinChunks } from '../../pkg/frames';
 import { FlightSQLClient } from '../../pkg/micromegas';
-import { runQuery, type DataQueryInput, type QueryEnv } from '../../pkg/query';
+import { handleResource, runQuery, type DataQueryInput, type QueryEnv } from '../../pkg/query';
 import {
   AdhocFilterError,
   adhocCondition,
@@ -244,6 +244,37 @@ describe('ad hoc filters through the pipeline (real client, dev server)', () => 
     assert.equal(r.executed, 'SELECT 1 AS x');
     assert.equal(r.notices[0].severity, 'info');
     assert.match(r.notices[0].text, /exe = 'a' not applied: this query's result has no column exe \(its columns: x\)/);
+  });
+
+  it('values resource: narrowed by other filters, capped with a "more" flag, bad filters rejected', async () => {
+    const values = async (body: Record<string, unknown>) => {
+      const r = await handleResource(env(), { path: 'values', method: 'POST', body: JSON.stringify(body) });
+      return { status: r.status, body: JSON.parse(Buffer.from(r.body ?? []).toString('utf8')) };
+    };
+    const range = { from: new Date(now - HOUR).toISOString(), to: new Date(now).toISOString() };
+    const all = await values({ table: 'log_entries', column: 'exe', ...range });
+    assert.equal(all.status, 200, JSON.stringify(all.body));
+    assert.equal(all.body.more, false);
+    assert.ok(all.body.values.length >= 2);
+
+    const first = all.body.values[0];
+    const narrowed = await values({
+      table: 'log_entries',
+      column: 'level',
+      ...range,
+      filters: [{ key: 'exe', operator: '=', value: first }],
+    });
+    const direct = await run({
+      query: `SELECT DISTINCT CAST(level AS VARCHAR) AS v FROM log_entries WHERE exe = '${first}' AND $__timeFilter(time) ORDER BY v`,
+    });
+    assert.deepEqual(narrowed.body.values, column(direct.table, 'v'));
+
+    const capped = await values({ table: 'log_entries', column: 'exe', ...range, limit: 1 });
+    assert.deepEqual(capped.body, { values: [first], more: true });
+
+    const bad = await values({ table: 'log_entries', column: 'exe', filters: [{ key: 'exe; --', value: 'x' }] });
+    assert.equal(bad.status, 400);
+    assert.match(bad.body.error, /not a plain column name/);
   });
 
   it('a bad key or operator fails the query with an actionable plugin error', async () => {
