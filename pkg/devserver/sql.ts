@@ -43,12 +43,59 @@ export function readDirectives(sql: string): Directives {
 
 const VIEW_INSTANCE = /view_instance\s*\(\s*'((?:[^']|'')*)'\s*,\s*'((?:[^']|'')*)'\s*\)/gi;
 
+/**
+ * DataFusion reads a bare `end` as a column (thread_spans has one); DuckDB reserves it.
+ * Quotes every `end` that does not close a CASE, outside literals, quoted names and comments.
+ */
+export function quoteEndColumns(sql: string): string {
+  let out = '';
+  let caseDepth = 0;
+  let i = 0;
+  while (i < sql.length) {
+    const ch = sql[i]!;
+    const two = sql.slice(i, i + 2);
+    let j = i + 1;
+    if (ch === "'" || ch === '"') {
+      // A literal or quoted name, doubled quotes escaping.
+      while (j < sql.length && !(sql[j] === ch && sql[j + 1] !== ch)) {
+        j += sql[j] === ch ? 2 : 1;
+      }
+      j = Math.min(j + 1, sql.length);
+    } else if (two === '--') {
+      j = sql.indexOf('\n', i);
+      j = j < 0 ? sql.length : j;
+    } else if (two === '/*') {
+      j = sql.indexOf('*/', i + 2);
+      j = j < 0 ? sql.length : j + 2;
+    } else if (/[A-Za-z_]/.test(ch)) {
+      while (j < sql.length && /\w/.test(sql[j]!)) {
+        j++;
+      }
+      const word = sql.slice(i, j).toLowerCase();
+      if (word === 'case') {
+        caseDepth++;
+      } else if (word === 'end') {
+        if (caseDepth > 0) {
+          caseDepth--;
+        } else {
+          out += '"end"';
+          i = j;
+          continue;
+        }
+      }
+    }
+    out += sql.slice(i, j);
+    i = j;
+  }
+  return out;
+}
+
 /** `viewBody` gives the range-filtered rows of a view-instance-only set (with its instance key). */
 export function prepareSql(input: string, hasRange: boolean, viewBody: (view: ViewDef) => string): PreparedSql {
   const referenced = new Set<string>();
   let missingRange: string | undefined;
   let unknownViewSet: string | undefined;
-  const sql = input.replace(VIEW_INSTANCE, (_all, rawSet: string, rawId: string) => {
+  const sql = quoteEndColumns(input).replace(VIEW_INSTANCE, (_all, rawSet: string, rawId: string) => {
     const viewSet = rawSet.replace(/''/g, "'");
     const id = rawId.replace(/''/g, "'");
     const view = VIEW_BY_NAME.get(viewSet);

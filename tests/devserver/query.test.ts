@@ -182,6 +182,16 @@ describe('time range headers', () => {
     assert.ok(Number(rows[0]!.hi) <= Date.parse(HOUR.query_range_end));
   });
 
+  test('a bare `end` column reads as in DataFusion (CASE … END untouched)', async () => {
+    const { rows: cpu } = await client.table("SELECT stream_id FROM streams WHERE array_contains(tags, 'cpu') AND NOT array_contains(tags, 'async') LIMIT 1");
+    const { rows } = await client.table(
+      `SELECT CASE WHEN depth = 0 THEN 'root' ELSE 'child' END AS kind, end - begin AS span, duration FROM view_instance('thread_spans', '${cpu[0]!.stream_id}') ORDER BY begin LIMIT 3`,
+      { query_range_begin: '2024-04-30T00:00:00Z', query_range_end: '2024-05-02T00:00:00Z' },
+    );
+    assert.equal(rows.length, 3);
+    assert.ok(rows.every((r) => r.kind === 'root' || r.kind === 'child'));
+  });
+
   test('thread spans use the overlap predicate', async () => {
     const { rows: cpu } = await client.table("SELECT stream_id FROM streams WHERE array_contains(tags, 'cpu') AND NOT array_contains(tags, 'async') LIMIT 1");
     const vi = `view_instance('thread_spans', '${cpu[0]!.stream_id}')`;
