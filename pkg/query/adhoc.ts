@@ -154,6 +154,88 @@ function hasCodeKeyword(sql: string, keyword: RegExp): boolean {
   return segments(sql).some((s) => s.kind === 'code' && keyword.test(s.text));
 }
 
+/**
+ * The SQL with strings, quoted identifiers and comments blanked (same length), and the
+ * parenthesis depth before each offset: keyword searches then see top-level code only.
+ */
+function topLevelView(sql: string): { masked: string; plain: string; depth: number[] } {
+  const segs = segments(sql);
+  const blank = (kinds: string[]) =>
+    segs.map((s) => (kinds.includes(s.kind) ? ' '.repeat(s.text.length) : s.text)).join('');
+  const masked = blank(['comment', 'string', 'identifier']);
+  /** Comments blanked only: the text clauses are read from. */
+  const plain = blank(['comment']);
+  const depth: number[] = [];
+  let d = 0;
+  for (const c of masked) {
+    depth.push(d);
+    d += c === '(' ? 1 : c === ')' ? -1 : 0;
+  }
+  return { masked, plain, depth };
+}
+
+function topLevelMatches(view: { masked: string; depth: readonly number[] }, re: RegExp): number[] {
+  const found: number[] = [];
+  for (const m of view.masked.matchAll(re)) {
+    if (view.depth[m.index ?? 0] === 0) {
+      found.push(m.index ?? 0);
+    }
+  }
+  return found;
+}
+
+const IDENT = String.raw`(?:"(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_]*)`;
+const ORDER_ITEM = new RegExp(
+  String.raw`^\s*(\d+|(?:${IDENT}\s*\.\s*)*(${IDENT}))(\s+(?:asc|desc))?(\s+nulls\s+(?:first|last))?\s*$`,
+  'i'
+);
+
+/**
+ * The statement's top-level ORDER BY restated over the wrapper's columns. DataFusion drops
+ * the ordering of a subquery, so without this a filtered query would lose its order. Only
+ * result columns and ordinals can be restated; anything else is reported.
+ */
+export function outerOrderBy(sql: string, columns: readonly string[]): { clause?: string; problem?: string } {
+  const view = topLevelView(sql);
+  const orders = topLevelMatches(view, /\border\s+by\b/gi);
+  if (orders.length === 0) {
+    return {};
+  }
+  const start = orders[orders.length - 1];
+  const bodyStart = start + /^order\s+by/i.exec(view.masked.slice(start))![0].length;
+  const ends = topLevelMatches(view, /\b(?:limit|offset|fetch)\b|;/gi).filter((i) => i > bodyStart);
+  const end = ends.length > 0 ? ends[0] : sql.length;
+  const commas = topLevelMatches({ masked: view.masked.slice(0, end), depth: view.depth }, /,/g).filter(
+    (i) => i > bodyStart
+  );
+  const bounds = [bodyStart, ...commas.map((c) => c + 1), end + 1];
+  const items: string[] = [];
+  for (let k = 0; k + 1 < bounds.length; k++) {
+    const text = view.plain.slice(bounds[k], bounds[k + 1] - 1);
+    const m = ORDER_ITEM.exec(text);
+    if (!m) {
+      return { problem: text.trim() };
+    }
+    let target: string;
+    if (/^\d+$/.test(m[1])) {
+      const n = Number(m[1]);
+      if (n < 1 || n > columns.length) {
+        return { problem: text.trim() };
+      }
+      target = m[1];
+    } else {
+      // Unquoted names are folded to lower case, as DataFusion does.
+      const name = m[2].startsWith('"') ? m[2].slice(1, -1).replace(/""/g, '"') : m[2].toLowerCase();
+      if (!columns.includes(name)) {
+        return { problem: text.trim() };
+      }
+      target = quoteIdent(name);
+    }
+    items.push(`${target}${(m[3] ?? '').toUpperCase()}${(m[4] ?? '').toUpperCase().replace(/\s+/g, ' ')}`);
+  }
+  return { clause: `ORDER BY ${items.join(', ')}` };
+}
+
 export interface WrappedQuery {
   sql: string;
   notices: Notice[];
@@ -193,8 +275,21 @@ export function wrapWithFilters(sql: string, schema: Schema, filters: readonly A
   const kinds = new Map<string, ColumnKind>(
     applied.map((f) => [f.key, isNumericType(columns.get(f.key)!) ? 'numeric' : 'other'])
   );
+  const order = outerOrderBy(sql, [...columns.keys()]);
+  if (order.problem !== undefined) {
+    notices.push({
+      severity: 'warning',
+      text:
+        `Ad hoc filters: the rows may not follow this query's ORDER BY (${order.problem}), which names no column of its ` +
+        `result. Order by a selected column or its position, or write $__adhocFilters in the WHERE clause.`,
+    });
+  }
   // The trailing semicolon would end the statement inside the parentheses; the newline
   // before ")" ends a trailing line comment.
   const inner = sql.replace(/;\s*$/, '');
-  return { sql: `SELECT * FROM (\n${inner}\n) AS adhoc WHERE ${adhocCondition(applied, kinds)}`, notices };
+  const outer = order.clause ? ` ${order.clause}` : '';
+  return {
+    sql: `SELECT * FROM (\n${inner}\n) AS adhoc WHERE ${adhocCondition(applied, kinds)}${outer}`,
+    notices,
+  };
 }

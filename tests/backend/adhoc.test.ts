@@ -55,7 +55,7 @@ describe('ad hoc filters through the backend executable', () => {
     assert.equal(frameTable(r.PLAIN.frames[0]).numRows, exesOf(base.ALL.frames[0]).length);
 
     const meta = assertGrafanaFrame(r.F.frames[0]).meta as { executedQueryString?: string };
-    assert.match(String(meta.executedQueryString), /\) AS adhoc WHERE \("exe" = '[^']+'\)$/);
+    assert.match(String(meta.executedQueryString), /\) AS adhoc WHERE \("exe" = '[^']+'\) ORDER BY "time"$/);
   });
 
   it('a filter on a column the result lacks is reported as a notice on the frame', async () => {

@@ -12,6 +12,7 @@ import {
   AdhocFilterError,
   adhocCondition,
   filterCondition,
+  outerOrderBy,
   parseAdhocFilters,
   wrapWithFilters,
 } from '../../pkg/query/adhoc';
@@ -136,6 +137,39 @@ describe('ad hoc filters: SQL conditions', () => {
   });
 });
 
+describe('ad hoc filters: the order of a wrapped query is restated outside', () => {
+  const cols = ['time', 'exe', 'Level'];
+  const cases: Array<[string, ReturnType<typeof outerOrderBy>]> = [
+    ['SELECT time, exe FROM t ORDER BY time DESC LIMIT 10', { clause: 'ORDER BY "time" DESC' }],
+    ['SELECT * FROM t ORDER BY 1, "exe" asc nulls last;', { clause: 'ORDER BY 1, "exe" ASC NULLS LAST' }],
+    ['SELECT l.time FROM t l ORDER BY l.Time -- newest last\n', { clause: 'ORDER BY "time"' }],
+    ['SELECT "Level" FROM t ORDER BY "Level" OFFSET 2', { clause: 'ORDER BY "Level"' }],
+    ['SELECT row_number() OVER (ORDER BY time) AS n FROM t', {}],
+    ['SELECT * FROM (SELECT time FROM t ORDER BY time) x', {}],
+    ["SELECT 'order by time' AS s -- order by exe", {}],
+    ['SELECT exe, count(*) AS n FROM t GROUP BY exe ORDER BY count(*) DESC', { problem: 'count(*) DESC' }],
+    ['SELECT exe FROM t ORDER BY begin_time', { problem: 'begin_time' }],
+    ['SELECT exe FROM t ORDER BY 4', { problem: '4' }],
+  ];
+  for (const [sql, expected] of cases) {
+    it(sql, () => assert.deepEqual(outerOrderBy(sql, cols), expected));
+  }
+
+  it('the wrapper appends it, and warns when the order cannot be kept', () => {
+    const schema = new Schema([new Field('exe', new Utf8(), true), new Field('n', new Int32(), true)]);
+    const filters = parseAdhocFilters([{ key: 'exe', value: 'a' }]);
+    const kept = wrapWithFilters('SELECT exe, n FROM t ORDER BY n DESC', schema, filters);
+    assert.equal(
+      kept.sql,
+      `SELECT * FROM (\nSELECT exe, n FROM t ORDER BY n DESC\n) AS adhoc WHERE ("exe" = 'a') ORDER BY "n" DESC`
+    );
+    assert.deepEqual(kept.notices, []);
+    const lost = wrapWithFilters('SELECT exe, count(*) AS n FROM t GROUP BY exe ORDER BY count(*)', schema, filters);
+    assert.equal(lost.notices[0].severity, 'warning');
+    assert.match(lost.notices[0].text, /may not follow this query's ORDER BY \(count\(\*\)\)/);
+  });
+});
+
 describe('ad hoc filters through the pipeline (real client, dev server)', () => {
   const HOUR = 3_600_000;
   let server: DevServer;
@@ -218,6 +252,20 @@ describe('ad hoc filters through the pipeline (real client, dev server)', () => 
     const levels = column(all.table, 'level').map(Number);
     const low = await run({ query: sql, adhocFilters: [{ key: 'level', operator: '<', value: '3' }] });
     assert.equal(low.table.numRows, levels.filter((l) => l < 3).length);
+  });
+
+  it('a wrapped query keeps its ORDER BY', async () => {
+    const sql = 'SELECT time, exe FROM log_entries WHERE $__timeFilter(time) ORDER BY time DESC';
+    const all = await run({ query: sql });
+    const target = column(all.table, 'exe')[0];
+    const r = await run({ query: sql, adhocFilters: [{ key: 'exe', operator: '=', value: target }] });
+    assert.ok(r.executed.endsWith(`) AS adhoc WHERE ("exe" = '${target}') ORDER BY "time" DESC`), r.executed);
+    const times = Array.from(r.table.getChild('time')!.toArray() as ArrayLike<number | bigint>, Number);
+    assert.ok(times.length > 1);
+    assert.deepEqual(
+      times,
+      [...times].sort((a, b) => b - a)
+    );
   });
 
   it('an injection attempt in a value is just a value that matches nothing', async () => {
