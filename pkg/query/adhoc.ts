@@ -236,6 +236,9 @@ export function outerOrderBy(sql: string, columns: readonly string[]): { clause?
   return { clause: `ORDER BY ${items.join(', ')}` };
 }
 
+/** Statements that can be a subquery. */
+const WRAPPABLE = /^[\s(]*(?:select|with|values|from)\b/i;
+
 export interface WrappedQuery {
   sql: string;
   notices: Notice[];
@@ -246,6 +249,18 @@ export interface WrappedQuery {
  * a column of `schema`; the others are reported (never dropped silently).
  */
 export function wrapWithFilters(sql: string, schema: Schema, filters: readonly AdhocFilter[]): WrappedQuery {
+  if (filters.length > 0 && !WRAPPABLE.test(topLevelView(sql).masked)) {
+    // SHOW, EXPLAIN, DESCRIBE… cannot be a subquery.
+    return {
+      sql,
+      notices: [
+        {
+          severity: 'info',
+          text: `Ad hoc filters ${filters.map(filterText).join(', ')} not applied: they filter SELECT queries only.`,
+        },
+      ],
+    };
+  }
   const columns = new Map(schema.fields.map((f) => [f.name, f.type]));
   const applied = filters.filter((f) => columns.has(f.key));
   const skipped = filters.filter((f) => !columns.has(f.key));

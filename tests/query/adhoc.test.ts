@@ -129,6 +129,14 @@ describe('ad hoc filters: SQL conditions', () => {
     );
     assert.match(w.notices[0].text, /\$__adhocFilters/);
 
+    const explain = wrapWithFilters('-- plan\nEXPLAIN SELECT level FROM t', schema, filters);
+    assert.equal(explain.sql, '-- plan\nEXPLAIN SELECT level FROM t');
+    assert.match(explain.notices[0].text, /not applied: they filter SELECT queries only/);
+    assert.equal(wrapWithFilters('/* c */ (SELECT level FROM t)', schema, filters).notices.length, 1);
+    assert.match(
+      wrapWithFilters('with x AS (SELECT 1) SELECT level FROM x', schema, filters).sql,
+      /^SELECT \* FROM \(\nwith/
+    );
     const none = wrapWithFilters('SELECT 1', schema, []);
     assert.deepEqual(none, { sql: 'SELECT 1', notices: [] });
     const limited = wrapWithFilters('SELECT exe FROM t -- note\nLIMIT 5 -- trailing', schema, filters.slice(0, 1));
@@ -265,6 +273,20 @@ describe('ad hoc filters through the pipeline (real client, dev server)', () => 
     assert.deepEqual(
       times,
       [...times].sort((a, b) => b - a)
+    );
+  });
+
+  it('a query with a CTE is wrapped whole', async () => {
+    const r = await run({
+      query:
+        'WITH l AS (SELECT exe, level FROM log_entries) SELECT level, count(*) AS n FROM l GROUP BY level ORDER BY level',
+      adhocFilters: [{ key: 'level', operator: '>=', value: '3' }],
+    });
+    const levels = column(r.table, 'level').map(Number);
+    assert.ok(levels.length > 0 && levels.every((l) => l >= 3));
+    assert.deepEqual(
+      levels,
+      [...levels].sort((a, b) => a - b)
     );
   });
 
