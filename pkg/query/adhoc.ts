@@ -10,6 +10,8 @@ import { DataType, type Schema } from 'apache-arrow';
 
 import type { Notice } from '../frames';
 import { quoteIdent, quoteLiteral, segments } from './sqlscan';
+import { openStream } from './stream';
+import type { QueryClient, StreamCallOptions } from './types';
 
 export type AdhocOperator = '=' | '!=' | '<' | '>' | '<=' | '>=' | '=~' | '!~' | '=|' | '!=|';
 
@@ -249,7 +251,7 @@ export interface WrappedQuery {
  * a column of `schema`; the others are reported (never dropped silently).
  */
 export function wrapWithFilters(sql: string, schema: Schema, filters: readonly AdhocFilter[]): WrappedQuery {
-  if (filters.length > 0 && !WRAPPABLE.test(topLevelView(sql).masked)) {
+  if (filters.length > 0 && !isWrappable(sql)) {
     // SHOW, EXPLAIN, DESCRIBE… cannot be a subquery.
     return {
       sql,
@@ -307,4 +309,52 @@ export function wrapWithFilters(sql: string, schema: Schema, filters: readonly A
     sql: `SELECT * FROM (\n${inner}\n) AS adhoc WHERE ${adhocCondition(applied, kinds)}${outer}`,
     notices,
   };
+}
+
+/** How long a statement's result schema is reused for ad hoc filtering. */
+export const RESULT_SCHEMA_TTL_MS = 30_000;
+const SCHEMA_CACHE_MAX = 256;
+const schemaCaches = new WeakMap<QueryClient, Map<string, { expires: number; schema: Schema }>>();
+
+/** Whether the statement can be wrapped as a subquery at all (SHOW, EXPLAIN… cannot). */
+export function isWrappable(sql: string): boolean {
+  return WRAPPABLE.test(topLevelView(sql).masked);
+}
+
+/**
+ * The result schema of a statement, from `SELECT * FROM (<sql>) LIMIT 0` run with the
+ * query's own time range (DataFusion plans an empty relation: no data is read). A
+ * prepared statement would be planned without a range, which some views refuse (thread
+ * spans). A refreshing panel sends the same SQL with new time bounds and the columns do
+ * not depend on them, so the schema is cached per client (data source version) by the SQL
+ * as written (`key`, before macro expansion) for RESULT_SCHEMA_TTL_MS.
+ */
+export async function resultSchema(
+  client: QueryClient,
+  key: string,
+  expandedSql: string,
+  begin: Date | undefined,
+  end: Date | undefined,
+  options: StreamCallOptions
+): Promise<Schema> {
+  let cache = schemaCaches.get(client);
+  if (!cache) {
+    cache = new Map();
+    schemaCaches.set(client, cache);
+  }
+  const hit = cache.get(key);
+  if (hit && hit.expires > Date.now()) {
+    return hit.schema;
+  }
+  const probe = `SELECT * FROM (\n${expandedSql.replace(/;\s*$/, '')}\n) AS adhoc LIMIT 0`;
+  const { schema, batches } = await openStream(await client.queryStream(probe, begin, end, options));
+  for await (const batch of batches) {
+    void batch; // zero rows: drained so the call ends cleanly
+  }
+  cache.delete(key);
+  cache.set(key, { expires: Date.now() + RESULT_SCHEMA_TTL_MS, schema });
+  while (cache.size > SCHEMA_CACHE_MAX) {
+    cache.delete(cache.keys().next().value as string);
+  }
+  return schema;
 }

@@ -1,8 +1,8 @@
 // Running one panel query: model → macros → limits/headers → client stream → frames.
-import { DataType, type Schema } from 'apache-arrow';
+import { DataType, Schema } from 'apache-arrow';
 
 import { framesFromBatches, type Notice } from '../frames';
-import { wrapWithFilters } from './adhoc';
+import { isWrappable, resultSchema, wrapWithFilters } from './adhoc';
 import { attributionHeaders } from './attribution';
 import { mapError, redactMessage } from './errors';
 import { DEFAULT_QUERY_TIMEOUT_MS, limitBatches, planLimits, truncationNotice } from './limits';
@@ -36,11 +36,19 @@ export async function runQuery(env: QueryEnv, query: DataQueryInput): Promise<Qu
       adhoc,
     });
     const adhocNotices: Notice[] = [];
+    const bind = model.timeFilter && range !== undefined;
+    const headers = attributionHeaders(env.settings, env.user);
     if (adhoc.filters.length > 0 && !adhoc.used) {
-      // Which filters fit depends on the result's columns: the prepared statement tells
-      // (no data read), at the cost of one round trip for queries with filters only.
-      const stmt = await env.client.prepareStatement(sql, { signal: control.signal, timeoutMs });
-      const wrapped = wrapWithFilters(sql, stmt.datasetSchema, adhoc.filters);
+      // Which filters fit depends on the result's columns: an empty probe of the statement
+      // tells (no data read), one round trip per distinct SQL and 30 s, with filters only.
+      const schema = isWrappable(sql)
+        ? await resultSchema(env.client, model.sql, sql, bind ? range.from : undefined, bind ? range.to : undefined, {
+            signal: control.signal,
+            headers,
+            timeoutMs,
+          })
+        : new Schema([]);
+      const wrapped = wrapWithFilters(sql, schema, adhoc.filters);
       sql = wrapped.sql;
       adhocNotices.push(...wrapped.notices);
     }
@@ -52,7 +60,6 @@ export async function runQuery(env: QueryEnv, query: DataQueryInput): Promise<Qu
       maxDataPoints: query.maxDataPoints,
     });
     const notices: Notice[] = [...plan.notices, ...adhocNotices];
-    const bind = model.timeFilter && range !== undefined;
     env.logger.debug('running query', {
       refId: query.refId,
       format: model.format,
@@ -62,7 +69,7 @@ export async function runQuery(env: QueryEnv, query: DataQueryInput): Promise<Qu
 
     const result = await env.client.queryStream(sql, bind ? range.from : undefined, bind ? range.to : undefined, {
       signal: control.signal,
-      headers: attributionHeaders(env.settings, env.user),
+      headers,
       limit: plan.serverLimit,
       timeoutMs,
     });

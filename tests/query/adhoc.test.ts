@@ -290,6 +290,46 @@ describe('ad hoc filters through the pipeline (real client, dev server)', () => 
     );
   });
 
+  it('thread spans (range mandatory) are filtered too: the result columns are read with the range', async () => {
+    const streams = await run({
+      query:
+        "SELECT stream_id FROM streams WHERE array_has(tags, 'cpu') AND NOT array_has(tags, 'async') ORDER BY stream_id LIMIT 1",
+    });
+    const stream = column(streams.table, 'stream_id')[0];
+    const sql = `SELECT name, depth, duration FROM view_instance('thread_spans', '${stream}') ORDER BY begin`;
+    const all = await run({ query: sql });
+    assert.ok(all.table.numRows > 0);
+    const r = await run({ query: sql, adhocFilters: [{ key: 'depth', operator: '=', value: '0' }] });
+    const depths = column(r.table, 'depth');
+    assert.ok(depths.length > 0 && depths.length < all.table.numRows);
+    assert.ok(depths.every((d) => d === '0'));
+    assert.deepEqual(r.notices, [
+      {
+        severity: 'warning',
+        text: "Ad hoc filters: the rows may not follow this query's ORDER BY (begin), which names no column of its result. Order by a selected column or its position, or write $__adhocFilters in the WHERE clause.",
+      },
+    ]);
+  });
+
+  it('the result columns of a statement are read once per client and 30 s, not on every refresh', async () => {
+    const marker = 'adhoc_cache_marker_7f3';
+    const json = { query: `SELECT exe AS ${marker} FROM processes`, adhocFilters: [{ key: marker, value: 'x' }] };
+    const probes = () =>
+      server
+        .stderr()
+        .split('\n')
+        .filter((l) => l.includes(marker) && l.includes('AS adhoc LIMIT 0')).length;
+    await run(json);
+    for (let i = 0; i < 100 && probes() === 0; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.equal(probes(), 1);
+    await run(json);
+    await run(json);
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(probes(), 1);
+  });
+
   it('an injection attempt in a value is just a value that matches nothing', async () => {
     const r = await run({
       query: 'SELECT exe FROM log_entries',
