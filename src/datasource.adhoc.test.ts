@@ -137,6 +137,43 @@ describe('ad hoc filters: getTagKeys', () => {
     ]);
   });
 
+  it('a statement the schema resource cannot plan without a range (thread spans): an empty run with the range', async () => {
+    const { backend, ds } = setup();
+    backend.on('schema', () => ({
+      status: 500,
+      data: {
+        error: 'INTERNAL: error creating physical plan: External error: query range mandatory for thread_spans view',
+      },
+    }));
+    backend.onQuery(() => ({
+      adhocColumns: {
+        frames: [
+          createDataFrame({
+            fields: [
+              { name: 'name', type: FieldType.string, values: [] },
+              { name: 'depth', type: FieldType.number, values: [] },
+              { name: 'props', type: FieldType.other, values: [] },
+              { name: 'odd name', type: FieldType.string, values: [] },
+            ],
+          }),
+        ],
+      },
+    }));
+    const sql = "SELECT * FROM view_instance('thread_spans', 's1')";
+    const r = (await ds.getTagKeys({
+      filters: [],
+      timeRange: range,
+      queries: [{ refId: 'A', query: sql, version: 3 }],
+    })) as GetTagResponse;
+    expect(r.error).toBeUndefined();
+    expect(names(r)).toEqual(['depth', 'name']);
+    const request = backend.requests.find((q) => q.url.startsWith('/api/ds/query'))!;
+    expect((request.data as { queries: MicromegasQuery[] }).queries[0].query).toBe(
+      `SELECT * FROM (\n${sql}\n) AS adhoc_columns LIMIT 0`
+    );
+    expect(request.data).toMatchObject({ from: '1700000000000', to: '1700003600000' });
+  });
+
   it('reports a query whose columns cannot be read, and still offers the default keys', async () => {
     const { backend, ds } = setup();
     backend.on('schema', () => ({ status: 400, data: { error: 'syntax error at or near "SELEC"' } }));

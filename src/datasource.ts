@@ -7,6 +7,7 @@ import {
   DataSourceGetTagKeysOptions,
   DataSourceGetTagValuesOptions,
   DataSourceInstanceSettings,
+  FieldType,
   getDefaultTimeRange,
   GetTagResponse,
   LegacyMetricFindQueryOptions,
@@ -18,7 +19,7 @@ import { DataSourceWithBackend } from '@grafana/runtime';
 import { lastValueFrom } from 'rxjs';
 
 import { createAnnotationSupport } from './annotations';
-import { tagKeys, tagValues, toAdhocModel, type AdhocSource } from './query/adhoc';
+import { probeSql, tagKeys, tagValues, toAdhocModel, type AdhocSource } from './query/adhoc';
 import { defaultQuery, migrateQuery, sqlOf } from './query/migrate';
 import { interpolateSql } from './query/interpolate';
 import { framesToVariableValues } from './query/frames';
@@ -86,6 +87,18 @@ export class DataSource extends DataSourceWithBackend<MicromegasQuery, Micromega
         );
         const field = frames[0]?.fields.find((f) => f.name === 'value');
         return field ? Array.from(field.values as ArrayLike<unknown>, (v) => String(v)) : [];
+      },
+      probeColumns: async (sql, range) => {
+        const frames = await this.runSql(
+          { refId: 'adhocColumns', query: probeSql(sql), format: 'table', autoLimit: false, version: 3 },
+          range ?? getDefaultTimeRange(),
+          {}
+        );
+        if (frames.length === 0) {
+          throw new Error('the data source returned no result columns');
+        }
+        // JSON, lists and structs arrive as "other": nothing to compare with a value.
+        return frames[0].fields.filter((f) => f.type !== FieldType.other).map((f) => f.name);
       },
     };
   }

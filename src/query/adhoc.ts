@@ -39,6 +39,29 @@ export interface AdhocSource {
   fetcher: ResourceFetcher;
   /** One query through the backend (errors rejected), for values of computed columns. */
   distinct(sql: string, filters: AdhocFilterModel[], range: TimeRange | undefined): Promise<string[]>;
+  /**
+   * Filterable result columns of a statement from an empty run with the range (errors
+   * rejected): for statements the `schema` resource cannot plan without one (thread spans).
+   */
+  probeColumns(sql: string, range: TimeRange | undefined): Promise<string[]>;
+}
+
+/** SQL that returns no row but the statement's result columns. */
+export function probeSql(sql: string): string {
+  return `SELECT * FROM (\n${sql.replace(/;\s*$/, '')}\n) AS adhoc_columns LIMIT 0`;
+}
+
+/** Filterable result column names: the schema resource, else an empty run with the range. */
+async function resultColumnNames(source: AdhocSource, sql: string, range: TimeRange | undefined): Promise<string[]> {
+  try {
+    return (await source.schema.resultColumns(sql)).filter(isFilterableColumn).map((c) => c.name);
+  } catch (err) {
+    try {
+      return (await source.probeColumns(sql, range)).filter((name) => PLAIN_IDENTIFIER.test(name));
+    } catch {
+      throw err;
+    }
+  }
 }
 
 interface LookupOptions {
@@ -58,12 +81,8 @@ function panelSqls(opts: LookupOptions): string[] {
 
 const uses$adhocFilters = (sql: string) => /\$__adhocFilters\b/.test(sql);
 
-function addColumns(into: Map<string, ColumnInfo>, columns: ColumnInfo[]) {
-  for (const c of columns) {
-    if (isFilterableColumn(c) && !into.has(c.name)) {
-      into.set(c.name, c);
-    }
-  }
+function addColumns(into: Set<string>, columns: ColumnInfo[]) {
+  columns.filter(isFilterableColumn).forEach((c) => into.add(c.name));
 }
 
 /**
@@ -72,13 +91,13 @@ function addColumns(into: Map<string, ColumnInfo>, columns: ColumnInfo[]) {
  * queries, the columns of the most used views.
  */
 export async function tagKeys(source: AdhocSource, opts: LookupOptions): Promise<GetTagResponse> {
-  const keys = new Map<string, ColumnInfo>();
+  const keys = new Set<string>();
   const problems: string[] = [];
   const sqls = panelSqls(opts);
   await Promise.all(
     sqls.map(async (sql) => {
       try {
-        addColumns(keys, await source.schema.resultColumns(sql));
+        (await resultColumnNames(source, sql, opts.timeRange)).forEach((name) => keys.add(name));
       } catch (err) {
         problems.push(resourceErrorMessage(err));
       }
@@ -94,7 +113,7 @@ export async function tagKeys(source: AdhocSource, opts: LookupOptions): Promise
       addColumns(keys, await source.schema.columns(table));
     }
   }
-  const data: MetricFindValue[] = [...keys.keys()].sort().map((name) => ({ text: name, value: name }));
+  const data: MetricFindValue[] = [...keys].sort().map((name) => ({ text: name, value: name }));
   if (problems.length > 0) {
     return { data, error: { message: `Some filter keys could not be listed: ${[...new Set(problems)].join('; ')}` } };
   }
@@ -164,7 +183,7 @@ export async function tagValues(
     for (const sql of sqls) {
       let columns: Set<string>;
       try {
-        columns = new Set((await source.schema.resultColumns(sql)).map((c) => c.name));
+        columns = new Set(await resultColumnNames(source, sql, opts.timeRange));
       } catch {
         continue;
       }
