@@ -10,7 +10,11 @@ import {
   FieldType,
   getDefaultTimeRange,
   GetTagResponse,
+  DataSourceWithLogsContextSupport,
   LegacyMetricFindQueryOptions,
+  LogRowContextOptions,
+  LogRowContextQueryDirection,
+  LogRowModel,
   MetricFindValue,
   ScopedVars,
   TimeRange,
@@ -22,6 +26,7 @@ import { createAnnotationSupport } from './annotations';
 import { probeSql, tagKeys, tagValues, toAdhocModel, type AdhocSource } from './query/adhoc';
 import { defaultQuery, migrateQuery, sqlOf } from './query/migrate';
 import { interpolateSql } from './query/interpolate';
+import { buildLogContextQuery, hasLogContext, type LogContextQuery } from './query/logContext';
 import { framesToVariableValues } from './query/frames';
 import { SchemaClient } from './resources';
 import { MicromegasOptions, MicromegasQuery } from './types';
@@ -34,7 +39,10 @@ function responseError(response: DataQueryResponse): string | undefined {
   return messages.length ? messages.join('; ') : undefined;
 }
 
-export class DataSource extends DataSourceWithBackend<MicromegasQuery, MicromegasOptions> {
+export class DataSource
+  extends DataSourceWithBackend<MicromegasQuery, MicromegasOptions>
+  implements DataSourceWithLogsContextSupport<MicromegasQuery>
+{
   /** Editor resources (tables, columns, functions) with caching and quiet failure. */
   readonly schema: SchemaClient;
   /** The data source's jsonData (row limit etc.), for the editors. */
@@ -133,6 +141,53 @@ export class DataSource extends DataSourceWithBackend<MicromegasQuery, Micromega
       options?.scopedVars ?? {}
     );
     return framesToVariableValues(frames, migrated.variable);
+  }
+
+  /** "Show context" only where the line has a time and a source (process, exe or computer). */
+  showContextToggle(row?: LogRowModel): boolean {
+    return row !== undefined && hasLogContext(row);
+  }
+
+  private logContext(row: LogRowModel, options?: LogRowContextOptions, query?: MicromegasQuery): LogContextQuery {
+    const direction = options?.direction === LogRowContextQueryDirection.Forward ? 'FORWARD' : 'BACKWARD';
+    const built = buildLogContextQuery(row, direction, options?.limit, query?.refId ?? 'log-context');
+    if (!built) {
+      throw new Error(
+        'This log line has no process_id, exe or computer label: select one of them to show its context.'
+      );
+    }
+    return built;
+  }
+
+  /** The context query itself, for Grafana's "open in split view". */
+  async getLogRowContextQuery(
+    row: LogRowModel,
+    options?: LogRowContextOptions,
+    query?: MicromegasQuery
+  ): Promise<MicromegasQuery | null> {
+    return hasLogContext(row) ? this.logContext(row, options, query).query : null;
+  }
+
+  /** Lines of the same source around `row`, through the normal backend path (auth, TLS, limits). */
+  async getLogRowContext(
+    row: LogRowModel,
+    options?: LogRowContextOptions,
+    query?: MicromegasQuery
+  ): Promise<DataQueryResponse> {
+    const { query: target, range } = this.logContext(row, options, query);
+    const request: DataQueryRequest<MicromegasQuery> = {
+      requestId: `${this.uid}-log-context-${row.uid}`,
+      app: CoreApp.Explore,
+      targets: [target],
+      range,
+      interval: '1s',
+      intervalMs: 1000,
+      maxDataPoints: 0,
+      scopedVars: options?.scopedVars ?? {},
+      timezone: 'utc',
+      startTime: Date.now(),
+    };
+    return lastValueFrom(this.query(request));
   }
 
   /** One query through the backend, outside of a panel; errors become exceptions. */
