@@ -11,6 +11,7 @@ import {
   getDefaultTimeRange,
   GetTagResponse,
   DataSourceWithLogsContextSupport,
+  dateTime,
   LegacyMetricFindQueryOptions,
   LogRowContextOptions,
   LogRowContextQueryDirection,
@@ -174,7 +175,12 @@ export class DataSource
     options?: LogRowContextOptions,
     query?: MicromegasQuery
   ): Promise<DataQueryResponse> {
-    const { query: target, range } = this.logContext(row, options, query);
+    const { query: target, fromMs, toMs } = this.logContext(row, options, query);
+    const range: TimeRange = {
+      from: dateTime(fromMs),
+      to: dateTime(toMs),
+      raw: { from: dateTime(fromMs), to: dateTime(toMs) },
+    };
     const request: DataQueryRequest<MicromegasQuery> = {
       requestId: `${this.uid}-log-context-${row.uid}`,
       app: CoreApp.Explore,

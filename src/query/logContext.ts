@@ -1,7 +1,5 @@
 // "Show context" in Explore: the lines of the same source (process, else exe/computer)
 // just before or after a log line, read from log_entries through the normal query path.
-import { dateTime, type TimeRange } from '@grafana/data';
-
 import { QUERY_VERSION, type MicromegasQuery } from '../types';
 import { quoteLiteral } from './variableFormat';
 
@@ -66,7 +64,9 @@ export function rfc3339Ns(ns: bigint): string {
 
 export interface LogContextQuery {
   query: MicromegasQuery;
-  range: TimeRange;
+  /** The time range to send (epoch ms), which Micromegas uses to pick partitions. */
+  fromMs: number;
+  toMs: number;
 }
 
 /**
@@ -105,6 +105,7 @@ export function buildLogContextQuery(
   ].join('\n');
   return {
     query: { refId, query: sql, format: 'logs', timeFilter: true, autoLimit: false, version: QUERY_VERSION },
-    range: { from: dateTime(from), to: dateTime(to), raw: { from: dateTime(from), to: dateTime(to) } },
+    fromMs: from,
+    toMs: to,
   };
 }
