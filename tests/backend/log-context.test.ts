@@ -68,8 +68,8 @@ describe('log context through the backend executable', () => {
     );
     assert.ok(all.length > 20, `sample data has log lines (${all.length})`);
     // A line with neighbours on both sides in its own process.
-    const byPid = (pid: string) => all.filter((l) => l.pid === pid);
-    const chosen = all.find((l, i) => {
+    const byPid = (pid: string): Line[] => all.filter((l) => l.pid === pid);
+    const chosen: Line | undefined = all.find((l, i) => {
       const mine = byPid(l.pid);
       const k = mine.indexOf(l);
       return i > all.length / 3 && k >= 3 && k < mine.length - 3;
@@ -83,7 +83,7 @@ describe('log context through the backend executable', () => {
       assert.ok(built);
       const got = await run(String(built.query.query), built.fromMs, built.toMs);
       const backward = direction === 'BACKWARD';
-      const expected = byPid(chosen.pid)
+      const expected: Line[] = byPid(chosen.pid)
         .filter((l) => (backward ? l.ns < chosen.ns : l.ns > chosen.ns))
         .sort((a, b) => (a.ns === b.ns ? 0 : a.ns < b.ns === backward ? 1 : -1))
         .slice(0, limit);
