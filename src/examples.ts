@@ -23,7 +23,7 @@ LIMIT 1000`,
     title: 'Logs of one process',
     description: 'Reads only that process’s partitions; `$process_id` is a dashboard variable.',
     format: 'logs',
-    sql: `SELECT time, level, target, msg
+    sql: `SELECT time, level, target, msg, process_id
 FROM view_instance('log_entries', '$process_id')
 ORDER BY time DESC
 LIMIT 1000`,
