@@ -1,58 +1,22 @@
 // TLS and mutual TLS against the dev server, with a CA and certificates made by openssl.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
 import { connect, MicromegasError } from '../../pkg/micromegas';
 import { DevServer, startDevServer } from '../harness/devserver';
-
-interface Pki {
-  caPem: string;
-  serverCert: string;
-  serverKey: string;
-  clientCert: string;
-  clientKey: string;
-  otherCaPem: string;
-}
-
-function makePki(dir: string): Pki {
-  const ssl = (...args: string[]): void => {
-    execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-  };
-  const ca = (name: string): void => {
-    ssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.pem`, '-days', '2', '-subj', `/CN=${name}`);
-  };
-  ca('ca');
-  ca('other-ca');
-  const leaf = (name: string, ext: string): void => {
-    ssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name}`);
-    writeFileSync(path.join(dir, `${name}.ext`), ext);
-    ssl('x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.pem`, '-days', '2', '-extfile', `${name}.ext`);
-  };
-  leaf('server', 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n');
-  leaf('client', 'extendedKeyUsage=clientAuth\n');
-  const read = (f: string): string => readFileSync(path.join(dir, f), 'utf8');
-  return {
-    caPem: read('ca.pem'),
-    serverCert: read('server.pem'),
-    serverKey: read('server.key'),
-    clientCert: read('client.pem'),
-    clientKey: read('client.key'),
-    otherCaPem: read('other-ca.pem'),
-  };
-}
+import { makeTestPki, type TestPki } from '../harness/pki';
 
 describe('TLS', () => {
   let dir: string;
-  let pki: Pki;
+  let pki: TestPki;
   let tlsServer: DevServer;
   let mtlsServer: DevServer;
   before(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'client-tls-'));
-    pki = makePki(dir);
+    pki = makeTestPki(dir);
     [tlsServer, mtlsServer] = await Promise.all([
       startDevServer({ scale: 0.02, tls: { certPem: pki.serverCert, keyPem: pki.serverKey } }),
       startDevServer({ scale: 0.02, tls: { certPem: pki.serverCert, keyPem: pki.serverKey, caPem: pki.caPem, requireClientCert: true } }),

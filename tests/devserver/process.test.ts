@@ -1,8 +1,8 @@
 // The dev server as a process: TLS flags, deterministic sample data, CLI validation,
 // cancellation of slow queries.
 import assert from 'node:assert/strict';
-import { execFile, execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -10,37 +10,20 @@ import { after, before, describe, test } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 
 import { startDevServer, type DevServer } from '../harness/devserver';
+import { hasOpenssl, makeTestPki, type TestPki } from '../harness/pki';
 import { TestFlightClient, decodeStream } from './flight-client';
 
 const NOW = '2024-05-01T12:00:00Z';
 const ROOT = path.resolve(__dirname, '..', '..');
 
-function hasOpenssl(): boolean {
-  return spawnSync('openssl', ['version']).status === 0;
-}
-
-/** A throwaway CA and a server certificate for 127.0.0.1, made with openssl. */
-function makePki(dir: string): { ca: string; cert: string; key: string } {
-  const run = (...args: string[]): void => {
-    execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
-  };
-  run('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=devserver test CA', '-keyout', 'ca.key', '-out', 'ca.pem');
-  run('req', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=127.0.0.1', '-keyout', 'server.key', '-out', 'server.csr');
-  const ext = path.join(dir, 'ext.cnf');
-  writeFileSync(ext, 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
-  run('x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '1', '-extfile', ext, '-out', 'server.pem');
-  const read = (f: string): string => readFileSync(path.join(dir, f), 'utf8');
-  return { ca: read('ca.pem'), cert: read('server.pem'), key: read('server.key') };
-}
-
-describe('TLS', { skip: hasOpenssl() ? false : 'openssl is not installed' }, () => {
+describe('TLS', { skip: hasOpenssl ? false : 'openssl is not installed' }, () => {
   let dir: string;
   let server: DevServer;
-  let pki: { ca: string; cert: string; key: string };
+  let pki: TestPki;
   before(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'devserver-pki-'));
-    pki = makePki(dir);
-    server = await startDevServer({ scale: 0.01, now: NOW, hours: 2, tls: { certPem: pki.cert, keyPem: pki.key } });
+    pki = makeTestPki(dir);
+    server = await startDevServer({ scale: 0.01, now: NOW, hours: 2, tls: { certPem: pki.serverCert, keyPem: pki.serverKey } });
   });
   after(async () => {
     await server?.stop();
@@ -49,7 +32,7 @@ describe('TLS', { skip: hasOpenssl() ? false : 'openssl is not installed' }, () 
 
   test('serves grpc+tls to a client trusting the CA; plaintext clients fail', async () => {
     assert.match(server.uri, /^grpc\+tls:\/\/127\.0\.0\.1:\d+$/);
-    const tls = new TestFlightClient(server.uri, grpc.credentials.createSsl(Buffer.from(pki.ca)));
+    const tls = new TestFlightClient(server.uri, grpc.credentials.createSsl(Buffer.from(pki.caPem)));
     try {
       const { rows } = await tls.table('SELECT 1 AS x');
       assert.equal(rows[0]!.x, 1);
