@@ -40,6 +40,17 @@ describe('backend executable against the dev server', () => {
       jsonData: { url: dev.uri, authType: 'token' },
       decryptedSecureJsonData: { token: API_KEY },
     });
+  /** Waits until the dev server logged the query carrying `marker` as cancelled (its DoGet stopped). */
+  const devServerLoggedCancelled = (marker: string) =>
+    waitFor(
+      () =>
+        dev
+          .stderr()
+          .split('\n')
+          .some((l) => l.includes(marker) && /\bcancelled\b/.test(l)),
+      8000,
+      'the dev server to log the cancelled query'
+    );
 
   before(async () => {
     ensureBackendBuilt();
@@ -160,15 +171,7 @@ describe('backend executable against the dev server', () => {
     controller.abort();
     await assert.rejects(pending, /CANCELLED|Cancelled/);
     // The server notices the cancelled DoGet and logs it as such (no rows sent).
-    await waitFor(
-      () =>
-        dev
-          .stderr()
-          .split('\n')
-          .some((l) => l.includes(marker) && /\bcancelled\b/.test(l)),
-      8000,
-      'the dev server to log the cancelled query'
-    );
+    await devServerLoggedCancelled(marker);
     await host.waitForLog((l) => l['@message'] === 'query cancelled' && l.refId === 'SLOW');
     assert.equal(await host.ping(), 'SERVING');
     const again = await host.queryData(ours(), [dataQuery('A', { query: 'SELECT 3 AS z', format: 'table' })]);
@@ -185,15 +188,7 @@ describe('backend executable against the dev server', () => {
       ),
       /DEADLINE_EXCEEDED|Deadline/i
     );
-    await waitFor(
-      () =>
-        dev
-          .stderr()
-          .split('\n')
-          .some((l) => l.includes(marker) && /\bcancelled\b/.test(l)),
-      8000,
-      'the dev server to log the cancelled query'
-    );
+    await devServerLoggedCancelled(marker);
     assert.equal(await host.ping(), 'SERVING');
   });
 
@@ -289,14 +284,6 @@ describe('backend executable against the dev server', () => {
     if (!(outcome instanceof Error)) {
       assert.match(outcome.S.error, /cancel|shutting down/i);
     }
-    await waitFor(
-      () =>
-        dev
-          .stderr()
-          .split('\n')
-          .some((l) => l.includes(marker) && /\bcancelled\b/.test(l)),
-      8000,
-      'the dev server to log the cancelled query'
-    );
+    await devServerLoggedCancelled(marker);
   });
 });
