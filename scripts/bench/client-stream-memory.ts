@@ -79,24 +79,14 @@ async function main(): Promise<void> {
     }
     console.log(`rows streamed:                 ${rows}`);
     console.log(`Arrow IPC bytes streamed:      ${mb(streamed)}`);
-    console.log(
-      `queryStream peak heap growth:  ${mb(streamPeak.heap)}  ratio to bytes streamed ${(streamPeak.heap / streamed).toFixed(3)}`
-    );
-    console.log(
-      `queryStream peak heap+ArrayBuffers growth: ${mb(streamPeak.js)}  ratio ${(streamPeak.js / streamed).toFixed(3)}`
-    );
-    console.log(
-      `queryStream peak RSS growth:   ${mb(streamPeak.rss)}  ratio to bytes streamed ${(streamPeak.rss / streamed).toFixed(3)}`
-    );
-    console.log(
-      `queryArrow  peak heap growth:  ${mb(arrowPeak.heap)}  ratio to bytes streamed ${(arrowPeak.heap / streamed).toFixed(3)}`
-    );
-    console.log(
-      `queryArrow  peak heap+ArrayBuffers growth: ${mb(arrowPeak.js)}  ratio ${(arrowPeak.js / streamed).toFixed(3)}`
-    );
-    console.log(
-      `queryArrow  peak RSS growth:   ${mb(arrowPeak.rss)}  ratio to bytes streamed ${(arrowPeak.rss / streamed).toFixed(3)}`
-    );
+    for (const [label, peak] of [
+      ['queryStream', streamPeak],
+      ['queryArrow ', arrowPeak],
+    ] as const) {
+      console.log(`${label} peak heap growth:  ${mb(peak.heap)}  ratio to bytes streamed ${(peak.heap / streamed).toFixed(3)}`);
+      console.log(`${label} peak heap+ArrayBuffers growth: ${mb(peak.js)}  ratio ${(peak.js / streamed).toFixed(3)}`);
+      console.log(`${label} peak RSS growth:   ${mb(peak.rss)}  ratio to bytes streamed ${(peak.rss / streamed).toFixed(3)}`);
+    }
     console.log(
       `streaming / materializing (heap+ArrayBuffers): ${(streamPeak.js / Math.max(1, arrowPeak.js)).toFixed(3)}`
     );
