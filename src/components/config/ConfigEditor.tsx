@@ -34,6 +34,13 @@ import { HeadersEditor } from './HeadersEditor';
 
 type Props = DataSourcePluginOptionsEditorProps<MicromegasOptions, MicromegasSecureJsonData>;
 type SecretKey = 'token' | 'oauthClientSecret' | 'tlsCACert' | 'tlsClientCert' | 'tlsClientKey';
+type SwitchKey =
+  | 'tlsAuthWithCACert'
+  | 'tlsAuth'
+  | 'tlsSkipVerify'
+  | 'preserveDictionary'
+  | 'enableUserAttribution'
+  | 'enableUserAttributionWithOAuth';
 
 const AUTH_OPTIONS: Array<{ label: string; value: AuthType; description: string }> = [
   { label: 'None', value: 'none', description: 'Server started with --disable-auth' },
@@ -91,6 +98,22 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
         value={secureData[key] ?? ''}
         onChange={(e) => setSecret(key, e.currentTarget.value)}
         onReset={() => resetSecret(key)}
+      />
+    </Field>
+  );
+
+  /** A jsonData on/off option; `defaultOn` when the backend treats a missing value as on. */
+  const switchField = (
+    key: SwitchKey,
+    label: string,
+    description: string,
+    opts: { ariaLabel?: string; defaultOn?: boolean } = {}
+  ) => (
+    <Field label={label} description={description}>
+      <Switch
+        aria-label={opts.ariaLabel ?? label}
+        value={Boolean(jsonData[key] ?? opts.defaultOn)}
+        onChange={(e) => setJson({ [key]: e.currentTarget.checked } as Pick<MicromegasOptions, SwitchKey>)}
       />
     </Field>
   );
@@ -213,37 +236,21 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
         isCollapsible
         isInitiallyOpen={Boolean(jsonData.tlsAuthWithCACert || jsonData.tlsAuth || jsonData.tlsSkipVerify)}
       >
-        <Field label="With CA certificate" description="Trust a private CA instead of the system roots.">
-          <Switch
-            aria-label="With CA certificate"
-            value={Boolean(jsonData.tlsAuthWithCACert)}
-            onChange={(e) => setJson({ tlsAuthWithCACert: e.currentTarget.checked })}
-          />
-        </Field>
+        {switchField('tlsAuthWithCACert', 'With CA certificate', 'Trust a private CA instead of the system roots.')}
         {jsonData.tlsAuthWithCACert && secretTextArea('tlsCACert', 'CA certificate', '-----BEGIN CERTIFICATE-----')}
-        <Field
-          label="TLS client authentication (mTLS)"
-          description="Present a client certificate to the server or proxy."
-        >
-          <Switch
-            aria-label="TLS client authentication"
-            value={Boolean(jsonData.tlsAuth)}
-            onChange={(e) => setJson({ tlsAuth: e.currentTarget.checked })}
-          />
-        </Field>
+        {switchField(
+          'tlsAuth',
+          'TLS client authentication (mTLS)',
+          'Present a client certificate to the server or proxy.',
+          { ariaLabel: 'TLS client authentication' }
+        )}
         {jsonData.tlsAuth && (
           <>
             {secretTextArea('tlsClientCert', 'Client certificate', '-----BEGIN CERTIFICATE-----')}
             {secretTextArea('tlsClientKey', 'Client key', '-----BEGIN PRIVATE KEY-----')}
           </>
         )}
-        <Field label="Skip TLS verification" description="Accept any server certificate.">
-          <Switch
-            aria-label="Skip TLS verification"
-            value={Boolean(jsonData.tlsSkipVerify)}
-            onChange={(e) => setJson({ tlsSkipVerify: e.currentTarget.checked })}
-          />
-        </Field>
+        {switchField('tlsSkipVerify', 'Skip TLS verification', 'Accept any server certificate.')}
         {jsonData.tlsSkipVerify && (
           <Alert severity="warning" title="TLS verification is off">
             Anyone between Grafana and the server can read or alter queries, results and credentials. Use a CA
@@ -298,43 +305,29 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
             }}
           />
         </Field>
-        <Field
-          label="Preserve dictionary encoding"
-          description="Ask the server to keep low-cardinality text columns dictionary-encoded: less data on the wire for large results."
-        >
-          <Switch
-            aria-label="Preserve dictionary encoding"
-            value={Boolean(jsonData.preserveDictionary)}
-            onChange={(e) => setJson({ preserveDictionary: e.currentTarget.checked })}
-          />
-        </Field>
-        <Field
-          label="User attribution"
-          description="Send the Grafana user's login, e-mail and name (x-user-* headers) so Micromegas audit logs show who ran each query."
-        >
-          <Switch
-            aria-label="User attribution"
-            value={jsonData.enableUserAttribution ?? true}
-            onChange={(e) => setJson({ enableUserAttribution: e.currentTarget.checked })}
-          />
-        </Field>
+        {switchField(
+          'preserveDictionary',
+          'Preserve dictionary encoding',
+          'Ask the server to keep low-cardinality text columns dictionary-encoded: less data on the wire for large results.'
+        )}
+        {switchField(
+          'enableUserAttribution',
+          'User attribution',
+          "Send the Grafana user's login, e-mail and name (x-user-* headers) so Micromegas audit logs show who ran each query.",
+          { defaultOn: true }
+        )}
         <Text variant="bodySmall" color="secondary">
           Attribution applies to bearer-token (API key) authentication. OIDC and OAuth client-credentials tokens cannot
           delegate: Micromegas rejects x-user-* headers that differ from the token&apos;s subject, so they are not sent
           with OAuth 2.0 unless you opt in below.
         </Text>
-        {jsonData.authType === 'oauth2' && (jsonData.enableUserAttribution ?? true) && (
-          <Field
-            label="Attribution with OAuth 2.0"
-            description="Also send x-user-* headers with OAuth 2.0 tokens. Only for servers that accept them: Micromegas answers PERMISSION_DENIED when they do not match the token's subject."
-          >
-            <Switch
-              aria-label="Attribution with OAuth 2.0"
-              value={Boolean(jsonData.enableUserAttributionWithOAuth)}
-              onChange={(e) => setJson({ enableUserAttributionWithOAuth: e.currentTarget.checked })}
-            />
-          </Field>
-        )}
+        {jsonData.authType === 'oauth2' &&
+          (jsonData.enableUserAttribution ?? true) &&
+          switchField(
+            'enableUserAttributionWithOAuth',
+            'Attribution with OAuth 2.0',
+            "Also send x-user-* headers with OAuth 2.0 tokens. Only for servers that accept them: Micromegas answers PERMISSION_DENIED when they do not match the token's subject."
+          )}
       </ConfigSection>
     </Stack>
   );
