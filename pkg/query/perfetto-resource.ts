@@ -4,18 +4,17 @@
 // never a truncated file.
 import { PERFETTO_SPAN_TYPES, processTraceChunks, type PerfettoSpanTypes } from '../micromegas/perfetto';
 import { attributionHeaders } from './attribution';
+import { RequestError } from './request-error';
 import type { QueryEnv, ResourceResponse } from './types';
-
-export class PerfettoRequestError extends Error {}
 
 /** Epoch milliseconds (Grafana's `${__from}`) or an RFC 3339 / ISO 8601 time with a zone (`${__from:date:iso}`). */
 function parseTime(name: string, raw: string | null): Date {
   if (!raw) {
-    throw new PerfettoRequestError(`${name} is required (epoch milliseconds, e.g. \${__from}, or an ISO time)`);
+    throw new RequestError(`${name} is required (epoch milliseconds, e.g. \${__from}, or an ISO time)`);
   }
   const date = /^\d+$/.test(raw) ? new Date(Number(raw)) : /(Z|[+-]\d\d:?\d\d)$/i.test(raw) ? new Date(raw) : new Date(NaN);
   if (Number.isNaN(date.getTime())) {
-    throw new PerfettoRequestError(`${name} "${raw}" is not a time: use epoch milliseconds or an ISO time with a zone`);
+    throw new RequestError(`${name} "${raw}" is not a time: use epoch milliseconds or an ISO time with a zone`);
   }
   return date;
 }
@@ -30,16 +29,16 @@ export interface PerfettoDownload {
 export function parsePerfettoRequest(params: URLSearchParams): PerfettoDownload {
   const processId = params.get('process_id')?.trim() ?? '';
   if (processId === '' || processId.length > 200) {
-    throw new PerfettoRequestError('process_id is required (the process to export, e.g. ${__data.fields.process_id})');
+    throw new RequestError('process_id is required (the process to export, e.g. ${__data.fields.process_id})');
   }
   const begin = parseTime('begin', params.get('begin'));
   const end = parseTime('end', params.get('end'));
   if (begin.getTime() >= end.getTime()) {
-    throw new PerfettoRequestError('begin must be before end');
+    throw new RequestError('begin must be before end');
   }
   const spanTypes = (params.get('span_types') ?? 'both') as PerfettoSpanTypes;
   if (!PERFETTO_SPAN_TYPES.includes(spanTypes)) {
-    throw new PerfettoRequestError(`span_types must be one of ${PERFETTO_SPAN_TYPES.join(', ')}`);
+    throw new RequestError(`span_types must be one of ${PERFETTO_SPAN_TYPES.join(', ')}`);
   }
   return { processId, begin, end, spanTypes };
 }
@@ -69,7 +68,7 @@ export async function perfettoDownload(
   }
   const body = Buffer.concat(chunks);
   if (body.byteLength === 0) {
-    throw new PerfettoRequestError(`no Perfetto trace for process ${d.processId} in this time range: check the process id and the range`);
+    throw new RequestError(`no Perfetto trace for process ${d.processId} in this time range: check the process id and the range`);
   }
   return {
     status: 200,

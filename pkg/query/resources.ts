@@ -10,7 +10,8 @@ import { FUNCTIONS, GLOBAL_VIEWS, TABLE_FUNCTIONS, VIEW_SETS, type TableDoc } fr
 import { mapError } from './errors';
 import { DEFAULT_QUERY_TIMEOUT_MS } from './limits';
 import { expandMacros, MACROS } from './macros';
-import { parsePerfettoRequest, perfettoDownload, PerfettoRequestError } from './perfetto-resource';
+import { parsePerfettoRequest, perfettoDownload } from './perfetto-resource';
+import { RequestError } from './request-error';
 import { parseArgs, quoteIdent, quoteLiteral } from './sqlscan';
 import { callControl, openStream } from './stream';
 import type { QueryClient, QueryEnv, ResourceRequest, ResourceResponse } from './types';
@@ -20,17 +21,6 @@ const CACHE_MAX_ENTRIES = 256;
 const VALUES_DEFAULT_LIMIT = 1000;
 // Like other Grafana SQL sources' ad hoc value lists: beyond this, `more: true` says so.
 const VALUES_MAX_LIMIT = 1000;
-
-/** A bad resource request (400 unless said otherwise). */
-export class RequestError extends Error {
-  constructor(
-    message: string,
-    readonly status = 400
-  ) {
-    super(message);
-    this.name = 'RequestError';
-  }
-}
 
 interface CacheEntry {
   expires: number;
@@ -382,7 +372,7 @@ export async function handleResource(env: QueryEnv, req: ResourceRequest): Promi
     }
     return json(200, body);
   } catch (err) {
-    const status = err instanceof RequestError ? err.status : err instanceof PerfettoRequestError ? 400 : undefined;
+    const status = err instanceof RequestError ? err.status : undefined;
     const mapped = mapError(err, { settings: env.settings, timedOut: control.timedOut, cancelled: control.cancelled });
     env.logger.warn('resource call failed', { path, status: status ?? mapped.status, error: mapped.message });
     return json(status ?? mapped.status, { error: mapped.message });

@@ -4,7 +4,8 @@ import { describe, it } from 'node:test';
 import { makeData, RecordBatch, Schema, Field, Int32, Struct } from 'apache-arrow';
 
 import { limitBatches } from '../../pkg/query/limits';
-import { RequestError, tableReference } from '../../pkg/query/resources';
+import { RequestError } from '../../pkg/query/request-error';
+import { tableReference } from '../../pkg/query/resources';
 
 function batch(start: number, n: number): RecordBatch {
   const values = Int32Array.from({ length: n }, (_, i) => start + i);
