@@ -9,9 +9,8 @@ import * as grpc from '@grpc/grpc-js';
 import { DataType, makeData, RecordBatch, Schema, Struct, Table, vectorFromArray } from 'apache-arrow';
 
 import { admin, connect, FlightSQLClient, MicromegasError, OidcClientCredentialsProvider, perfetto } from '../../pkg/micromegas';
-import protobuf from 'protobufjs';
-
 import { DevServer, startDevServer } from '../harness/devserver';
+import { decodePerfettoTrace, SLICE_BEGIN, SLICE_END } from '../harness/perfetto-trace';
 import { startOidcStandIn } from './oidc-standin';
 
 const NOW = '2024-05-01T12:00:00Z';
@@ -253,18 +252,10 @@ describe('client against the dev server (no auth)', () => {
       assert.ok(written.chunks > 1, `a trace of ${written.bytes} bytes in ${written.chunks} chunk(s)`);
       const bytes = readFileSync(file);
       assert.equal(bytes.byteLength, written.bytes);
-      // Decoded with the Perfetto field numbers (Trace.packet 1, TracePacket.track_event 11 / track_descriptor 60, TrackEvent.type 9).
-      const root = protobuf.parse(`syntax = "proto2";
-        message Trace { repeated TracePacket packet = 1; }
-        message TracePacket { optional uint64 timestamp = 8; optional TrackEvent track_event = 11; optional TrackDescriptor track_descriptor = 60; }
-        message TrackEvent { optional int32 type = 9; optional uint64 track_uuid = 11; optional string name = 23; }
-        message TrackDescriptor { optional uint64 uuid = 1; optional string name = 2; }`, { keepCase: true }).root;
-      const trace = root.lookupType('Trace').toObject(root.lookupType('Trace').decode(bytes), { longs: String }) as {
-        packet: Array<{ track_event?: { type: number; name?: string }; track_descriptor?: { name: string } }>;
-      };
-      const begins = trace.packet.filter((p) => p.track_event?.type === 1);
-      const ends = trace.packet.filter((p) => p.track_event?.type === 2);
-      assert.ok(trace.packet.some((p) => p.track_descriptor?.name === `thread ${streamId}`));
+      const packets = decodePerfettoTrace(bytes);
+      const begins = packets.filter((p) => p.track_event?.type === SLICE_BEGIN);
+      const ends = packets.filter((p) => p.track_event?.type === SLICE_END);
+      assert.ok(packets.some((p) => p.track_descriptor?.name === `thread ${streamId}`));
       assert.ok(begins.length >= threadSpans && threadSpans > 0, `${begins.length} slices for ${threadSpans} spans of one of the threads`);
       assert.equal(begins.length, ends.length);
       assert.ok(begins.every((p) => p.track_event?.name));
