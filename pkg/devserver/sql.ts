@@ -1,5 +1,7 @@
 // Turns the SQL a client sent into the SQL DuckDB runs: reads test-hook directives,
 // rewrites view_instance(...) calls, and notes which views the query reads.
+// The pipeline's SQL lexer (code vs literals, quoted names, comments): a standalone module.
+import { segments } from '../query/sqlscan';
 import { VIEW_BY_NAME, VIEWS, quoteIdent, type ViewDef } from './schema';
 
 export interface Directives {
@@ -48,46 +50,24 @@ const VIEW_INSTANCE = /view_instance\s*\(\s*'((?:[^']|'')*)'\s*,\s*'((?:[^']|'')
  * Quotes every `end` that does not close a CASE, outside literals, quoted names and comments.
  */
 export function quoteEndColumns(sql: string): string {
-  let out = '';
   let caseDepth = 0;
-  let i = 0;
-  while (i < sql.length) {
-    const ch = sql[i]!;
-    const two = sql.slice(i, i + 2);
-    let j = i + 1;
-    if (ch === "'" || ch === '"') {
-      // A literal or quoted name, doubled quotes escaping.
-      while (j < sql.length && !(sql[j] === ch && sql[j + 1] !== ch)) {
-        j += sql[j] === ch ? 2 : 1;
-      }
-      j = Math.min(j + 1, sql.length);
-    } else if (two === '--') {
-      j = sql.indexOf('\n', i);
-      j = j < 0 ? sql.length : j;
-    } else if (two === '/*') {
-      j = sql.indexOf('*/', i + 2);
-      j = j < 0 ? sql.length : j + 2;
-    } else if (/[A-Za-z_]/.test(ch)) {
-      while (j < sql.length && /\w/.test(sql[j]!)) {
-        j++;
-      }
-      const word = sql.slice(i, j).toLowerCase();
-      if (word === 'case') {
-        caseDepth++;
-      } else if (word === 'end') {
-        if (caseDepth > 0) {
-          caseDepth--;
-        } else {
-          out += '"end"';
-          i = j;
-          continue;
-        }
-      }
-    }
-    out += sql.slice(i, j);
-    i = j;
-  }
-  return out;
+  return segments(sql)
+    .map((seg) =>
+      seg.kind !== 'code'
+        ? seg.text
+        : seg.text.replace(/\b(case|end)\b/gi, (word: string) => {
+            if (word.toLowerCase() === 'case') {
+              caseDepth++;
+              return word;
+            }
+            if (caseDepth > 0) {
+              caseDepth--;
+              return word;
+            }
+            return '"end"';
+          })
+    )
+    .join('');
 }
 
 /** `viewBody` gives the range-filtered rows of a view-instance-only set (with its instance key). */
