@@ -124,13 +124,17 @@ export class Lake {
     return all.filter((p) => p.minLoMs <= range.endMs && p.maxHiMs >= range.beginMs);
   }
 
-  /** A connection whose TEMP views expose the views filtered to `range`. */
-  async session(range: TimeRange | undefined, referenced: Set<string>): Promise<Session> {
+  /** A connection whose views read only the partitions overlapping `range`: the views the SQL names, or all with `allViews`. */
+  async session(range: TimeRange | undefined, referenced: Set<string>, allViews = false): Promise<Session> {
     const conn = await this.instance.connect();
     let partitionsRead = 0;
     const statements: string[] = ["SET TimeZone = 'UTC'"];
     for (const view of VIEWS) {
-      if (referenced.has(view.name)) {partitionsRead += this.overlapping(view.name, range).length;}
+      if (referenced.has(view.name)) {
+        partitionsRead += this.overlapping(view.name, range).length;
+      } else if (!allViews) {
+        continue; // building views the SQL does not name would cost every query (SELECT 1 too)
+      }
       if (!view.global) {continue;} // view-instance-only sets are inlined by viewBody()
       const exposed = view.columns.map((col) => quoteIdent(col.name)).join(', ');
       const body = this.viewBody(view, range);

@@ -49,7 +49,7 @@ async function rewrite(lake: Lake, sql: string, range: TimeRange | undefined, qu
 /** Plans the query: parses it in a range-bound session and returns its output schema. */
 export async function planQuery(lake: Lake, sql: string, headers: Pick<QueryHeaders, 'range' | 'preserveDictionary'>, queryId: string): Promise<{ session: Session; prepared: PreparedSql; schema: Schema }> {
   const prepared = await rewrite(lake, sql, headers.range, queryId, true);
-  const session = await lake.session(headers.range, prepared.referenced);
+  const session = await lake.session(headers.range, prepared.referenced, prepared.catalog);
   try {
     let statement;
     try {
@@ -93,7 +93,7 @@ export async function runQuery(lake: Lake, sql: string, headers: QueryHeaders, s
   if (delayMs > 0) {await pause(delayMs);}
   if (sink.cancelled()) {return stats;}
 
-  const session = await lake.session(headers.range, prepared.referenced);
+  const session = await lake.session(headers.range, prepared.referenced, prepared.catalog);
   stats.partitionsRead = session.partitionsRead;
   sink.onCancel(() => {
     try {

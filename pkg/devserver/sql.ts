@@ -14,6 +14,8 @@ export interface PreparedSql {
   /** What DuckDB executes. */
   sql: string;
   referenced: Set<string>;
+  /** The query lists the catalog (SHOW TABLES, information_schema…): every view must exist in its session. */
+  catalog: boolean;
   /** Output names of calls that return Dictionary(Int32, Utf8) in Micromegas (property_get, …). */
   dictOutputs: Set<string>;
   directives: Directives;
@@ -21,6 +23,8 @@ export interface PreparedSql {
   missingRange?: string;
   unknownViewSet?: string;
 }
+
+const CATALOG = /\b(?:show|describe|summarize|information_schema|pg_catalog|duckdb_(?:tables|views|columns))\b/i;
 
 const DIRECTIVE = /\/\*\s*devserver:([a-z_]+)\s*=\s*(\d+)\s*\*\//gi;
 
@@ -95,7 +99,7 @@ export function prepareSql(input: string, hasRange: boolean, viewBody: (view: Vi
   for (const view of VIEWS) {
     if (view.global && new RegExp(`\\b${view.name}\\b`, 'i').test(sql)) {referenced.add(view.name);}
   }
-  return { sql, referenced, dictOutputs: dictFunctionOutputs(input), directives: readDirectives(input), missingRange, unknownViewSet };
+  return { sql, referenced, catalog: CATALOG.test(sql), dictOutputs: dictFunctionOutputs(input), directives: readDirectives(input), missingRange, unknownViewSet };
 }
 
 const DICT_FUNCTIONS = /\b(property_get|jsonb_format_json|jsonb_as_string)\s*\(/gi;
