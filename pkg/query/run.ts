@@ -6,6 +6,14 @@ import { isWrappable, resultSchema, wrapWithFilters } from './adhoc';
 import { attributionHeaders } from './attribution';
 import { mapError, redactMessage } from './errors';
 import { DEFAULT_QUERY_TIMEOUT_MS, limitBatches, planLimits, truncationNotice } from './limits';
+import {
+  isLogVolumeQuery,
+  logVolumeFrames,
+  logVolumeSql,
+  volumeBucketMs,
+  volumeColumns,
+  withoutTrailingOrderLimit,
+} from './logvolume';
 import { expandMacros } from './macros';
 import { parseQueryModel, type QueryFormat } from './model';
 import { callControl, openStream } from './stream';
@@ -29,12 +37,17 @@ export async function runQuery(env: QueryEnv, query: DataQueryInput): Promise<Qu
     const range = resolveTimeRange(query.timeRange);
     const intervalMs = resolveIntervalMs(query.intervalMS, model.intervalMs, range, query.maxDataPoints);
     const adhoc = { filters: model.adhocFilters, used: false };
+    const volume = isLogVolumeQuery(query.queryType, query.json);
     let sql = expandMacros(model.sql, {
       from: range?.from ?? new Date(NaN),
       to: range?.to ?? new Date(NaN),
       intervalMs,
       adhoc,
     });
+    if (volume) {
+      // Every matching line counts, not the page the logs view shows.
+      sql = withoutTrailingOrderLimit(sql);
+    }
     const adhocNotices: Notice[] = [];
     const bind = model.timeFilter && range !== undefined;
     const headers = attributionHeaders(env.settings, env.user);
@@ -52,11 +65,25 @@ export async function runQuery(env: QueryEnv, query: DataQueryInput): Promise<Qu
       sql = wrapped.sql;
       adhocNotices.push(...wrapped.notices);
     }
+    const bucketMs = volume ? volumeBucketMs(intervalMs, range) : 0;
+    const volumeCols = volume
+      ? volumeColumns(
+          await resultSchema(env.client, model.sql, sql, bind ? range.from : undefined, bind ? range.to : undefined, {
+            signal: control.signal,
+            headers,
+            timeoutMs,
+          })
+        )
+      : undefined;
+    if (volumeCols) {
+      sql = logVolumeSql(sql, volumeCols, bucketMs);
+    }
 
     const plan = planLimits({
       settingsRowLimit: env.settings.rowLimit,
       queryRowLimit: model.rowLimit,
-      autoLimit: model.autoLimit,
+      // A volume's rows are buckets × levels, not points: maxDataPoints does not apply.
+      autoLimit: model.autoLimit && !volume,
       maxDataPoints: query.maxDataPoints,
     });
     const notices: Notice[] = [...plan.notices, ...adhocNotices];
@@ -100,13 +127,22 @@ export async function runQuery(env: QueryEnv, query: DataQueryInput): Promise<Qu
     if (plan.serverLimit !== undefined) {
       custom.limit = plan.serverLimit;
     }
-    const encoded = await framesFromBatches(schema, limited, {
-      refId: query.refId,
-      format,
-      executedQueryString: sql,
-      notices,
-      custom: { ...custom },
-    });
+    const encoded = volumeCols
+      ? await logVolumeFrames(schema, limited, {
+          refId: query.refId,
+          executedQueryString: sql,
+          notices,
+          custom: { ...custom },
+          bucketMs,
+          hasLevel: volumeCols.level !== undefined,
+        })
+      : await framesFromBatches(schema, limited, {
+          refId: query.refId,
+          format,
+          executedQueryString: sql,
+          notices,
+          custom: { ...custom },
+        });
     if (truncated) {
       control.stop();
     }
