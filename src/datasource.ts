@@ -11,6 +11,7 @@ import {
   getDefaultTimeRange,
   GetTagResponse,
   DataSourceWithLogsContextSupport,
+  DataSourceWithSupplementaryQueriesSupport,
   dateTime,
   LegacyMetricFindQueryOptions,
   LogRowContextOptions,
@@ -18,6 +19,8 @@ import {
   LogRowModel,
   MetricFindValue,
   ScopedVars,
+  SupplementaryQueryOptions,
+  SupplementaryQueryType,
   TimeRange,
 } from '@grafana/data';
 import { DataSourceWithBackend } from '@grafana/runtime';
@@ -28,6 +31,7 @@ import { probeSql, tagKeys, tagValues, toAdhocModel, type AdhocSource } from './
 import { defaultQuery, migrateQuery, sqlOf } from './query/migrate';
 import { interpolateSql } from './query/interpolate';
 import { buildLogContextQuery, hasLogContext, type LogContextQuery } from './query/logContext';
+import { SUPPORTED_SUPPLEMENTARY_TYPES, supplementaryQuery, supplementaryRequest } from './query/logVolume';
 import { framesToVariableValues } from './query/frames';
 import { SchemaClient } from './resources';
 import { MicromegasOptions, MicromegasQuery } from './types';
@@ -42,7 +46,9 @@ function responseError(response: DataQueryResponse): string | undefined {
 
 export class DataSource
   extends DataSourceWithBackend<MicromegasQuery, MicromegasOptions>
-  implements DataSourceWithLogsContextSupport<MicromegasQuery>
+  implements
+    DataSourceWithLogsContextSupport<MicromegasQuery>,
+    DataSourceWithSupplementaryQueriesSupport<MicromegasQuery>
 {
   /** Editor resources (tables, columns, functions) with caching and quiet failure. */
   readonly schema: SchemaClient;
@@ -194,6 +200,23 @@ export class DataSource
       startTime: Date.now(),
     };
     return lastValueFrom(this.query(request));
+  }
+
+  /** Explore's "Logs volume": counted by the backend over the whole range (query/logVolume.ts). */
+  getSupportedSupplementaryQueryTypes(): SupplementaryQueryType[] {
+    return [...SUPPORTED_SUPPLEMENTARY_TYPES];
+  }
+
+  getSupplementaryQuery(options: SupplementaryQueryOptions, query: MicromegasQuery): MicromegasQuery | undefined {
+    return supplementaryQuery(options, query);
+  }
+
+  getSupplementaryRequest(
+    type: SupplementaryQueryType,
+    request: DataQueryRequest<MicromegasQuery>,
+    options?: SupplementaryQueryOptions
+  ): DataQueryRequest<MicromegasQuery> | undefined {
+    return supplementaryRequest(type, request, options);
   }
 
   /** One query through the backend, outside of a panel; errors become exceptions. */
