@@ -12,6 +12,8 @@ import {
   type QueryResult,
 } from '../query';
 import { errorText, type Instance, type InstanceManager } from './instances';
+import type { DataFrameJSON } from '../frames/json';
+import { parseTailRequest, runTail, TailRequestError, type TailRequest } from '../stream';
 import type { Logger } from './log';
 import {
   HealthStatus,
@@ -298,19 +300,135 @@ export function resourceService(deps: ServiceDeps): {
   };
 }
 
+/** gRPC status for a permanent live tail failure (the pipeline's HTTP-like status). */
+function tailStatus(status: number): grpc.status {
+  return status === 401
+    ? grpc.status.UNAUTHENTICATED
+    : status === 403
+      ? grpc.status.PERMISSION_DENIED
+      : grpc.status.INVALID_ARGUMENT;
+}
+
+/** Writes one packet; resolves once the stream can take more (or the call is gone). */
+function writePacket(call: grpc.ServerWritableStream<PbStreamRequest, unknown>, frame: DataFrameJSON): Promise<void> {
+  if (call.cancelled) {
+    return Promise.resolve();
+  }
+  if (call.write({ data: Buffer.from(JSON.stringify(frame)) })) {
+    return Promise.resolve();
+  }
+  return new Promise((resolve) => {
+    const done = () => {
+      call.removeListener('drain', done);
+      call.removeListener('cancelled', done);
+      resolve();
+    };
+    call.once('drain', done);
+    call.once('cancelled', done);
+  });
+}
+
+/**
+ * Grafana Live streams: `tail/<key>` runs a logs query as a live tail (pkg/stream,
+ * docs/live-tail.md). A refused subscription answers NOT_FOUND, which is what Grafana
+ * shows; the reason goes to the log.
+ */
 export function streamService(deps: ServiceDeps): Record<string, grpc.UntypedHandleCall> {
-  const notFound = (req: PbStreamRequest) => {
-    deps.logger.debug('stream requested; this data source has no streams', { path: req.path });
-    return { status: StreamStatus.NOT_FOUND, data: Buffer.alloc(0) };
+  const check = (
+    req: PbStreamRequest,
+    call: string
+  ): { ok: true; request: TailRequest; instance: Instance; release(): void } | { ok: false; reason: string } => {
+    const lease = deps.instances.acquire(req.pluginContext?.dataSourceInstanceSettings);
+    if (!lease.ok) {
+      lease.release();
+      return { ok: false, reason: lease.error };
+    }
+    try {
+      return {
+        ok: true,
+        request: parseTailRequest(req.path, req.data),
+        instance: lease.instance,
+        release: () => lease.release(),
+      };
+    } catch (e) {
+      lease.release();
+      if (e instanceof TailRequestError) {
+        return { ok: false, reason: e.message };
+      }
+      deps.logger.error(`${call} failed with an exception`, { path: req.path, error: errorText(e) });
+      return { ok: false, reason: `internal error: ${errorText(e)}` };
+    }
   };
   return {
-    SubscribeStream: ((call, callback) => callback(null, notFound(call.request))) as Unary<PbStreamRequest, unknown>,
-    PublishStream: ((call, callback) => callback(null, notFound(call.request))) as Unary<PbStreamRequest, unknown>,
+    SubscribeStream: ((call, callback) => {
+      const req = call.request;
+      const checked = check(req, 'SubscribeStream');
+      if (!checked.ok) {
+        deps.logger.warn('stream subscription refused', { path: req.path, reason: redact(checked.reason) });
+        callback(null, { status: StreamStatus.NOT_FOUND, data: Buffer.alloc(0) });
+        return;
+      }
+      checked.release();
+      callback(null, { status: StreamStatus.OK, data: Buffer.alloc(0) });
+    }) as Unary<PbStreamRequest, unknown>,
+    PublishStream: ((call, callback) => {
+      deps.logger.warn('publishing to a stream refused: live tail streams are read-only', { path: call.request.path });
+      callback(null, { status: StreamStatus.PERMISSION_DENIED, data: Buffer.alloc(0) });
+    }) as Unary<PbStreamRequest, unknown>,
     RunStream: ((call: grpc.ServerWritableStream<PbStreamRequest, unknown>) => {
-      call.emit('error', {
-        code: grpc.status.NOT_FOUND,
-        details: `stream "${call.request.path}" does not exist: this data source has no streams`,
-      });
+      const req = call.request;
+      const checked = check(req, 'RunStream');
+      if (!checked.ok) {
+        const reason = redact(checked.reason);
+        deps.logger.warn('stream refused', { path: req.path, reason });
+        call.emit('error', {
+          code: grpc.status.NOT_FOUND,
+          details: `stream ${JSON.stringify(req.path)} refused: ${reason}`,
+        });
+        return;
+      }
+      const { request, instance } = checked;
+      const cs = callSignal(call, deps.shutdownSignal);
+      const log = deps.logger.with({ datasource: instance.settings.uid, stream: req.path });
+      log.info('live tail started', { pollMs: request.pollMs });
+      const finish = () => {
+        cs.done();
+        checked.release();
+      };
+      runTail({
+        request,
+        env: { ...envFor(instance, req.pluginContext, cs.signal, log), signal: cs.signal },
+        send: (frame) => writePacket(call, frame),
+      }).then(
+        (outcome) => {
+          finish();
+          log.info('live tail ended', {
+            ended: outcome.ended,
+            polls: outcome.polls,
+            rows: outcome.rows,
+            reason: cs.signal.aborted && cs.signal.reason instanceof Error ? cs.signal.reason.message : undefined,
+          });
+          if (call.cancelled) {
+            return;
+          }
+          if (outcome.ended === 'failed') {
+            call.emit('error', {
+              code: tailStatus(outcome.status),
+              details: `live tail stopped: ${redact(outcome.message)}`,
+            });
+          } else {
+            call.end();
+          }
+        },
+        (e) => {
+          // runTail does not reject; a last line of defence.
+          finish();
+          log.error('live tail failed', { error: redact(errorText(e)) });
+          if (!call.cancelled) {
+            call.emit('error', internalError(redact(`live tail failed: ${errorText(e)}`)));
+          }
+        }
+      );
     }) as grpc.handleServerStreamingCall<PbStreamRequest, unknown>,
   };
 }

@@ -508,6 +508,90 @@ export class GrafanaHost {
     });
   }
 
+  /** pluginv2.Stream/SubscribeStream with the request's data (a live tail's query JSON). */
+  async subscribeStreamWithData(
+    ctx: PluginContextMessage,
+    streamPath: string,
+    data: unknown
+  ): Promise<{ status: 'OK' | 'NOT_FOUND' | 'PERMISSION_DENIED'; data: Buffer }> {
+    const res = await this.unary<{ status: number; data: Buffer }>('pluginv2.Stream', 'SubscribeStream', {
+      pluginContext: ctx,
+      path: streamPath,
+      data: resourceBody(data as Buffer | string | object | undefined),
+      headers: {},
+    });
+    return { status: (['OK', 'NOT_FOUND', 'PERMISSION_DENIED'] as const)[res.status], data: res.data };
+  }
+
+  /**
+   * pluginv2.Stream/RunStream as Grafana Live runs it: packets are readable as they arrive;
+   * cancel() is what Grafana does when the channel's last subscriber leaves.
+   */
+  openStream(ctx: PluginContextMessage, streamPath: string, data: unknown): OpenStream {
+    const call = this.client('pluginv2.Stream').RunStream(
+      {
+        pluginContext: ctx,
+        path: streamPath,
+        data: resourceBody(data as Buffer | string | object | undefined),
+        headers: {},
+      },
+      new grpc.Metadata()
+    ) as grpc.ClientReadableStream<{ data: Buffer }>;
+    const packets: Buffer[] = [];
+    const waiters = new Set<() => void>();
+    const wake = () => {
+      for (const w of [...waiters]) {
+        w();
+      }
+    };
+    let endInfo: { error?: grpc.ServiceError } | undefined;
+    const ended = new Promise<{ error?: grpc.ServiceError }>((resolve) => {
+      call.on('data', (p: { data: Buffer }) => {
+        packets.push(p.data);
+        wake();
+      });
+      call.on('error', (e: grpc.ServiceError) => {
+        endInfo = { error: e };
+        resolve(endInfo);
+        wake();
+      });
+      call.on('end', () => {
+        endInfo ??= {};
+        resolve(endInfo);
+        wake();
+      });
+    });
+    const waitUntil = (done: () => boolean, timeoutMs: number, what: string): Promise<void> =>
+      new Promise((resolve, reject) => {
+        const check = () => {
+          if (done()) {
+            finish();
+            resolve();
+          } else if (endInfo) {
+            finish();
+            reject(new Error(`the stream ended (${endInfo.error?.message ?? 'OK'}) before ${what}`));
+          }
+        };
+        const timer = setTimeout(() => {
+          finish();
+          reject(new Error(`no ${what} within ${timeoutMs} ms (${packets.length} packet(s) so far)`));
+        }, timeoutMs);
+        const finish = () => {
+          clearTimeout(timer);
+          waiters.delete(check);
+        };
+        waiters.add(check);
+        check();
+      });
+    return {
+      packets,
+      ended,
+      waitForPackets: (n, timeoutMs = 15000) => waitUntil(() => packets.length >= n, timeoutMs, `${n} packet(s)`),
+      waitUntil: (done, timeoutMs = 15000, what = 'the expected packets') => waitUntil(done, timeoutMs, what),
+      cancel: () => call.cancel(),
+    };
+  }
+
   /** plugin.GRPCController/Shutdown, then waits for the process to exit. */
   async shutdown(
     timeoutMs = 10000
@@ -586,6 +670,18 @@ export class GrafanaHost {
       c.close();
     }
   }
+}
+
+/** A running RunStream (see GrafanaHost.openStream). */
+export interface OpenStream {
+  /** Every packet's data so far, in arrival order. */
+  readonly packets: Buffer[];
+  /** Resolves when the stream ends: `error` is the gRPC status it ended with, if any. */
+  readonly ended: Promise<{ error?: grpc.ServiceError }>;
+  waitForPackets(n: number, timeoutMs?: number): Promise<void>;
+  /** Waits until `done()` holds, re-checked at each packet; rejects if the stream ends first. */
+  waitUntil(done: () => boolean, timeoutMs?: number, what?: string): Promise<void>;
+  cancel(): void;
 }
 
 /** Memory figures of a process from /proc (bytes). */
