@@ -209,6 +209,25 @@ describe('log volume through the pipeline and the dev server', () => {
     assert.deepEqual(totals(fs), await countsByLevel('WHERE level <= 3'));
   });
 
+  it('applies the dashboard ad hoc filters like the logs query does', async () => {
+    const first = frames(
+      await runQuery(env(), {
+        ...input({ query: 'SELECT min(exe) AS exe FROM log_entries', format: 'table', version: 3 }),
+        queryType: undefined,
+      })
+    );
+    const exe = String((first[0].data.values[0] as string[])[0]);
+    const sql = 'SELECT time, level, msg, exe FROM log_entries ORDER BY time DESC LIMIT 5';
+    const filters = [{ key: 'exe', operator: '=', value: exe }];
+    const fs = frames(await runQuery(env(), input({ query: sql, format: 'logs', version: 3, adhocFilters: filters })));
+    const expected = await countsByLevel(`WHERE exe = '${exe.replace(/'/g, "''")}'`);
+    assert.deepEqual(totals(fs), expected);
+    assert.ok(
+      [...expected.values()].reduce((a, b) => a + b, 0) <
+        [...(await countsByLevel()).values()].reduce((a, b) => a + b, 0)
+    );
+  });
+
   it('without a level column: one "logs" series with every line', async () => {
     const sql = 'SELECT time, msg FROM log_entries LIMIT 1';
     const fs = frames(await runQuery(env(), input({ query: sql, format: 'logs', version: 3 })));
