@@ -6,6 +6,7 @@ import * as arrow from 'apache-arrow';
 import { encodeFrameChunks, type EncodedFrames, type FrameField, type FrameMeta, type Notice } from '../frames';
 import { LEVEL_NAMES } from '../frames/logs';
 import { intervalText } from './duration';
+import { rfc3339 } from './macros';
 import { QueryModelError } from './model';
 import { quoteIdent, segments } from './sqlscan';
 
@@ -118,16 +119,25 @@ export function volumeBucketMs(intervalMs: number, range: { from: Date; to: Date
 
 /**
  * The volume statement over `sql` (already without its tail, see withoutTrailingOrderLimit):
- * line count per bucket and raw level. Levels are named after the query (numbers through
- * LEVEL_NAMES, text as it is), so the SQL needs no knowledge of the level's type.
+ * line count per bucket and raw level, within `range` when there is one. Levels are named
+ * after the query (numbers through LEVEL_NAMES, text as it is), so the SQL needs no knowledge
+ * of the level's type.
  */
-export function logVolumeSql(sql: string, columns: VolumeColumns, bucketMs: number): string {
-  const bucket = `date_bin(interval '${intervalText(bucketMs)}', ${quoteIdent(columns.time)}, timestamp '1970-01-01T00:00:00Z')`;
+export function logVolumeSql(
+  sql: string,
+  columns: VolumeColumns,
+  bucketMs: number,
+  range?: { from: Date; to: Date }
+): string {
   const level = columns.level ? quoteIdent(columns.level) : 'NULL';
+  const time = quoteIdent(columns.time);
+  // The histogram covers the range only, also for a query sent without the range headers.
+  const within = range ? ` AND ${time} >= '${rfc3339(range.from)}' AND ${time} <= '${rfc3339(range.to)}'` : '';
+  const bucket = `date_bin(interval '${intervalText(bucketMs)}', ${time}, timestamp '1970-01-01T00:00:00Z')`;
   // The newline before ")" ends a trailing line comment of the inner statement.
   return (
     `SELECT ${bucket} AS time, ${level} AS level, count(*) AS count FROM (\n${sql}\n) AS logs ` +
-    `WHERE ${quoteIdent(columns.time)} IS NOT NULL GROUP BY 1, 2 ORDER BY 1`
+    `WHERE ${time} IS NOT NULL${within} GROUP BY 1, 2 ORDER BY 1`
   );
 }
 

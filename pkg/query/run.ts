@@ -76,7 +76,7 @@ export async function runQuery(env: QueryEnv, query: DataQueryInput): Promise<Qu
         )
       : undefined;
     if (volumeCols) {
-      sql = logVolumeSql(sql, volumeCols, bucketMs);
+      sql = logVolumeSql(sql, volumeCols, bucketMs, range);
     }
 
     const plan = planLimits({

@@ -228,6 +228,13 @@ describe('log volume through the pipeline and the dev server', () => {
     );
   });
 
+  it('stays within the range when the query is sent without the range headers (timeFilter off)', async () => {
+    const sql = 'SELECT time, level, msg FROM log_entries ORDER BY time DESC LIMIT 5';
+    const fs = frames(await runQuery(env(), input({ query: sql, format: 'logs', version: 3, timeFilter: false })));
+    assert.equal((fs[0].schema.meta?.custom as { queryRange?: unknown }).queryRange, undefined);
+    assert.deepEqual(totals(fs), await countsByLevel());
+  });
+
   it('without a level column: one "logs" series with every line', async () => {
     const sql = 'SELECT time, msg FROM log_entries LIMIT 1';
     const fs = frames(await runQuery(env(), input({ query: sql, format: 'logs', version: 3 })));
