@@ -24,12 +24,13 @@ import {
   TimeRange,
 } from '@grafana/data';
 import { DataSourceWithBackend } from '@grafana/runtime';
-import { lastValueFrom } from 'rxjs';
+import { lastValueFrom, Observable } from 'rxjs';
 
 import { createAnnotationSupport } from './annotations';
 import { probeSql, tagKeys, tagValues, toAdhocModel, type AdhocSource } from './query/adhoc';
 import { defaultQuery, migrateQuery, sqlOf } from './query/migrate';
 import { interpolateSql } from './query/interpolate';
+import { routeLiveTail } from './query/liveTail';
 import { buildLogContextQuery, hasLogContext, type LogContextQuery } from './query/logContext';
 import { SUPPORTED_SUPPLEMENTARY_TYPES, supplementaryQuery, supplementaryRequest } from './query/logVolume';
 import { framesToVariableValues } from './query/frames';
@@ -61,6 +62,11 @@ export class DataSource
     this.schema = new SchemaClient(this);
     this.variables = new MicromegasVariableSupport(this);
     this.annotations = createAnnotationSupport();
+  }
+
+  /** Explore's Live mode streams logs queries over Grafana Live; everything else queries the backend. */
+  query(request: DataQueryRequest<MicromegasQuery>): Observable<DataQueryResponse> {
+    return routeLiveTail(this, request, (r) => super.query(r));
   }
 
   getDefaultQuery(app: CoreApp): Partial<MicromegasQuery> {
