@@ -9,7 +9,7 @@
 import { DataType, type Schema } from 'apache-arrow';
 
 import type { Notice } from '../frames';
-import { quoteIdent, quoteLiteral, segments } from './sqlscan';
+import { quoteIdent, quoteLiteral, segments, topLevelMatches, topLevelView } from './sqlscan';
 import { openStream } from './stream';
 import type { QueryClient, StreamCallOptions } from './types';
 
@@ -154,36 +154,6 @@ export function filterText(f: AdhocFilter): string {
 
 function hasCodeKeyword(sql: string, keyword: RegExp): boolean {
   return segments(sql).some((s) => s.kind === 'code' && keyword.test(s.text));
-}
-
-/**
- * The SQL with strings, quoted identifiers and comments blanked (same length), and the
- * parenthesis depth before each offset: keyword searches then see top-level code only.
- */
-function topLevelView(sql: string): { masked: string; plain: string; depth: number[] } {
-  const segs = segments(sql);
-  const blank = (kinds: string[]) =>
-    segs.map((s) => (kinds.includes(s.kind) ? ' '.repeat(s.text.length) : s.text)).join('');
-  const masked = blank(['comment', 'string', 'identifier']);
-  /** Comments blanked only: the text clauses are read from. */
-  const plain = blank(['comment']);
-  const depth: number[] = [];
-  let d = 0;
-  for (const c of masked) {
-    depth.push(d);
-    d += c === '(' ? 1 : c === ')' ? -1 : 0;
-  }
-  return { masked, plain, depth };
-}
-
-function topLevelMatches(view: { masked: string; depth: readonly number[] }, re: RegExp): number[] {
-  const found: number[] = [];
-  for (const m of view.masked.matchAll(re)) {
-    if (view.depth[m.index ?? 0] === 0) {
-      found.push(m.index ?? 0);
-    }
-  }
-  return found;
 }
 
 const IDENT = String.raw`(?:"(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_]*)`;

@@ -8,7 +8,7 @@ import { LEVEL_NAMES } from '../frames/logs';
 import { intervalText } from './duration';
 import { rfc3339 } from './macros';
 import { QueryModelError } from './model';
-import { quoteIdent, segments } from './sqlscan';
+import { quoteIdent, topLevelMatches, topLevelView } from './sqlscan';
 
 /** `queryType` of a derived volume query (set by the frontend's getSupplementaryQuery). */
 export const LOG_VOLUME_QUERY_TYPE = 'logVolume';
@@ -57,19 +57,9 @@ const TAIL = /\b(?:order\s+by|limit|offset|fetch)\b/gi;
  * only parenthesis depth 0 counts.
  */
 export function withoutTrailingOrderLimit(sql: string): string {
-  const masked = segments(sql)
-    .map((s) => (s.kind === 'code' ? s.text : ' '.repeat(s.text.length)))
-    .join('');
-  const depth: number[] = [];
-  let d = 0;
-  for (const c of masked) {
-    depth.push(d);
-    d += c === '(' ? 1 : c === ')' ? -1 : 0;
-  }
-  const topLevel = (re: RegExp): number[] =>
-    [...masked.matchAll(re)].map((m) => m.index ?? 0).filter((i) => depth[i] === 0);
-  const lastClause = Math.max(-1, ...topLevel(CLAUSE));
-  const tail = topLevel(TAIL).find((i) => i > lastClause);
+  const view = topLevelView(sql);
+  const lastClause = Math.max(-1, ...topLevelMatches(view, CLAUSE));
+  const tail = topLevelMatches(view, TAIL).find((i) => i > lastClause);
   const body = tail === undefined ? sql : sql.slice(0, tail);
   return body.replace(/[\s;]+$/, '');
 }

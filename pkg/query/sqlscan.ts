@@ -1,5 +1,6 @@
 // A small SQL lexer: just enough to tell code from string literals, quoted identifiers and
-// comments, so macros are only expanded in code and argument lists split correctly.
+// comments, so macros are only expanded in code, argument lists split correctly and clauses
+// (ORDER BY, LIMIT…) found at the top level only.
 
 export type SegmentKind = 'code' | 'string' | 'identifier' | 'comment';
 
@@ -127,4 +128,35 @@ export function quoteIdent(name: string): string {
 /** Quotes an SQL string literal. */
 export function quoteLiteral(value: string): string {
   return `'${value.replace(/'/g, "''")}'`;
+}
+
+/**
+ * The SQL with strings, quoted identifiers and comments blanked (same length), and the
+ * parenthesis depth before each offset: keyword searches then see top-level code only.
+ */
+export function topLevelView(sql: string): { masked: string; plain: string; depth: number[] } {
+  const segs = segments(sql);
+  const blank = (kinds: string[]) =>
+    segs.map((s) => (kinds.includes(s.kind) ? ' '.repeat(s.text.length) : s.text)).join('');
+  const masked = blank(['comment', 'string', 'identifier']);
+  /** Comments blanked only: the text clauses are read from. */
+  const plain = blank(['comment']);
+  const depth: number[] = [];
+  let d = 0;
+  for (const c of masked) {
+    depth.push(d);
+    d += c === '(' ? 1 : c === ')' ? -1 : 0;
+  }
+  return { masked, plain, depth };
+}
+
+/** Offsets of the matches of `re` (global) that sit in top-level code. */
+export function topLevelMatches(view: { masked: string; depth: readonly number[] }, re: RegExp): number[] {
+  const found: number[] = [];
+  for (const m of view.masked.matchAll(re)) {
+    if (view.depth[m.index ?? 0] === 0) {
+      found.push(m.index ?? 0);
+    }
+  }
+  return found;
 }
