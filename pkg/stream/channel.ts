@@ -1,8 +1,9 @@
 // The live tail channel contract: the frontend subscribes to Grafana Live channel
 // `ds/<datasource uid>/tail/<key>` with the panel query as `data`; the key is a hash of
 // that data, so every subscriber of one channel runs the same query (Grafana runs one
-// RunStream per channel, with the first subscriber's data). The same hash is written in
-// src/query/liveTailKey.ts; tests/stream/channel.test.ts checks they agree.
+// RunStream per channel, with the first subscriber's data). The key is computed by the
+// frontend's own dependency-free module, src/query/liveTailKey.ts, so both sides agree.
+import { liveTailPath as tailPath } from '../../src/query/liveTailKey';
 import { expandMacros } from '../query/macros';
 import { parseQueryModel } from '../query/model';
 
@@ -10,6 +11,8 @@ import { parseQueryModel } from '../query/model';
 export const DEFAULT_POLL_MS = 1000;
 export const MIN_POLL_MS = 500;
 export const MAX_POLL_MS = 60_000;
+
+export { tailPath };
 
 const PATH = /^tail\/([0-9a-f]{16})$/;
 
@@ -19,35 +22,6 @@ export class TailRequestError extends Error {
     super(message);
     this.name = 'TailRequestError';
   }
-}
-
-/** JSON with object keys sorted at every level (undefined members dropped, as JSON does). */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) => {
-    if (v && typeof v === 'object' && !Array.isArray(v)) {
-      const sorted: Record<string, unknown> = {};
-      for (const k of Object.keys(v).sort()) {
-        sorted[k] = (v as Record<string, unknown>)[k];
-      }
-      return sorted;
-    }
-    return v;
-  });
-}
-
-/** 64-bit FNV-1a over the UTF-16 code units, as 16 hex digits. */
-export function fnv1a64(text: string): string {
-  let h = 0xcbf29ce484222325n;
-  for (let i = 0; i < text.length; i++) {
-    h ^= BigInt(text.charCodeAt(i));
-    h = (h * 0x100000001b3n) & 0xffffffffffffffffn;
-  }
-  return h.toString(16).padStart(16, '0');
-}
-
-/** The channel path (below the data source namespace) for a query's stream data. */
-export function tailPath(data: Record<string, unknown>): string {
-  return `tail/${fnv1a64(canonicalJson(data))}`;
 }
 
 export interface TailRequest {

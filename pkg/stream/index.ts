@@ -4,8 +4,6 @@ export {
   MIN_POLL_MS,
   MAX_POLL_MS,
   TailRequestError,
-  canonicalJson,
-  fnv1a64,
   parseTailRequest,
   tailPath,
   type TailRequest,

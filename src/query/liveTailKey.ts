@@ -1,7 +1,7 @@
 // The live tail channel path for a query's stream data: `tail/` + 64-bit FNV-1a of the data
-// as JSON with sorted keys. The backend computes the same (pkg/stream/channel.ts) and
+// as JSON with sorted keys. The backend imports this module (pkg/stream/channel.ts) and
 // refuses a path that does not match its data, so every subscriber of a channel runs the
-// same query. No imports: tests/stream/channel.test.ts checks both sides agree.
+// same query. No imports, so the backend bundle can take it as it is.
 
 /** JSON with object keys sorted at every level (undefined members dropped, as JSON does). */
 export function canonicalJson(value: unknown): string {
@@ -18,7 +18,7 @@ export function canonicalJson(value: unknown): string {
 }
 
 /** 64-bit FNV-1a over the UTF-16 code units, as 16 hex digits. */
-function fnv1a64(text: string): string {
+export function fnv1a64(text: string): string {
   let h = BigInt('0xcbf29ce484222325');
   const prime = BigInt('0x100000001b3');
   const mask = BigInt('0xffffffffffffffff');

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
 import { parseTailRequest, tailPath, TailRequestError } from '../../pkg/stream';
-import { liveTailPath } from '../../src/query/liveTailKey';
+import { canonicalJson, fnv1a64, liveTailPath } from '../../src/query/liveTailKey';
 
 const queries: Array<Record<string, unknown>> = [
   { refId: 'A', query: 'SELECT time, msg FROM log_entries', format: 'logs', version: 3 },
@@ -20,10 +20,16 @@ const queries: Array<Record<string, unknown>> = [
 ];
 
 describe('live tail channel path', () => {
-  it('frontend and backend agree, key order does not matter, content does', () => {
+  it('the key is 64-bit FNV-1a of the sorted-key JSON; key order does not matter, content does', () => {
+    // Published FNV-1a 64 test vectors.
+    assert.equal(fnv1a64(''), 'cbf29ce484222325');
+    assert.equal(fnv1a64('a'), 'af63dc4c8601ec8c');
+    assert.equal(fnv1a64('foobar'), '85944171f73967e8');
+    assert.equal(canonicalJson({ b: 1, a: { d: [2], c: 'x' } }), '{"a":{"c":"x","d":[2]},"b":1}');
     for (const q of queries) {
-      assert.equal(liveTailPath(q), tailPath(q));
-      assert.match(tailPath(q), /^tail\/[0-9a-f]{16}$/);
+      // The backend's check uses the frontend's own function (pkg/stream/channel.ts imports it).
+      assert.equal(tailPath(q), liveTailPath(q));
+      assert.equal(tailPath(q), `tail/${fnv1a64(canonicalJson(q))}`);
     }
     assert.equal(tailPath(queries[0]), tailPath(queries[1]));
     assert.notEqual(tailPath(queries[0]), tailPath(queries[3]));
