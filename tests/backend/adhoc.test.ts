@@ -13,6 +13,8 @@ describe('ad hoc filters through the backend executable', () => {
   let host: GrafanaHost;
   const ctx = () => pluginContext({ uid: 'adhoc', jsonData: { url: dev.uri } });
   const SQL = 'SELECT time, exe, level, msg FROM log_entries WHERE $__timeFilter(time) ORDER BY time';
+  // One fixed range for every query, so rows compared across requests cover the same window.
+  const range = { to: Date.now(), from: Date.now() - 3600_000 };
 
   before(async () => {
     ensureBackendBuilt();
@@ -32,7 +34,7 @@ describe('ad hoc filters through the backend executable', () => {
 
   it('a filter narrows the rows; the executed SQL shows how; other queries of the request are unaffected', async () => {
     const base = await host.queryData(ctx(), [
-      dataQuery('ALL', { query: SQL, format: 'table', version: 3, autoLimit: false }),
+      dataQuery('ALL', { query: SQL, format: 'table', version: 3, autoLimit: false }, range),
     ]);
     assert.equal(base.ALL.error, '');
     const exes = [...new Set(exesOf(base.ALL.frames[0]))].sort();
@@ -40,9 +42,9 @@ describe('ad hoc filters through the backend executable', () => {
 
     const filters = [{ key: 'exe', operator: '=', value: exes[0] }];
     const r = await host.queryData(ctx(), [
-      dataQuery('F', { query: SQL, format: 'table', version: 3, autoLimit: false, adhocFilters: filters }),
-      dataQuery('LOGS', { query: SQL, format: 'logs', version: 3, autoLimit: false, adhocFilters: filters }),
-      dataQuery('PLAIN', { query: SQL, format: 'table', version: 3, autoLimit: false }),
+      dataQuery('F', { query: SQL, format: 'table', version: 3, autoLimit: false, adhocFilters: filters }, range),
+      dataQuery('LOGS', { query: SQL, format: 'logs', version: 3, autoLimit: false, adhocFilters: filters }, range),
+      dataQuery('PLAIN', { query: SQL, format: 'table', version: 3, autoLimit: false }, range),
     ]);
     for (const refId of ['F', 'LOGS', 'PLAIN']) {
       assert.equal(r[refId].error, '', `${refId}: ${r[refId].error}`);

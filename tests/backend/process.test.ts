@@ -135,13 +135,14 @@ describe('backend executable: process and protocol', () => {
     assert.ok(rss > 10 * 1024 * 1024, 'resident memory is the real process figure');
   });
 
-  it('streams: SubscribeStream and PublishStream answer NOT_FOUND, RunStream ends with NOT_FOUND', async () => {
+  it('streams: an unknown path is NOT_FOUND (subscribe and run), publishing is PERMISSION_DENIED', async () => {
+    // Live tail channels are tail/<key> (tests/stream/ covers them); anything else is refused cleanly.
     const ctx = pluginContext({ jsonData: { url: 'grpc://127.0.0.1:1' } });
     assert.equal((await host.subscribeStream(ctx, 'live/anything')).status, 'NOT_FOUND');
-    assert.equal((await host.publishStream(ctx, 'live/anything', { x: 1 })).status, 'NOT_FOUND');
+    assert.equal((await host.publishStream(ctx, 'live/anything', { x: 1 })).status, 'PERMISSION_DENIED');
     await assert.rejects(
       host.runStream(ctx, 'live/anything', { deadlineMs: 5000 }),
-      (e: { code?: number; details?: string }) => e.code === 5 && /no streams/.test(e.details ?? '')
+      (e: { code?: number; details?: string }) => e.code === 5 && /refused/.test(e.details ?? '')
     );
     assert.equal(await host.ping(), 'SERVING');
   });
