@@ -18,6 +18,8 @@ import {
 } from '../../pkg/query/adhoc';
 import { expandMacros } from '../../pkg/query/macros';
 import { startDevServer, type DevServer } from '../harness/devserver';
+
+import { testEnv } from './env';
 import { assertGrafanaFrame } from '../harness/frame-validate';
 
 const one = (key: string, operator: string, value: string, values?: string[]) =>
@@ -194,18 +196,7 @@ describe('ad hoc filters through the pipeline (real client, dev server)', () => 
     await server?.stop();
   });
 
-  const env = (): QueryEnv => ({
-    client,
-    settings: {
-      rowLimit: 1_000_000,
-      queryTimeoutMs: 60_000,
-      enableUserAttribution: false,
-      authKind: 'none',
-      secrets: [],
-    },
-    user: undefined,
-    logger: { debug() {}, info() {}, warn() {}, error() {} },
-  });
+  const env = (): QueryEnv => testEnv(client, { user: undefined });
   const query = (json: Record<string, unknown>): DataQueryInput => ({
     refId: 'A',
     maxDataPoints: 0,

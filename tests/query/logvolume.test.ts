@@ -13,6 +13,8 @@ import { frameToJson, type DataFrameJSON } from '../harness/frame-json';
 import { assertGrafanaFrame } from '../harness/frame-validate';
 import { startDevServer, type DevServer } from '../harness/devserver';
 
+import { testEnv } from './env';
+
 const HOUR = 3_600_000;
 
 describe('withoutTrailingOrderLimit', () => {
@@ -67,21 +69,7 @@ let server: DevServer;
 let client: FlightSQLClient;
 let now: number;
 
-function env(): QueryEnv {
-  const quiet = () => undefined;
-  return {
-    client,
-    settings: {
-      rowLimit: 1_000_000,
-      queryTimeoutMs: 60_000,
-      enableUserAttribution: false,
-      authKind: 'none',
-      secrets: [],
-    },
-    user: { login: 'admin', email: 'admin@example.com', name: 'admin' },
-    logger: { debug: quiet, info: quiet, warn: quiet, error: quiet },
-  };
-}
+const env = (): QueryEnv => testEnv(client);
 
 function input(json: Record<string, unknown>, extra: Partial<DataQueryInput> = {}): DataQueryInput {
   return {

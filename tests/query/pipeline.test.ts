@@ -16,6 +16,8 @@ import { frameToJson } from '../harness/frame-json';
 import { assertGrafanaFrame } from '../harness/frame-validate';
 import { startDevServer, type DevServer } from '../harness/devserver';
 
+import { testEnv, TEST_USER } from './env';
+
 const HOUR = 3_600_000;
 
 interface LogLine {
@@ -35,19 +37,13 @@ let now: number;
 const logs: LogLine[] = [];
 
 function env(overrides: Partial<QueryEnv> = {}): QueryEnv {
-  return {
-    client,
-    settings: {
-      rowLimit: 1_000_000,
-      queryTimeoutMs: 60_000,
-      enableUserAttribution: true,
-      authKind: 'none',
-      secrets: [],
-    },
-    user: { login: 'admin', email: 'admin@example.com', name: 'Ådmin' },
+  // A non-ASCII name: attribution headers must carry it intact.
+  return testEnv(client, {
+    enableUserAttribution: true,
+    user: { ...TEST_USER, name: 'Ådmin' },
     logger: logger(logs),
     ...overrides,
-  };
+  });
 }
 
 function query(json: Record<string, unknown>, extra: Partial<DataQueryInput> = {}): DataQueryInput {

@@ -1,0 +1,22 @@
+// The query environment the pipeline tests run runQuery with: the dev server's client, the
+// data source defaults (1M row limit, 60 s timeout, no auth), a user and a logger.
+import type { FlightSQLClient } from '../../pkg/micromegas';
+import type { QueryEnv } from '../../pkg/query';
+
+const quiet = (): void => undefined;
+export const QUIET_LOGGER: QueryEnv['logger'] = { debug: quiet, info: quiet, warn: quiet, error: quiet };
+export const TEST_USER = { login: 'admin', email: 'admin@example.com', name: 'admin' };
+
+export function testEnv(
+  client: FlightSQLClient,
+  opts: { enableUserAttribution?: boolean } & Partial<Omit<QueryEnv, 'client' | 'settings'>> = {}
+): QueryEnv {
+  const { enableUserAttribution = false, ...overrides } = opts;
+  return {
+    client,
+    settings: { rowLimit: 1_000_000, queryTimeoutMs: 60_000, enableUserAttribution, authKind: 'none', secrets: [] },
+    user: TEST_USER,
+    logger: QUIET_LOGGER,
+    ...overrides,
+  };
+}
