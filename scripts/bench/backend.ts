@@ -2,7 +2,7 @@
 // against a raw DoGet of the same query, both on the dev server, in one run.
 //   npm run bench -- backend        (or: node --import tsx scripts/bench/backend.ts)
 // Environment: BENCH_ROWS (1,000,000), BENCH_RUNS (5), BENCH_SMALL_RUNS (100), BENCH_STEADY_RUNS (300),
-// BENCH_WARMUP (2000), BENCH_MODES (`hydrated,dictionary`).
+// BENCH_WARMUP (3000), BENCH_MODES (`hydrated,dictionary`).
 //
 // Figures, per mode (medians of BENCH_RUNS side-by-side runs):
 //   1. QueryData time / raw DoGet time, 1M rows × 5 columns (time, int, float,
@@ -12,7 +12,9 @@
 //      tests/go-host process, QueryData timed in Go around grpc-go's Invoke) and
 //      through the Node host emulator (grpc-js, timed in this process); Ping p50
 //      timed in Go is the bare host↔plugin round trip. Skipped, saying why, when Go
-//      and Debian's go-plugin/grpc sources are unavailable.
+//      and Debian's go-plugin/grpc sources are unavailable. One host at a time, each
+//      with its own plugin process (two plugins serving in turn would compete for the
+//      2 cores and their caches, which Grafana's single plugin process does not).
 //      Twice over: a freshly started plugin (its first calls), then a long-running
 //      one, after BENCH_WARMUP calls on every path. V8 optimizes a function only
 //      after many calls, and a request crosses hundreds of them (grpc-js, HTTP/2,
@@ -52,7 +54,7 @@ import {
 const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const SMALL_RUNS = Number(process.env.BENCH_SMALL_RUNS ?? 100);
-const WARMUP = Number(process.env.BENCH_WARMUP ?? 2000);
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 3000);
 const STEADY_RUNS = Number(process.env.BENCH_STEADY_RUNS ?? 300);
 const MODES = (process.env.BENCH_MODES ?? 'hydrated,dictionary')
   .split(',')
@@ -134,26 +136,21 @@ interface ModeFigures {
   memMethod: string;
 }
 
-/** Medians (ms) of one rotation of small-query calls, every path idle between its calls. */
-interface RotationFigures {
-  overhead: number;
-  pluginMs: number;
-  rawMs: number;
-  rpcFloorMs: number;
-  /** runQuery in this process (no plugin process hop) minus the raw DoGet, p50. */
-  pipelineMs: number;
-  /** Through go-plugin + grpc-go (timed in Go), when the Go host runs. */
-  go?: { overhead: number; queryMs: number; pingMs: number };
+/** Medians (ms) of one rotation of small-query calls by kind; every process idle between its calls. */
+type Medians = Record<string, number>;
+
+/** One host's small-query figures: a freshly started plugin, then after WARMUP calls on every path. */
+interface PathFigures {
+  fresh: Medians;
+  warm: Medians;
 }
 
 interface SmallFigures {
-  /** A freshly started plugin: its first calls. */
-  fresh: RotationFigures;
-  /** The same plugin after WARMUP calls on every path. */
-  warm: RotationFigures;
-  /** Back-to-back calls through the Go host, after the warm-up. */
-  steady?: SteadyFigures;
+  /** As Grafana calls the plugin: go-plugin + grpc-go (tests/go-host), QueryData timed in Go. */
+  go?: PathFigures & { steady: SteadyFigures };
   goSkipped?: string;
+  /** Through the Node host emulator (grpc-js), timed in this process. */
+  node: PathFigures;
 }
 
 /** Back-to-back calls (a dashboard's burst of panel queries, or steady load): processes stay warm. */
@@ -251,94 +248,100 @@ class Bench {
     }
   }
 
+  /**
+   * Calls each kind in turn, SMALL_RUNS rounds, the order rotating each round so no kind
+   * always follows the same one (the dev server finishes a call's bookkeeping just after
+   * answering it); returns the median of each kind.
+   */
+  private async rotate(kinds: Record<string, () => Promise<number>>): Promise<Medians> {
+    const names = Object.keys(kinds);
+    const times: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
+    for (let i = 0; i < SMALL_RUNS; i++) {
+      for (let k = 0; k < names.length; k++) {
+        const name = names[(i + k) % names.length];
+        times[name].push(await kinds[name]());
+      }
+    }
+    return Object.fromEntries(names.map((n) => [n, median(times[n])]));
+  }
+
+  /** First calls (instance and connections up), a fresh rotation, the warm-up, a warm rotation. */
+  private async freshThenWarm(
+    kinds: Record<string, () => Promise<number>>,
+    warmUp: () => Promise<void>
+  ): Promise<PathFigures> {
+    for (let i = 0; i < 10; i++) {
+      for (const kind of Object.values(kinds)) {
+        await kind();
+      }
+    }
+    const fresh = await this.rotate(kinds);
+    await warmUp();
+    return { fresh, warm: await this.rotate(kinds) };
+  }
+
+  /**
+   * One host at a time, each with its own plugin process: a second plugin process serving
+   * the same calls in between would compete for the 2 cores and their caches, which
+   * Grafana's single plugin process does not.
+   */
   async small(): Promise<SmallFigures> {
+    const rawMs = async () => (await this.raw(SMALL_SQL)).ms;
+    const rawWarmUp = async () => {
+      for (let i = 0; i < WARMUP; i++) {
+        await rawMs();
+      }
+    };
+    let go: SmallFigures['go'];
+    let goSkipped: string | undefined;
     const goAvailability = ensureGoHost();
+    if (goAvailability.ok) {
+      const goHost = await GoHost.start(goAvailability.binary, { minPort: 20000, maxPort: 20999 });
+      try {
+        const figures = await this.freshThenWarm(
+          { raw: rawMs, query: () => this.viaGo(goHost), ping: async () => (await goHost.ping())[0] / 1e6 },
+          async () => {
+            await goHost.queryDataTimed(this.ctx, [this.smallQuery()], { repeat: WARMUP });
+            await goHost.ping(WARMUP);
+            await rawWarmUp();
+          }
+        );
+        go = { ...figures, steady: await this.steady(goHost) };
+      } finally {
+        await goHost.stop();
+      }
+    } else {
+      goSkipped = goAvailability.reason;
+    }
+
     const host = await GrafanaHost.start({ minPort: 23000, maxPort: 23999 });
-    const goHost = goAvailability.ok
-      ? await GoHost.start(goAvailability.binary, { minPort: 20000, maxPort: 20999 }).catch(async (e: unknown) => {
-          await host.kill();
-          throw e;
-        })
-      : undefined;
     try {
       const rpc = async () => {
         const t0 = performance.now();
         await host.collectMetrics();
         return performance.now() - t0;
       };
-      const goQuery = goHost && (() => this.viaGo(goHost));
-      const goPing = goHost && (async () => (await goHost.ping())[0] / 1e6);
-      for (let i = 0; i < 10; i++) {
-        await this.raw(SMALL_SQL);
-        await this.plugin(host, SMALL_SQL);
-        await rpc();
-        await goQuery?.();
-        await goPing?.();
-      }
-      const rotation = async (): Promise<RotationFigures> => {
-        const raw: number[] = [];
-        const plugin: number[] = [];
-        const floor: number[] = [];
-        const pipeline: number[] = [];
-        const viaGo: number[] = [];
-        const goFloor: number[] = [];
-        // The order rotates each round so no kind always follows the same one (the dev
-        // server finishes a call's bookkeeping just after answering it).
-        const kinds: Array<() => Promise<void>> = [
-          async () => void raw.push((await this.raw(SMALL_SQL)).ms),
-          async () => void plugin.push((await this.plugin(host, SMALL_SQL)).ms),
-          async () => void floor.push(await rpc()),
-          async () => void pipeline.push(await this.inProcess(SMALL_SQL)),
-        ];
-        if (goQuery && goPing) {
-          kinds.push(async () => void viaGo.push(await goQuery()));
-          kinds.push(async () => void goFloor.push(await goPing()));
-        }
-        for (let i = 0; i < SMALL_RUNS; i++) {
-          for (let k = 0; k < kinds.length; k++) {
-            await kinds[(i + k) % kinds.length]();
+      const kinds = {
+        raw: rawMs,
+        query: async () => (await this.plugin(host, SMALL_SQL)).ms,
+        rpc,
+        pipeline: () => this.inProcess(SMALL_SQL),
+      };
+      const node = await this.freshThenWarm(kinds, async () => {
+        for (let i = 0; i < WARMUP; i++) {
+          for (const kind of Object.values(kinds)) {
+            await kind();
           }
         }
-        return {
-          overhead: median(plugin) - median(raw),
-          pluginMs: median(plugin),
-          rawMs: median(raw),
-          rpcFloorMs: median(floor),
-          pipelineMs: median(pipeline) - median(raw),
-          go: goHost
-            ? { overhead: median(viaGo) - median(raw), queryMs: median(viaGo), pingMs: median(goFloor) }
-            : undefined,
-        };
-      };
-      const fresh = await rotation();
-      await this.warmUp(host, goHost);
-      const warm = await rotation();
-      return {
-        fresh,
-        warm,
-        steady: goHost ? await this.steady(goHost) : undefined,
-        goSkipped: goHost ? undefined : (goAvailability as { reason: string }).reason,
-      };
+      });
+      return { go, goSkipped, node };
     } finally {
-      await Promise.allSettled([host.kill(), goHost?.stop()]);
+      await host.kill();
     }
   }
 
-  /** WARMUP calls on every path of the rotation, so each process reaches its long-running speed. */
-  async warmUp(host: GrafanaHost, goHost: GoHost | undefined): Promise<void> {
-    if (goHost) {
-      const query = [
-        dataQuery('A', { query: SMALL_SQL, format: 'table', autoLimit: false }, { from: this.from, to: this.to }),
-      ];
-      await goHost.queryDataTimed(this.ctx, query, { repeat: WARMUP });
-      await goHost.ping(WARMUP);
-    }
-    for (let i = 0; i < WARMUP; i++) {
-      await this.raw(SMALL_SQL);
-      await this.plugin(host, SMALL_SQL);
-      await this.inProcess(SMALL_SQL);
-      await host.collectMetrics();
-    }
+  private smallQuery() {
+    return dataQuery('A', { query: SMALL_SQL, format: 'table', autoLimit: false }, { from: this.from, to: this.to });
   }
 
   /**
@@ -348,9 +351,7 @@ class Bench {
    * machine: QueryData repeated by the Go host, raw DoGets in this process.
    */
   async steady(goHost: GoHost): Promise<SteadyFigures> {
-    const query = [
-      dataQuery('A', { query: SMALL_SQL, format: 'table', autoLimit: false }, { from: this.from, to: this.to }),
-    ];
+    const query = [this.smallQuery()];
     const block = 50;
     const settle = 5; // the first calls of a block wake the processes up
     const viaGo: number[] = [];
@@ -372,9 +373,7 @@ class Bench {
 
   /** QueryData of the small query as Grafana sends it: go-plugin's connection, grpc-go, timed in Go (ms). */
   async viaGo(goHost: GoHost): Promise<number> {
-    const { responses, latenciesNs } = await goHost.queryDataTimed(this.ctx, [
-      dataQuery('A', { query: SMALL_SQL, format: 'table', autoLimit: false }, { from: this.from, to: this.to }),
-    ]);
+    const { responses, latenciesNs } = await goHost.queryDataTimed(this.ctx, [this.smallQuery()]);
     if (responses.A.error) {
       throw new Error(`QueryData through the Go host failed: ${responses.A.error}`);
     }
@@ -460,30 +459,33 @@ async function main(): Promise<void> {
 }
 
 function printSmall(small: SmallFigures): void {
-  const rows: Array<[string, RotationFigures]> = [
-    [`long-running plugin (after ${WARMUP} warm-up calls on every path)`, small.warm],
-    ['freshly started plugin (its first calls: V8 has not optimized the code yet)', small.fresh],
+  const phases = (p: PathFigures): Array<[string, Medians]> => [
+    [`long-running plugin (after ${WARMUP} warm-up calls on every path)`, p.warm],
+    ['freshly started plugin (its first calls: V8 has not optimized the code yet)', p.fresh],
   ];
-  for (const [label, r] of rows) {
+  if (small.go) {
+    for (const [label, m] of phases(small.go)) {
+      console.log(
+        `2. small-query overhead at p50, as Grafana calls it (go-plugin + grpc-go host), ${label}, calls interleaved: ${(m.query - m.raw).toFixed(2)} ms  ` +
+          `(target ≤ 2 ms; QueryData ${m.query.toFixed(2)} ms timed in Go vs raw DoGet ${m.raw.toFixed(2)} ms over ${SMALL_RUNS} runs; ` +
+          `bare round trip, go-plugin Ping p50: ${m.ping.toFixed(2)} ms)`
+      );
+    }
+    const st = small.go.steady;
     console.log(
-      r.go
-        ? `2. small-query overhead at p50, as Grafana calls it (go-plugin + grpc-go host), ${label}, calls interleaved: ${r.go.overhead.toFixed(2)} ms  ` +
-            `(target ≤ 2 ms; QueryData ${r.go.queryMs.toFixed(2)} ms timed in Go vs raw DoGet ${r.rawMs.toFixed(2)} ms over ${SMALL_RUNS} runs; ` +
-            `bare round trip, go-plugin Ping p50: ${r.go.pingMs.toFixed(2)} ms)`
-        : `2. small-query overhead as Grafana calls it (go-plugin + grpc-go host): not measured: ${small.goSkipped}`
+      `2. small-query overhead at p50, as Grafana calls it, long-running plugin, back-to-back calls (a dashboard's burst): ${st.overhead.toFixed(2)} ms  ` +
+        `(target ≤ 2 ms; QueryData ${st.queryMs.toFixed(2)} ms vs raw DoGet ${st.rawMs.toFixed(2)} ms over ${st.runs} runs each)`
+    );
+  } else {
+    console.log(
+      `2. small-query overhead as Grafana calls it (go-plugin + grpc-go host): not measured: ${small.goSkipped}`
     );
   }
-  if (small.steady) {
+  for (const [label, m] of phases(small.node)) {
     console.log(
-      `2. small-query overhead at p50, as Grafana calls it, long-running plugin, back-to-back calls (a dashboard's burst): ${small.steady.overhead.toFixed(2)} ms  ` +
-        `(target ≤ 2 ms; QueryData ${small.steady.queryMs.toFixed(2)} ms vs raw DoGet ${small.steady.rawMs.toFixed(2)} ms over ${small.steady.runs} runs each)`
-    );
-  }
-  for (const [label, r] of rows) {
-    console.log(
-      `   Node host emulator (grpc-js), ${label.split(' (')[0]}: ${r.overhead.toFixed(2)} ms  (${r.pluginMs.toFixed(2)} ms vs ${r.rawMs.toFixed(2)} ms; ` +
-        `host↔plugin RPC round trip alone (CollectMetrics p50): ${r.rpcFloorMs.toFixed(2)} ms; ` +
-        `the same pipeline in-process, runQuery − raw DoGet: ${r.pipelineMs.toFixed(2)} ms)`
+      `   Node host emulator (grpc-js), ${label.split(' (')[0]}: ${(m.query - m.raw).toFixed(2)} ms  (${m.query.toFixed(2)} ms vs ${m.raw.toFixed(2)} ms; ` +
+        `host↔plugin RPC round trip alone (CollectMetrics p50): ${m.rpc.toFixed(2)} ms; ` +
+        `the same pipeline in-process, runQuery − raw DoGet: ${(m.pipeline - m.raw).toFixed(2)} ms)`
     );
   }
 }
