@@ -582,7 +582,15 @@ export class FlightSQLClient {
     }
     checkTimeout(opts.timeoutMs, 'timeoutMs');
     const descriptor = { type: DESCRIPTOR_CMD, cmd: packAny('CommandStatementIngest', { table: tableName, temporary: false }) };
-    const messages = splitIpcStream(RecordBatchStreamWriter.writeAll(table).toUint8Array(true));
+    let messages;
+    try {
+      messages = splitIpcStream(RecordBatchStreamWriter.writeAll(table).toUint8Array(true));
+    } catch (err) {
+      // apache-arrow's writer miscounts a batch's body when columns share buffers.
+      throw invalidArgument(
+        `this table cannot be sent: ${(err as Error).message}. A known cause is two columns using the same vector or buffers; give each column its own`
+      );
+    }
     const md = await this.metadata(opts);
     const call = this.stub.DoPut(md, this.callOptions(opts));
     const results = collectStream(call, opts.signal, (r) => r.app_metadata);

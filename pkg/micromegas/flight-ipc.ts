@@ -63,7 +63,11 @@ export interface IpcMessage {
   body: Uint8Array;
 }
 
-/** Splits an encapsulated IPC stream (as written by apache-arrow) into its messages, EOS excluded. */
+/**
+ * Splits an encapsulated IPC stream (as written by apache-arrow) into its messages, EOS
+ * excluded. The stream must be complete: a body announced longer than the bytes left, or a
+ * missing end-of-stream marker, means the writer produced an inconsistent stream.
+ */
 export function splitIpcStream(bytes: Uint8Array): IpcMessage[] {
   const out: IpcMessage[] = [];
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -77,14 +81,18 @@ export function splitIpcStream(bytes: Uint8Array): IpcMessage[] {
       pos += 4;
     }
     if (len === 0) {
-      break; // end of stream
+      return out; // end of stream
     }
     const header = bytes.subarray(pos, pos + len);
     pos += len;
     const bodyLength = Number(Message.decode(header).bodyLength);
-    const body = bytes.subarray(pos, pos + bodyLength);
+    if (pos + bodyLength > bytes.byteLength) {
+      throw new Error(
+        `inconsistent Arrow IPC stream: message ${out.length + 1} announces ${bodyLength} body bytes, ${bytes.byteLength - pos} remain`
+      );
+    }
+    out.push({ header, body: bytes.subarray(pos, pos + bodyLength) });
     pos += bodyLength;
-    out.push({ header, body });
   }
-  return out;
+  throw new Error(`inconsistent Arrow IPC stream: no end-of-stream marker after ${out.length} message(s)`);
 }

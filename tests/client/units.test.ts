@@ -3,7 +3,19 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { Dictionary, Float64, Int32, RecordBatchReader, RecordBatchStreamWriter, Table, Utf8, vectorFromArray } from 'apache-arrow';
+import {
+  Dictionary,
+  Float64,
+  Int32,
+  makeData,
+  makeVector,
+  RecordBatchReader,
+  RecordBatchStreamWriter,
+  Table,
+  TimestampNanosecond,
+  Utf8,
+  vectorFromArray,
+} from 'apache-arrow';
 
 import { MicromegasError, parseServerMessage, parseServerUri, sqlString } from '../../pkg/micromegas';
 import { resolveClientAgent, resolveClientEntrypoint, resolveSessionId } from '../../pkg/micromegas/attribution';
@@ -129,6 +141,15 @@ describe('FlightData <-> IPC stream', () => {
     const t = new Table({ v: vectorFromArray([1, 2, 3], new Float64()) });
     const [, batch] = splitIpcStream(RecordBatchStreamWriter.writeAll(t).toUint8Array(true));
     assert.throws(() => flightDataToIpc({ data_header: batch.header, data_body: batch.body.subarray(0, 4) }), /malformed FlightData/);
+  });
+  it('refuses an IPC stream whose bodies do not add up or that lacks its end-of-stream marker', () => {
+    // apache-arrow's writer miscounts the body when two columns share one buffer.
+    const ns = makeData({ type: new TimestampNanosecond(), length: 2, data: BigInt64Array.from([1n, 2n]) });
+    const shared = RecordBatchStreamWriter.writeAll(new Table({ a: makeVector(ns), b: makeVector(ns) })).toUint8Array(true);
+    assert.throws(() => splitIpcStream(shared), /inconsistent Arrow IPC stream/);
+    const good = RecordBatchStreamWriter.writeAll(new Table({ v: vectorFromArray([1, 2, 3], new Float64()) })).toUint8Array(true);
+    assert.equal(splitIpcStream(good).length, 2);
+    assert.throws(() => splitIpcStream(good.subarray(0, good.byteLength - 8)), /no end-of-stream marker/);
   });
   it('skips metadata-only FlightData', () => {
     assert.deepEqual(flightDataToIpc({ app_metadata: Buffer.from('x') }).chunks, []);
