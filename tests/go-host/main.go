@@ -9,6 +9,7 @@
 //	{"id":1,"method":"/pluginv2.Data/QueryData","request":"<b64>","repeat":1}
 //	  -> {"id":1,"ok":true,"response":"<b64>","latenciesNs":[...]}
 //	{"id":2,"method":"/pluginv2.Resource/CallResource","request":"<b64>","stream":true}
+//	{"id":4,"method":"/pluginv2.Stream/RunStream","request":"<b64>","stream":true,"maxMessages":1}
 //	  -> {"id":2,"ok":true,"responses":["<b64>",...],"latenciesNs":[...]}
 //	  a failed call -> {"id":1,"ok":false,"code":14,"message":"..."}
 //	{"id":3,"cmd":"ping","repeat":10}   go-plugin's Ping (grpc.health.v1 "plugin")
@@ -95,6 +96,9 @@ type command struct {
 	Stream    bool   `json:"stream,omitempty"`
 	Repeat    int    `json:"repeat,omitempty"`
 	TimeoutMs int64  `json:"timeoutMs,omitempty"`
+	// MaxMessages > 0 with Stream: cancel the call once that many messages arrived (as
+	// Grafana does when the last subscriber of a live channel leaves) and return them.
+	MaxMessages int `json:"maxMessages,omitempty"`
 }
 
 type result struct {
@@ -277,7 +281,7 @@ func run(conn *grpc.ClientConn, proto plugin.ClientProtocol, c command) result {
 			var resp []byte
 			var resps [][]byte
 			if c.Stream {
-				resps, err = serverStream(ctx, conn, c.Method, req)
+				resps, err = serverStream(ctx, conn, c.Method, req, c.MaxMessages)
 			} else {
 				err = conn.Invoke(ctx, c.Method, &req, &resp, grpc.ForceCodec(rawCodec{}))
 			}
@@ -304,8 +308,9 @@ func run(conn *grpc.ClientConn, proto plugin.ClientProtocol, c command) result {
 	return r
 }
 
-// serverStream sends one request and collects every response message until the end of the stream.
-func serverStream(ctx context.Context, conn *grpc.ClientConn, method string, req []byte) ([][]byte, error) {
+// serverStream sends one request and collects every response message until the end of the
+// stream, or until max messages (max > 0) arrived, then cancels the call.
+func serverStream(ctx context.Context, conn *grpc.ClientConn, method string, req []byte, max int) ([][]byte, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	desc := &grpc.StreamDesc{ServerStreams: true}
@@ -331,6 +336,9 @@ func serverStream(ctx context.Context, conn *grpc.ClientConn, method string, req
 			return nil, err
 		}
 		msgs = append(msgs, m)
+		if max > 0 && len(msgs) >= max {
+			return msgs, nil // the deferred cancel ends the call
+		}
 	}
 }
 

@@ -78,6 +78,8 @@ export interface GoCallOptions {
   /** Call this many times in a row (latency sampling); the last response is returned. */
   repeat?: number;
   timeoutMs?: number;
+  /** With `stream`: cancel the call after this many messages (Grafana leaving a live channel). */
+  maxMessages?: number;
 }
 
 export interface GoCallResult {
@@ -220,6 +222,7 @@ export class GoHost {
       stream: opts.stream,
       repeat: opts.repeat,
       timeoutMs: opts.timeoutMs,
+      maxMessages: opts.maxMessages,
     });
     return {
       response: r.response === undefined ? undefined : Buffer.from(r.response, 'base64'),

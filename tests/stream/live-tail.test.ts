@@ -5,52 +5,15 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
-import { makeData, makeVector, Table, TimestampNanosecond, Utf8, vectorFromArray } from 'apache-arrow';
-
-import type { DataFrameJSON } from '../../pkg/frames/json';
 import { connect, type FlightSQLClient } from '../../pkg/micromegas';
 import { tailPath } from '../../pkg/stream';
 import { startDevServer, type DevServer } from '../harness/devserver';
 import { dataQuery, ensureBackendBuilt, GrafanaHost, pluginContext } from '../harness/grafana-host';
 
+import { allLines, decode, ingestLines, tailLogsQuery } from './tail-helpers';
+
 const POLL_MS = 500;
 const TOKEN = 'live-tail-secret-token-5f1e';
-
-interface Line {
-  ns: bigint;
-  body: string;
-  severity: string;
-  processId: string;
-}
-
-/** A logs packet as Grafana Live receives it: checks the frame shape, returns its lines. */
-function decode(packet: Buffer): Line[] {
-  const frame = JSON.parse(packet.toString('utf8')) as DataFrameJSON;
-  const fields = frame.schema.fields;
-  const index = (name: string) => fields.findIndex((f) => f.name === name);
-  assert.equal(fields[0].name, 'timestamp');
-  assert.equal(fields[0].type, 'time');
-  assert.equal(fields[1].name, 'body');
-  assert.equal(fields[1].type, 'string');
-  assert.equal(frame.schema.meta?.type, 'log-lines');
-  assert.equal(frame.schema.refId, 'A');
-  const n = frame.data.values[0].length;
-  assert.ok(n > 0, 'a packet carries at least one line');
-  const out: Line[] = [];
-  for (let i = 0; i < n; i++) {
-    const ms = frame.data.values[0][i] as number;
-    const labels = frame.data.values[index('labels')][i] as Record<string, string>;
-    out.push({
-      ns: BigInt(ms) * 1_000_000n + BigInt(frame.data.nanos?.[0]?.[i] ?? 0),
-      body: frame.data.values[1][i] as string,
-      severity: frame.data.values[index('severity')][i] as string,
-      processId: labels.process_id,
-    });
-  }
-  return out;
-}
-
-const allLines = (packets: Buffer[]): Line[] => packets.flatMap(decode);
 
 describe('live tail through the backend executable', () => {
   let dev: DevServer;
@@ -63,44 +26,8 @@ describe('live tail through the backend executable', () => {
       decryptedSecureJsonData: { token: TOKEN },
     });
 
-  /** The panel query of a live tail on lines whose text starts with `tag-`. */
-  function tailQuery(tag: string, sql?: string): Record<string, unknown> {
-    return {
-      refId: 'A',
-      query:
-        sql ??
-        `SELECT insert_time AS time, 'info' AS level, exe AS msg, process_id FROM processes WHERE exe LIKE '${tag}-%' AND $__timeFilter(insert_time)`,
-      format: 'logs',
-      version: 3,
-      liveIntervalMs: POLL_MS,
-    };
-  }
-
-  /** Writes log lines (time in ns; the dev server keeps microseconds). */
-  async function ingest(lines: Array<{ body: string; ns: bigint }>): Promise<void> {
-    const times = () =>
-      makeVector(
-        makeData({
-          type: new TimestampNanosecond(),
-          length: lines.length,
-          data: BigInt64Array.from(lines.map((l) => l.ns)),
-        })
-      );
-    const table = new Table({
-      process_id: vectorFromArray(
-        lines.map((_l, i) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`),
-        new Utf8()
-      ),
-      exe: vectorFromArray(
-        lines.map((l) => l.body),
-        new Utf8()
-      ),
-      insert_time: times(),
-      last_update_time: times(),
-    });
-    const r = await client.bulkIngest('processes', table);
-    assert.equal(r?.recordCount, lines.length);
-  }
+  const tailQuery = (tag: string, sql?: string) => tailLogsQuery(tag, POLL_MS, sql);
+  const ingest = (lines: Array<{ body: string; ns: bigint }>) => ingestLines(client, lines);
 
   /** Dev server log lines of the queries for `tag` (one per poll; failed ones included). */
   const queriesFor = (tag: string) =>
