@@ -9,7 +9,7 @@
 import { DataType, type Schema } from 'apache-arrow';
 
 import type { Notice } from '../frames';
-import { quoteIdent, quoteLiteral, segments, topLevelMatches, topLevelView } from './sqlscan';
+import { asSubquery, quoteIdent, quoteLiteral, segments, topLevelMatches, topLevelView } from './sqlscan';
 import { openStream } from './stream';
 import type { QueryClient, StreamCallOptions } from './types';
 
@@ -271,12 +271,9 @@ export function wrapWithFilters(sql: string, schema: Schema, filters: readonly A
         `result. Order by a selected column or its position, or write $__adhocFilters in the WHERE clause.`,
     });
   }
-  // The trailing semicolon would end the statement inside the parentheses; the newline
-  // before ")" ends a trailing line comment.
-  const inner = sql.replace(/;\s*$/, '');
   const outer = order.clause ? ` ${order.clause}` : '';
   return {
-    sql: `SELECT * FROM (\n${inner}\n) AS adhoc WHERE ${adhocCondition(applied, kinds)}${outer}`,
+    sql: `SELECT * FROM ${asSubquery(sql, 'adhoc')} WHERE ${adhocCondition(applied, kinds)}${outer}`,
     notices,
   };
 }
@@ -316,7 +313,7 @@ export async function resultSchema(
   if (hit && hit.expires > Date.now()) {
     return hit.schema;
   }
-  const probe = `SELECT * FROM (\n${expandedSql.replace(/;\s*$/, '')}\n) AS adhoc LIMIT 0`;
+  const probe = `SELECT * FROM ${asSubquery(expandedSql, 'adhoc')} LIMIT 0`;
   const { schema, batches } = await openStream(await client.queryStream(probe, begin, end, options));
   for await (const batch of batches) {
     void batch; // zero rows: drained so the call ends cleanly

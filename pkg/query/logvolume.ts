@@ -8,7 +8,7 @@ import { LEVEL_NAMES } from '../frames/logs';
 import { intervalText } from './duration';
 import { rfc3339 } from './macros';
 import { QueryModelError } from './model';
-import { quoteIdent, topLevelMatches, topLevelView } from './sqlscan';
+import { asSubquery, quoteIdent, topLevelMatches, topLevelView } from './sqlscan';
 
 /** `queryType` of a derived volume query (set by the frontend's getSupplementaryQuery). */
 export const LOG_VOLUME_QUERY_TYPE = 'logVolume';
@@ -124,9 +124,8 @@ export function logVolumeSql(
   // The histogram covers the range only, also for a query sent without the range headers.
   const within = range ? ` AND ${time} >= '${rfc3339(range.from)}' AND ${time} <= '${rfc3339(range.to)}'` : '';
   const bucket = `date_bin(interval '${intervalText(bucketMs)}', ${time}, timestamp '1970-01-01T00:00:00Z')`;
-  // The newline before ")" ends a trailing line comment of the inner statement.
   return (
-    `SELECT ${bucket} AS time, ${level} AS level, count(*) AS count FROM (\n${sql}\n) AS logs ` +
+    `SELECT ${bucket} AS time, ${level} AS level, count(*) AS count FROM ${asSubquery(sql, 'logs')} ` +
     `WHERE ${time} IS NOT NULL${within} GROUP BY 1, 2 ORDER BY 1`
   );
 }

@@ -160,3 +160,12 @@ export function topLevelMatches(view: { masked: string; depth: readonly number[]
   }
   return found;
 }
+
+/**
+ * A statement as a derived table, `(<sql>) AS alias`: without its trailing semicolon (it
+ * would end the statement inside the parentheses) and with a newline before ")" (which ends
+ * a trailing line comment).
+ */
+export function asSubquery(sql: string, alias: string): string {
+  return `(\n${sql.replace(/;\s*$/, '')}\n) AS ${alias}`;
+}

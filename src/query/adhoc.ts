@@ -46,9 +46,17 @@ export interface AdhocSource {
   probeColumns(sql: string, range: TimeRange | undefined): Promise<string[]>;
 }
 
+/**
+ * A statement as a derived table: without its trailing semicolon, and with a newline before
+ * ")" that ends a trailing line comment.
+ */
+function asSubquery(sql: string, alias: string): string {
+  return `(\n${sql.replace(/;\s*$/, '')}\n) AS ${alias}`;
+}
+
 /** SQL that returns no row but the statement's result columns. */
 export function probeSql(sql: string): string {
-  return `SELECT * FROM (\n${sql.replace(/;\s*$/, '')}\n) AS adhoc_columns LIMIT 0`;
+  return `SELECT * FROM ${asSubquery(sql, 'adhoc_columns')} LIMIT 0`;
 }
 
 /** Filterable result column names: the schema resource, else an empty run with the range. */
@@ -193,7 +201,7 @@ export async function tagValues(
       found = true;
       const col = `"${key}"`;
       const distinctSql =
-        `SELECT DISTINCT CAST(${col} AS VARCHAR) AS value FROM (\n${sql.replace(/;\s*$/, '')}\n) AS adhoc_values ` +
+        `SELECT DISTINCT CAST(${col} AS VARCHAR) AS value FROM ${asSubquery(sql, 'adhoc_values')} ` +
         `WHERE ${col} IS NOT NULL AND $__adhocFilters ORDER BY value LIMIT ${ADHOC_VALUES_LIMIT + 1}`;
       try {
         const rows = await source.distinct(distinctSql, otherFilters(opts.filters, key, columns), opts.timeRange);
