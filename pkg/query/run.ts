@@ -51,30 +51,23 @@ export async function runQuery(env: QueryEnv, query: DataQueryInput): Promise<Qu
     const adhocNotices: Notice[] = [];
     const bind = model.timeFilter && range !== undefined;
     const headers = attributionHeaders(env.settings, env.user);
+    // The result columns of a statement: an empty probe with the query's range (no data
+    // read), cached per SQL as written for 30 s.
+    const probeSchema = (statement: string) =>
+      resultSchema(env.client, model.sql, statement, bind ? range.from : undefined, bind ? range.to : undefined, {
+        signal: control.signal,
+        headers,
+        timeoutMs,
+      });
     if (adhoc.filters.length > 0 && !adhoc.used) {
-      // Which filters fit depends on the result's columns: an empty probe of the statement
-      // tells (no data read), one round trip per distinct SQL and 30 s, with filters only.
-      const schema = isWrappable(sql)
-        ? await resultSchema(env.client, model.sql, sql, bind ? range.from : undefined, bind ? range.to : undefined, {
-            signal: control.signal,
-            headers,
-            timeoutMs,
-          })
-        : new Schema([]);
+      // Which filters fit depends on the result's columns.
+      const schema = isWrappable(sql) ? await probeSchema(sql) : new Schema([]);
       const wrapped = wrapWithFilters(sql, schema, adhoc.filters);
       sql = wrapped.sql;
       adhocNotices.push(...wrapped.notices);
     }
     const bucketMs = volume ? volumeBucketMs(intervalMs, range) : 0;
-    const volumeCols = volume
-      ? volumeColumns(
-          await resultSchema(env.client, model.sql, sql, bind ? range.from : undefined, bind ? range.to : undefined, {
-            signal: control.signal,
-            headers,
-            timeoutMs,
-          })
-        )
-      : undefined;
+    const volumeCols = volume ? volumeColumns(await probeSchema(sql)) : undefined;
     if (volumeCols) {
       sql = logVolumeSql(sql, volumeCols, bucketMs, range);
     }
