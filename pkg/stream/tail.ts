@@ -3,7 +3,7 @@
 // runQuery) bound to the next window, and the rows not sent before go out as one frame
 // JSON per packet. One query at a time; a failed poll sends nothing and is retried with
 // backoff; a query that can never succeed (bad SQL, rejected credentials) ends the tail.
-import { frameToJson, type DataFrameJSON } from '../frames/json';
+import { frameToJson, rowCount, type DataFrameJSON } from '../frames/json';
 import { runQuery } from '../query/run';
 import type { QueryEnv } from '../query/types';
 import type { TailRequest } from './channel';
@@ -63,6 +63,8 @@ export async function runTail(opts: TailOptions): Promise<TailOutcome> {
   let polls = 0;
   let rows = 0;
   let failures = 0;
+  /** One more failure in a row: the wait before the next poll doubles, up to MAX_BACKOFF_MS. */
+  const backoff = (): number => Math.min(MAX_BACKOFF_MS, request.pollMs * 2 ** ++failures);
   while (!signal.aborted) {
     const started = now();
     const window = cursor.next(started);
@@ -85,8 +87,7 @@ export async function runTail(opts: TailOptions): Promise<TailOutcome> {
           });
           return { ended: 'failed', polls, rows, status: result.status!, message: result.error };
         }
-        failures++;
-        waitMs = Math.min(MAX_BACKOFF_MS, request.pollMs * 2 ** failures);
+        waitMs = backoff();
         env.logger.warn('live tail poll failed; retrying', {
           status: result.status,
           error: result.error,
@@ -104,12 +105,12 @@ export async function runTail(opts: TailOptions): Promise<TailOutcome> {
             break;
           }
           await send(frame);
-          rows += frame.data.values[0]?.length ?? 0;
+          rows += rowCount(frame);
         }
         env.logger.debug('live tail poll', {
           fromMs: window.fromMs,
           toMs: window.toMs,
-          newRows: fresh.reduce((n, f) => n + (f.data.values[0]?.length ?? 0), 0),
+          newRows: fresh.reduce((n, f) => n + rowCount(f), 0),
           remembered: cursor.remembered,
           ms: now() - started,
         });
@@ -117,8 +118,7 @@ export async function runTail(opts: TailOptions): Promise<TailOutcome> {
       }
     } catch (e) {
       // runQuery never throws; frame decoding might (a bug of ours): keep the tail alive.
-      failures++;
-      waitMs = Math.min(MAX_BACKOFF_MS, request.pollMs * 2 ** failures);
+      waitMs = backoff();
       env.logger.error('live tail poll failed unexpectedly; retrying', {
         error: e instanceof Error ? e.message : String(e),
         retryInMs: waitMs,
