@@ -32,7 +32,7 @@ export interface DataFrameJSON {
  * Reads an IPC file keeping the file's own schema: apache-arrow's Table constructor merges
  * the metadata of same-named fields, and a frame may repeat field names (one per series).
  */
-function readFrame(bytes: Uint8Array): arrow.Table {
+export function readFrame(bytes: Uint8Array): arrow.Table {
   const reader = arrow.RecordBatchReader.from(bytes).open();
   const schema = reader.schema;
   const batches = [...reader];

@@ -3,22 +3,14 @@
 // that produces frames can run `assertGrafanaFrame(bytes)` on them.
 import * as arrow from 'apache-arrow';
 
+import { readFrame } from '../../pkg/frames/json';
+
 const MAGIC = [0x41, 0x52, 0x52, 0x4f, 0x57, 0x31]; // "ARROW1"
 const TSTYPES = new Set(['string', 'number', 'boolean', 'time', 'other', 'enum']);
 const SEVERITIES = new Set(['info', 'warning', 'error']);
 
-/**
- * Reads an IPC file keeping the file's own schema: apache-arrow's RecordBatch and
- * Table constructors merge the metadata of same-named fields, and a frame repeats
- * field names (one per series), so the table's schema is replaced by the reader's.
- */
-export function readFrame(bytes: Uint8Array): arrow.Table {
-  const reader = arrow.RecordBatchReader.from(bytes).open();
-  const schema = reader.schema;
-  const batches = [...reader];
-  const table = batches.length > 0 ? new arrow.Table(batches) : new arrow.Table(schema);
-  return Object.assign(table, { schema }) as arrow.Table;
-}
+// Frames are read keeping the file's own schema (same-named fields keep their own metadata).
+export { readFrame };
 
 export interface ValidatedFrame {
   table: arrow.Table;
