@@ -193,18 +193,8 @@ export class DataSource
       to: dateTime(toMs),
       raw: { from: dateTime(fromMs), to: dateTime(toMs) },
     };
-    const request: DataQueryRequest<MicromegasQuery> = {
-      requestId: `${this.uid}-log-context-${row.uid}`,
-      app: CoreApp.Explore,
-      targets: [target],
-      range,
-      interval: '1s',
-      intervalMs: 1000,
-      maxDataPoints: 0,
-      scopedVars: options?.scopedVars ?? {},
-      timezone: 'utc',
-      startTime: Date.now(),
-    };
+    const requestId = `${this.uid}-log-context-${row.uid}`;
+    const request = this.singleQueryRequest(target, range, options?.scopedVars ?? {}, requestId, CoreApp.Explore);
     return lastValueFrom(this.query(request));
   }
 
@@ -227,9 +217,32 @@ export class DataSource
 
   /** One query through the backend, outside of a panel; errors become exceptions. */
   async runSql(target: MicromegasQuery, range: TimeRange, scopedVars: ScopedVars): Promise<DataFrame[]> {
-    const request: DataQueryRequest<MicromegasQuery> = {
-      requestId: `${this.uid}-${target.refId}`,
-      app: CoreApp.Dashboard,
+    const request = this.singleQueryRequest(
+      target,
+      range,
+      scopedVars,
+      `${this.uid}-${target.refId}`,
+      CoreApp.Dashboard
+    );
+    const response = await lastValueFrom(this.query(request));
+    const error = responseError(response);
+    if (error) {
+      throw new Error(error);
+    }
+    return (response.data ?? []) as DataFrame[];
+  }
+
+  /** A request for one query outside of a panel (maxDataPoints 0: no auto limit). */
+  private singleQueryRequest(
+    target: MicromegasQuery,
+    range: TimeRange,
+    scopedVars: ScopedVars,
+    requestId: string,
+    app: CoreApp
+  ): DataQueryRequest<MicromegasQuery> {
+    return {
+      requestId,
+      app,
       targets: [target],
       range,
       interval: '1s',
@@ -239,11 +252,5 @@ export class DataSource
       timezone: 'utc',
       startTime: Date.now(),
     };
-    const response = await lastValueFrom(this.query(request));
-    const error = responseError(response);
-    if (error) {
-      throw new Error(error);
-    }
-    return (response.data ?? []) as DataFrame[];
   }
 }
