@@ -173,6 +173,10 @@ export interface HostStartOptions {
 }
 
 /** A CallResource body as Grafana sends it: bytes as given, text as UTF-8, objects as JSON. */
+/** SubscribeStreamResponse / PublishStreamResponse status, by enum number. */
+const STREAM_STATUS_NAMES = ['OK', 'NOT_FOUND', 'PERMISSION_DENIED'] as const;
+type StreamStatusName = (typeof STREAM_STATUS_NAMES)[number];
+
 export function resourceBody(body: Buffer | string | object | undefined): Buffer {
   if (body === undefined) {
     return Buffer.alloc(0);
@@ -465,31 +469,33 @@ export class GrafanaHost {
     });
   }
 
+  /** pluginv2.Stream/SubscribeStream, with the request's data (a live tail's query JSON) if any. */
   async subscribeStream(
     ctx: PluginContextMessage,
-    streamPath: string
-  ): Promise<{ status: 'OK' | 'NOT_FOUND' | 'PERMISSION_DENIED'; data: Buffer }> {
+    streamPath: string,
+    data?: unknown
+  ): Promise<{ status: StreamStatusName; data: Buffer }> {
     const res = await this.unary<{ status: number; data: Buffer }>('pluginv2.Stream', 'SubscribeStream', {
       pluginContext: ctx,
       path: streamPath,
-      data: Buffer.alloc(0),
+      data: resourceBody(data as Buffer | string | object | undefined),
       headers: {},
     });
-    return { status: (['OK', 'NOT_FOUND', 'PERMISSION_DENIED'] as const)[res.status], data: res.data };
+    return { status: STREAM_STATUS_NAMES[res.status], data: res.data };
   }
 
   async publishStream(
     ctx: PluginContextMessage,
     streamPath: string,
     data: unknown
-  ): Promise<{ status: 'OK' | 'NOT_FOUND' | 'PERMISSION_DENIED' }> {
+  ): Promise<{ status: StreamStatusName }> {
     const res = await this.unary<{ status: number }>('pluginv2.Stream', 'PublishStream', {
       pluginContext: ctx,
       path: streamPath,
       data: Buffer.from(JSON.stringify(data)),
       headers: {},
     });
-    return { status: (['OK', 'NOT_FOUND', 'PERMISSION_DENIED'] as const)[res.status] };
+    return { status: STREAM_STATUS_NAMES[res.status] };
   }
 
   /** pluginv2.Stream/RunStream: collects packets until the stream ends; rejects with the gRPC error. */
@@ -506,21 +512,6 @@ export class GrafanaHost {
       call.on('end', () => resolve(packets));
       opts.signal?.addEventListener('abort', () => call.cancel(), { once: true });
     });
-  }
-
-  /** pluginv2.Stream/SubscribeStream with the request's data (a live tail's query JSON). */
-  async subscribeStreamWithData(
-    ctx: PluginContextMessage,
-    streamPath: string,
-    data: unknown
-  ): Promise<{ status: 'OK' | 'NOT_FOUND' | 'PERMISSION_DENIED'; data: Buffer }> {
-    const res = await this.unary<{ status: number; data: Buffer }>('pluginv2.Stream', 'SubscribeStream', {
-      pluginContext: ctx,
-      path: streamPath,
-      data: resourceBody(data as Buffer | string | object | undefined),
-      headers: {},
-    });
-    return { status: (['OK', 'NOT_FOUND', 'PERMISSION_DENIED'] as const)[res.status], data: res.data };
   }
 
   /**

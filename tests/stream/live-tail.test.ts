@@ -63,7 +63,7 @@ describe('live tail through the backend executable', () => {
 
   it('SubscribeStream: OK for a logs query on its own path, NOT_FOUND (reason logged) otherwise', async () => {
     const q = tailQuery('sub');
-    assert.equal((await host.subscribeStreamWithData(ctx(), tailPath(q), q)).status, 'OK');
+    assert.equal((await host.subscribeStream(ctx(), tailPath(q), q)).status, 'OK');
     const refused: Array<[string, unknown, RegExp]> = [
       ['garbage', q, /unknown stream path/],
       [tailPath({ ...q, query: 'SELECT 1' }), q, /does not match its query/],
@@ -75,7 +75,7 @@ describe('live tail through the backend executable', () => {
     ];
     for (const [path, data, reason] of refused) {
       const before = host.logs.length;
-      const r = await host.subscribeStreamWithData(ctx(), path, data);
+      const r = await host.subscribeStream(ctx(), path, data);
       assert.equal(r.status, 'NOT_FOUND', `${path} ${JSON.stringify(data)}`);
       const line = await host.waitForLog(
         (l) => host.logs.indexOf(l) >= before && l['@message'] === 'stream subscription refused'
