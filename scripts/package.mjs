@@ -23,17 +23,26 @@ function fail(message) {
 }
 
 const archArg = args.includes('--arch') ? args[args.indexOf('--arch') + 1] : 'amd64';
-if (![...ARCHES, 'all'].includes(archArg)) {fail(`--arch must be one of ${[...ARCHES, 'all'].join(', ')} (got ${archArg ?? 'nothing'})`);}
+if (![...ARCHES, 'all'].includes(archArg)) {
+  fail(`--arch must be one of ${[...ARCHES, 'all'].join(', ')} (got ${archArg ?? 'nothing'})`);
+}
 const arches = archArg === 'all' ? ARCHES : [archArg];
 
 if (!args.includes('--no-build')) {
-  for (const [script, extra] of [['build', []], ['build:backend', ['--', '--arch', archArg]]]) {
+  for (const [script, extra] of [
+    ['build', []],
+    ['build:backend', ['--', '--arch', archArg]],
+  ]) {
     const res = spawnSync('npm', ['run', '--silent', script, ...extra], { cwd: root, stdio: 'inherit' });
-    if (res.status !== 0) {fail(`npm run ${script} failed`);}
+    if (res.status !== 0) {
+      fail(`npm run ${script} failed`);
+    }
   }
 }
 
-if (!existsSync(path.join(dist, 'plugin.json'))) {fail('dist/plugin.json is missing: run `npm run build` first');}
+if (!existsSync(path.join(dist, 'plugin.json'))) {
+  fail('dist/plugin.json is missing: run `npm run build` first');
+}
 const pluginJson = JSON.parse(readFileSync(path.join(dist, 'plugin.json'), 'utf8'));
 const { id, executable } = pluginJson;
 const version = pluginJson.info?.version;
@@ -55,13 +64,17 @@ function writeZip(file, exes) {
     for (const name of readdirSync(dir).sort()) {
       const abs = path.join(dir, name);
       const relPath = rel ? `${rel}/${name}` : name;
-      if (skip(relPath)) {continue;}
+      if (skip(relPath)) {
+        continue;
+      }
       if (statSync(abs).isDirectory()) {
         add(abs, relPath);
         continue;
       }
       const executableFile = name.startsWith(`${executable}_`);
-      if (executableFile && !exes.includes(relPath)) {continue;}
+      if (executableFile && !exes.includes(relPath)) {
+        continue;
+      }
       // adm-zip stores these Unix permission bits in the entry's external attributes.
       zip.addFile(`${id}/${relPath}`, readFileSync(abs), '', executableFile ? 0o755 : 0o644);
     }
@@ -73,5 +86,9 @@ function writeZip(file, exes) {
 }
 
 mkdirSync(outDir, { recursive: true });
-for (const arch of arches) {writeZip(`${id}-${version}.linux_${arch}.zip`, [exeName(arch)]);}
-if (archArg === 'all') {writeZip(`${id}-${version}.zip`, arches.map(exeName));}
+for (const arch of arches) {
+  writeZip(`${id}-${version}.linux_${arch}.zip`, [exeName(arch)]);
+}
+if (archArg === 'all') {
+  writeZip(`${id}-${version}.zip`, arches.map(exeName));
+}

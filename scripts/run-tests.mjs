@@ -18,24 +18,40 @@ const noBuild = args.includes('--no-build');
 let only;
 const explicitFiles = [];
 for (let i = 0; i < args.length; i++) {
-  if (args[i] === '--only') {only = args[++i];}
-  else if (!args[i].startsWith('--')) {explicitFiles.push(args[i]);}
+  if (args[i] === '--only') {
+    only = args[++i];
+  } else if (!args[i].startsWith('--')) {
+    explicitFiles.push(args[i]);
+  }
 }
 
 function walk(dir, out = []) {
-  if (!existsSync(dir)) {return out;}
+  if (!existsSync(dir)) {
+    return out;
+  }
   for (const name of readdirSync(dir)) {
-    if (name === 'node_modules' || name.startsWith('.')) {continue;}
+    if (name === 'node_modules' || name.startsWith('.')) {
+      continue;
+    }
     const p = path.join(dir, name);
-    if (statSync(p).isDirectory()) {walk(p, out);}
-    else {out.push(p);}
+    if (statSync(p).isDirectory()) {
+      walk(p, out);
+    } else {
+      out.push(p);
+    }
   }
   return out;
 }
 
 function run(cmd, cmdArgs, opts = {}) {
   console.log(`\n$ ${cmd} ${cmdArgs.join(' ')}`);
-  return spawnSync(cmd, cmdArgs, { cwd: root, stdio: opts.capture ? ['ignore', 'pipe', 'inherit'] : 'inherit', encoding: 'utf8', maxBuffer: 1 << 30, env: { ...process.env, ...opts.env } });
+  return spawnSync(cmd, cmdArgs, {
+    cwd: root,
+    stdio: opts.capture ? ['ignore', 'pipe', 'inherit'] : 'inherit',
+    encoding: 'utf8',
+    maxBuffer: 1 << 30,
+    env: { ...process.env, ...opts.env },
+  });
 }
 
 const totals = { passed: 0, failed: 0, skipped: 0 };
@@ -65,8 +81,12 @@ function countNodeTest(output, label, status) {
 }
 
 function runNodeTests(files, label, extra = []) {
-  if (files.length === 0) {return;}
-  const res = run(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...extra, ...files], { capture: true });
+  if (files.length === 0) {
+    return;
+  }
+  const res = run(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...extra, ...files], {
+    capture: true,
+  });
   process.stdout.write(res.stdout ?? '');
   countNodeTest(res.stdout ?? '', label, res.status);
 }
@@ -83,7 +103,8 @@ if (!noBuild) {
 
 const testsDir = path.join(root, 'tests');
 const allNode = walk(testsDir).filter((f) => f.endsWith('.test.ts'));
-const pick = (files) => (explicitFiles.length ? files.filter((f) => explicitFiles.some((e) => f.endsWith(e) || f.includes(e))) : files);
+const pick = (files) =>
+  explicitFiles.length ? files.filter((f) => explicitFiles.some((e) => f.endsWith(e) || f.includes(e))) : files;
 const browserFiles = pick(allNode.filter((f) => f.includes(`${path.sep}browser${path.sep}`)));
 const nodeFiles = pick(allNode.filter((f) => !f.includes(`${path.sep}browser${path.sep}`)));
 
@@ -105,8 +126,9 @@ if (!only || only === 'node') {
   // Go and Debian's go-plugin/grpc sources when root); when unavailable the test skips saying why.
   if (nodeFiles.some((f) => f.includes('go-plugin-host'))) {
     const goHost = buildGoHost();
-    if (!goHost.ok && goHost.unavailable) {console.log(`go-plugin host tests will be skipped: ${goHost.reason}`);}
-    else if (!goHost.ok) {
+    if (!goHost.ok && goHost.unavailable) {
+      console.log(`go-plugin host tests will be skipped: ${goHost.reason}`);
+    } else if (!goHost.ok) {
       problems.push(goHost.reason);
       totals.failed += 1;
     }
@@ -119,7 +141,17 @@ if (!only || only === 'jest') {
   if (hasJest) {
     mkdirSync(path.join(root, 'test-results'), { recursive: true });
     const out = path.join(root, 'test-results', 'jest.json');
-    const res = run(process.execPath, [path.join(root, 'node_modules', 'jest', 'bin', 'jest.js'), '--ci', '--maxWorkers=2', '--json', `--outputFile=${out}`], { env: { TZ: 'UTC' } });
+    const res = run(
+      process.execPath,
+      [
+        path.join(root, 'node_modules', 'jest', 'bin', 'jest.js'),
+        '--ci',
+        '--maxWorkers=2',
+        '--json',
+        `--outputFile=${out}`,
+      ],
+      { env: { TZ: 'UTC' } }
+    );
     if (existsSync(out)) {
       const r = JSON.parse(readFileSync(out, 'utf8'));
       totals.passed += r.numPassedTests;
@@ -138,13 +170,16 @@ if (!only || only === 'jest') {
 
 if ((!only || only === 'browser') && browserFiles.length > 0) {
   const chromium = ensureChromium();
-  if (chromium.ok) {runNodeTests(browserFiles, 'browser tests', ['--test-concurrency=1']);}
-  else {
+  if (chromium.ok) {
+    runNodeTests(browserFiles, 'browser tests', ['--test-concurrency=1']);
+  } else {
     problems.push(`browser tests not run: ${chromium.reason}`);
     totals.failed += 1;
   }
 }
 
-for (const p of problems) {console.log(`problem: ${p}`);}
+for (const p of problems) {
+  console.log(`problem: ${p}`);
+}
 console.log(`${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
 process.exit(totals.failed > 0 ? 1 : 0);

@@ -13,7 +13,9 @@ const rebuild = args.includes('--rebuild');
 const scripts = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).scripts ?? {};
 
 function build(script, output) {
-  if (!rebuild && existsSync(path.join(root, output))) {return;}
+  if (!rebuild && existsSync(path.join(root, output))) {
+    return;
+  }
   if (!scripts[script]) {
     console.error(`${output} is missing and package.json has no "${script}" script to build it`);
     process.exit(1);
@@ -29,10 +31,14 @@ function build(script, output) {
 build('build', 'dist/module.js');
 build('build:backend', 'dist/gpx_micromegas_linux_amd64');
 
-const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'dev', 'sandbox', 'run.ts'), ...args.filter((a) => a !== '--rebuild')], {
-  cwd: root,
-  stdio: 'inherit',
-});
+const child = spawn(
+  process.execPath,
+  ['--import', 'tsx', path.join(root, 'dev', 'sandbox', 'run.ts'), ...args.filter((a) => a !== '--rebuild')],
+  {
+    cwd: root,
+    stdio: 'inherit',
+  }
+);
 // Ctrl+C reaches the whole process group; forward other stop signals and wait for a clean stop.
 process.on('SIGINT', () => {});
 process.on('SIGTERM', () => child.kill('SIGTERM'));

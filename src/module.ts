@@ -5,6 +5,8 @@ import { QueryEditor } from './components/QueryEditor';
 import { DataSource } from './datasource';
 import { MicromegasOptions, MicromegasQuery, MicromegasSecureJsonData } from './types';
 
-export const plugin = new DataSourcePlugin<DataSource, MicromegasQuery, MicromegasOptions, MicromegasSecureJsonData>(DataSource)
+export const plugin = new DataSourcePlugin<DataSource, MicromegasQuery, MicromegasOptions, MicromegasSecureJsonData>(
+  DataSource
+)
   .setConfigEditor(ConfigEditor)
   .setQueryEditor(QueryEditor);

@@ -1,4 +1,12 @@
-import { ColumnInfo, ColumnsResponse, SchemaResponse, FunctionInfo, FunctionsResponse, TableInfo, TablesResponse } from './types';
+import {
+  ColumnInfo,
+  ColumnsResponse,
+  SchemaResponse,
+  FunctionInfo,
+  FunctionsResponse,
+  TableInfo,
+  TablesResponse,
+} from './types';
 
 /** The part of the data source the schema client needs (DataSourceWithBackend.getResource). */
 export interface ResourceFetcher {
@@ -15,7 +23,12 @@ export const RESOURCE_TIMEOUT_MS = 10_000;
  */
 export function resourceErrorMessage(err: unknown): string {
   if (err && typeof err === 'object') {
-    const e = err as { data?: { error?: unknown; message?: unknown }; status?: unknown; statusText?: unknown; message?: unknown };
+    const e = err as {
+      data?: { error?: unknown; message?: unknown };
+      status?: unknown;
+      statusText?: unknown;
+      message?: unknown;
+    };
     const fromBody = e.data?.error ?? e.data?.message;
     if (typeof fromBody === 'string' && fromBody.trim() !== '') {
       return fromBody;
@@ -146,7 +159,11 @@ export class SchemaClient {
    */
   async resultColumns(sql: string): Promise<ColumnInfo[]> {
     try {
-      const r = await withTimeout(this.fetcher.postResource<SchemaResponse>('schema', { sql }), this.timeoutMs, 'Reading the result columns');
+      const r = await withTimeout(
+        this.fetcher.postResource<SchemaResponse>('schema', { sql }),
+        this.timeoutMs,
+        'Reading the result columns'
+      );
       return Array.isArray(r?.columns) ? r.columns : [];
     } catch (err) {
       throw new Error(resourceErrorMessage(err));

@@ -37,9 +37,13 @@ const CJS_DEFAULT_INTEROP = ['react-custom-scrollbars-2'];
 const cjsDefaultInterop: esbuild.Plugin = {
   name: 'cjs-default-interop',
   setup(build) {
-    const filter = new RegExp(`^(${CJS_DEFAULT_INTEROP.map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})$`);
+    const filter = new RegExp(
+      `^(${CJS_DEFAULT_INTEROP.map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})$`
+    );
     build.onResolve({ filter }, (args) => {
-      if (!args.importer.endsWith('.mjs')) {return undefined;}
+      if (!args.importer.endsWith('.mjs')) {
+        return undefined;
+      }
       return { path: require.resolve(args.path, { paths: [args.resolveDir] }), namespace: 'cjs-default-interop' };
     });
     build.onLoad({ filter: /.*/, namespace: 'cjs-default-interop' }, (args) => ({
@@ -51,7 +55,9 @@ const cjsDefaultInterop: esbuild.Plugin = {
 };
 
 export async function buildHost(options: { force?: boolean; quiet?: boolean } = {}): Promise<void> {
-  if (!options.force && !hostBuildIsStale()) {return;}
+  if (!options.force && !hostBuildIsStale()) {
+    return;
+  }
   mkdirSync(BUILD_DIR, { recursive: true });
   const started = Date.now();
   const common: esbuild.BuildOptions = {
@@ -61,7 +67,10 @@ export async function buildHost(options: { force?: boolean; quiet?: boolean } = 
     minify: false,
     sourcemap: false,
     logLevel: 'warning',
-    define: { 'process.env.NODE_ENV': JSON.stringify(process.env.SANDBOX_NODE_ENV ?? 'production'), global: 'globalThis' },
+    define: {
+      'process.env.NODE_ENV': JSON.stringify(process.env.SANDBOX_NODE_ENV ?? 'production'),
+      global: 'globalThis',
+    },
     loader: { '.ttf': 'file', '.woff': 'file', '.woff2': 'file', '.svg': 'file', '.png': 'file' },
   };
   await Promise.all([
@@ -83,7 +92,11 @@ export async function buildHost(options: { force?: boolean; quiet?: boolean } = 
       format: 'iife',
     }),
   ]);
-  if (!options.quiet) {console.log(`sandbox host built in ${((Date.now() - started) / 1000).toFixed(1)} s → ${path.relative(process.cwd(), BUILD_DIR)}`);}
+  if (!options.quiet) {
+    console.log(
+      `sandbox host built in ${((Date.now() - started) / 1000).toFixed(1)} s → ${path.relative(process.cwd(), BUILD_DIR)}`
+    );
+  }
 }
 
 if (require.main === module) {

@@ -15,29 +15,43 @@ type ErrorFactory = (message: string) => Error;
 
 /** Grafana accepts epoch milliseconds (as string or number) for from/to. */
 function epochMs(value: unknown, name: string, fail: ErrorFactory): number {
-  const n = typeof value === 'number' ? value : typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value) : NaN;
-  if (!Number.isFinite(n)) {throw fail(`"${name}" must be epoch milliseconds, got ${JSON.stringify(value)}`);}
+  const n =
+    typeof value === 'number' ? value : typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value) : NaN;
+  if (!Number.isFinite(n)) {
+    throw fail(`"${name}" must be epoch milliseconds, got ${JSON.stringify(value)}`);
+  }
   return n;
 }
 
 export function dataQueryFromPanel(body: PanelQueryBody, uid: string, fail: ErrorFactory): DataQueryMessage[] {
-  if (!body || typeof body !== 'object') {throw fail('the query body must be a JSON object { queries, from, to }');}
-  if (!Array.isArray(body.queries) || body.queries.length === 0) {throw fail('"queries" must be a non-empty array');}
+  if (!body || typeof body !== 'object') {
+    throw fail('the query body must be a JSON object { queries, from, to }');
+  }
+  if (!Array.isArray(body.queries) || body.queries.length === 0) {
+    throw fail('"queries" must be a non-empty array');
+  }
   const from = epochMs(body.from, 'from', fail);
   const to = epochMs(body.to, 'to', fail);
-  if (from > to) {throw fail(`"from" (${from}) is after "to" (${to})`);}
+  if (from > to) {
+    throw fail(`"from" (${from}) is after "to" (${to})`);
+  }
   const seen = new Set<string>();
   return body.queries.map((raw, i) => {
-    if (!raw || typeof raw !== 'object' || Array.isArray(raw)) {throw fail(`queries[${i}] must be an object`);}
+    if (!raw || typeof raw !== 'object' || Array.isArray(raw)) {
+      throw fail(`queries[${i}] must be an object`);
+    }
     const q = raw as Record<string, unknown>;
     const refId = typeof q.refId === 'string' && q.refId ? q.refId : 'A';
-    if (seen.has(refId)) {throw fail(`two queries have refId "${refId}"`);}
+    if (seen.has(refId)) {
+      throw fail(`two queries have refId "${refId}"`);
+    }
     seen.add(refId);
     const ds = q.datasource as { uid?: unknown } | undefined;
     if (ds && typeof ds === 'object' && typeof ds.uid === 'string' && ds.uid !== uid) {
       throw fail(`queries[${i}] targets data source "${ds.uid}", unknown to the sandbox (it serves "${uid}")`);
     }
-    const maxDataPoints = typeof q.maxDataPoints === 'number' && q.maxDataPoints > 0 ? Math.floor(q.maxDataPoints) : 100;
+    const maxDataPoints =
+      typeof q.maxDataPoints === 'number' && q.maxDataPoints > 0 ? Math.floor(q.maxDataPoints) : 100;
     const intervalMS = typeof q.intervalMs === 'number' && q.intervalMs > 0 ? Math.floor(q.intervalMs) : 1000;
     return {
       refId,
@@ -57,14 +71,21 @@ export interface QueryResult {
   errorSource?: string;
 }
 
-export function queryResponseBody(queries: DataQueryMessage[], responses: Record<string, DataResponse>): { status: number; body: { results: Record<string, QueryResult> } } {
+export function queryResponseBody(
+  queries: DataQueryMessage[],
+  responses: Record<string, DataResponse>
+): { status: number; body: { results: Record<string, QueryResult> } } {
   const results: Record<string, QueryResult> = {};
   let anyError = false;
   for (const q of queries) {
     const r = responses[q.refId];
     if (!r) {
       anyError = true;
-      results[q.refId] = { status: 500, error: `the plugin returned no response for refId ${q.refId}`, errorSource: 'plugin' };
+      results[q.refId] = {
+        status: 500,
+        error: `the plugin returned no response for refId ${q.refId}`,
+        errorSource: 'plugin',
+      };
       continue;
     }
     const out: QueryResult = { status: r.status || (r.error ? 500 : 200) };
@@ -73,13 +94,19 @@ export function queryResponseBody(queries: DataQueryMessage[], responses: Record
     } catch (err) {
       // Grafana fails the whole response when a frame cannot be decoded; so do we, per refId.
       anyError = true;
-      results[q.refId] = { status: 500, error: `frame decoding failed: ${(err as Error).message}`, errorSource: 'plugin' };
+      results[q.refId] = {
+        status: 500,
+        error: `frame decoding failed: ${(err as Error).message}`,
+        errorSource: 'plugin',
+      };
       continue;
     }
     if (r.error) {
       anyError = true;
       out.error = r.error;
-      if (r.errorSource) {out.errorSource = r.errorSource;}
+      if (r.errorSource) {
+        out.errorSource = r.errorSource;
+      }
     }
     results[q.refId] = out;
   }

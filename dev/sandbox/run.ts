@@ -18,9 +18,13 @@ async function main(): Promise<void> {
   const stoppables: Stoppable[] = [];
   let stopping = false;
   const stopAll = async (code: number) => {
-    if (stopping) {return;}
+    if (stopping) {
+      return;
+    }
     stopping = true;
-    for (const s of stoppables.reverse()) {await s.stop().catch(() => {});}
+    for (const s of stoppables.reverse()) {
+      await s.stop().catch(() => {});
+    }
     process.exit(code);
   };
   process.once('SIGINT', () => void stopAll(0));
@@ -32,7 +36,9 @@ async function main(): Promise<void> {
       const { startDevServer } = await import('../../tests/harness/devserver');
       const scale = Number(argValue('--scale') ?? 1);
       const dev = await startDevServer({ port: 50051, scale }).catch((err: unknown) => {
-        if (!isAddrInUse(err)) {throw err;}
+        if (!isAddrInUse(err)) {
+          throw err;
+        }
         console.error('port 50051 is busy: starting the dev server on a free port');
         return startDevServer({ port: 0, scale });
       });
@@ -42,12 +48,16 @@ async function main(): Promise<void> {
     const wanted = Number(argValue('--port') ?? 3000);
     const options = { jsonData: { url: micromegas, authType: 'none' }, verbose: process.argv.includes('--verbose') };
     const sandbox: Sandbox = await startSandbox({ ...options, port: wanted }).catch((err: unknown) => {
-      if (!isAddrInUse(err)) {throw err;}
+      if (!isAddrInUse(err)) {
+        throw err;
+      }
       console.error(`port ${wanted} is busy: using a free port`);
       return startSandbox({ ...options, port: 0 });
     });
     stoppables.push(sandbox);
-    console.log(`Micromegas plugin sandbox: ${sandbox.url}/panel  (data source → ${micromegas}; Ctrl+C stops everything)`);
+    console.log(
+      `Micromegas plugin sandbox: ${sandbox.url}/panel  (data source → ${micromegas}; Ctrl+C stops everything)`
+    );
   } catch (err) {
     console.error(`npm start failed: ${err instanceof Error ? err.message : String(err)}`);
     await stopAll(1);

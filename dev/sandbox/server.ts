@@ -93,28 +93,66 @@ const PAGE = `<!doctype html>
 
 function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store', 'Content-Length': Buffer.byteLength(text) });
+  res.writeHead(status, {
+    'Content-Type': 'application/json; charset=utf-8',
+    'Cache-Control': 'no-store',
+    'Content-Length': Buffer.byteLength(text),
+  });
   res.end(text);
 }
 
 /** Serves a file below root; refuses paths that escape it. */
 function sendFile(res: http.ServerResponse, root: string, relative: string): void {
   const file = path.resolve(root, '.' + path.posix.normalize('/' + relative));
-  if (!file.startsWith(root + path.sep)) {throw new HttpError(403, 'path outside the served folder');}
+  if (!file.startsWith(root + path.sep)) {
+    throw new HttpError(403, 'path outside the served folder');
+  }
   if (!existsSync(file) || !statSync(file).isFile()) {
-    const hint = root === DIST_DIR ? ' (build the plugin with `npm run build`)' : root === BUILD_DIR ? ' (the host bundle is built by `npm start` / dev/sandbox/build.ts)' : '';
+    const hint =
+      root === DIST_DIR
+        ? ' (build the plugin with `npm run build`)'
+        : root === BUILD_DIR
+          ? ' (the host bundle is built by `npm start` / dev/sandbox/build.ts)'
+          : '';
     throw new HttpError(404, `not found: ${relative}${hint}`);
   }
-  res.writeHead(200, { 'Content-Type': CONTENT_TYPES[path.extname(file)] ?? 'application/octet-stream', 'Cache-Control': 'no-store' });
+  res.writeHead(200, {
+    'Content-Type': CONTENT_TYPES[path.extname(file)] ?? 'application/octet-stream',
+    'Cache-Control': 'no-store',
+  });
   createReadStream(file).pipe(res);
 }
 
 // Grafana ships Inter and Roboto Mono; npm packages do not. Stand in with local system fonts.
 const FONT_STAND_INS = [
-  { match: /\/roboto\//, files: ['/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf', '/usr/share/fonts/truetype/liberation/LiberationMono-Regular.ttf'] },
-  { match: /Medium|Bold/, files: ['/usr/share/fonts/truetype/liberation/LiberationSans-Bold.ttf', '/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf'] },
-  { match: /Italic/, files: ['/usr/share/fonts/truetype/liberation/LiberationSans-Italic.ttf', '/usr/share/fonts/truetype/dejavu/DejaVuSans-Oblique.ttf'] },
-  { match: /./, files: ['/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf', '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf'] },
+  {
+    match: /\/roboto\//,
+    files: [
+      '/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf',
+      '/usr/share/fonts/truetype/liberation/LiberationMono-Regular.ttf',
+    ],
+  },
+  {
+    match: /Medium|Bold/,
+    files: [
+      '/usr/share/fonts/truetype/liberation/LiberationSans-Bold.ttf',
+      '/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf',
+    ],
+  },
+  {
+    match: /Italic/,
+    files: [
+      '/usr/share/fonts/truetype/liberation/LiberationSans-Italic.ttf',
+      '/usr/share/fonts/truetype/dejavu/DejaVuSans-Oblique.ttf',
+    ],
+  },
+  {
+    match: /./,
+    files: [
+      '/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf',
+      '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf',
+    ],
+  },
 ];
 
 function sendFont(res: http.ServerResponse, urlPath: string): void {
@@ -133,7 +171,9 @@ async function readBody(req: http.IncomingMessage): Promise<Buffer> {
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) {throw new HttpError(413, `request body larger than ${MAX_BODY_BYTES} bytes`);}
+    if (size > MAX_BODY_BYTES) {
+      throw new HttpError(413, `request body larger than ${MAX_BODY_BYTES} bytes`);
+    }
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks);
@@ -141,7 +181,9 @@ async function readBody(req: http.IncomingMessage): Promise<Buffer> {
 
 async function readJson(req: http.IncomingMessage): Promise<unknown> {
   const body = await readBody(req);
-  if (body.length === 0) {throw new HttpError(400, 'request body is empty; expected JSON');}
+  if (body.length === 0) {
+    throw new HttpError(400, 'request body is empty; expected JSON');
+  }
   try {
     return JSON.parse(body.toString('utf8'));
   } catch (err) {
@@ -156,7 +198,10 @@ function grpcMessage(err: unknown): string {
 
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   await buildHost({ quiet: true });
-  const settings = new SettingsStore(options.jsonData ?? { url: 'grpc://127.0.0.1:50051', authType: 'none' }, options.secureJsonData);
+  const settings = new SettingsStore(
+    options.jsonData ?? { url: 'grpc://127.0.0.1:50051', authType: 'none' },
+    options.secureJsonData
+  );
   let backend: Promise<GrafanaHost> | undefined;
   let stopping = false;
 
@@ -164,7 +209,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const getBackend = async (): Promise<GrafanaHost> => {
     if (backend) {
       const current = await backend.catch(() => undefined);
-      if (current?.running) {return current;}
+      if (current?.running) {
+        return current;
+      }
     }
     backend = GrafanaHost.start({ env: options.backendEnv });
     return backend;
@@ -174,7 +221,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const ctx = () => pluginContext(settings.contextOptions());
 
   const checkUid = (uid: string) => {
-    if (uid !== DS_UID) {throw new HttpError(404, `data source with uid "${uid}" not found (the sandbox serves "${DS_UID}")`);}
+    if (uid !== DS_UID) {
+      throw new HttpError(404, `data source with uid "${uid}" not found (the sandbox serves "${DS_UID}")`);
+    }
   };
 
   async function route(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
@@ -188,17 +237,25 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       res.end(PAGE);
       return;
     }
-    if (method === 'GET' && p.startsWith('/sandbox/')) {return sendFile(res, BUILD_DIR, p.slice('/sandbox/'.length));}
+    if (method === 'GET' && p.startsWith('/sandbox/')) {
+      return sendFile(res, BUILD_DIR, p.slice('/sandbox/'.length));
+    }
     if (method === 'GET' && p.startsWith('/public/build/img/icons/')) {
       const rel = p.slice('/public/build/img/icons/'.length);
-      if (existsSync(path.join(ICONS_DIR, path.posix.normalize('/' + rel)))) {return sendFile(res, ICONS_DIR, rel);}
+      if (existsSync(path.join(ICONS_DIR, path.posix.normalize('/' + rel)))) {
+        return sendFile(res, ICONS_DIR, rel);
+      }
       // Grafana's own build has a few icons more than @grafana/ui's package: draw nothing for those.
       res.writeHead(200, { 'Content-Type': 'image/svg+xml', 'X-Sandbox-Placeholder': 'icon not in @grafana/ui' });
       res.end('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24"></svg>');
       return;
     }
-    if (method === 'GET' && p.startsWith('/public/fonts/')) {return sendFont(res, p);}
-    if (method === 'GET' && p.startsWith(`/public/plugins/${PLUGIN_ID}/`)) {return sendFile(res, DIST_DIR, p.slice(`/public/plugins/${PLUGIN_ID}/`.length));}
+    if (method === 'GET' && p.startsWith('/public/fonts/')) {
+      return sendFont(res, p);
+    }
+    if (method === 'GET' && p.startsWith(`/public/plugins/${PLUGIN_ID}/`)) {
+      return sendFile(res, DIST_DIR, p.slice(`/public/plugins/${PLUGIN_ID}/`.length));
+    }
 
     if (method === 'POST' && p === '/api/ds/query') {
       const body = (await readJson(req)) as PanelQueryBody;
@@ -222,7 +279,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         throw new HttpError(502, `Plugin health check failed: ${grpcMessage(err)}`);
       }
       // Grafana answers 400 when the plugin reports ERROR, with the same body shape.
-      return sendJson(res, result.status === 'OK' ? 200 : 400, { status: result.status, message: result.message, ...(result.details !== undefined ? { details: result.details } : {}) });
+      return sendJson(res, result.status === 'OK' ? 200 : 400, {
+        status: result.status,
+        message: result.message,
+        ...(result.details !== undefined ? { details: result.details } : {}),
+      });
     }
 
     if ((m = p.match(/^\/api\/datasources\/uid\/([^/]+)\/resources\/(.*)$/))) {
@@ -232,16 +293,24 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       const headers: Record<string, string[]> = {};
       for (const name of ['content-type', 'accept']) {
         const v = req.headers[name];
-        if (typeof v === 'string') {headers[name === 'content-type' ? 'Content-Type' : 'Accept'] = [v];}
+        if (typeof v === 'string') {
+          headers[name === 'content-type' ? 'Content-Type' : 'Accept'] = [v];
+        }
       }
       let result;
       try {
-        result = await (await getBackend()).callResource(ctx(), { path: resourcePath, method, url: resourcePath + url.search, body, headers });
+        result = await (
+          await getBackend()
+        ).callResource(ctx(), { path: resourcePath, method, url: resourcePath + url.search, body, headers });
       } catch (err) {
         throw new HttpError(502, `Plugin resource call failed: ${grpcMessage(err)}`);
       }
       const outHeaders: Record<string, string> = { 'Cache-Control': 'no-store' };
-      for (const [k, v] of Object.entries(result.headers)) {if (v.length) {outHeaders[k] = v.join(', ');}}
+      for (const [k, v] of Object.entries(result.headers)) {
+        if (v.length) {
+          outHeaders[k] = v.join(', ');
+        }
+      }
       res.writeHead(result.code || 200, outHeaders);
       res.end(result.body);
       return;
@@ -249,13 +318,22 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 
     if ((m = p.match(/^\/api\/datasources\/uid\/([^/]+)$/))) {
       checkUid(decodeURIComponent(m[1]));
-      if (method === 'GET') {return sendJson(res, 200, settings.get());}
+      if (method === 'GET') {
+        return sendJson(res, 200, settings.get());
+      }
       if (method === 'PUT') {
         try {
           const saved = settings.update(await readJson(req));
-          return sendJson(res, 200, { datasource: saved, id: saved.id, message: 'Datasource updated', name: saved.name });
+          return sendJson(res, 200, {
+            datasource: saved,
+            id: saved.id,
+            message: 'Datasource updated',
+            name: saved.name,
+          });
         } catch (err) {
-          if (err instanceof SettingsError) {throw new HttpError(400, err.message);}
+          if (err instanceof SettingsError) {
+            throw new HttpError(400, err.message);
+          }
           throw err;
         }
       }
@@ -267,14 +345,21 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const server = http.createServer((req, res) => {
     route(req, res)
       .then(() => {
-        if (options.verbose) {console.error(`${req.method} ${req.url} → ${res.statusCode}`);}
+        if (options.verbose) {
+          console.error(`${req.method} ${req.url} → ${res.statusCode}`);
+        }
       })
       .catch((err: unknown) => {
         const status = err instanceof HttpError ? err.status : 500;
         const message = err instanceof Error ? err.message : String(err);
-        if (options.verbose || status >= 500) {console.error(`${req.method} ${req.url} → ${status}: ${message}`);}
-        if (res.headersSent) {res.destroy();}
-        else {sendJson(res, status, { message });}
+        if (options.verbose || status >= 500) {
+          console.error(`${req.method} ${req.url} → ${status}: ${message}`);
+        }
+        if (res.headersSent) {
+          res.destroy();
+        } else {
+          sendJson(res, status, { message });
+        }
       });
   });
   await new Promise<void>((resolve, reject) => {
@@ -289,7 +374,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     settings,
     backend: getBackend,
     async stop() {
-      if (stopping) {return;}
+      if (stopping) {
+        return;
+      }
       stopping = true;
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -308,7 +395,11 @@ function argValue(name: string): string | undefined {
 
 if (require.main === module) {
   const micromegas = argValue('--micromegas') ?? 'grpc://127.0.0.1:50051';
-  startSandbox({ port: Number(argValue('--port') ?? 3000), jsonData: { url: micromegas, authType: 'none' }, verbose: process.argv.includes('--verbose') })
+  startSandbox({
+    port: Number(argValue('--port') ?? 3000),
+    jsonData: { url: micromegas, authType: 'none' },
+    verbose: process.argv.includes('--verbose'),
+  })
     .then((sb) => {
       console.log(`sandbox: ${sb.url}/panel  (data source → ${micromegas})`);
       const stop = () => void sb.stop().then(() => process.exit(0));

@@ -76,9 +76,14 @@ export class SettingsStore {
    * keys keep what is stored.
    */
   update(body: unknown): StoredSettings {
-    if (!body || typeof body !== 'object' || Array.isArray(body)) {throw new SettingsError('the settings body must be a JSON object');}
+    if (!body || typeof body !== 'object' || Array.isArray(body)) {
+      throw new SettingsError('the settings body must be a JSON object');
+    }
     const b = body as Record<string, unknown>;
-    if (b.jsonData !== undefined && (typeof b.jsonData !== 'object' || b.jsonData === null || Array.isArray(b.jsonData))) {
+    if (
+      b.jsonData !== undefined &&
+      (typeof b.jsonData !== 'object' || b.jsonData === null || Array.isArray(b.jsonData))
+    ) {
       throw new SettingsError('jsonData must be a JSON object');
     }
     const secure = b.secureJsonData;
@@ -86,16 +91,27 @@ export class SettingsStore {
       throw new SettingsError('secureJsonData must be a JSON object of strings');
     }
     for (const [k, v] of Object.entries((secure ?? {}) as Record<string, unknown>)) {
-      if (typeof v !== 'string') {throw new SettingsError(`secureJsonData.${k} must be a string`);}
-      if (v === '') {delete this.secrets[k];}
-      else {this.secrets[k] = v;}
+      if (typeof v !== 'string') {
+        throw new SettingsError(`secureJsonData.${k} must be a string`);
+      }
+      if (v === '') {
+        delete this.secrets[k];
+      } else {
+        this.secrets[k] = v;
+      }
     }
     // A secret the editor reset (secureJsonFields[k] === false) without a new value is removed.
     for (const [k, v] of Object.entries((b.secureJsonFields ?? {}) as Record<string, unknown>)) {
-      if (v === false && !(secure && k in (secure as object))) {delete this.secrets[k];}
+      if (v === false && !(secure && k in (secure as object))) {
+        delete this.secrets[k];
+      }
     }
-    if (typeof b.name === 'string' && b.name.trim()) {this.settings.name = b.name;}
-    if (b.jsonData !== undefined) {this.settings.jsonData = { ...(b.jsonData as Record<string, unknown>) };}
+    if (typeof b.name === 'string' && b.name.trim()) {
+      this.settings.name = b.name;
+    }
+    if (b.jsonData !== undefined) {
+      this.settings.jsonData = { ...(b.jsonData as Record<string, unknown>) };
+    }
     this.settings.version += 1;
     this.lastUpdatedMS = Math.max(Date.now(), this.lastUpdatedMS + 1);
     this.refreshFields();

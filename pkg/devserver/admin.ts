@@ -11,7 +11,9 @@ const lit = (s: string): string => `'${s.replace(/'/g, "''")}'`;
 
 export async function retirePartitionsRewrite(lake: Lake, sql: string, dryRun = false): Promise<string> {
   const calls = [...sql.matchAll(RETIRE)];
-  if (calls.length === 0) {return sql;}
+  if (calls.length === 0) {
+    return sql;
+  }
   let out = sql;
   for (const m of calls) {
     const [all, viewSet, instance, rawBegin, rawEnd] = m.map((s) => s?.replace(/''/g, "'")) as string[];
@@ -20,14 +22,22 @@ export async function retirePartitionsRewrite(lake: Lake, sql: string, dryRun = 
     const begin = parseRfc3339(rawBegin!.replace(' ', 'T'));
     const end = parseRfc3339(rawEnd!.replace(' ', 'T'));
     if (typeof begin === 'string' || typeof end === 'string') {
-      rows.push(`(TIMESTAMPTZ ${lit(now)}, ${lit(`error: begin and end must be RFC 3339 timestamps (got '${rawBegin}', '${rawEnd}')`)})`);
+      rows.push(
+        `(TIMESTAMPTZ ${lit(now)}, ${lit(`error: begin and end must be RFC 3339 timestamps (got '${rawBegin}', '${rawEnd}')`)})`
+      );
     } else if (instance !== 'global') {
-      rows.push(`(TIMESTAMPTZ ${lit(now)}, ${lit(`retiring partitions of ${viewSet}/${instance}: the dev server only keeps global partitions; nothing to retire`)})`);
+      rows.push(
+        `(TIMESTAMPTZ ${lit(now)}, ${lit(`retiring partitions of ${viewSet}/${instance}: the dev server only keeps global partitions; nothing to retire`)})`
+      );
     } else {
       const retired = dryRun ? [] : await lake.retire(viewSet!, begin.ms, end.ms);
-      rows.push(`(TIMESTAMPTZ ${lit(now)}, ${lit(`retiring partitions of ${viewSet}/${instance} in [${rawBegin}, ${rawEnd})`)})`);
+      rows.push(
+        `(TIMESTAMPTZ ${lit(now)}, ${lit(`retiring partitions of ${viewSet}/${instance} in [${rawBegin}, ${rawEnd})`)})`
+      );
       for (const p of retired) {
-        rows.push(`(TIMESTAMPTZ ${lit(now)}, ${lit(`retired partition ${p.table} [${new Date(p.beginMs).toISOString()}, ${new Date(p.endMs).toISOString()}) rows=${p.rows}`)})`);
+        rows.push(
+          `(TIMESTAMPTZ ${lit(now)}, ${lit(`retired partition ${p.table} [${new Date(p.beginMs).toISOString()}, ${new Date(p.endMs).toISOString()}) rows=${p.rows}`)})`
+        );
       }
       rows.push(`(TIMESTAMPTZ ${lit(now)}, ${lit(`retired ${retired.length} partition(s)`)})`);
     }

@@ -36,13 +36,27 @@ import {
   makeVector,
   type Vector,
 } from 'apache-arrow';
-import { DuckDBTypeId, type DuckDBDecimalType, type DuckDBType, type DuckDBVector, type DuckDBListType, type DuckDBDataChunk } from '@duckdb/node-api';
+import {
+  DuckDBTypeId,
+  type DuckDBDecimalType,
+  type DuckDBType,
+  type DuckDBVector,
+  type DuckDBListType,
+  type DuckDBDataChunk,
+} from '@duckdb/node-api';
 
 import { encodeJsonb } from '../jsonb';
 import { VIEW_BY_NAME } from './schema';
 
 type Kind =
-  | { k: 'fixed'; ctor: NumericCtor; arrow: DataType; bigint?: 'ns-from-us' | 'ns-from-ms' | 'ns-from-s' | 'clamp64'; decimalScale?: number; decimalWidth?: number }
+  | {
+      k: 'fixed';
+      ctor: NumericCtor;
+      arrow: DataType;
+      bigint?: 'ns-from-us' | 'ns-from-ms' | 'ns-from-s' | 'clamp64';
+      decimalScale?: number;
+      decimalWidth?: number;
+    }
   | { k: 'bool' }
   | { k: 'utf8'; dict: boolean }
   | { k: 'jsonb'; dict: boolean }
@@ -50,7 +64,17 @@ type Kind =
   | { k: 'list-utf8'; item: string }
   | { k: 'text' }; // anything else, rendered as text
 
-type NumericCtor = Int8ArrayConstructor | Int16ArrayConstructor | Int32ArrayConstructor | BigInt64ArrayConstructor | Uint8ArrayConstructor | Uint16ArrayConstructor | Uint32ArrayConstructor | BigUint64ArrayConstructor | Float32ArrayConstructor | Float64ArrayConstructor;
+type NumericCtor =
+  | Int8ArrayConstructor
+  | Int16ArrayConstructor
+  | Int32ArrayConstructor
+  | BigInt64ArrayConstructor
+  | Uint8ArrayConstructor
+  | Uint16ArrayConstructor
+  | Uint32ArrayConstructor
+  | BigUint64ArrayConstructor
+  | Float32ArrayConstructor
+  | Float64ArrayConstructor;
 
 export interface OutputColumn {
   name: string;
@@ -88,7 +112,13 @@ function kindOf(type: DuckDBType, isDictName: boolean, preserve: boolean, name: 
     case DuckDBTypeId.DOUBLE:
       return { k: 'fixed', ctor: Float64Array, arrow: new Float64() };
     case DuckDBTypeId.DECIMAL:
-      return { k: 'fixed', ctor: Float64Array, arrow: new Float64(), decimalScale: (type as DuckDBDecimalType).scale, decimalWidth: (type as DuckDBDecimalType).width };
+      return {
+        k: 'fixed',
+        ctor: Float64Array,
+        arrow: new Float64(),
+        decimalScale: (type as DuckDBDecimalType).scale,
+        decimalWidth: (type as DuckDBDecimalType).width,
+      };
     case DuckDBTypeId.DATE:
       return { k: 'fixed', ctor: Int32Array, arrow: new DateDay() };
     case DuckDBTypeId.TIMESTAMP_TZ:
@@ -102,12 +132,16 @@ function kindOf(type: DuckDBType, isDictName: boolean, preserve: boolean, name: 
     case DuckDBTypeId.TIMESTAMP_NS:
       return { k: 'fixed', ctor: BigInt64Array, arrow: TS };
     case DuckDBTypeId.VARCHAR:
-      if (type.alias === 'JSON') {return { k: 'jsonb', dict: preserve };}
+      if (type.alias === 'JSON') {
+        return { k: 'jsonb', dict: preserve };
+      }
       return { k: 'utf8', dict: preserve && isDictName };
     case DuckDBTypeId.BLOB:
       return { k: 'binary' };
     case DuckDBTypeId.LIST:
-      if ((type as DuckDBListType).valueType.typeId === DuckDBTypeId.VARCHAR) {return { k: 'list-utf8', item: name === 'tags' || name === 'streams.tags' ? 'tag' : 'item' };}
+      if ((type as DuckDBListType).valueType.typeId === DuckDBTypeId.VARCHAR) {
+        return { k: 'list-utf8', item: name === 'tags' || name === 'streams.tags' ? 'tag' : 'item' };
+      }
       return { k: 'text' };
     default:
       return { k: 'text' };
@@ -134,11 +168,18 @@ function arrowType(kind: Kind, dictId: number): DataType {
 }
 
 /** Output schema for a result: names and DuckDB types plus the views the query reads. */
-export function outputColumns(names: string[], types: DuckDBType[], referenced: Set<string>, preserve: boolean, dictOutputs: Set<string> = new Set()): OutputColumn[] {
+export function outputColumns(
+  names: string[],
+  types: DuckDBType[],
+  referenced: Set<string>,
+  preserve: boolean,
+  dictOutputs: Set<string> = new Set()
+): OutputColumn[] {
   const viewColumns = [...referenced].flatMap((v) => VIEW_BY_NAME.get(v)?.columns ?? []);
   return names.map((name, i) => {
     const matches = viewColumns.filter((c) => c.name === name);
-    const isDictName = matches.some((c) => c.kind === 'dict-utf8') || dictOutputs.has(name) || dictOutputs.has(name.toLowerCase());
+    const isDictName =
+      matches.some((c) => c.kind === 'dict-utf8') || dictOutputs.has(name) || dictOutputs.has(name.toLowerCase());
     const kind = kindOf(types[i]!, isDictName, preserve, name);
     // Nullability follows the view column when the output is that column; computed values are nullable.
     const nullable = matches.length === 0 || matches.some((c) => c.nullable);
@@ -168,7 +209,9 @@ interface RawVector {
 
 function validityBytes(vector: DuckDBVector): Uint8Array | null {
   const data = (vector as unknown as RawVector).validity?.data;
-  if (!data) {return null;}
+  if (!data) {
+    return null;
+  }
   return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
 }
 
@@ -183,11 +226,16 @@ class Bitmap {
       grown.set(this.bytes);
       this.bytes = grown;
     }
-    if (valid) {this.bytes[i >> 3]! |= 1 << (i & 7);}
-    else {this.nulls++;}
+    if (valid) {
+      this.bytes[i >> 3]! |= 1 << (i & 7);
+    } else {
+      this.nulls++;
+    }
   }
   appendFrom(src: Uint8Array | null, n: number): void {
-    for (let i = 0; i < n; i++) {this.push(src === null || ((src[i >> 3]! >> (i & 7)) & 1) === 1);}
+    for (let i = 0; i < n; i++) {
+      this.push(src === null || ((src[i >> 3]! >> (i & 7)) & 1) === 1);
+    }
   }
   result(): Uint8Array | undefined {
     return this.nulls === 0 ? undefined : this.bytes.slice(0, (this.length + 7) >> 3);
@@ -208,9 +256,18 @@ class FixedBuilder implements Builder {
       // Copy: the chunk's memory is reused by DuckDB.
       piece = (items as unknown as Float64Array).slice(0, n);
     } else if (items && this.kind.bigint && items instanceof BigInt64Array) {
-      const mul = this.kind.bigint === 'ns-from-us' ? 1000n : this.kind.bigint === 'ns-from-ms' ? 1_000_000n : this.kind.bigint === 'ns-from-s' ? 1_000_000_000n : 1n;
+      const mul =
+        this.kind.bigint === 'ns-from-us'
+          ? 1000n
+          : this.kind.bigint === 'ns-from-ms'
+            ? 1_000_000n
+            : this.kind.bigint === 'ns-from-s'
+              ? 1_000_000_000n
+              : 1n;
       const out = new BigInt64Array(n);
-      for (let i = 0; i < n; i++) {out[i] = items[i]! * mul;}
+      for (let i = 0; i < n; i++) {
+        out[i] = items[i]! * mul;
+      }
       piece = out;
     } else if (this.kind.decimalScale !== undefined && (vector as unknown as { dataView?: DataView }).dataView) {
       // DECIMAL holds scaled little-endian integers (16/32/64/128 bits); dividing beats DuckDBDecimalValue.toDouble().
@@ -218,10 +275,26 @@ class FixedBuilder implements Builder {
       const w = this.kind.decimalWidth!;
       const div = 10 ** this.kind.decimalScale;
       const out = new Float64Array(n);
-      if (w <= 4) {for (let i = 0; i < n; i++) {out[i] = dv.getInt16(i * 2, true) / div;}}
-      else if (w <= 9) {for (let i = 0; i < n; i++) {out[i] = dv.getInt32(i * 4, true) / div;}}
-      else if (w <= 18) {for (let i = 0; i < n; i++) {out[i] = Number(dv.getBigInt64(i * 8, true)) / div;}}
-      else {for (let i = 0; i < n; i++) {out[i] = (dv.getBigInt64(i * 16 + 8, true) === 0n ? Number(dv.getBigUint64(i * 16, true)) : Number((dv.getBigInt64(i * 16 + 8, true) << 64n) | dv.getBigUint64(i * 16, true))) / div;}}
+      if (w <= 4) {
+        for (let i = 0; i < n; i++) {
+          out[i] = dv.getInt16(i * 2, true) / div;
+        }
+      } else if (w <= 9) {
+        for (let i = 0; i < n; i++) {
+          out[i] = dv.getInt32(i * 4, true) / div;
+        }
+      } else if (w <= 18) {
+        for (let i = 0; i < n; i++) {
+          out[i] = Number(dv.getBigInt64(i * 8, true)) / div;
+        }
+      } else {
+        for (let i = 0; i < n; i++) {
+          out[i] =
+            (dv.getBigInt64(i * 16 + 8, true) === 0n
+              ? Number(dv.getBigUint64(i * 16, true))
+              : Number((dv.getBigInt64(i * 16 + 8, true) << 64n) | dv.getBigUint64(i * 16, true))) / div;
+        }
+      }
       piece = out;
     } else {
       piece = this.convertItems(vector, n);
@@ -236,13 +309,18 @@ class FixedBuilder implements Builder {
     const big = out instanceof BigInt64Array || out instanceof BigUint64Array;
     for (let i = 0; i < n; i++) {
       const v = vector.getItem(i) as unknown;
-      if (v === null || v === undefined) {continue;}
+      if (v === null || v === undefined) {
+        continue;
+      }
       if (big) {
         let b = typeof v === 'bigint' ? v : BigInt(Math.trunc(Number(v)));
-        if (this.kind.bigint === 'clamp64') {b = b > 0x7fffffffffffffffn ? 0x7fffffffffffffffn : b < -0x8000000000000000n ? -0x8000000000000000n : b;}
+        if (this.kind.bigint === 'clamp64') {
+          b = b > 0x7fffffffffffffffn ? 0x7fffffffffffffffn : b < -0x8000000000000000n ? -0x8000000000000000n : b;
+        }
         (out as BigInt64Array)[i] = b;
       } else {
-        const num = typeof v === 'object' && v !== null && 'toDouble' in v ? (v as { toDouble(): number }).toDouble() : Number(v);
+        const num =
+          typeof v === 'object' && v !== null && 'toDouble' in v ? (v as { toDouble(): number }).toDouble() : Number(v);
         (out as Float64Array)[i] = num;
       }
     }
@@ -255,7 +333,13 @@ class FixedBuilder implements Builder {
       (out as Float64Array).set(p as Float64Array, offset);
       offset += p.length;
     }
-    return makeData({ type: this.kind.arrow as Int32, length: this.rows, nullCount: this.valid.nulls, nullBitmap: this.valid.result(), data: out as Int32Array } as never);
+    return makeData({
+      type: this.kind.arrow as Int32,
+      length: this.rows,
+      nullCount: this.valid.nulls,
+      nullBitmap: this.valid.result(),
+      data: out as Int32Array,
+    } as never);
   }
 }
 
@@ -274,7 +358,13 @@ class BoolBuilder implements Builder {
     this.bytes += n / 8;
   }
   finish(): Data {
-    return makeData({ type: new Bool(), length: this.rows, nullCount: this.valid.nulls, nullBitmap: this.valid.result(), data: this.values.result() ?? new Uint8Array((this.rows + 7) >> 3).fill(0xff) });
+    return makeData({
+      type: new Bool(),
+      length: this.rows,
+      nullCount: this.valid.nulls,
+      nullBitmap: this.valid.result(),
+      data: this.values.result() ?? new Uint8Array((this.rows + 7) >> 3).fill(0xff),
+    });
   }
 }
 
@@ -306,7 +396,9 @@ class VarBuilder {
     let pos = this.total;
     for (const v of values) {
       this.valid.push(v !== null);
-      if (v) {pos += ascii ? v.length : Buffer.byteLength(v, 'utf8');}
+      if (v) {
+        pos += ascii ? v.length : Buffer.byteLength(v, 'utf8');
+      }
       this.offsets.push(pos);
     }
     this.chunks.push(buf);
@@ -322,13 +414,21 @@ class VarBuilder {
     return { valueOffsets: Int32Array.from(this.offsets), data };
   }
   finish(type: Utf8 | Binary): Data {
-    return makeData({ type, length: this.length, nullCount: this.valid.nulls, nullBitmap: this.valid.result(), ...this.parts() } as never);
+    return makeData({
+      type,
+      length: this.length,
+      nullCount: this.valid.nulls,
+      nullBitmap: this.valid.result(),
+      ...this.parts(),
+    } as never);
   }
 }
 
 function stringsOf(vector: DuckDBVector, n: number): Array<string | null> {
   const out = new Array<string | null>(n);
-  for (let i = 0; i < n; i++) {out[i] = vector.getItem(i) as string | null;}
+  for (let i = 0; i < n; i++) {
+    out[i] = vector.getItem(i) as string | null;
+  }
   return out;
 }
 
@@ -345,7 +445,7 @@ class DictBuilder implements Builder {
   bytes = 0;
   constructor(
     private readonly type: Dictionary,
-    private readonly toValue: (text: string) => Uint8Array | string,
+    private readonly toValue: (text: string) => Uint8Array | string
   ) {}
   append(vector: DuckDBVector, n: number): void {
     for (let i = 0; i < n; i++) {
@@ -369,9 +469,18 @@ class DictBuilder implements Builder {
   }
   finish(): Data {
     const values = new VarBuilder();
-    for (const v of this.dictValues) {values.push(typeof v === 'string' ? Buffer.from(v, 'utf8') : v);}
+    for (const v of this.dictValues) {
+      values.push(typeof v === 'string' ? Buffer.from(v, 'utf8') : v);
+    }
     const dictionary: Vector = makeVector(values.finish(this.type.dictionary as Utf8 | Binary));
-    const data = makeData({ type: this.type, length: this.rows, nullCount: this.valid.nulls, nullBitmap: this.valid.result(), data: Int32Array.from(this.indices), dictionary } as never);
+    const data = makeData({
+      type: this.type,
+      length: this.rows,
+      nullCount: this.valid.nulls,
+      nullBitmap: this.valid.result(),
+      data: Int32Array.from(this.indices),
+      dictionary,
+    } as never);
     // The next batch starts with no rows but keeps the dictionary.
     this.indices = [];
     this.valid = new Bitmap();
@@ -387,7 +496,7 @@ class StringBuilder implements Builder {
   bytes = 0;
   constructor(
     private readonly type: Utf8 | Binary,
-    private readonly mode: 'utf8' | 'jsonb' | 'binary' | 'text',
+    private readonly mode: 'utf8' | 'jsonb' | 'binary' | 'text'
   ) {}
   append(vector: DuckDBVector, n: number): void {
     if (this.mode === 'utf8') {
@@ -395,10 +504,15 @@ class StringBuilder implements Builder {
     } else {
       for (let i = 0; i < n; i++) {
         const v = vector.getItem(i) as unknown;
-        if (v === null) {this.values.push(null);}
-        else if (this.mode === 'jsonb') {this.values.push(encodeJsonb(JSON.parse(v as string)));}
-        else if (this.mode === 'binary') {this.values.push((v as { bytes: Uint8Array }).bytes);}
-        else {this.values.push(Buffer.from(String(v), 'utf8'));}
+        if (v === null) {
+          this.values.push(null);
+        } else if (this.mode === 'jsonb') {
+          this.values.push(encodeJsonb(JSON.parse(v as string)));
+        } else if (this.mode === 'binary') {
+          this.values.push((v as { bytes: Uint8Array }).bytes);
+        } else {
+          this.values.push(Buffer.from(String(v), 'utf8'));
+        }
       }
     }
     this.rows += n;
@@ -421,7 +535,12 @@ class ListUtf8Builder implements Builder {
   bytes = 0;
   constructor(private readonly type: List) {}
   append(vector: DuckDBVector, n: number): void {
-    const list = vector as unknown as { getEntryOffset(i: number): number; getEntryLength(i: number): number; childVector: DuckDBVector; getItem(i: number): unknown };
+    const list = vector as unknown as {
+      getEntryOffset(i: number): number;
+      getEntryLength(i: number): number;
+      childVector: DuckDBVector;
+      getItem(i: number): unknown;
+    };
     for (let i = 0; i < n; i++) {
       const isNull = list.getItem(i) === null;
       this.valid.push(!isNull);
@@ -440,7 +559,14 @@ class ListUtf8Builder implements Builder {
   }
   finish(): Data {
     const child = this.child.finish(new Utf8());
-    const data = makeData({ type: this.type, length: this.rows, nullCount: this.valid.nulls, nullBitmap: this.valid.result(), valueOffsets: Int32Array.from(this.offsets), child } as never);
+    const data = makeData({
+      type: this.type,
+      length: this.rows,
+      nullCount: this.valid.nulls,
+      nullBitmap: this.valid.result(),
+      valueOffsets: Int32Array.from(this.offsets),
+      child,
+    } as never);
     this.offsets = [0];
     this.valid = new Bitmap();
     this.child = new VarBuilder();
@@ -461,7 +587,9 @@ function makeBuilder(col: OutputColumn): Builder {
     case 'utf8':
       return kind.dict ? new DictBuilder(type as Dictionary, (t) => t) : new StringBuilder(type as Utf8, 'utf8');
     case 'jsonb':
-      return kind.dict ? new DictBuilder(type as Dictionary, (t) => encodeJsonb(JSON.parse(t))) : new StringBuilder(type as Binary, 'jsonb');
+      return kind.dict
+        ? new DictBuilder(type as Dictionary, (t) => encodeJsonb(JSON.parse(t)))
+        : new StringBuilder(type as Binary, 'jsonb');
     case 'binary':
       return new StringBuilder(type as Binary, 'binary');
     case 'list-utf8':
@@ -475,12 +603,17 @@ function makeBuilder(col: OutputColumn): Builder {
 export class BatchAssembler {
   private builders: Builder[] = [];
   private pendingRows = 0;
-  constructor(private readonly columns: OutputColumn[], private readonly schema: Schema) {
+  constructor(
+    private readonly columns: OutputColumn[],
+    private readonly schema: Schema
+  ) {
     this.reset();
   }
   private reset(): void {
     // Fixed-width and list builders are cheap to recreate; dictionary builders keep their state.
-    this.builders = this.columns.map((col, i) => (this.builders[i] instanceof DictBuilder ? this.builders[i]! : makeBuilder(col)));
+    this.builders = this.columns.map((col, i) =>
+      this.builders[i] instanceof DictBuilder ? this.builders[i]! : makeBuilder(col)
+    );
   }
   get rows(): number {
     return this.pendingRows;
@@ -490,7 +623,9 @@ export class BatchAssembler {
   }
   append(chunk: DuckDBDataChunk): void {
     const n = chunk.rowCount;
-    for (let i = 0; i < this.builders.length; i++) {this.builders[i]!.append(chunk.getColumnVector(i), n);}
+    for (let i = 0; i < this.builders.length; i++) {
+      this.builders[i]!.append(chunk.getColumnVector(i), n);
+    }
     this.pendingRows += n;
   }
   /** Emits everything appended so far as one batch. */
@@ -499,6 +634,9 @@ export class BatchAssembler {
     const children = this.builders.map((b) => b.finish());
     this.pendingRows = 0;
     this.reset();
-    return new RecordBatch(this.schema, makeData({ type: new Struct(this.schema.fields), length, nullCount: 0, children }));
+    return new RecordBatch(
+      this.schema,
+      makeData({ type: new Struct(this.schema.fields), length, nullCount: 0, children })
+    );
   }
 }

@@ -2,7 +2,12 @@
 // `<desc>: <root error>[ (at line L, column C)] (query_id=<uuid>)`.
 import { status, type ServiceError, Metadata } from '@grpc/grpc-js';
 
-export type QueryErrorDesc = 'error building dataframe' | 'error building dataframe with limit' | 'error creating physical plan' | 'error executing plan' | 'error building data stream';
+export type QueryErrorDesc =
+  | 'error building dataframe'
+  | 'error building dataframe with limit'
+  | 'error creating physical plan'
+  | 'error executing plan'
+  | 'error building data stream';
 
 export function grpcError(code: status, message: string): ServiceError {
   const err = new Error(message) as ServiceError;
@@ -38,7 +43,9 @@ function classify(duckMessage: string): status {
 /** DuckDB's caret display (`LINE n: <text>` then `^`) → 1-based line and column in the SQL. */
 export function errorPosition(duckMessage: string, sql: string): { line: number; column: number } | undefined {
   const m = /LINE (\d+): (.*)\n( *)\^/.exec(duckMessage);
-  if (!m) {return undefined;}
+  if (!m) {
+    return undefined;
+  }
   const line = Number(m[1]);
   const shown = m[2]!;
   const caret = m[3]!.length - `LINE ${m[1]}: `.length;
@@ -54,17 +61,31 @@ export function errorPosition(duckMessage: string, sql: string): { line: number;
 function rootError(duckMessage: string): string {
   const first = duckMessage.split('\n')[0]!.trim();
   const table = /^Catalog Error: Table with name (.+?) does not exist!/.exec(first);
-  if (table) {return `Error during planning: table 'datafusion.public.${table[1]}' not found`;}
+  if (table) {
+    return `Error during planning: table 'datafusion.public.${table[1]}' not found`;
+  }
   const fn = /^Catalog Error: (?:Scalar |Table )?Function with name (.+?) does not exist!/.exec(first);
-  if (fn) {return `Error during planning: Invalid function '${fn[1]}'`;}
+  if (fn) {
+    return `Error during planning: Invalid function '${fn[1]}'`;
+  }
   const column = /^Binder Error: Referenced column "?(.+?)"? not found in FROM clause!/.exec(first);
-  if (column) {return `Schema error: No field named ${column[1]}`;}
+  if (column) {
+    return `Schema error: No field named ${column[1]}`;
+  }
   const parser = /^Parser Error: (.*)$/.exec(first);
-  if (parser) {return `SQL error: ParserError("${parser[1]}")`;}
+  if (parser) {
+    return `SQL error: ParserError("${parser[1]}")`;
+  }
   return first.replace(/^([A-Za-z ]+) Error: /, (_m, k: string) => `${k} error: `);
 }
 
-export function queryError(desc: QueryErrorDesc, cause: unknown, sql: string, queryId: string, code?: status): ServiceError {
+export function queryError(
+  desc: QueryErrorDesc,
+  cause: unknown,
+  sql: string,
+  queryId: string,
+  code?: status
+): ServiceError {
   const duckMessage = cause instanceof Error ? cause.message : String(cause);
   const pos = errorPosition(duckMessage, sql);
   const where = pos ? ` (at line ${pos.line}, column ${pos.column})` : '';

@@ -3,7 +3,26 @@ import { randomUUID, timingSafeEqual } from 'node:crypto';
 
 import * as grpc from '@grpc/grpc-js';
 import { status, type Metadata } from '@grpc/grpc-js';
-import { Binary, Field, RecordBatchReader, RecordBatch, Schema, Struct, Table, Utf8, makeData, Dictionary, Int32, TimeUnit, Timestamp, Int64, Uint32, Float64, Bool, List } from 'apache-arrow';
+import {
+  Binary,
+  Field,
+  RecordBatchReader,
+  RecordBatch,
+  Schema,
+  Struct,
+  Table,
+  Utf8,
+  makeData,
+  Dictionary,
+  Int32,
+  TimeUnit,
+  Timestamp,
+  Int64,
+  Uint32,
+  Float64,
+  Bool,
+  List,
+} from 'apache-arrow';
 
 import { FLIGHT_SQL_TYPE_PREFIX, decodeMessage, encodeMessage } from '../proto';
 import { grpcError } from './errors';
@@ -48,12 +67,18 @@ function decodeSql<T>(name: string, bytes: Uint8Array, where: string): T {
   try {
     return decodeMessage<T>(SQL + name, bytes);
   } catch (err) {
-    throw grpcError(status.INVALID_ARGUMENT, `${where}: malformed ${name}: ${err instanceof Error ? err.message : String(err)}`);
+    throw grpcError(
+      status.INVALID_ARGUMENT,
+      `${where}: malformed ${name}: ${err instanceof Error ? err.message : String(err)}`
+    );
   }
 }
 
 function packAny(name: string, value: Record<string, unknown>): Buffer {
-  return encodeMessage('google.protobuf.Any', { type_url: FLIGHT_SQL_TYPE_PREFIX + name, value: encodeMessage(SQL + name, value) });
+  return encodeMessage('google.protobuf.Any', {
+    type_url: FLIGHT_SQL_TYPE_PREFIX + name,
+    value: encodeMessage(SQL + name, value),
+  });
 }
 
 /** What arrow-rs answers for commands Micromegas does not implement. */
@@ -95,7 +120,10 @@ export function viewSchema(name: string): Schema {
 }
 
 function likeToRegExp(pattern: string): RegExp {
-  const body = pattern.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/%/g, '.*').replace(/_/g, '.');
+  const body = pattern
+    .replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+    .replace(/%/g, '.*')
+    .replace(/_/g, '.');
   return new RegExp(`^${body}$`, 's');
 }
 
@@ -108,8 +136,15 @@ interface GetTables {
 }
 
 function tablesSchema(includeSchema: boolean): Schema {
-  const fields: Field[] = [new Field('catalog_name', new Utf8(), true), new Field('db_schema_name', new Utf8(), true), new Field('table_name', new Utf8(), false), new Field('table_type', new Utf8(), false)];
-  if (includeSchema) {fields.push(new Field('table_schema', new Binary(), false));}
+  const fields: Field[] = [
+    new Field('catalog_name', new Utf8(), true),
+    new Field('db_schema_name', new Utf8(), true),
+    new Field('table_name', new Utf8(), false),
+    new Field('table_type', new Utf8(), false),
+  ];
+  if (includeSchema) {
+    fields.push(new Field('table_schema', new Binary(), false));
+  }
   return new Schema(fields);
 }
 
@@ -130,12 +165,31 @@ function tablesBatch(cmd: GetTables): RecordBatch {
   const schema = tablesSchema(cmd.include_schema);
   const text = (s: string): Uint8Array => Buffer.from(s, 'utf8');
   const children = [
-    varData(new Utf8(), views.map(() => text(''))),
-    varData(new Utf8(), views.map(() => text(''))),
-    varData(new Utf8(), views.map((v) => text(v.name))),
-    varData(new Utf8(), views.map(() => text('table'))),
+    varData(
+      new Utf8(),
+      views.map(() => text(''))
+    ),
+    varData(
+      new Utf8(),
+      views.map(() => text(''))
+    ),
+    varData(
+      new Utf8(),
+      views.map((v) => text(v.name))
+    ),
+    varData(
+      new Utf8(),
+      views.map(() => text('table'))
+    ),
   ];
-  if (cmd.include_schema) {children.push(varData(new Binary(), views.map((v) => serializeSchema(viewSchema(v.name)))));}
+  if (cmd.include_schema) {
+    children.push(
+      varData(
+        new Binary(),
+        views.map((v) => serializeSchema(viewSchema(v.name)))
+      )
+    );
+  }
   return new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: views.length, children }));
 }
 
@@ -163,26 +217,37 @@ export function flightService(opts: FlightOptions): grpc.UntypedServiceImplement
 
   /** Returns the caller's key name, or throws UNAUTHENTICATED when keys are configured. */
   function authenticate(metadata: Metadata): string | undefined {
-    if (keys.length === 0) {return undefined;}
+    if (keys.length === 0) {
+      return undefined;
+    }
     const raw = metadata.get('authorization')[0];
     const value = typeof raw === 'string' ? raw : raw?.toString('utf8');
     if (value?.startsWith('Bearer ')) {
       const token = Buffer.from(value.slice('Bearer '.length), 'utf8');
       for (const k of keys) {
-        if (k.key.length === token.length && timingSafeEqual(k.key, token)) {return k.name;}
+        if (k.key.length === token.length && timingSafeEqual(k.key, token)) {
+          return k.name;
+        }
       }
     }
     throw grpcError(status.UNAUTHENTICATED, 'invalid token');
   }
 
   const fail = (err: unknown): grpc.ServiceError => {
-    if (isServiceError(err)) {return err;}
+    if (isServiceError(err)) {
+      return err;
+    }
     log(`internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
     return grpcError(status.INTERNAL, `internal error: ${err instanceof Error ? err.message : String(err)}`);
   };
 
-  async function streamMessages(call: grpc.ServerWritableStream<unknown, unknown>, messages: FlightMessage[]): Promise<void> {
-    for (const m of messages) {call.write({ data_header: m.data_header, data_body: m.data_body, app_metadata: Buffer.alloc(0) });}
+  async function streamMessages(
+    call: grpc.ServerWritableStream<unknown, unknown>,
+    messages: FlightMessage[]
+  ): Promise<void> {
+    for (const m of messages) {
+      call.write({ data_header: m.data_header, data_body: m.data_body, app_metadata: Buffer.alloc(0) });
+    }
   }
 
   function makeSink(call: grpc.ServerWritableStream<unknown, unknown>): QuerySink {
@@ -192,14 +257,18 @@ export function flightService(opts: FlightOptions): grpc.UntypedServiceImplement
     call.on('cancelled', () => {
       cancelled = true;
       drainWaiter?.();
-      for (const fn of cancelHandlers) {fn();}
+      for (const fn of cancelHandlers) {
+        fn();
+      }
     });
     call.on('drain', () => drainWaiter?.());
     return {
       cancelled: () => cancelled,
       onCancel: (fn) => (cancelled ? fn() : cancelHandlers.push(fn)),
       write: async (m) => {
-        if (cancelled) {return;}
+        if (cancelled) {
+          return;
+        }
         const ok = call.write({ data_header: m.data_header, data_body: m.data_body, app_metadata: Buffer.alloc(0) });
         if (!ok && !cancelled) {
           await new Promise<void>((resolve) => (drainWaiter = resolve));
@@ -209,7 +278,11 @@ export function flightService(opts: FlightOptions): grpc.UntypedServiceImplement
     };
   }
 
-  async function doGetStatement(call: grpc.ServerWritableStream<unknown, unknown>, sql: string, user: string | undefined): Promise<void> {
+  async function doGetStatement(
+    call: grpc.ServerWritableStream<unknown, unknown>,
+    sql: string,
+    user: string | undefined
+  ): Promise<void> {
     const headers: QueryHeaders = readQueryHeaders(call.metadata);
     const started = process.hrtime.bigint();
     const sink = makeSink(call);
@@ -217,7 +290,7 @@ export function flightService(opts: FlightOptions): grpc.UntypedServiceImplement
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
     const range = headers.range ? ` range=[${headers.range.begin}, ${headers.range.end}]` : '';
     log(
-      `query_id=${stats.queryId} user=${user ?? 'anonymous'} ${clientInfo(call.metadata)}${range}${headers.limit !== undefined ? ` limit=${headers.limit}` : ''} rows=${stats.rows} batches=${stats.batches} partitions=${stats.partitionsRead} ms=${ms.toFixed(1)}${sink.cancelled() ? ' cancelled' : ''} sql=${JSON.stringify(sql)}`,
+      `query_id=${stats.queryId} user=${user ?? 'anonymous'} ${clientInfo(call.metadata)}${range}${headers.limit !== undefined ? ` limit=${headers.limit}` : ''} rows=${stats.rows} batches=${stats.batches} partitions=${stats.partitionsRead} ms=${ms.toFixed(1)}${sink.cancelled() ? ' cancelled' : ''} sql=${JSON.stringify(sql)}`
     );
   }
 
@@ -225,23 +298,35 @@ export function flightService(opts: FlightOptions): grpc.UntypedServiceImplement
     Handshake: (call: grpc.ServerDuplexStream<unknown, unknown>) => {
       call.emit('error', unimplemented('Handshake'));
     },
-    ListFlights: (call: grpc.ServerWritableStream<unknown, unknown>) => call.emit('error', unimplemented('ListFlights')),
+    ListFlights: (call: grpc.ServerWritableStream<unknown, unknown>) =>
+      call.emit('error', unimplemented('ListFlights')),
     GetSchema: (_call: unknown, cb: grpc.sendUnaryData<unknown>) => cb(unimplemented('GetSchema')),
     PollFlightInfo: (_call: unknown, cb: grpc.sendUnaryData<unknown>) => cb(unimplemented('PollFlightInfo')),
     DoExchange: (call: grpc.ServerDuplexStream<unknown, unknown>) => call.emit('error', unimplemented('DoExchange')),
-    ListActions: (call: grpc.ServerWritableStream<unknown, unknown>) => call.emit('error', unimplemented('ListActions')),
+    ListActions: (call: grpc.ServerWritableStream<unknown, unknown>) =>
+      call.emit('error', unimplemented('ListActions')),
 
-    GetFlightInfo: (call: grpc.ServerUnaryCall<{ type: number; cmd: Buffer; path: string[] }, unknown>, cb: grpc.sendUnaryData<unknown>) => {
+    GetFlightInfo: (
+      call: grpc.ServerUnaryCall<{ type: number; cmd: Buffer; path: string[] }, unknown>,
+      cb: grpc.sendUnaryData<unknown>
+    ) => {
       try {
         authenticate(call.metadata);
         const descriptor = call.request;
         const any = unpackAny(descriptor.cmd);
-        if (!any) {throw grpcError(status.INVALID_ARGUMENT, 'GetFlightInfo expects a FlightSQL command (google.protobuf.Any) in FlightDescriptor.cmd');}
+        if (!any) {
+          throw grpcError(
+            status.INVALID_ARGUMENT,
+            'GetFlightInfo expects a FlightSQL command (google.protobuf.Any) in FlightDescriptor.cmd'
+          );
+        }
         const name = any.type_url.slice(FLIGHT_SQL_TYPE_PREFIX.length);
         switch (name) {
           case 'CommandStatementQuery': {
             const cmd = decodeSql<{ query: string }>(name, any.value, 'GetFlightInfo');
-            const ticket = encodeMessage(SQL + 'TicketStatementQuery', { statement_handle: Buffer.from(cmd.query, 'utf8') });
+            const ticket = encodeMessage(SQL + 'TicketStatementQuery', {
+              statement_handle: Buffer.from(cmd.query, 'utf8'),
+            });
             cb(null, flightInfo(new Schema([]), ticket));
             return;
           }
@@ -280,9 +365,18 @@ export function flightService(opts: FlightOptions): grpc.UntypedServiceImplement
             throw unimplemented(`DoGet(${name})`);
           } else {
             // Any-wrapped (Python) or raw (from GetFlightInfo) TicketStatementQuery.
-            const handle = decodeSql<{ statement_handle: Buffer }>('TicketStatementQuery', any ? any.value : ticket, 'DoGet ticket (expected a TicketStatementQuery, raw or in google.protobuf.Any)').statement_handle;
+            const handle = decodeSql<{ statement_handle: Buffer }>(
+              'TicketStatementQuery',
+              any ? any.value : ticket,
+              'DoGet ticket (expected a TicketStatementQuery, raw or in google.protobuf.Any)'
+            ).statement_handle;
             const sql = Buffer.from(handle).toString('utf8');
-            if (sql.trim() === '') {throw grpcError(status.INVALID_ARGUMENT, 'error building dataframe: SQL error: the ticket holds no SQL statement');}
+            if (sql.trim() === '') {
+              throw grpcError(
+                status.INVALID_ARGUMENT,
+                'error building dataframe: SQL error: the ticket holds no SQL statement'
+              );
+            }
             await doGetStatement(call, sql, user);
           }
           call.end();
@@ -301,11 +395,22 @@ export function flightService(opts: FlightOptions): grpc.UntypedServiceImplement
           const { type, body } = call.request;
           if (type === 'CreatePreparedStatement') {
             const any = unpackAny(body);
-            const req = decodeSql<{ query: string }>('ActionCreatePreparedStatementRequest', any ? any.value : body, 'CreatePreparedStatement');
-            if (req.query.trim() === '') {throw grpcError(status.INVALID_ARGUMENT, 'CreatePreparedStatement: the request holds no SQL statement');}
+            const req = decodeSql<{ query: string }>(
+              'ActionCreatePreparedStatementRequest',
+              any ? any.value : body,
+              'CreatePreparedStatement'
+            );
+            if (req.query.trim() === '') {
+              throw grpcError(status.INVALID_ARGUMENT, 'CreatePreparedStatement: the request holds no SQL statement');
+            }
             const queryId = randomUUID();
             // Planned without a range, as upstream.
-            const { session, schema } = await planQuery(lake, req.query, { range: undefined, preserveDictionary: true }, queryId);
+            const { session, schema } = await planQuery(
+              lake,
+              req.query,
+              { range: undefined, preserveDictionary: true },
+              queryId
+            );
             session.close();
             const result = packAny('ActionCreatePreparedStatementResult', {
               prepared_statement_handle: Buffer.from(req.query, 'utf8'),
@@ -325,7 +430,12 @@ export function flightService(opts: FlightOptions): grpc.UntypedServiceImplement
       })();
     },
 
-    DoPut: (call: grpc.ServerDuplexStream<{ flight_descriptor?: { cmd: Buffer }; data_header: Buffer; data_body: Buffer }, unknown>) => {
+    DoPut: (
+      call: grpc.ServerDuplexStream<
+        { flight_descriptor?: { cmd: Buffer }; data_header: Buffer; data_body: Buffer },
+        unknown
+      >
+    ) => {
       let descriptorCmd: Buffer | undefined;
       const chunks: Buffer[] = [];
       let failed = false;
@@ -337,24 +447,35 @@ export function flightService(opts: FlightOptions): grpc.UntypedServiceImplement
         return;
       }
       call.on('data', (msg) => {
-        if (!descriptorCmd && msg.flight_descriptor?.cmd?.length) {descriptorCmd = msg.flight_descriptor.cmd;}
-        if (msg.data_header?.length) {chunks.push(encapsulate(msg.data_header, msg.data_body ?? Buffer.alloc(0)));}
+        if (!descriptorCmd && msg.flight_descriptor?.cmd?.length) {
+          descriptorCmd = msg.flight_descriptor.cmd;
+        }
+        if (msg.data_header?.length) {
+          chunks.push(encapsulate(msg.data_header, msg.data_body ?? Buffer.alloc(0)));
+        }
       });
       call.on('error', () => (failed = true));
       call.on('end', () => {
-        if (failed) {return;}
+        if (failed) {
+          return;
+        }
         void (async () => {
           try {
             const any = descriptorCmd ? unpackAny(descriptorCmd) : undefined;
             const name = any?.type_url.slice(FLIGHT_SQL_TYPE_PREFIX.length);
-            if (!any || name !== 'CommandStatementIngest') {throw unimplemented(`DoPut(${name ?? 'no FlightSQL command'})`);}
+            if (!any || name !== 'CommandStatementIngest') {
+              throw unimplemented(`DoPut(${name ?? 'no FlightSQL command'})`);
+            }
             const cmd = decodeSql<{ table: string }>(name, any.value, 'DoPut');
             chunks.push(Buffer.from([0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0]));
             let table: Table;
             try {
               table = new Table(RecordBatchReader.from(Buffer.concat(chunks)).readAll());
             } catch (err) {
-              throw grpcError(status.INVALID_ARGUMENT, `error ingesting into ${cmd.table}: the DoPut stream is not valid Arrow IPC: ${err instanceof Error ? err.message : String(err)}`);
+              throw grpcError(
+                status.INVALID_ARGUMENT,
+                `error ingesting into ${cmd.table}: the DoPut stream is not valid Arrow IPC: ${err instanceof Error ? err.message : String(err)}`
+              );
             }
             const count = await ingest(lake, cmd.table, table);
             log(`ingested ${count} row(s) into ${cmd.table}`);

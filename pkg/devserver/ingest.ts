@@ -14,7 +14,9 @@ export const INGEST_TABLES = ['processes', 'streams', 'blocks', 'payloads'];
 const lit = (s: string): string => `'${s.replace(/'/g, "''")}'`;
 
 function toJsonText(value: unknown): string {
-  if (value === null || value === undefined) {return '{}';}
+  if (value === null || value === undefined) {
+    return '{}';
+  }
   if (value instanceof Uint8Array) {
     try {
       return JSON.stringify(decodeJsonb(value), (_k, v: unknown) => (typeof v === 'bigint' ? Number(v) : v));
@@ -22,22 +24,29 @@ function toJsonText(value: unknown): string {
       return Buffer.from(value).toString('utf8');
     }
   }
-  if (typeof value === 'string') {return value;}
+  if (typeof value === 'string') {
+    return value;
+  }
   // List<Struct<key, value>> (legacy properties) or Map<Utf8, Utf8>.
   const obj: Record<string, unknown> = {};
   const items = Array.from(value as Iterable<unknown>);
   for (const item of items) {
-    if (Array.isArray(item)) {obj[String(item[0])] = item[1];}
-    else if (item && typeof item === 'object') {
+    if (Array.isArray(item)) {
+      obj[String(item[0])] = item[1];
+    } else if (item && typeof item === 'object') {
       const rec = (item as { toJSON?: () => Record<string, unknown> }).toJSON?.() ?? (item as Record<string, unknown>);
-      if ('key' in rec) {obj[String(rec.key)] = rec.value;}
+      if ('key' in rec) {
+        obj[String(rec.key)] = rec.value;
+      }
     }
   }
   return JSON.stringify(obj);
 }
 
 function sqlValue(col: ColumnDef, value: unknown, type: DataType): string {
-  if (value === null || value === undefined) {return 'NULL';}
+  if (value === null || value === undefined) {
+    return 'NULL';
+  }
   switch (col.kind) {
     case 'ts': {
       // apache-arrow hands timestamps out as epoch milliseconds (number); raw bigints follow the unit.
@@ -47,7 +56,9 @@ function sqlValue(col: ColumnDef, value: unknown, type: DataType): string {
         return `make_timestamptz(${us})`;
       }
       const ms = value instanceof Date ? value.getTime() : Number(value);
-      if (!Number.isFinite(ms)) {throw grpcError(status.INVALID_ARGUMENT, `error ingesting: column ${col.name} holds a non-timestamp value`);}
+      if (!Number.isFinite(ms)) {
+        throw grpcError(status.INVALID_ARGUMENT, `error ingesting: column ${col.name} holds a non-timestamp value`);
+      }
       return `make_timestamptz(${Math.round(ms * 1000)})`;
     }
     case 'int32':
@@ -94,18 +105,29 @@ function defaultValue(col: ColumnDef): string {
 
 export async function ingest(lake: Lake, tableName: string, table: Table): Promise<number> {
   if (!INGEST_TABLES.includes(tableName)) {
-    throw grpcError(status.INTERNAL, `error ingesting into ${tableName}: bulk ingest for table ${tableName} not supported`);
+    throw grpcError(
+      status.INTERNAL,
+      `error ingesting into ${tableName}: bulk ingest for table ${tableName} not supported`
+    );
   }
   const view = tableName === 'payloads' ? 'payloads' : VIEW_BY_NAME.get(tableName)!;
   const columns = view === 'payloads' ? PAYLOAD_COLUMNS : storageColumns(view);
   const known = new Set(columns.map((c) => c.name));
   const unknown = table.schema.fields.map((f) => f.name).filter((n) => !known.has(n));
   if (unknown.length) {
-    throw grpcError(status.INVALID_ARGUMENT, `error ingesting into ${tableName}: unknown column(s) ${unknown.join(', ')}; expected a subset of ${[...known].join(', ')}`);
+    throw grpcError(
+      status.INVALID_ARGUMENT,
+      `error ingesting into ${tableName}: unknown column(s) ${unknown.join(', ')}; expected a subset of ${[...known].join(', ')}`
+    );
   }
   if (view !== 'payloads') {
     const missingTime = [view.lo, view.hi].filter((n) => !table.schema.fields.some((f) => f.name === n));
-    if (missingTime.length) {throw grpcError(status.INVALID_ARGUMENT, `error ingesting into ${tableName}: column(s) ${[...new Set(missingTime)].join(', ')} are required`);}
+    if (missingTime.length) {
+      throw grpcError(
+        status.INVALID_ARGUMENT,
+        `error ingesting into ${tableName}: column(s) ${[...new Set(missingTime)].join(', ')} are required`
+      );
+    }
   }
   return lake.ingest(view, async (conn, target) => {
     let count = 0;
@@ -115,14 +137,20 @@ export async function ingest(lake: Lake, tableName: string, table: Table): Promi
       for (let r = 0; r < batch.numRows; r++) {
         const values = columns.map((col) => {
           const idx = batch.schema.fields.findIndex((f) => f.name === col.name);
-          if (idx < 0) {return defaultValue(col);}
+          if (idx < 0) {
+            return defaultValue(col);
+          }
           const vec = batch.getChildAt(idx)!;
           return sqlValue(col, vec.get(r), vec.type);
         });
         rows.push(`(${values.join(', ')})`);
       }
-      if (rows.length === 0) {continue;}
-      await conn.run(`INSERT INTO ${target} (${columns.map((c) => quoteIdent(c.name)).join(', ')}) VALUES ${rows.join(', ')}`);
+      if (rows.length === 0) {
+        continue;
+      }
+      await conn.run(
+        `INSERT INTO ${target} (${columns.map((c) => quoteIdent(c.name)).join(', ')}) VALUES ${rows.join(', ')}`
+      );
       count += rows.length;
     }
     return count;

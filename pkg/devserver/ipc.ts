@@ -22,14 +22,21 @@ export function splitIpcStream(bytes: Uint8Array): FlightMessage[] {
       len = view.getUint32(o, true);
       o += 4;
     }
-    if (len === 0) {break;}
+    if (len === 0) {
+      break;
+    }
     const header = bytes.subarray(o, o + len);
     o += len;
     const message = Message.decode(header);
     const bodyLength = Number(message.bodyLength);
     const body = bytes.subarray(o, o + bodyLength);
     o += bodyLength;
-    const type = message.headerType === MessageHeader.Schema ? 'schema' : message.headerType === MessageHeader.DictionaryBatch ? 'dictionary' : 'record';
+    const type =
+      message.headerType === MessageHeader.Schema
+        ? 'schema'
+        : message.headerType === MessageHeader.DictionaryBatch
+          ? 'dictionary'
+          : 'record';
     out.push({ type, data_header: Buffer.from(header), data_body: Buffer.from(body) });
   }
   return out;
@@ -43,7 +50,9 @@ export function schemaStreamBytes(schema: Schema): Uint8Array {
 export function schemaMessage(schema: Schema): FlightMessage {
   const msgs = splitIpcStream(schemaStreamBytes(schema));
   const first = msgs[0];
-  if (!first || first.type !== 'schema') {throw new Error('arrow writer produced no schema message');}
+  if (!first || first.type !== 'schema') {
+    throw new Error('arrow writer produced no schema message');
+  }
   return first;
 }
 

@@ -65,12 +65,21 @@ export class Lake {
           } finally {
             c.closeSync();
           }
-        }),
+        })
       );
-      await conn.run(createTableSql('lake.payloads', [{ name: 'process_id', kind: 'utf8' }, { name: 'stream_id', kind: 'utf8' }, { name: 'block_id', kind: 'utf8' }, { name: 'payload', kind: 'binary' }]));
+      await conn.run(
+        createTableSql('lake.payloads', [
+          { name: 'process_id', kind: 'utf8' },
+          { name: 'stream_id', kind: 'utf8' },
+          { name: 'block_id', kind: 'utf8' },
+          { name: 'payload', kind: 'binary' },
+        ])
+      );
       await conn.run('DROP SCHEMA stage CASCADE');
       await lake.refreshPartitionTable(conn);
-      for (const statement of DIALECT_SQL) {await conn.run(statement);}
+      for (const statement of DIALECT_SQL) {
+        await conn.run(statement);
+      }
       // Queries may not touch the host's files (read_csv, COPY … TO, ATTACH).
       await conn.run('SET enable_external_access = false');
     } finally {
@@ -87,16 +96,25 @@ export class Lake {
     const lo = quoteIdent(view.lo);
     const hi = quoteIdent(view.hi);
     const reader = await conn.runAndReadAll(
-      `SELECT CAST(floor(epoch_ms(${lo}) / ${HOUR_MS}) AS BIGINT) AS h, epoch_ms(min(${lo})), epoch_ms(max(${hi})), count(*) FROM stage.${view.name} GROUP BY 1 ORDER BY 1`,
+      `SELECT CAST(floor(epoch_ms(${lo}) / ${HOUR_MS}) AS BIGINT) AS h, epoch_ms(min(${lo})), epoch_ms(max(${hi})), count(*) FROM stage.${view.name} GROUP BY 1 ORDER BY 1`
     );
     const list: Partition[] = [];
     for (const [h, minLo, maxHi, n] of reader.getRows()) {
       const beginMs = Number(h) * HOUR_MS;
       const table = `lake.${quoteIdent(`${view.name}@${new Date(beginMs).toISOString().slice(0, 13)}`)}`;
       await conn.run(
-        `CREATE TABLE ${table} AS SELECT ${colList} FROM stage.${view.name} WHERE ${lo} >= ${tsLit(beginMs)} AND ${lo} < ${tsLit(beginMs + HOUR_MS)}`,
+        `CREATE TABLE ${table} AS SELECT ${colList} FROM stage.${view.name} WHERE ${lo} >= ${tsLit(beginMs)} AND ${lo} < ${tsLit(beginMs + HOUR_MS)}`
       );
-      list.push({ view: view.name, table, beginMs, endMs: beginMs + HOUR_MS, minLoMs: Number(minLo), maxHiMs: Number(maxHi), rows: Number(n), updatedMs: Date.now() });
+      list.push({
+        view: view.name,
+        table,
+        beginMs,
+        endMs: beginMs + HOUR_MS,
+        minLoMs: Number(minLo),
+        maxHiMs: Number(maxHi),
+        rows: Number(n),
+        updatedMs: Date.now(),
+      });
     }
     this.partitions.set(view.name, list);
   }
@@ -104,11 +122,15 @@ export class Lake {
   /** `lake.__partitions` backs list_partitions(). */
   private async refreshPartitionTable(conn: DuckDBConnection): Promise<void> {
     const rows = [...this.partitions.values()].flat();
-    await conn.run('CREATE OR REPLACE TABLE lake.__partitions (view_set_name VARCHAR, view_instance_id VARCHAR, begin_insert_time TIMESTAMPTZ, end_insert_time TIMESTAMPTZ, min_event_time TIMESTAMPTZ, max_event_time TIMESTAMPTZ, updated TIMESTAMPTZ, file_path VARCHAR, file_size BIGINT, file_schema_hash BLOB, source_data_hash BLOB, num_rows BIGINT)');
-    if (rows.length === 0) {return;}
+    await conn.run(
+      'CREATE OR REPLACE TABLE lake.__partitions (view_set_name VARCHAR, view_instance_id VARCHAR, begin_insert_time TIMESTAMPTZ, end_insert_time TIMESTAMPTZ, min_event_time TIMESTAMPTZ, max_event_time TIMESTAMPTZ, updated TIMESTAMPTZ, file_path VARCHAR, file_size BIGINT, file_schema_hash BLOB, source_data_hash BLOB, num_rows BIGINT)'
+    );
+    if (rows.length === 0) {
+      return;
+    }
     const values = rows.map(
       (p) =>
-        `('${p.view}', 'global', ${tsLit(p.beginMs)}, ${tsLit(p.endMs)}, ${tsLit(p.minLoMs)}, ${tsLit(p.maxHiMs)}, ${tsLit(p.updatedMs)}, '${p.table.replace(/'/g, "''")}', ${p.rows * 64}, '\\x01'::BLOB, '\\x00'::BLOB, ${p.rows})`,
+        `('${p.view}', 'global', ${tsLit(p.beginMs)}, ${tsLit(p.endMs)}, ${tsLit(p.minLoMs)}, ${tsLit(p.maxHiMs)}, ${tsLit(p.updatedMs)}, '${p.table.replace(/'/g, "''")}', ${p.rows * 64}, '\\x01'::BLOB, '\\x00'::BLOB, ${p.rows})`
     );
     await conn.run(`INSERT INTO lake.__partitions VALUES ${values.join(', ')}`);
   }
@@ -120,7 +142,9 @@ export class Lake {
   /** Partitions of a view that may hold rows matching `lo <= end AND hi >= begin`. */
   overlapping(view: string, range: TimeRange | undefined): Partition[] {
     const all = this.listPartitions(view);
-    if (!range) {return all;}
+    if (!range) {
+      return all;
+    }
     return all.filter((p) => p.minLoMs <= range.endMs && p.maxHiMs >= range.beginMs);
   }
 
@@ -135,11 +159,15 @@ export class Lake {
       } else if (!allViews) {
         continue; // building views the SQL does not name would cost every query (SELECT 1 too)
       }
-      if (!view.global) {continue;} // view-instance-only sets are inlined by viewBody()
+      if (!view.global) {
+        continue;
+      } // view-instance-only sets are inlined by viewBody()
       const exposed = view.columns.map((col) => quoteIdent(col.name)).join(', ');
       const body = this.viewBody(view, range);
       if (view.name === 'blocks') {
-        statements.push(`CREATE TEMP VIEW blocks AS ${blocksJoin(body, this.allOf('streams'), this.allOf('processes'))}`);
+        statements.push(
+          `CREATE TEMP VIEW blocks AS ${blocksJoin(body, this.allOf('streams'), this.allOf('processes'))}`
+        );
       } else {
         statements.push(`CREATE TEMP VIEW ${view.name} AS SELECT ${exposed} FROM (${body})`);
       }
@@ -161,25 +189,40 @@ export class Lake {
   /** SQL of a view's stored rows (hidden columns included) restricted to `range`. */
   viewBody(view: ViewDef, range: TimeRange | undefined): string {
     const parts = this.overlapping(view.name, range);
-    const cols = storageColumns(view).map((col) => quoteIdent(col.name)).join(', ');
-    const sources = parts.length ? parts.map((p) => `SELECT ${cols} FROM ${p.table}`) : [`SELECT ${cols} FROM lake.${quoteIdent(`${view.name}@empty`)}`];
-    const where = range ? ` WHERE ${quoteIdent(view.lo)} <= TIMESTAMPTZ '${range.end}' AND ${quoteIdent(view.hi)} >= TIMESTAMPTZ '${range.begin}'` : '';
+    const cols = storageColumns(view)
+      .map((col) => quoteIdent(col.name))
+      .join(', ');
+    const sources = parts.length
+      ? parts.map((p) => `SELECT ${cols} FROM ${p.table}`)
+      : [`SELECT ${cols} FROM lake.${quoteIdent(`${view.name}@empty`)}`];
+    const where = range
+      ? ` WHERE ${quoteIdent(view.lo)} <= TIMESTAMPTZ '${range.end}' AND ${quoteIdent(view.hi)} >= TIMESTAMPTZ '${range.begin}'`
+      : '';
     return `SELECT * FROM (${sources.join(' UNION ALL ')})${where}`;
   }
 
   private allOf(view: string): string {
-    const cols = storageColumns(VIEW_BY_NAME.get(view)!).map((col) => quoteIdent(col.name)).join(', ');
+    const cols = storageColumns(VIEW_BY_NAME.get(view)!)
+      .map((col) => quoteIdent(col.name))
+      .join(', ');
     const parts = this.listPartitions(view);
-    const sources = parts.length ? parts.map((p) => `SELECT ${cols} FROM ${p.table}`) : [`SELECT ${cols} FROM lake.${quoteIdent(`${view}@empty`)}`];
+    const sources = parts.length
+      ? parts.map((p) => `SELECT ${cols} FROM ${p.table}`)
+      : [`SELECT ${cols} FROM lake.${quoteIdent(`${view}@empty`)}`];
     return `(${sources.join(' UNION ALL ')})`;
   }
 
   /** Appends rows (already typed as the view's storage columns) as a new partition. */
-  async ingest(view: ViewDef | 'payloads', insert: (conn: DuckDBConnection, table: string) => Promise<number>): Promise<number> {
+  async ingest(
+    view: ViewDef | 'payloads',
+    insert: (conn: DuckDBConnection, table: string) => Promise<number>
+  ): Promise<number> {
     const conn = await this.instance.connect();
     try {
       await conn.run("SET TimeZone = 'UTC'");
-      if (view === 'payloads') {return await insert(conn, 'lake.payloads');}
+      if (view === 'payloads') {
+        return await insert(conn, 'lake.payloads');
+      }
       const table = `lake.${quoteIdent(`${view.name}@ingest-${++this.ingestSeq}`)}`;
       await conn.run(createTableSql(table, storageColumns(view)));
       const count = await insert(conn, table);
@@ -189,10 +232,21 @@ export class Lake {
       }
       const lo = quoteIdent(view.lo);
       const hi = quoteIdent(view.hi);
-      const reader = await conn.runAndReadAll(`SELECT epoch_ms(min(${lo})), epoch_ms(max(${hi})), epoch_ms(min(insert_time)), epoch_ms(max(insert_time)) FROM ${table}`);
+      const reader = await conn.runAndReadAll(
+        `SELECT epoch_ms(min(${lo})), epoch_ms(max(${hi})), epoch_ms(min(insert_time)), epoch_ms(max(insert_time)) FROM ${table}`
+      );
       const [minLo, maxHi, minIns, maxIns] = reader.getRows()[0]!.map((v) => (v === null ? Date.now() : Number(v)));
       const list = this.partitions.get(view.name) ?? [];
-      list.push({ view: view.name, table, beginMs: minIns!, endMs: maxIns!, minLoMs: minLo!, maxHiMs: maxHi!, rows: count, updatedMs: Date.now() });
+      list.push({
+        view: view.name,
+        table,
+        beginMs: minIns!,
+        endMs: maxIns!,
+        minLoMs: minLo!,
+        maxHiMs: maxHi!,
+        rows: count,
+        updatedMs: Date.now(),
+      });
       this.partitions.set(view.name, list);
       await this.refreshPartitionTable(conn);
       return count;
@@ -205,14 +259,18 @@ export class Lake {
   async retire(viewSet: string, beginMs: number, endMs: number): Promise<Partition[]> {
     const list = this.partitions.get(viewSet) ?? [];
     const retired = list.filter((p) => p.beginMs >= beginMs && p.endMs <= endMs);
-    if (retired.length === 0) {return [];}
+    if (retired.length === 0) {
+      return [];
+    }
     this.partitions.set(
       viewSet,
-      list.filter((p) => !retired.includes(p)),
+      list.filter((p) => !retired.includes(p))
     );
     const conn = await this.instance.connect();
     try {
-      for (const p of retired) {await conn.run(`DROP TABLE ${p.table}`);}
+      for (const p of retired) {
+        await conn.run(`DROP TABLE ${p.table}`);
+      }
       await this.refreshPartitionTable(conn);
     } finally {
       conn.closeSync();
@@ -232,10 +290,35 @@ export class Lake {
 }
 
 function blocksJoin(blocksBody: string, streams: string, processes: string): string {
-  const b = ['block_id', 'stream_id', 'process_id', 'begin_time', 'begin_ticks', 'end_time', 'end_ticks', 'nb_objects', 'object_offset', 'payload_size', 'insert_time'].map((n) => `b.${quoteIdent(n)}`);
-  const s = ['dependencies_metadata', 'objects_metadata', 'tags', 'properties', 'insert_time', 'format'].map((n) => `s.${quoteIdent(n)} AS ${quoteIdent(`streams.${n}`)}`);
-  const p = ['start_time', 'start_ticks', 'tsc_frequency', 'exe', 'username', 'realname', 'computer', 'distro', 'cpu_brand', 'insert_time', 'parent_process_id', 'properties'].map(
-    (n) => `p.${quoteIdent(n)} AS ${quoteIdent(`processes.${n}`)}`,
+  const b = [
+    'block_id',
+    'stream_id',
+    'process_id',
+    'begin_time',
+    'begin_ticks',
+    'end_time',
+    'end_ticks',
+    'nb_objects',
+    'object_offset',
+    'payload_size',
+    'insert_time',
+  ].map((n) => `b.${quoteIdent(n)}`);
+  const s = ['dependencies_metadata', 'objects_metadata', 'tags', 'properties', 'insert_time', 'format'].map(
+    (n) => `s.${quoteIdent(n)} AS ${quoteIdent(`streams.${n}`)}`
   );
+  const p = [
+    'start_time',
+    'start_ticks',
+    'tsc_frequency',
+    'exe',
+    'username',
+    'realname',
+    'computer',
+    'distro',
+    'cpu_brand',
+    'insert_time',
+    'parent_process_id',
+    'properties',
+  ].map((n) => `p.${quoteIdent(n)} AS ${quoteIdent(`processes.${n}`)}`);
   return `SELECT ${[...b, ...s, ...p].join(', ')} FROM (${blocksBody}) b LEFT JOIN ${streams} s ON s.stream_id = b.stream_id LEFT JOIN ${processes} p ON p.process_id = b.process_id`;
 }

@@ -20,7 +20,10 @@ function parseApiKeys(text: string, source: string): ApiKey[] {
   } catch (err) {
     fail(`${source} is not valid JSON: ${(err as Error).message}`);
   }
-  if (!Array.isArray(parsed) || !parsed.every((k) => k && typeof k.name === 'string' && typeof k.key === 'string' && k.key !== '')) {
+  if (
+    !Array.isArray(parsed) ||
+    !parsed.every((k) => k && typeof k.name === 'string' && typeof k.key === 'string' && k.key !== '')
+  ) {
     fail(`${source} must be a JSON array of {"name": string, "key": non-empty string}`);
   }
   return parsed as ApiKey[];
@@ -35,40 +38,75 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv): DevServerConf
       process.stdout.write(`${USAGE}\n`);
       process.exit(0);
     }
-    if (!arg.startsWith('--')) {fail(`unexpected argument '${arg}'`);}
+    if (!arg.startsWith('--')) {
+      fail(`unexpected argument '${arg}'`);
+    }
     const [name, inline] = arg.split(/=(.*)/s, 2) as [string, string | undefined];
     if (booleans.has(name)) {
       flags.set(name, inline ?? 'true');
       continue;
     }
     const value = inline ?? argv[++i];
-    if (value === undefined) {fail(`${name} needs a value`);}
+    if (value === undefined) {
+      fail(`${name} needs a value`);
+    }
     flags.set(name, value);
   }
-  const known = ['--host', '--port', '--scale', '--now', '--hours', '--seed', '--api-keys', '--tls-cert', '--tls-key', '--tls-ca', '--tls-require-client-cert'];
-  for (const name of flags.keys()) {if (!known.includes(name)) {fail(`unknown flag ${name}`);}}
+  const known = [
+    '--host',
+    '--port',
+    '--scale',
+    '--now',
+    '--hours',
+    '--seed',
+    '--api-keys',
+    '--tls-cert',
+    '--tls-key',
+    '--tls-ca',
+    '--tls-require-client-cert',
+  ];
+  for (const name of flags.keys()) {
+    if (!known.includes(name)) {
+      fail(`unknown flag ${name}`);
+    }
+  }
   const num = (name: string, def: number, check: (n: number) => boolean, what: string): number => {
     const raw = flags.get(name);
-    if (raw === undefined) {return def;}
+    if (raw === undefined) {
+      return def;
+    }
     const n = Number(raw);
-    if (raw.trim() === '' || !Number.isFinite(n) || !check(n)) {fail(`${name} must be ${what}, got '${raw}'`);}
+    if (raw.trim() === '' || !Number.isFinite(n) || !check(n)) {
+      fail(`${name} must be ${what}, got '${raw}'`);
+    }
     return n;
   };
   const port = num('--port', 50051, (n) => Number.isInteger(n) && n >= 0 && n <= 65535, 'an integer port 0–65535');
   const scale = num('--scale', 1, (n) => n > 0 && n <= 1000, 'a number in (0, 1000]');
-  const hours = num('--hours', 24, (n) => Number.isInteger(n) && n >= 1 && n <= 24 * 90, 'an integer number of hours (1–2160)');
+  const hours = num(
+    '--hours',
+    24,
+    (n) => Number.isInteger(n) && n >= 1 && n <= 24 * 90,
+    'an integer number of hours (1–2160)'
+  );
   const seed = num('--seed', 42, (n) => Number.isInteger(n) && n >= 0 && n < 2 ** 32, 'an integer in [0, 2^32)');
   let nowMs = Date.now();
   const rawNow = flags.get('--now');
   if (rawNow !== undefined) {
     nowMs = Date.parse(rawNow);
-    if (Number.isNaN(nowMs)) {fail(`--now must be an RFC 3339 timestamp such as 2024-05-01T12:00:00Z, got '${rawNow}'`);}
+    if (Number.isNaN(nowMs)) {
+      fail(`--now must be an RFC 3339 timestamp such as 2024-05-01T12:00:00Z, got '${rawNow}'`);
+    }
   }
   const keysText = flags.get('--api-keys') ?? env.MICROMEGAS_API_KEYS;
-  const apiKeys = keysText ? parseApiKeys(keysText, flags.has('--api-keys') ? '--api-keys' : 'MICROMEGAS_API_KEYS') : [];
+  const apiKeys = keysText
+    ? parseApiKeys(keysText, flags.has('--api-keys') ? '--api-keys' : 'MICROMEGAS_API_KEYS')
+    : [];
   const certFile = flags.get('--tls-cert');
   const keyFile = flags.get('--tls-key');
-  if ((certFile === undefined) !== (keyFile === undefined)) {fail('--tls-cert and --tls-key go together');}
+  if ((certFile === undefined) !== (keyFile === undefined)) {
+    fail('--tls-cert and --tls-key go together');
+  }
   const read = (file: string, flag: string): string => {
     try {
       return readFileSync(file, 'utf8');
@@ -85,8 +123,12 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv): DevServerConf
           requireClientCert: flags.get('--tls-require-client-cert') === 'true',
         }
       : undefined;
-  if (!tls && (flags.has('--tls-ca') || flags.has('--tls-require-client-cert'))) {fail('--tls-ca / --tls-require-client-cert need --tls-cert and --tls-key');}
-  if (tls?.requireClientCert && !tls.caPem) {fail('--tls-require-client-cert needs --tls-ca to verify client certificates');}
+  if (!tls && (flags.has('--tls-ca') || flags.has('--tls-require-client-cert'))) {
+    fail('--tls-ca / --tls-require-client-cert need --tls-cert and --tls-key');
+  }
+  if (tls?.requireClientCert && !tls.caPem) {
+    fail('--tls-require-client-cert needs --tls-ca to verify client certificates');
+  }
   return {
     host: flags.get('--host') ?? '127.0.0.1',
     port,
@@ -107,19 +149,27 @@ async function main(): Promise<void> {
   const { startServer } = await import('./server');
   const server = await startServer(config);
   config.log(
-    `sample data: ${config.hours} h up to ${new Date(config.nowMs).toISOString()}, scale ${config.scale}, seed ${config.seed}, ${server.lake.processes.length} processes, ready in ${Date.now() - started} ms${config.apiKeys.length ? `, ${config.apiKeys.length} API key(s)` : ', auth disabled'}`,
+    `sample data: ${config.hours} h up to ${new Date(config.nowMs).toISOString()}, scale ${config.scale}, seed ${config.seed}, ${server.lake.processes.length} processes, ready in ${Date.now() - started} ms${config.apiKeys.length ? `, ${config.apiKeys.length} API key(s)` : ', auth disabled'}`
   );
   process.stdout.write(`devserver listening on ${server.uri}\n`);
   let stopping = false;
   const stop = (): void => {
-    if (stopping) {return;}
+    if (stopping) {
+      return;
+    }
     stopping = true;
     void server.stop().then(() => process.exit(0));
     setTimeout(() => process.exit(0), 2000).unref();
   };
   // A bug in one request must not take the server down: log and keep serving.
-  process.on('uncaughtException', (err) => config.log(`uncaught exception (server keeps running): ${err.stack ?? err.message}`));
-  process.on('unhandledRejection', (err) => config.log(`unhandled rejection (server keeps running): ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`));
+  process.on('uncaughtException', (err) =>
+    config.log(`uncaught exception (server keeps running): ${err.stack ?? err.message}`)
+  );
+  process.on('unhandledRejection', (err) =>
+    config.log(
+      `unhandled rejection (server keeps running): ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`
+    )
+  );
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
 }

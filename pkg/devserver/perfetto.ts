@@ -120,7 +120,9 @@ export async function storePerfettoTraces(conn: DuckDBConnection): Promise<void>
   for (const kind of ['thread', 'async'] as const) {
     await conn.run(`CREATE OR REPLACE TEMP TABLE __perfetto_src AS ${sources[kind]}`);
     const texts = async (column: string): Promise<string[]> =>
-      (await conn.runAndReadAll(`SELECT DISTINCT ${column} FROM __perfetto_src ORDER BY 1`)).getRows().map((r) => String(r[0]));
+      (await conn.runAndReadAll(`SELECT DISTINCT ${column} FROM __perfetto_src ORDER BY 1`))
+        .getRows()
+        .map((r) => String(r[0]));
     const [pids, tracks, names] = [await texts('process_id'), await texts('track'), await texts('name')];
     const rows = (
       await conn.runAndReadAll(
@@ -143,7 +145,9 @@ export async function storePerfettoTraces(conn: DuckDBConnection): Promise<void>
     }
   }
   await conn.run('DROP TABLE __perfetto_src');
-  await conn.run('CREATE TABLE lake.__perfetto (process_id VARCHAR, span_types VARCHAR, chunk_id INTEGER, chunk_data BLOB)');
+  await conn.run(
+    'CREATE TABLE lake.__perfetto (process_id VARCHAR, span_types VARCHAR, chunk_id INTEGER, chunk_data BLOB)'
+  );
   const appender = await conn.createAppender('__perfetto', 'lake');
   for (const [pid, spans] of byProcess) {
     const trackIds = new Map<string, number>();

@@ -34,20 +34,31 @@ export interface QueryStats {
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms).unref());
 
 /** Admin rewrites, view_instance() inlining and directives; unknown view sets are refused here. */
-async function rewrite(lake: Lake, sql: string, range: TimeRange | undefined, queryId: string, dryRun: boolean): Promise<PreparedSql> {
+async function rewrite(
+  lake: Lake,
+  sql: string,
+  range: TimeRange | undefined,
+  queryId: string,
+  dryRun: boolean
+): Promise<PreparedSql> {
   const rewritten = await retirePartitionsRewrite(lake, sql, dryRun);
   const prepared = prepareSql(rewritten, range !== undefined, (view) => lake.viewBody(view, range));
   if (prepared.unknownViewSet !== undefined) {
     throw grpcError(
       status.INVALID_ARGUMENT,
-      `error building dataframe: Error during planning: view set '${prepared.unknownViewSet}' not found (known: log_entries, measures, thread_spans, async_events) (query_id=${queryId})`,
+      `error building dataframe: Error during planning: view set '${prepared.unknownViewSet}' not found (known: log_entries, measures, thread_spans, async_events) (query_id=${queryId})`
     );
   }
   return prepared;
 }
 
 /** Plans the query: parses it in a range-bound session and returns its output schema. */
-export async function planQuery(lake: Lake, sql: string, headers: Pick<QueryHeaders, 'range' | 'preserveDictionary'>, queryId: string): Promise<{ session: Session; prepared: PreparedSql; schema: Schema }> {
+export async function planQuery(
+  lake: Lake,
+  sql: string,
+  headers: Pick<QueryHeaders, 'range' | 'preserveDictionary'>,
+  queryId: string
+): Promise<{ session: Session; prepared: PreparedSql; schema: Schema }> {
   const prepared = await rewrite(lake, sql, headers.range, queryId, true);
   const session = await lake.session(headers.range, prepared.referenced, prepared.catalog);
   try {
@@ -60,7 +71,10 @@ export async function planQuery(lake: Lake, sql: string, headers: Pick<QueryHead
     checkReadOnly(statement.statementType, queryId);
     if (prepared.missingRange) {
       statement.destroySync();
-      throw grpcError(status.INTERNAL, `error creating physical plan: External error: query range mandatory for ${prepared.missingRange} view (query_id=${queryId})`);
+      throw grpcError(
+        status.INTERNAL,
+        `error creating physical plan: External error: query range mandatory for ${prepared.missingRange} view (query_id=${queryId})`
+      );
     }
     const names: string[] = [];
     const types = [];
@@ -90,8 +104,12 @@ export async function runQuery(lake: Lake, sql: string, headers: QueryHeaders, s
   const cancelled = new Promise<void>((resolve) => (wake = resolve));
   sink.onCancel(() => wake());
   const pause = (ms: number): Promise<void> => Promise.race([sleep(ms), cancelled]);
-  if (delayMs > 0) {await pause(delayMs);}
-  if (sink.cancelled()) {return stats;}
+  if (delayMs > 0) {
+    await pause(delayMs);
+  }
+  if (sink.cancelled()) {
+    return stats;
+  }
 
   const session = await lake.session(headers.range, prepared.referenced, prepared.catalog);
   stats.partitionsRead = session.partitionsRead;
@@ -114,52 +132,91 @@ export async function runQuery(lake: Lake, sql: string, headers: QueryHeaders, s
     statement.destroySync();
     checkReadOnly(kind, queryId);
     if (prepared.missingRange) {
-      throw grpcError(status.INTERNAL, `error creating physical plan: External error: query range mandatory for ${prepared.missingRange} view (query_id=${queryId})`);
+      throw grpcError(
+        status.INTERNAL,
+        `error creating physical plan: External error: query range mandatory for ${prepared.missingRange} view (query_id=${queryId})`
+      );
     }
     const execSql = headers.limit !== undefined ? withLimit(prepared.sql, headers.limit) : prepared.sql;
     let result;
     try {
       result = await session.conn.stream(execSql);
     } catch (err) {
-      throw queryError(headers.limit !== undefined ? 'error building dataframe with limit' : 'error executing plan', err, sql, queryId);
+      throw queryError(
+        headers.limit !== undefined ? 'error building dataframe with limit' : 'error executing plan',
+        err,
+        sql,
+        queryId
+      );
     }
-    const columns = outputColumns(result.columnNames(), result.columnTypes(), prepared.referenced, headers.preserveDictionary, prepared.dictOutputs);
+    const columns = outputColumns(
+      result.columnNames(),
+      result.columnTypes(),
+      prepared.referenced,
+      headers.preserveDictionary,
+      prepared.dictOutputs
+    );
     const schema = arrowSchema(columns);
     await sink.write(schemaMessage(schema));
     const assembler = new BatchAssembler(columns, schema);
 
     const emit = async (batch: RecordBatch): Promise<void> => {
       for (let offset = 0; offset < batch.numRows; offset += batchRows) {
-        if (sink.cancelled()) {return;}
-        if (failAfter !== undefined && stats.batches >= failAfter) {
-          throw grpcError(status.INTERNAL, `error building data stream: Execution error: devserver: injected failure after ${failAfter} batches (query_id=${queryId})`);
+        if (sink.cancelled()) {
+          return;
         }
-        if (delayMs > 0 && stats.batches > 0) {await pause(delayMs);}
-        if (sink.cancelled()) {return;}
-        const slice = batch.numRows <= batchRows ? batch : batch.slice(offset, Math.min(offset + batchRows, batch.numRows));
-        for (const message of batchMessages(slice)) {await sink.write(message);}
+        if (failAfter !== undefined && stats.batches >= failAfter) {
+          throw grpcError(
+            status.INTERNAL,
+            `error building data stream: Execution error: devserver: injected failure after ${failAfter} batches (query_id=${queryId})`
+          );
+        }
+        if (delayMs > 0 && stats.batches > 0) {
+          await pause(delayMs);
+        }
+        if (sink.cancelled()) {
+          return;
+        }
+        const slice =
+          batch.numRows <= batchRows ? batch : batch.slice(offset, Math.min(offset + batchRows, batch.numRows));
+        for (const message of batchMessages(slice)) {
+          await sink.write(message);
+        }
         stats.batches++;
         stats.rows += slice.numRows;
       }
     };
 
     for (;;) {
-      if (sink.cancelled()) {return stats;}
+      if (sink.cancelled()) {
+        return stats;
+      }
       let chunk;
       try {
         chunk = await result.fetchChunk();
       } catch (err) {
-        if (sink.cancelled()) {return stats;}
+        if (sink.cancelled()) {
+          return stats;
+        }
         throw queryError('error building data stream', err, sql, queryId, status.INTERNAL);
       }
-      if (!chunk || chunk.rowCount === 0) {break;}
+      if (!chunk || chunk.rowCount === 0) {
+        break;
+      }
       assembler.append(chunk);
-      if (assembler.rows >= batchRows || assembler.bytes >= MAX_BATCH_BYTES) {await emit(assembler.flush());}
+      if (assembler.rows >= batchRows || assembler.bytes >= MAX_BATCH_BYTES) {
+        await emit(assembler.flush());
+      }
     }
-    if (assembler.rows > 0) {await emit(assembler.flush());}
+    if (assembler.rows > 0) {
+      await emit(assembler.flush());
+    }
     if (failAfter !== undefined && stats.batches >= failAfter) {
       // The hook promises a failure after N batches even when the data ends there.
-      throw grpcError(status.INTERNAL, `error building data stream: Execution error: devserver: injected failure after ${failAfter} batches (query_id=${queryId})`);
+      throw grpcError(
+        status.INTERNAL,
+        `error building data stream: Execution error: devserver: injected failure after ${failAfter} batches (query_id=${queryId})`
+      );
     }
     return stats;
   } finally {
@@ -170,7 +227,10 @@ export async function runQuery(lake: Lake, sql: string, headers: QueryHeaders, s
 /** The lake is read-only for queries: SELECT-like and EXPLAIN statements only. */
 function checkReadOnly(kind: StatementType, queryId: string): void {
   if (kind !== StatementType.SELECT && kind !== StatementType.EXPLAIN) {
-    throw grpcError(status.INVALID_ARGUMENT, `error building dataframe: Error during planning: only queries (SELECT, SHOW, EXPLAIN) are supported, got a ${StatementType[kind] ?? 'other'} statement (query_id=${queryId})`);
+    throw grpcError(
+      status.INVALID_ARGUMENT,
+      `error building dataframe: Error during planning: only queries (SELECT, SHOW, EXPLAIN) are supported, got a ${StatementType[kind] ?? 'other'} statement (query_id=${queryId})`
+    );
   }
 }
 

@@ -30,12 +30,96 @@ interface ProcessSpec {
 }
 
 const PROCESS_SPECS: ProcessSpec[] = [
-  { exe: 'api-gateway', kind: 'service', computer: 'web-01', username: 'svc-api', realname: 'API service account', distro: 'Ubuntu 22.04.4 LTS', cpuBrand: 'AMD EPYC 7R13 Processor', properties: { version: '2.14.1', env: 'prod', region: 'us-east-1' }, from: 0, to: 1, logsPerHour: 1200, cpu: true, async: true },
-  { exe: 'payment-service', kind: 'service', computer: 'web-02', username: 'svc-pay', realname: 'Payments service account', distro: 'Ubuntu 22.04.4 LTS', cpuBrand: 'Intel(R) Xeon(R) Platinum 8375C CPU @ 2.90GHz', properties: { version: '1.8.0', env: 'prod', region: 'eu-west-1' }, from: 0, to: 1, logsPerHour: 700, cpu: false, async: true },
-  { exe: 'ingestion-worker', kind: 'service', computer: 'worker-01', username: 'svc-ingest', realname: 'Ingestion worker', distro: 'Debian GNU/Linux 12 (bookworm)', cpuBrand: 'AMD EPYC 7R13 Processor', properties: { version: '0.30.0', env: 'staging', region: 'us-east-1' }, from: 0, to: 1, logsPerHour: 500, cpu: false, async: false },
-  { exe: 'game-client.exe', kind: 'client', computer: 'DESKTOP-7QK2M1', username: 'alice', realname: 'Alice Martin', distro: 'Windows 11 Pro 23H2', cpuBrand: 'AMD Ryzen 9 7950X 16-Core Processor', properties: { version: '0.9.3-beta', env: 'dev', branch: 'main', build: '4812' }, from: 0.55, to: 1, logsPerHour: 900, cpu: true, async: false },
-  { exe: 'telemetry-generator', kind: 'tool', computer: 'ci-runner-3', username: 'ci', realname: 'CI runner', distro: 'Ubuntu 24.04 LTS', cpuBrand: 'Intel(R) Xeon(R) CPU E5-2686 v4 @ 2.30GHz', properties: { version: '0.30.0', env: 'ci', job: 'nightly' }, from: 0.3, to: 0.34, logsPerHour: 3000, cpu: false, async: false },
-  { exe: 'micromegas-query', kind: 'tool', computer: 'laptop-bob', username: 'bob', realname: 'Bob Chen', distro: 'macOS 14.5', cpuBrand: 'Apple M2 Pro', properties: { version: '0.30.0', env: 'dev' }, from: 0.9, to: 0.905, logsPerHour: 2400, cpu: false, async: false },
+  {
+    exe: 'api-gateway',
+    kind: 'service',
+    computer: 'web-01',
+    username: 'svc-api',
+    realname: 'API service account',
+    distro: 'Ubuntu 22.04.4 LTS',
+    cpuBrand: 'AMD EPYC 7R13 Processor',
+    properties: { version: '2.14.1', env: 'prod', region: 'us-east-1' },
+    from: 0,
+    to: 1,
+    logsPerHour: 1200,
+    cpu: true,
+    async: true,
+  },
+  {
+    exe: 'payment-service',
+    kind: 'service',
+    computer: 'web-02',
+    username: 'svc-pay',
+    realname: 'Payments service account',
+    distro: 'Ubuntu 22.04.4 LTS',
+    cpuBrand: 'Intel(R) Xeon(R) Platinum 8375C CPU @ 2.90GHz',
+    properties: { version: '1.8.0', env: 'prod', region: 'eu-west-1' },
+    from: 0,
+    to: 1,
+    logsPerHour: 700,
+    cpu: false,
+    async: true,
+  },
+  {
+    exe: 'ingestion-worker',
+    kind: 'service',
+    computer: 'worker-01',
+    username: 'svc-ingest',
+    realname: 'Ingestion worker',
+    distro: 'Debian GNU/Linux 12 (bookworm)',
+    cpuBrand: 'AMD EPYC 7R13 Processor',
+    properties: { version: '0.30.0', env: 'staging', region: 'us-east-1' },
+    from: 0,
+    to: 1,
+    logsPerHour: 500,
+    cpu: false,
+    async: false,
+  },
+  {
+    exe: 'game-client.exe',
+    kind: 'client',
+    computer: 'DESKTOP-7QK2M1',
+    username: 'alice',
+    realname: 'Alice Martin',
+    distro: 'Windows 11 Pro 23H2',
+    cpuBrand: 'AMD Ryzen 9 7950X 16-Core Processor',
+    properties: { version: '0.9.3-beta', env: 'dev', branch: 'main', build: '4812' },
+    from: 0.55,
+    to: 1,
+    logsPerHour: 900,
+    cpu: true,
+    async: false,
+  },
+  {
+    exe: 'telemetry-generator',
+    kind: 'tool',
+    computer: 'ci-runner-3',
+    username: 'ci',
+    realname: 'CI runner',
+    distro: 'Ubuntu 24.04 LTS',
+    cpuBrand: 'Intel(R) Xeon(R) CPU E5-2686 v4 @ 2.30GHz',
+    properties: { version: '0.30.0', env: 'ci', job: 'nightly' },
+    from: 0.3,
+    to: 0.34,
+    logsPerHour: 3000,
+    cpu: false,
+    async: false,
+  },
+  {
+    exe: 'micromegas-query',
+    kind: 'tool',
+    computer: 'laptop-bob',
+    username: 'bob',
+    realname: 'Bob Chen',
+    distro: 'macOS 14.5',
+    cpuBrand: 'Apple M2 Pro',
+    properties: { version: '0.30.0', env: 'dev' },
+    from: 0.9,
+    to: 0.905,
+    logsPerHour: 2400,
+    cpu: false,
+    async: false,
+  },
 ];
 
 /** Mulberry32: tiny seeded PRNG, enough for ids and small choices. */
@@ -112,9 +196,24 @@ const METRICS: Array<[string, string, string, string, number, number]> = [
   ['tool', 'events_sent', 'count', 'generator', 5000, 3000],
 ];
 
-const SPAN_SHAPES: Record<string, { roots: string[]; children: string[]; leaves: string[]; target: string; file: string }> = {
-  service: { roots: ['handle_request'], children: ['authenticate', 'load_order', 'render_response'], leaves: ['db_query'], target: 'api_gateway::handlers', file: 'src/handlers/orders.rs' },
-  client: { roots: ['frame'], children: ['update_world', 'physics_step', 'render_scene'], leaves: ['draw_batch'], target: 'game::engine', file: 'src/engine/frame.cpp' },
+const SPAN_SHAPES: Record<
+  string,
+  { roots: string[]; children: string[]; leaves: string[]; target: string; file: string }
+> = {
+  service: {
+    roots: ['handle_request'],
+    children: ['authenticate', 'load_order', 'render_response'],
+    leaves: ['db_query'],
+    target: 'api_gateway::handlers',
+    file: 'src/handlers/orders.rs',
+  },
+  client: {
+    roots: ['frame'],
+    children: ['update_world', 'physics_step', 'render_scene'],
+    leaves: ['draw_batch'],
+    target: 'game::engine',
+    file: 'src/engine/frame.cpp',
+  },
 };
 
 export interface SampleProcess {
@@ -137,29 +236,34 @@ export async function generateSample(conn: DuckDBConnection, opts: SampleOptions
   const streamSpecRows: string[] = [];
   for (const spec of PROCESS_SPECS) {
     const pid = uuid(rand);
-    const start = windowStart + spec.from * windowMs - (spec.kind === 'service' ? 2 * 3600_000 : 0) + Math.floor(rand() * 60_000);
+    const start =
+      windowStart + spec.from * windowMs - (spec.kind === 'service' ? 2 * 3600_000 : 0) + Math.floor(rand() * 60_000);
     const end = spec.to >= 1 ? opts.nowMs : windowStart + spec.to * windowMs;
     const tsc = 2_400_000_000 + Math.floor(rand() * 1000) * 1_000_000;
     const startTicks = Math.floor(rand() * 1e12);
     const props = JSON.stringify(spec.properties);
     const tags = ['log', 'metrics', ...(spec.cpu ? ['cpu'] : [])];
     const streams = tags.map((tag) => ({ stream_id: uuid(rand), tag }));
-    if (spec.async) {streams.push({ stream_id: uuid(rand), tag: 'async' });}
+    if (spec.async) {
+      streams.push({ stream_id: uuid(rand), tag: 'async' });
+    }
     procs.push({ process_id: pid, exe: spec.exe, kind: spec.kind, streams });
     const lastTicks = startTicks + Math.floor(((end - start) / 1000) * tsc);
     procRows.push(
-      `(${[lit(pid), lit(spec.exe), lit(spec.username), lit(spec.realname), lit(spec.computer), lit(spec.distro), lit(spec.cpuBrand), tsc, tsLit(start), startTicks, tsLit(start + 1500), 'NULL', `${lit(props)}::JSON`, tsLit(end), lastTicks, tsLit(end)].join(', ')})`,
+      `(${[lit(pid), lit(spec.exe), lit(spec.username), lit(spec.realname), lit(spec.computer), lit(spec.distro), lit(spec.cpuBrand), tsc, tsLit(start), startTicks, tsLit(start + 1500), 'NULL', `${lit(props)}::JSON`, tsLit(end), lastTicks, tsLit(end)].join(', ')})`
     );
     const activeFrom = Math.max(start, windowStart);
     const activeHours = Math.max(0, (end - activeFrom) / 3600_000);
     procSpecRows.push(
-      `(${[procs.length, lit(pid), lit(spec.exe), lit(spec.username), lit(spec.computer), lit(spec.kind), `${lit(props)}::JSON`, tsLit(activeFrom), tsLit(end), Math.max(1, Math.round(spec.logsPerHour * activeHours * opts.scale))].join(', ')})`,
+      `(${[procs.length, lit(pid), lit(spec.exe), lit(spec.username), lit(spec.computer), lit(spec.kind), `${lit(props)}::JSON`, tsLit(activeFrom), tsLit(end), Math.max(1, Math.round(spec.logsPerHour * activeHours * opts.scale))].join(', ')})`
     );
     for (const s of streams) {
       const streamTags = s.tag === 'async' ? ['cpu', 'async'] : [s.tag];
-      const sprops = JSON.stringify(s.tag === 'cpu' ? { 'thread-name': spec.kind === 'client' ? 'MainThread' : 'tokio-runtime-worker' } : {});
+      const sprops = JSON.stringify(
+        s.tag === 'cpu' ? { 'thread-name': spec.kind === 'client' ? 'MainThread' : 'tokio-runtime-worker' } : {}
+      );
       streamRows.push(
-        `(${[lit(s.stream_id), lit(pid), "'\\x00'::BLOB", "'\\x00'::BLOB", `[${streamTags.map(lit).join(', ')}]`, `${lit(sprops)}::JSON`, tsLit(start + 1000), lit('micromegas-transit'), tsLit(end)].join(', ')})`,
+        `(${[lit(s.stream_id), lit(pid), "'\\x00'::BLOB", "'\\x00'::BLOB", `[${streamTags.map(lit).join(', ')}]`, `${lit(sprops)}::JSON`, tsLit(start + 1000), lit('micromegas-transit'), tsLit(end)].join(', ')})`
       );
       streamSpecRows.push(`(${[lit(pid), lit(s.stream_id), lit(s.tag), lit(spec.kind)].join(', ')})`);
     }
@@ -218,7 +322,10 @@ export async function generateSample(conn: DuckDBConnection, opts: SampleOptions
      FROM __procs p JOIN __streams s ON s.process_id = p.process_id AND s.tag = 'cpu',
      generate_series(0, CAST(floor(epoch(p.active_to - p.active_from) * ${opts.scale} / 5) AS BIGINT) - 1) g(i)`,
     `CREATE TEMP TABLE __span_shapes AS SELECT * FROM (VALUES ${Object.entries(SPAN_SHAPES)
-      .map(([k, s]) => `(${lit(k)}, ${lit(s.roots[0]!)}, [${s.children.map(lit).join(', ')}], ${lit(s.leaves[0]!)}, ${lit(s.target)}, ${lit(s.file)})`)
+      .map(
+        ([k, s]) =>
+          `(${lit(k)}, ${lit(s.roots[0]!)}, [${s.children.map(lit).join(', ')}], ${lit(s.leaves[0]!)}, ${lit(s.target)}, ${lit(s.file)})`
+      )
       .join(', ')}) t(kind, root, children, leaf, target, file)`,
     `CREATE TABLE stage.thread_spans AS
      WITH spans AS (
@@ -271,7 +378,9 @@ export async function generateSample(conn: DuckDBConnection, opts: SampleOptions
   for (const statement of sql) {
     const t0 = Date.now();
     await conn.run(statement);
-    if (process.env.DEVSERVER_TRACE_SQL) {process.stderr.write(`${Date.now() - t0} ms ${statement.slice(0, 60).replace(/\s+/g, " ")}\n`);}
+    if (process.env.DEVSERVER_TRACE_SQL) {
+      process.stderr.write(`${Date.now() - t0} ms ${statement.slice(0, 60).replace(/\s+/g, ' ')}\n`);
+    }
   }
   return procs;
 }

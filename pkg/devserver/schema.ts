@@ -158,7 +158,12 @@ const BLOCK_JOINED_COLUMNS: ColumnDef[] = [
   c('processes.properties', 'jsonb'),
 ];
 
-export const PAYLOAD_COLUMNS: ColumnDef[] = [c('process_id', 'utf8'), c('stream_id', 'utf8'), c('block_id', 'utf8'), c('payload', 'binary')];
+export const PAYLOAD_COLUMNS: ColumnDef[] = [
+  c('process_id', 'utf8'),
+  c('stream_id', 'utf8'),
+  c('block_id', 'utf8'),
+  c('payload', 'binary'),
+];
 
 export const VIEWS: ViewDef[] = [
   { name: 'log_entries', columns: LOG_COLUMNS, lo: 'time', hi: 'time', global: true, instanceKey: 'process_id' },
@@ -174,7 +179,13 @@ export const VIEWS: ViewDef[] = [
   },
   {
     name: 'log_stats',
-    columns: [c('time_bin', 'ts'), c('process_id', 'dict-utf8'), c('level', 'int32'), c('target', 'dict-utf8'), c('count', 'int64')],
+    columns: [
+      c('time_bin', 'ts'),
+      c('process_id', 'dict-utf8'),
+      c('level', 'int32'),
+      c('target', 'dict-utf8'),
+      c('count', 'int64'),
+    ],
     lo: 'time_bin',
     hi: 'time_bin',
     global: true,

@@ -28,17 +28,31 @@ const MAX_MESSAGE = 100 * 1024 * 1024;
 
 export async function startServer(config: DevServerConfig): Promise<RunningServer> {
   const lake = await Lake.create({ seed: config.seed, nowMs: config.nowMs, hours: config.hours, scale: config.scale });
-  const server = new grpc.Server({ 'grpc.max_receive_message_length': MAX_MESSAGE, 'grpc.max_send_message_length': -1 });
-  server.addService(serviceDefinition(FLIGHT_SERVICE), flightService({ lake, apiKeys: config.apiKeys, log: config.log }));
+  const server = new grpc.Server({
+    'grpc.max_receive_message_length': MAX_MESSAGE,
+    'grpc.max_send_message_length': -1,
+  });
+  server.addService(
+    serviceDefinition(FLIGHT_SERVICE),
+    flightService({ lake, apiKeys: config.apiKeys, log: config.log })
+  );
   const credentials = config.tls
-    ? grpc.ServerCredentials.createSsl(config.tls.caPem ? Buffer.from(config.tls.caPem) : null, [{ cert_chain: Buffer.from(config.tls.certPem), private_key: Buffer.from(config.tls.keyPem) }], config.tls.requireClientCert)
+    ? grpc.ServerCredentials.createSsl(
+        config.tls.caPem ? Buffer.from(config.tls.caPem) : null,
+        [{ cert_chain: Buffer.from(config.tls.certPem), private_key: Buffer.from(config.tls.keyPem) }],
+        config.tls.requireClientCert
+      )
     : grpc.ServerCredentials.createInsecure();
   let port: number;
   try {
-    port = await new Promise<number>((resolve, reject) => server.bindAsync(`${config.host}:${config.port}`, credentials, (err, p) => (err ? reject(err) : resolve(p))));
+    port = await new Promise<number>((resolve, reject) =>
+      server.bindAsync(`${config.host}:${config.port}`, credentials, (err, p) => (err ? reject(err) : resolve(p)))
+    );
   } catch (err) {
     lake.close();
-    throw new Error(`cannot listen on ${config.host}:${config.port} (${err instanceof Error ? err.message : String(err)}); is another server using the port? Try --port 0 for a free one`);
+    throw new Error(
+      `cannot listen on ${config.host}:${config.port} (${err instanceof Error ? err.message : String(err)}); is another server using the port? Try --port 0 for a free one`
+    );
   }
   const scheme = config.tls ? 'grpc+tls' : 'grpc';
   return {

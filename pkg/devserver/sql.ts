@@ -88,18 +88,32 @@ export function prepareSql(input: string, hasRange: boolean, viewBody: (view: Vi
       return _all;
     }
     referenced.add(view.name);
-    if (view.rangeMandatory && !hasRange) {missingRange ??= view.name;}
+    if (view.rangeMandatory && !hasRange) {
+      missingRange ??= view.name;
+    }
     const idLit = `'${id.replace(/'/g, "''")}'`;
     if (view.global) {
-      return id === 'global' ? view.name : `(SELECT * FROM ${view.name} WHERE ${quoteIdent(view.instanceKey)} = ${idLit})`;
+      return id === 'global'
+        ? view.name
+        : `(SELECT * FROM ${view.name} WHERE ${quoteIdent(view.instanceKey)} = ${idLit})`;
     }
     const cols = view.columns.map((c) => quoteIdent(c.name)).join(', ');
     return `(SELECT ${cols} FROM (${viewBody(view)}) WHERE ${quoteIdent(view.instanceKey)} = ${idLit})`;
   });
   for (const view of VIEWS) {
-    if (view.global && new RegExp(`\\b${view.name}\\b`, 'i').test(sql)) {referenced.add(view.name);}
+    if (view.global && new RegExp(`\\b${view.name}\\b`, 'i').test(sql)) {
+      referenced.add(view.name);
+    }
   }
-  return { sql, referenced, catalog: CATALOG.test(sql), dictOutputs: dictFunctionOutputs(input), directives: readDirectives(input), missingRange, unknownViewSet };
+  return {
+    sql,
+    referenced,
+    catalog: CATALOG.test(sql),
+    dictOutputs: dictFunctionOutputs(input),
+    directives: readDirectives(input),
+    missingRange,
+    unknownViewSet,
+  };
 }
 
 const DICT_FUNCTIONS = /\b(property_get|jsonb_format_json|jsonb_as_string)\s*\(/gi;
@@ -117,14 +131,21 @@ export function dictFunctionOutputs(sql: string): Set<string> {
     let inString = false;
     for (; i < sql.length; i++) {
       const ch = sql[i];
-      if (ch === "'") {inString = !inString;}
-      else if (!inString && ch === '(') {depth++;}
-      else if (!inString && ch === ')' && --depth === 0) {break;}
+      if (ch === "'") {
+        inString = !inString;
+      } else if (!inString && ch === '(') {
+        depth++;
+      } else if (!inString && ch === ')' && --depth === 0) {
+        break;
+      }
     }
     const alias = /^\s+(?:as\s+)?("(?:[^"]|"")+"|[a-z_][a-z0-9_]*)/i.exec(sql.slice(i + 1));
     const reserved = /^(from|where|group|order|limit|having|union|and|or|is|not|in|like|then|else|end|when|as)$/i;
-    if (alias && !reserved.test(alias[1]!)) {out.add(alias[1]!.startsWith('"') ? alias[1]!.slice(1, -1).replace(/""/g, '"') : alias[1]!.toLowerCase());}
-    else {out.add(sql.slice(m.index!, i + 1));}
+    if (alias && !reserved.test(alias[1]!)) {
+      out.add(alias[1]!.startsWith('"') ? alias[1]!.slice(1, -1).replace(/""/g, '"') : alias[1]!.toLowerCase());
+    } else {
+      out.add(sql.slice(m.index!, i + 1));
+    }
   }
   return out;
 }

@@ -49,20 +49,30 @@ export class JsonbError extends Error {
 
 function encodeNumber(v: number | bigint): Uint8Array {
   if (typeof v === 'number' && !Number.isInteger(v)) {
-    if (Number.isNaN(v)) {return Uint8Array.of(NUM_NAN);}
-    if (!Number.isFinite(v)) {return Uint8Array.of(v > 0 ? NUM_INF : NUM_NEG_INF);}
+    if (Number.isNaN(v)) {
+      return Uint8Array.of(NUM_NAN);
+    }
+    if (!Number.isFinite(v)) {
+      return Uint8Array.of(v > 0 ? NUM_INF : NUM_NEG_INF);
+    }
     return floatBytes(v);
   }
   const big = BigInt(v);
-  if (big === 0n) {return Uint8Array.of(NUM_ZERO);}
+  if (big === 0n) {
+    return Uint8Array.of(NUM_ZERO);
+  }
   if (big > 0n) {
     // Non-negative integers are unsigned, as the crate's parser produces them.
     // Beyond u64 the crate falls back to f64.
-    if (big > 0xffffffffffffffffn) {return floatBytes(Number(big));}
+    if (big > 0xffffffffffffffffn) {
+      return floatBytes(Number(big));
+    }
     const width = big <= 0xffn ? 1 : big <= 0xffffn ? 2 : big <= 0xffffffffn ? 4 : 8;
     return intBytes(NUM_UINT, big, width, false);
   }
-  if (big < -0x8000000000000000n) {return floatBytes(Number(big));}
+  if (big < -0x8000000000000000n) {
+    return floatBytes(Number(big));
+  }
   const width = big >= -0x80n ? 1 : big >= -0x8000n ? 2 : big >= -0x80000000n ? 4 : 8;
   return intBytes(NUM_INT, big, width, true);
 }
@@ -78,18 +88,29 @@ function intBytes(tag: number, v: bigint, width: number, signed: boolean): Uint8
   const out = new Uint8Array(1 + width);
   out[0] = tag;
   const view = new DataView(out.buffer);
-  if (width === 1) {signed ? view.setInt8(1, Number(v)) : view.setUint8(1, Number(v));}
-  else if (width === 2) {signed ? view.setInt16(1, Number(v)) : view.setUint16(1, Number(v));}
-  else if (width === 4) {signed ? view.setInt32(1, Number(v)) : view.setUint32(1, Number(v));}
-  else {signed ? view.setBigInt64(1, v) : view.setBigUint64(1, v);}
+  if (width === 1) {
+    signed ? view.setInt8(1, Number(v)) : view.setUint8(1, Number(v));
+  } else if (width === 2) {
+    signed ? view.setInt16(1, Number(v)) : view.setUint16(1, Number(v));
+  } else if (width === 4) {
+    signed ? view.setInt32(1, Number(v)) : view.setUint32(1, Number(v));
+  } else {
+    signed ? view.setBigInt64(1, v) : view.setBigUint64(1, v);
+  }
   return out;
 }
 
 /** JEntry + payload for one value inside a container. */
 function encodeEntry(value: JsonValue): [number, Uint8Array] {
-  if (value === null) {return [NULL_TAG, new Uint8Array(0)];}
-  if (value === true) {return [TRUE_TAG, new Uint8Array(0)];}
-  if (value === false) {return [FALSE_TAG, new Uint8Array(0)];}
+  if (value === null) {
+    return [NULL_TAG, new Uint8Array(0)];
+  }
+  if (value === true) {
+    return [TRUE_TAG, new Uint8Array(0)];
+  }
+  if (value === false) {
+    return [FALSE_TAG, new Uint8Array(0)];
+  }
   if (typeof value === 'string') {
     const bytes = Buffer.from(value, 'utf8');
     return [STRING_TAG | bytes.length, bytes];
@@ -99,7 +120,9 @@ function encodeEntry(value: JsonValue): [number, Uint8Array] {
     return [NUMBER_TAG | bytes.length, bytes];
   }
   const nested = encodeContainer(value);
-  if (nested.length > JENTRY_LEN_MASK) {throw new JsonbError('nested value larger than 256 MiB');}
+  if (nested.length > JENTRY_LEN_MASK) {
+    throw new JsonbError('nested value larger than 256 MiB');
+  }
   return [CONTAINER_TAG | nested.length, nested];
 }
 
@@ -121,7 +144,9 @@ function assemble(header: number, entries: Array<[number, Uint8Array]>): Uint8Ar
 }
 
 function encodeContainer(value: JsonValue[] | { [key: string]: JsonValue }): Uint8Array {
-  if (Array.isArray(value)) {return assemble((ARRAY | value.length) >>> 0, value.map(encodeEntry));}
+  if (Array.isArray(value)) {
+    return assemble((ARRAY | value.length) >>> 0, value.map(encodeEntry));
+  }
   const keys = Object.keys(value);
   const keyEntries = keys.map((k) => encodeEntry(k));
   const valueEntries = keys.map((k) => encodeEntry(value[k]!));
@@ -130,7 +155,9 @@ function encodeContainer(value: JsonValue[] | { [key: string]: JsonValue }): Uin
 
 /** Encodes a JSON value (as produced by JSON.parse, bigint allowed) as JSONB bytes. */
 export function encodeJsonb(value: JsonValue): Uint8Array {
-  if (value !== null && typeof value === 'object') {return encodeContainer(value);}
+  if (value !== null && typeof value === 'object') {
+    return encodeContainer(value);
+  }
   // A scalar's header carries no count (0x20000000); exactly one JEntry follows.
   return assemble(SCALAR, [encodeEntry(value)]);
 }
@@ -138,7 +165,9 @@ export function encodeJsonb(value: JsonValue): Uint8Array {
 // --- decoding ----------------------------------------------------------------
 
 function decodeNumber(bytes: Uint8Array, offset: number, length: number): number | bigint {
-  if (length < 1) {throw new JsonbError('empty number');}
+  if (length < 1) {
+    throw new JsonbError('empty number');
+  }
   const tag = bytes[offset]!;
   const view = new DataView(bytes.buffer, bytes.byteOffset + offset + 1, length - 1);
   const width = length - 1;
@@ -152,19 +181,37 @@ function decodeNumber(bytes: Uint8Array, offset: number, length: number): number
     case NUM_NEG_INF:
       return -Infinity;
     case NUM_INT:
-      if (width === 1) {return view.getInt8(0);}
-      if (width === 2) {return view.getInt16(0);}
-      if (width === 4) {return view.getInt32(0);}
-      if (width === 8) {return narrow(view.getBigInt64(0));}
+      if (width === 1) {
+        return view.getInt8(0);
+      }
+      if (width === 2) {
+        return view.getInt16(0);
+      }
+      if (width === 4) {
+        return view.getInt32(0);
+      }
+      if (width === 8) {
+        return narrow(view.getBigInt64(0));
+      }
       break;
     case NUM_UINT:
-      if (width === 1) {return view.getUint8(0);}
-      if (width === 2) {return view.getUint16(0);}
-      if (width === 4) {return view.getUint32(0);}
-      if (width === 8) {return narrow(view.getBigUint64(0));}
+      if (width === 1) {
+        return view.getUint8(0);
+      }
+      if (width === 2) {
+        return view.getUint16(0);
+      }
+      if (width === 4) {
+        return view.getUint32(0);
+      }
+      if (width === 8) {
+        return narrow(view.getBigUint64(0));
+      }
       break;
     case NUM_FLOAT:
-      if (width === 8) {return view.getFloat64(0);}
+      if (width === 8) {
+        return view.getFloat64(0);
+      }
       break;
     case NUM_DECIMAL:
       throw new JsonbError('decimal numbers (tag 0x70) are not supported');
@@ -182,7 +229,9 @@ function narrow(v: bigint): number | bigint {
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 function decodeEntry(bytes: Uint8Array, jentry: number, offset: number, length: number): JsonValue {
-  if (offset + length > bytes.length) {throw new JsonbError(`value at byte ${offset} overruns the buffer`);}
+  if (offset + length > bytes.length) {
+    throw new JsonbError(`value at byte ${offset} overruns the buffer`);
+  }
   switch ((jentry & JENTRY_TYPE_MASK) >>> 0) {
     case NULL_TAG:
       return null;
@@ -208,20 +257,28 @@ function decodeEntry(bytes: Uint8Array, jentry: number, offset: number, length: 
 }
 
 function decodeContainer(bytes: Uint8Array, start: number, end: number): JsonValue {
-  if (end - start < 4) {throw new JsonbError('truncated container header');}
+  if (end - start < 4) {
+    throw new JsonbError('truncated container header');
+  }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const header = view.getUint32(start);
   const type = (header & HEADER_TYPE_MASK) >>> 0;
   const count = header & HEADER_LEN_MASK;
   const entryCount = type === SCALAR ? 1 : type === OBJECT ? count * 2 : count;
   let payload = start + 4 + entryCount * 4;
-  if (payload > end) {throw new JsonbError('truncated entry table');}
+  if (payload > end) {
+    throw new JsonbError('truncated entry table');
+  }
   const entries: number[] = [];
-  for (let i = 0; i < entryCount; i++) {entries.push(view.getUint32(start + 4 + i * 4));}
+  for (let i = 0; i < entryCount; i++) {
+    entries.push(view.getUint32(start + 4 + i * 4));
+  }
   const values: JsonValue[] = [];
   for (const jentry of entries) {
     const length = jentry & JENTRY_LEN_MASK;
-    if (payload + length > end) {throw new JsonbError('entry length overruns its container');}
+    if (payload + length > end) {
+      throw new JsonbError('entry length overruns its container');
+    }
     values.push(decodeEntry(bytes, jentry, payload, length));
     payload += length;
   }
@@ -234,7 +291,9 @@ function decodeContainer(bytes: Uint8Array, start: number, end: number): JsonVal
       const obj: { [key: string]: JsonValue } = {};
       for (let i = 0; i < count; i++) {
         const key = values[i];
-        if (typeof key !== 'string') {throw new JsonbError('object key is not a string');}
+        if (typeof key !== 'string') {
+          throw new JsonbError('object key is not a string');
+        }
         obj[key] = values[count + i]!;
       }
       return obj;
@@ -251,11 +310,21 @@ export function decodeJsonb(bytes: Uint8Array): JsonValue {
 
 /** JSON text of a value, keeping bigints exact and non-finite numbers as null (as JSON can't hold them). */
 export function jsonText(value: JsonValue): string {
-  if (value === null) {return 'null';}
-  if (typeof value === 'bigint') {return value.toString();}
-  if (typeof value === 'number') {return Number.isFinite(value) ? JSON.stringify(value) : 'null';}
-  if (typeof value === 'string' || typeof value === 'boolean') {return JSON.stringify(value);}
-  if (Array.isArray(value)) {return `[${value.map(jsonText).join(',')}]`;}
+  if (value === null) {
+    return 'null';
+  }
+  if (typeof value === 'bigint') {
+    return value.toString();
+  }
+  if (typeof value === 'number') {
+    return Number.isFinite(value) ? JSON.stringify(value) : 'null';
+  }
+  if (typeof value === 'string' || typeof value === 'boolean') {
+    return JSON.stringify(value);
+  }
+  if (Array.isArray(value)) {
+    return `[${value.map(jsonText).join(',')}]`;
+  }
   return `{${Object.entries(value)
     .map(([k, v]) => `${JSON.stringify(k)}:${jsonText(v)}`)
     .join(',')}}`;

@@ -52,7 +52,10 @@ function timestampText(table: Table, column: string, row: number): string {
  * Retires every incompatible partition with `retire_partition_by_metadata`, grouped by
  * (view_set_name, view_instance_id). Irreversible; admin only. Failures are counted, not thrown.
  */
-export async function retireIncompatiblePartitions(client: FlightSQLClient, viewSet?: string): Promise<RetirementResult[]> {
+export async function retireIncompatiblePartitions(
+  client: FlightSQLClient,
+  viewSet?: string
+): Promise<RetirementResult[]> {
   const partitions = await listIncompatiblePartitions(client, viewSet);
   const groups = new Map<string, RetirementResult>();
   const col = (name: string, row: number): unknown => partitions.getChild(name)?.get(row);
@@ -62,7 +65,14 @@ export async function retireIncompatiblePartitions(client: FlightSQLClient, view
     const key = JSON.stringify([vs, vi]);
     let group = groups.get(key);
     if (!group) {
-      group = { view_set_name: vs, view_instance_id: vi, partitions_retired: 0, partitions_failed: 0, storage_freed_bytes: 0, retirement_messages: [] };
+      group = {
+        view_set_name: vs,
+        view_instance_id: vi,
+        partitions_retired: 0,
+        partitions_failed: 0,
+        storage_freed_bytes: 0,
+        retirement_messages: [],
+      };
       groups.set(key, group);
     }
     const begin = timestampText(partitions, 'begin_insert_time', i);
@@ -92,6 +102,8 @@ export async function retireIncompatiblePartitions(client: FlightSQLClient, view
     }
   }
   return [...groups.values()].sort((a, b) =>
-    a.view_set_name === b.view_set_name ? a.view_instance_id.localeCompare(b.view_instance_id) : a.view_set_name.localeCompare(b.view_set_name)
+    a.view_set_name === b.view_set_name
+      ? a.view_instance_id.localeCompare(b.view_instance_id)
+      : a.view_set_name.localeCompare(b.view_set_name)
   );
 }

@@ -38,7 +38,9 @@ export function resolveClientEntrypoint(
   if (explicit) {
     const sanitized = sanitizeOverride(explicit);
     if (!sanitized) {
-      throw invalidArgument(`invalid clientEntrypoint ${JSON.stringify(explicit)}: must be printable ASCII, <= ${MAX_OVERRIDE_LEN} chars`);
+      throw invalidArgument(
+        `invalid clientEntrypoint ${JSON.stringify(explicit)}: must be printable ASCII, <= ${MAX_OVERRIDE_LEN} chars`
+      );
     }
     return sanitized;
   }

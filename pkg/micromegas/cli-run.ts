@@ -151,7 +151,9 @@ export function parseCliTime(flag: string, value: string, now: number): Date {
   }
   try {
     const hasZone = /([Zz]|[+-]\d{2}:?\d{2})$/.test(value.trim()) && /[Tt ]\d{2}:\d{2}/.test(value);
-    return new Date(parseDatetime(hasZone ? value : `${value.trim()}${/[Tt ]\d/.test(value) ? '' : 'T00:00:00'}Z`).epochMs);
+    return new Date(
+      parseDatetime(hasZone ? value : `${value.trim()}${/[Tt ]\d/.test(value) ? '' : 'T00:00:00'}Z`).epochMs
+    );
   } catch {
     throw new UsageError(
       `invalid --${flag} timestamp '${value}': expected an RFC 3339 timestamp (e.g. 2026-07-31T00:00:00Z) or a relative delta like '1h', '30m', '7d'`

@@ -123,14 +123,21 @@ type Metadata = grpc.Metadata;
 
 interface FlightStub extends grpc.Client {
   DoGet(req: { ticket: Buffer }, md: Metadata, opts: grpc.CallOptions): grpc.ClientReadableStream<FlightDataLike>;
-  DoAction(req: { type: string; body: Buffer }, md: Metadata, opts: grpc.CallOptions): grpc.ClientReadableStream<{ body: Buffer }>;
+  DoAction(
+    req: { type: string; body: Buffer },
+    md: Metadata,
+    opts: grpc.CallOptions
+  ): grpc.ClientReadableStream<{ body: Buffer }>;
   GetFlightInfo(
     req: { type: number; cmd: Buffer },
     md: Metadata,
     opts: grpc.CallOptions,
     cb: (err: grpc.ServiceError | null, info?: FlightInfo) => void
   ): grpc.ClientUnaryCall;
-  DoPut(md: Metadata, opts: grpc.CallOptions): grpc.ClientDuplexStream<Record<string, unknown>, { app_metadata: Buffer }>;
+  DoPut(
+    md: Metadata,
+    opts: grpc.CallOptions
+  ): grpc.ClientDuplexStream<Record<string, unknown>, { app_metadata: Buffer }>;
 }
 
 interface FlightInfo {
@@ -242,7 +249,9 @@ export class FlightSQLClient {
       'grpc.max_receive_message_length': -1,
       'grpc.max_send_message_length': -1,
       'grpc.primary_user_agent': 'micromegas-typescript',
-      ...(options.tls?.serverName ? { 'grpc.ssl_target_name_override': options.tls.serverName, 'grpc.default_authority': options.tls.serverName } : {}),
+      ...(options.tls?.serverName
+        ? { 'grpc.ssl_target_name_override': options.tls.serverName, 'grpc.default_authority': options.tls.serverName }
+        : {}),
       ...options.channelOptions,
     };
     const Ctor = clientConstructor(FLIGHT_SERVICE);
@@ -260,7 +269,8 @@ export class FlightSQLClient {
     if (!!tls?.certPem !== !!tls?.keyPem) {
       throw invalidArgument('mutual TLS needs both certPem and keyPem');
     }
-    const buf = (v: string | Buffer | undefined): Buffer | null => (v === undefined ? null : Buffer.isBuffer(v) ? v : Buffer.from(v));
+    const buf = (v: string | Buffer | undefined): Buffer | null =>
+      v === undefined ? null : Buffer.isBuffer(v) ? v : Buffer.from(v);
     const verify: grpc.VerifyOptions = {};
     if (tls?.skipVerify) {
       (this.options.logger ?? console).warn(
@@ -283,10 +293,14 @@ export class FlightSQLClient {
     return Object.entries(headers).map(([name, value]) => {
       const key = name.toLowerCase();
       if (!HEADER_NAME.test(key) || key.endsWith('-bin')) {
-        throw invalidArgument(`${what}: invalid gRPC metadata name '${name}' (use lowercase letters, digits, '-', '_', '.')`);
+        throw invalidArgument(
+          `${what}: invalid gRPC metadata name '${name}' (use lowercase letters, digits, '-', '_', '.')`
+        );
       }
       if (typeof value !== 'string' || !HEADER_VALUE.test(value)) {
-        throw invalidArgument(`${what}: the value of '${key}' must be printable ASCII (percent-encode other characters)`);
+        throw invalidArgument(
+          `${what}: the value of '${key}' must be printable ASCII (percent-encode other characters)`
+        );
       }
       return [key, value];
     });
@@ -301,10 +315,17 @@ export class FlightSQLClient {
       token = await this.auth.getToken();
     } catch (err) {
       const msg = redact(err instanceof Error ? err.message : String(err), this.secrets);
-      throw new MicromegasError({ code: GrpcStatus.UNAUTHENTICATED, serverMessage: msg, message: `UNAUTHENTICATED: could not obtain a token: ${msg}` });
+      throw new MicromegasError({
+        code: GrpcStatus.UNAUTHENTICATED,
+        serverMessage: msg,
+        message: `UNAUTHENTICATED: could not obtain a token: ${msg}`,
+      });
     }
     if (typeof token !== 'string' || token === '' || !HEADER_VALUE.test(token)) {
-      throw new MicromegasError({ code: GrpcStatus.UNAUTHENTICATED, serverMessage: 'the auth provider returned an empty or non-ASCII token' });
+      throw new MicromegasError({
+        code: GrpcStatus.UNAUTHENTICATED,
+        serverMessage: 'the auth provider returned an empty or non-ASCII token',
+      });
     }
     this.secrets.add(token);
     return token;
@@ -343,7 +364,11 @@ export class FlightSQLClient {
 
   private ensureOpen(): void {
     if (this.closed) {
-      throw new MicromegasError({ code: GrpcStatus.CANCELLED, serverMessage: 'the client is closed', message: 'the Micromegas client is closed' });
+      throw new MicromegasError({
+        code: GrpcStatus.CANCELLED,
+        serverMessage: 'the client is closed',
+        message: 'the Micromegas client is closed',
+      });
     }
   }
 
@@ -356,7 +381,12 @@ export class FlightSQLClient {
   }
 
   /** A DoGet over an arbitrary ticket, as a QueryStream. */
-  private doGet(ticket: Buffer, opts: CallOptions, extra: Array<[string, string]>, callHeaders?: Array<[string, string]>): QueryStream {
+  private doGet(
+    ticket: Buffer,
+    opts: CallOptions,
+    extra: Array<[string, string]>,
+    callHeaders?: Array<[string, string]>
+  ): QueryStream {
     const opener: DoGetOpener = {
       start: async () => {
         this.ensureOpen();
@@ -418,11 +448,21 @@ export class FlightSQLClient {
     }
     const { extra, callHeaders } = this.queryHeaders(begin, end, opts);
     // Like Python: DoGet directly with Ticket{ticket = Any(TicketStatementQuery{sql})}, no GetFlightInfo.
-    return this.doGet(packAny('TicketStatementQuery', { statement_handle: Buffer.from(sql, 'utf8') }), opts, extra, callHeaders);
+    return this.doGet(
+      packAny('TicketStatementQuery', { statement_handle: Buffer.from(sql, 'utf8') }),
+      opts,
+      extra,
+      callHeaders
+    );
   }
 
   /** Runs `sql` and returns the whole result as a Table, dictionary encoding kept when preserved. */
-  async queryArrow(sql: string, begin?: TimeInput | null, end?: TimeInput | null, opts: CallOptions = {}): Promise<Table> {
+  async queryArrow(
+    sql: string,
+    begin?: TimeInput | null,
+    end?: TimeInput | null,
+    opts: CallOptions = {}
+  ): Promise<Table> {
     return this.queryStream(sql, begin, end, opts).toTable();
   }
 
@@ -432,19 +472,35 @@ export class FlightSQLClient {
   }
 
   /** Plans `sql` on the server (no time range) and returns its result schema. */
-  async prepareStatement(sql: string, opts: Pick<CallOptions, 'signal' | 'timeoutMs' | 'headers'> = {}): Promise<PreparedStatement> {
+  async prepareStatement(
+    sql: string,
+    opts: Pick<CallOptions, 'signal' | 'timeoutMs' | 'headers'> = {}
+  ): Promise<PreparedStatement> {
     if (typeof sql !== 'string' || sql.trim() === '') {
       throw invalidArgument('sql must be a non-empty string');
     }
-    const results = await this.doAction('CreatePreparedStatement', packAny('ActionCreatePreparedStatementRequest', { query: sql }), opts);
+    const results = await this.doAction(
+      'CreatePreparedStatement',
+      packAny('ActionCreatePreparedStatementRequest', { query: sql }),
+      opts
+    );
     if (results.length === 0) {
-      throw new MicromegasError({ code: GrpcStatus.INTERNAL, serverMessage: 'CreatePreparedStatement returned no result' });
+      throw new MicromegasError({
+        code: GrpcStatus.INTERNAL,
+        serverMessage: 'CreatePreparedStatement returned no result',
+      });
     }
-    const res = unpackAny<{ prepared_statement_handle: Buffer; dataset_schema: Buffer }>('ActionCreatePreparedStatementResult', results[0]);
+    const res = unpackAny<{ prepared_statement_handle: Buffer; dataset_schema: Buffer }>(
+      'ActionCreatePreparedStatementResult',
+      results[0]
+    );
     const reader = RecordBatchReader.from(res.dataset_schema);
     reader.open();
     if (!reader.schema) {
-      throw new MicromegasError({ code: GrpcStatus.INTERNAL, serverMessage: 'the prepared statement carries no dataset schema' });
+      throw new MicromegasError({
+        code: GrpcStatus.INTERNAL,
+        serverMessage: 'the prepared statement carries no dataset schema',
+      });
     }
     return { query: res.prepared_statement_handle.toString('utf8'), datasetSchema: reader.schema };
   }
@@ -454,7 +510,11 @@ export class FlightSQLClient {
     return this.queryStream(stmt.query, undefined, undefined, opts);
   }
 
-  private async doAction(type: string, body: Buffer, opts: Pick<CallOptions, 'signal' | 'timeoutMs' | 'headers'>): Promise<Buffer[]> {
+  private async doAction(
+    type: string,
+    body: Buffer,
+    opts: Pick<CallOptions, 'signal' | 'timeoutMs' | 'headers'>
+  ): Promise<Buffer[]> {
     this.ensureOpen();
     checkTimeout(opts.timeoutMs, 'timeoutMs');
     for (let attempt = 0; ; attempt++) {
@@ -464,7 +524,12 @@ export class FlightSQLClient {
         return await collectStream(call, opts.signal, (r) => r.body);
       } catch (err) {
         const e = opts.signal?.aborted ? err : this.translate(err);
-        if (e instanceof MicromegasError && e.code === GrpcStatus.UNAUTHENTICATED && attempt === 0 && this.invalidateAuth()) {
+        if (
+          e instanceof MicromegasError &&
+          e.code === GrpcStatus.UNAUTHENTICATED &&
+          attempt === 0 &&
+          this.invalidateAuth()
+        ) {
           continue;
         }
         throw e;
@@ -472,7 +537,10 @@ export class FlightSQLClient {
     }
   }
 
-  private async getFlightInfo(cmd: Buffer, opts: Pick<CallOptions, 'signal' | 'timeoutMs' | 'headers'>): Promise<FlightInfo> {
+  private async getFlightInfo(
+    cmd: Buffer,
+    opts: Pick<CallOptions, 'signal' | 'timeoutMs' | 'headers'>
+  ): Promise<FlightInfo> {
     this.ensureOpen();
     checkTimeout(opts.timeoutMs, 'timeoutMs');
     for (let attempt = 0; ; attempt++) {
@@ -484,18 +552,28 @@ export class FlightSQLClient {
             return;
           }
           const onAbort = (): void => call.cancel();
-          const call = this.stub.GetFlightInfo({ type: DESCRIPTOR_CMD, cmd }, md, this.callOptions(opts), (err, info) => {
-            opts.signal?.removeEventListener('abort', onAbort);
-            if (err) {
-              reject(opts.signal?.aborted ? opts.signal.reason : this.translate(err));
-            } else {
-              resolve(info!);
+          const call = this.stub.GetFlightInfo(
+            { type: DESCRIPTOR_CMD, cmd },
+            md,
+            this.callOptions(opts),
+            (err, info) => {
+              opts.signal?.removeEventListener('abort', onAbort);
+              if (err) {
+                reject(opts.signal?.aborted ? opts.signal.reason : this.translate(err));
+              } else {
+                resolve(info!);
+              }
             }
-          });
+          );
           opts.signal?.addEventListener('abort', onAbort, { once: true });
         });
       } catch (e) {
-        if (e instanceof MicromegasError && e.code === GrpcStatus.UNAUTHENTICATED && attempt === 0 && this.invalidateAuth()) {
+        if (
+          e instanceof MicromegasError &&
+          e.code === GrpcStatus.UNAUTHENTICATED &&
+          attempt === 0 &&
+          this.invalidateAuth()
+        ) {
           continue;
         }
         throw e;
@@ -504,7 +582,11 @@ export class FlightSQLClient {
   }
 
   /** GetFlightInfo(command) then DoGet of every endpoint (on this connection), as one Table. */
-  private async commandTable(name: string, command: Record<string, unknown>, opts: Pick<CallOptions, 'signal' | 'timeoutMs' | 'headers'>): Promise<Table> {
+  private async commandTable(
+    name: string,
+    command: Record<string, unknown>,
+    opts: Pick<CallOptions, 'signal' | 'timeoutMs' | 'headers'>
+  ): Promise<Table> {
     const info = await this.getFlightInfo(packAny(name, command), opts);
     const batches: RecordBatch[] = [];
     let schema: Schema | undefined;
@@ -526,10 +608,19 @@ export class FlightSQLClient {
 
   /** Flight SQL GetTables: the server's tables, optionally with their Arrow schemas. */
   async getTables(options: GetTablesOptions = {}): Promise<TableInfo[]> {
-    const cmd: Record<string, unknown> = { include_schema: !!options.includeSchema, table_types: options.tableTypes ?? [] };
-    if (options.catalog !== undefined) {cmd.catalog = options.catalog;}
-    if (options.dbSchemaFilterPattern !== undefined) {cmd.db_schema_filter_pattern = options.dbSchemaFilterPattern;}
-    if (options.tableNamePattern !== undefined) {cmd.table_name_filter_pattern = options.tableNamePattern;}
+    const cmd: Record<string, unknown> = {
+      include_schema: !!options.includeSchema,
+      table_types: options.tableTypes ?? [],
+    };
+    if (options.catalog !== undefined) {
+      cmd.catalog = options.catalog;
+    }
+    if (options.dbSchemaFilterPattern !== undefined) {
+      cmd.db_schema_filter_pattern = options.dbSchemaFilterPattern;
+    }
+    if (options.tableNamePattern !== undefined) {
+      cmd.table_name_filter_pattern = options.tableNamePattern;
+    }
     const table = await this.commandTable('CommandGetTables', cmd, options);
     const out: TableInfo[] = [];
     for (const row of table) {
@@ -553,7 +644,10 @@ export class FlightSQLClient {
   }
 
   /** Flight SQL GetSqlInfo: server information keyed by info id (all ids when `ids` is empty). */
-  async getSqlInfo(ids: number[] = [], opts: Pick<CallOptions, 'signal' | 'timeoutMs' | 'headers'> = {}): Promise<Map<number, SqlInfoValue>> {
+  async getSqlInfo(
+    ids: number[] = [],
+    opts: Pick<CallOptions, 'signal' | 'timeoutMs' | 'headers'> = {}
+  ): Promise<Map<number, SqlInfoValue>> {
     for (const id of ids) {
       sqlInteger(id, 'sql info id');
     }
@@ -581,7 +675,10 @@ export class FlightSQLClient {
       throw invalidArgument('bulkIngest expects an apache-arrow Table');
     }
     checkTimeout(opts.timeoutMs, 'timeoutMs');
-    const descriptor = { type: DESCRIPTOR_CMD, cmd: packAny('CommandStatementIngest', { table: tableName, temporary: false }) };
+    const descriptor = {
+      type: DESCRIPTOR_CMD,
+      cmd: packAny('CommandStatementIngest', { table: tableName, temporary: false }),
+    };
     let messages;
     try {
       messages = splitIpcStream(RecordBatchStreamWriter.writeAll(table).toUint8Array(true));
@@ -596,7 +693,10 @@ export class FlightSQLClient {
     const results = collectStream(call, opts.signal, (r) => r.app_metadata);
     try {
       for (let i = 0; i < messages.length; i++) {
-        const msg: Record<string, unknown> = { data_header: Buffer.from(messages[i].header), data_body: Buffer.from(messages[i].body) };
+        const msg: Record<string, unknown> = {
+          data_header: Buffer.from(messages[i].header),
+          data_body: Buffer.from(messages[i].body),
+        };
         if (i === 0) {
           msg.flight_descriptor = descriptor;
         }
@@ -621,7 +721,12 @@ export class FlightSQLClient {
 
   /** `SELECT * FROM processes WHERE process_id = '<id>'` (no time range). */
   async findProcess(processId: string, opts: CallOptions = {}): Promise<Table> {
-    return this.query(`SELECT * FROM processes WHERE process_id = ${sqlString(processId)};`, undefined, undefined, opts);
+    return this.query(
+      `SELECT * FROM processes WHERE process_id = ${sqlString(processId)};`,
+      undefined,
+      undefined,
+      opts
+    );
   }
 
   /** Streams over a time range, optionally of one process and with one tag. */
@@ -644,12 +749,29 @@ export class FlightSQLClient {
   }
 
   /** Blocks of one stream over a time range. */
-  async queryBlocks(begin: TimeInput, end: TimeInput, limit: number, streamId: string, opts: CallOptions = {}): Promise<Table> {
-    return this.query(`SELECT * FROM blocks WHERE stream_id = ${sqlString(streamId)} LIMIT ${sqlInteger(limit, 'limit')};`, begin, end, opts);
+  async queryBlocks(
+    begin: TimeInput,
+    end: TimeInput,
+    limit: number,
+    streamId: string,
+    opts: CallOptions = {}
+  ): Promise<Table> {
+    return this.query(
+      `SELECT * FROM blocks WHERE stream_id = ${sqlString(streamId)} LIMIT ${sqlInteger(limit, 'limit')};`,
+      begin,
+      end,
+      opts
+    );
   }
 
   /** Thread spans of one stream over a time range (the range is mandatory for thread_spans). */
-  async querySpans(begin: TimeInput, end: TimeInput, limit: number, streamId: string, opts: CallOptions = {}): Promise<Table> {
+  async querySpans(
+    begin: TimeInput,
+    end: TimeInput,
+    limit: number,
+    streamId: string,
+    opts: CallOptions = {}
+  ): Promise<Table> {
     return this.query(
       `SELECT * FROM view_instance('thread_spans', ${sqlString(streamId)}) LIMIT ${sqlInteger(limit, 'limit')};`,
       begin,
@@ -659,7 +781,13 @@ export class FlightSQLClient {
   }
 
   /** Materializes partitions of a view set; progress messages are yielded as the server sends them. Admin only. */
-  materializePartitions(viewSet: string, begin: TimeInput, end: TimeInput, deltaSeconds: number, opts: CallOptions = {}): AsyncGenerator<PartitionMessage> {
+  materializePartitions(
+    viewSet: string,
+    begin: TimeInput,
+    end: TimeInput,
+    deltaSeconds: number,
+    opts: CallOptions = {}
+  ): AsyncGenerator<PartitionMessage> {
     const sql = `SELECT time, msg FROM materialize_partitions(${sqlString(viewSet)}, ${sqlString(formatDatetime(begin))}, ${sqlString(
       formatDatetime(end)
     )}, ${sqlInteger(deltaSeconds, 'deltaSeconds')})`;
@@ -667,7 +795,13 @@ export class FlightSQLClient {
   }
 
   /** Rebuilds the partitions of a view set over a time range from their blocks; progress messages as they arrive. Admin only. */
-  regeneratePartitions(viewSet: string, begin: TimeInput, end: TimeInput, deltaSeconds: number, opts: CallOptions = {}): AsyncGenerator<PartitionMessage> {
+  regeneratePartitions(
+    viewSet: string,
+    begin: TimeInput,
+    end: TimeInput,
+    deltaSeconds: number,
+    opts: CallOptions = {}
+  ): AsyncGenerator<PartitionMessage> {
     const sql = `SELECT time, msg FROM regenerate_partitions(${sqlString(viewSet)}, ${sqlString(formatDatetime(begin))}, ${sqlString(
       formatDatetime(end)
     )}, ${sqlInteger(deltaSeconds, 'deltaSeconds')})`;
@@ -675,7 +809,13 @@ export class FlightSQLClient {
   }
 
   /** Retires the partitions of one view instance over a time range; progress messages as they arrive. Admin only. */
-  retirePartitions(viewSet: string, viewInstanceId: string, begin: TimeInput, end: TimeInput, opts: CallOptions = {}): AsyncGenerator<PartitionMessage> {
+  retirePartitions(
+    viewSet: string,
+    viewInstanceId: string,
+    begin: TimeInput,
+    end: TimeInput,
+    opts: CallOptions = {}
+  ): AsyncGenerator<PartitionMessage> {
     const sql = `SELECT time, msg FROM retire_partitions(${sqlString(viewSet)}, ${sqlString(viewInstanceId)}, ${sqlString(
       formatDatetime(begin)
     )}, ${sqlString(formatDatetime(end))})`;
@@ -710,7 +850,11 @@ async function* progressMessages(stream: QueryStream): AsyncGenerator<PartitionM
 }
 
 /** Reads a server stream to its end, mapping each message; rejects on error or abort. */
-function collectStream<M, T>(call: grpc.ClientReadableStream<M> | grpc.ClientDuplexStream<unknown, M>, signal: AbortSignal | undefined, map: (m: M) => T): Promise<T[]> {
+function collectStream<M, T>(
+  call: grpc.ClientReadableStream<M> | grpc.ClientDuplexStream<unknown, M>,
+  signal: AbortSignal | undefined,
+  map: (m: M) => T
+): Promise<T[]> {
   return new Promise<T[]>((resolve, reject) => {
     if (signal?.aborted) {
       call.cancel();
@@ -778,7 +922,10 @@ export function decodeDictionaries(table: Table): Table {
       }
       return vectorFromArray(Array.from(col as Vector), f.type.dictionary).data[0];
     });
-    return new RecordBatch(schema, makeData({ type: new Struct(fields), length: batch.numRows, nullCount: 0, children }));
+    return new RecordBatch(
+      schema,
+      makeData({ type: new Struct(fields), length: batch.numRows, nullCount: 0, children })
+    );
   });
   return new Table(schema, batches);
 }

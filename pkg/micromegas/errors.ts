@@ -40,7 +40,10 @@ export class MicromegasError extends Error {
 
   constructor(init: MicromegasErrorInit) {
     const codeName = STATUS_NAMES[init.code] ?? `STATUS_${init.code}`;
-    super(init.message ?? `${codeName}: ${init.serverMessage}`, init.cause === undefined ? undefined : { cause: init.cause });
+    super(
+      init.message ?? `${codeName}: ${init.serverMessage}`,
+      init.cause === undefined ? undefined : { cause: init.cause }
+    );
     this.code = init.code;
     this.codeName = codeName;
     this.serverMessage = init.serverMessage;
@@ -98,19 +101,33 @@ export function fromGrpcError(err: unknown, address: string, secrets: Iterable<s
   }
   const e = (err ?? {}) as GrpcLikeError;
   const code = typeof e.code === 'number' ? e.code : GrpcStatus.UNKNOWN;
-  const raw = typeof e.details === 'string' && e.details !== '' ? e.details : typeof e.message === 'string' ? e.message : String(err);
+  const raw =
+    typeof e.details === 'string' && e.details !== ''
+      ? e.details
+      : typeof e.message === 'string'
+        ? e.message
+        : String(err);
   // grpc-js appends an empty "Resolution note: " to connection failures.
   const serverMessage = redact(raw, secrets).replace(/\.?\s*Resolution note:\s*$/, '');
   const codeName = STATUS_NAMES[code] ?? `STATUS_${code}`;
   let message: string | undefined;
-  if (code === GrpcStatus.UNAVAILABLE && /No connection established|ECONNREFUSED|ENOTFOUND|EAI_AGAIN|connect|Failed to connect/i.test(serverMessage)) {
+  if (
+    code === GrpcStatus.UNAVAILABLE &&
+    /No connection established|ECONNREFUSED|ENOTFOUND|EAI_AGAIN|connect|Failed to connect/i.test(serverMessage)
+  ) {
     message = `UNAVAILABLE: could not reach Micromegas at ${address}: ${serverMessage}`;
   } else if (code === GrpcStatus.DEADLINE_EXCEEDED) {
     message = `DEADLINE_EXCEEDED: the call to ${address} timed out (${serverMessage})`;
   } else if (code === GrpcStatus.UNAUTHENTICATED) {
     message = `UNAUTHENTICATED: ${serverMessage} (check the token or OIDC credentials)`;
   }
-  return new MicromegasError({ code, serverMessage, address, message: message ?? `${codeName}: ${serverMessage}`, cause: err });
+  return new MicromegasError({
+    code,
+    serverMessage,
+    address,
+    message: message ?? `${codeName}: ${serverMessage}`,
+    cause: err,
+  });
 }
 
 /** A client-side validation error (bad argument), code INVALID_ARGUMENT. */

@@ -33,7 +33,9 @@ export class IpcFeed {
     }
     if (!this.reader) {
       if (kind !== MessageHeader.Schema) {
-        throw new Error(`the server's Arrow stream started with a ${MessageHeader[kind]} message instead of the schema`);
+        throw new Error(
+          `the server's Arrow stream started with a ${MessageHeader[kind]} message instead of the schema`
+        );
       }
       const reader = RecordBatchReader.from(this.source()) as RecordBatchStreamReader;
       reader.open();

@@ -26,7 +26,8 @@ export const REFRESH_MARGIN_MS = 5 * 60_000;
 const DEFAULT_EXPIRES_IN_S = 3600;
 
 export class OidcClientCredentialsProvider implements AuthProviderObject {
-  private readonly opts: Required<Omit<OidcClientCredentialsOptions, 'audience' | 'scope'>> & Pick<OidcClientCredentialsOptions, 'audience' | 'scope'>;
+  private readonly opts: Required<Omit<OidcClientCredentialsOptions, 'audience' | 'scope'>> &
+    Pick<OidcClientCredentialsOptions, 'audience' | 'scope'>;
   private tokenEndpoint?: Promise<string>;
   private cached?: { token: string; expiresAt: number };
   private inflight?: Promise<string>;
@@ -120,7 +121,11 @@ export class OidcClientCredentialsProvider implements AuthProviderObject {
 
   private discover(): Promise<string> {
     this.tokenEndpoint ??= (async () => {
-      const meta = await this.request(`${this.opts.issuer}/.well-known/openid-configuration`, { method: 'GET' }, 'discovery');
+      const meta = await this.request(
+        `${this.opts.issuer}/.well-known/openid-configuration`,
+        { method: 'GET' },
+        'discovery'
+      );
       if (typeof meta.token_endpoint !== 'string' || meta.token_endpoint === '') {
         throw new Error(`OIDC discovery at ${this.opts.issuer} returned no token_endpoint`);
       }
@@ -134,7 +139,11 @@ export class OidcClientCredentialsProvider implements AuthProviderObject {
 
   private async fetchToken(): Promise<string> {
     const endpoint = await this.discover();
-    const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: this.opts.clientId, client_secret: this.opts.clientSecret });
+    const form = new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: this.opts.clientId,
+      client_secret: this.opts.clientSecret,
+    });
     if (this.opts.audience) {
       form.set('audience', this.opts.audience);
     }
@@ -144,13 +153,20 @@ export class OidcClientCredentialsProvider implements AuthProviderObject {
     this.tokenRequests++;
     const body = await this.request(
       endpoint,
-      { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }, body: form.toString() },
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+        body: form.toString(),
+      },
       'token request'
     );
     if (typeof body.access_token !== 'string' || body.access_token === '') {
       throw new Error(`OIDC token request at ${endpoint} returned no access_token`);
     }
-    const expiresIn = typeof body.expires_in === 'number' && body.expires_in > 0 ? body.expires_in : Number(body.expires_in) || DEFAULT_EXPIRES_IN_S;
+    const expiresIn =
+      typeof body.expires_in === 'number' && body.expires_in > 0
+        ? body.expires_in
+        : Number(body.expires_in) || DEFAULT_EXPIRES_IN_S;
     this.cached = { token: body.access_token, expiresAt: this.opts.now() + expiresIn * 1000 };
     return body.access_token;
   }

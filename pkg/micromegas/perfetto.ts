@@ -62,7 +62,9 @@ export async function* processTraceChunks(
     }
   }
   if (pending.size > 0) {
-    throw new Error(`the Perfetto trace is incomplete: chunk ${next} is missing (received up to ${Math.max(...pending.keys())})`);
+    throw new Error(
+      `the Perfetto trace is incomplete: chunk ${next} is missing (received up to ${Math.max(...pending.keys())})`
+    );
   }
 }
 
@@ -86,7 +88,9 @@ export async function writeProcessTrace(
     bytes += chunk.byteLength;
   }
   if (bytes === 0) {
-    throw new Error(`no Perfetto trace for process ${processId} between ${formatDatetime(begin)} and ${formatDatetime(end)}: check the process id and the time range`);
+    throw new Error(
+      `no Perfetto trace for process ${processId} between ${formatDatetime(begin)} and ${formatDatetime(end)}: check the process id and the time range`
+    );
   }
   const partial = `${filePath}.partial-${process.pid}`;
   try {

@@ -154,7 +154,12 @@ export class QueryStream implements AsyncIterable<RecordBatch> {
       } catch (err) {
         call.cancel();
         const e = this.translate(err);
-        if (e instanceof MicromegasError && e.code === GrpcStatus.UNAUTHENTICATED && attempt === 0 && this.opener.invalidateAuth()) {
+        if (
+          e instanceof MicromegasError &&
+          e.code === GrpcStatus.UNAUTHENTICATED &&
+          attempt === 0 &&
+          this.opener.invalidateAuth()
+        ) {
           continue;
         }
         throw e;

@@ -132,7 +132,9 @@ const UNIT_MS: Readonly<Record<string, number>> = { s: 1000, m: 60_000, h: 3_600
 export function parseTimeDelta(text: string): number {
   const m = typeof text === 'string' ? /^\s*(\d+)([smhdw])\s*$/.exec(text) : null;
   if (!m) {
-    throw new RangeError(`invalid time delta format: '${String(text)}'. Expected format: '<number><unit>' where unit is s/m/h/d/w`);
+    throw new RangeError(
+      `invalid time delta format: '${String(text)}'. Expected format: '<number><unit>' where unit is s/m/h/d/w`
+    );
   }
   const ms = Number(m[1]) * UNIT_MS[m[2]];
   if (!Number.isSafeInteger(ms) || ms > 8.64e15) {

@@ -25,7 +25,9 @@ export function parseServerUri(uri: string): ServerAddress {
   }
   const m = /^([A-Za-z][A-Za-z0-9+.-]*:)\/\/(.*)$/.exec(uri.trim());
   if (!m) {
-    throw invalidArgument(`invalid Micromegas URI '${uri}': expected <scheme>://host:port with scheme grpc, grpc+tls, http or https`);
+    throw invalidArgument(
+      `invalid Micromegas URI '${uri}': expected <scheme>://host:port with scheme grpc, grpc+tls, http or https`
+    );
   }
   const scheme = SCHEMES[m[1].toLowerCase()];
   if (!scheme) {

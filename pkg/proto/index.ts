@@ -12,7 +12,14 @@ export { FLIGHT_SQL_TYPE_PREFIX } from './flight.proto';
 
 function buildRoot(): protobuf.Root {
   const root = new protobuf.Root();
-  for (const source of [GOOGLE_PROTO, ARROW_FLIGHT_PROTO, FLIGHT_SQL_PROTO, PLUGINV2_PROTO, HEALTH_PROTO, GO_PLUGIN_PROTO]) {
+  for (const source of [
+    GOOGLE_PROTO,
+    ARROW_FLIGHT_PROTO,
+    FLIGHT_SQL_PROTO,
+    PLUGINV2_PROTO,
+    HEALTH_PROTO,
+    GO_PLUGIN_PROTO,
+  ]) {
     protobuf.parse(source, root, { keepCase: true });
   }
   root.resolveAll();

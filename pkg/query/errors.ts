@@ -56,7 +56,13 @@ export interface MappedError {
 }
 
 /** Names of our own validation errors (matched by name: classes live in several modules). */
-const PLUGIN_ERRORS = new Set(['MacroError', 'QueryModelError', 'FrameFormatError', 'RequestError', 'AdhocFilterError']);
+const PLUGIN_ERRORS = new Set([
+  'MacroError',
+  'QueryModelError',
+  'FrameFormatError',
+  'RequestError',
+  'AdhocFilterError',
+]);
 
 export function grpcCodeOf(err: unknown): number | undefined {
   const code = (err as { code?: unknown } | null)?.code;

@@ -12,7 +12,11 @@ function parseTime(name: string, raw: string | null): Date {
   if (!raw) {
     throw new RequestError(`${name} is required (epoch milliseconds, e.g. \${__from}, or an ISO time)`);
   }
-  const date = /^\d+$/.test(raw) ? new Date(Number(raw)) : /(Z|[+-]\d\d:?\d\d)$/i.test(raw) ? new Date(raw) : new Date(NaN);
+  const date = /^\d+$/.test(raw)
+    ? new Date(Number(raw))
+    : /(Z|[+-]\d\d:?\d\d)$/i.test(raw)
+      ? new Date(raw)
+      : new Date(NaN);
   if (Number.isNaN(date.getTime())) {
     throw new RequestError(`${name} "${raw}" is not a time: use epoch milliseconds or an ISO time with a zone`);
   }
@@ -68,7 +72,9 @@ export async function perfettoDownload(
   }
   const body = Buffer.concat(chunks);
   if (body.byteLength === 0) {
-    throw new RequestError(`no Perfetto trace for process ${d.processId} in this time range: check the process id and the range`);
+    throw new RequestError(
+      `no Perfetto trace for process ${d.processId} in this time range: check the process id and the range`
+    );
   }
   return {
     status: 200,

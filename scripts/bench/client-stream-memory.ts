@@ -83,9 +83,13 @@ async function main(): Promise<void> {
       ['queryStream', streamPeak],
       ['queryArrow ', arrowPeak],
     ] as const) {
-      console.log(`${label} peak heap growth:  ${mb(peak.heap)}  ratio to bytes streamed ${(peak.heap / streamed).toFixed(3)}`);
+      console.log(
+        `${label} peak heap growth:  ${mb(peak.heap)}  ratio to bytes streamed ${(peak.heap / streamed).toFixed(3)}`
+      );
       console.log(`${label} peak heap+ArrayBuffers growth: ${mb(peak.js)}  ratio ${(peak.js / streamed).toFixed(3)}`);
-      console.log(`${label} peak RSS growth:   ${mb(peak.rss)}  ratio to bytes streamed ${(peak.rss / streamed).toFixed(3)}`);
+      console.log(
+        `${label} peak RSS growth:   ${mb(peak.rss)}  ratio to bytes streamed ${(peak.rss / streamed).toFixed(3)}`
+      );
     }
     console.log(
       `streaming / materializing (heap+ArrayBuffers): ${(streamPeak.js / Math.max(1, arrowPeak.js)).toFixed(3)}`

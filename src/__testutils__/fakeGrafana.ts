@@ -4,7 +4,14 @@
  * including @grafana/runtime's DataSourceWithBackend and response parsing.
  */
 import { DataFrame, dataFrameToJSON, DataSourceInstanceSettings, ScopedVars } from '@grafana/data';
-import { BackendSrv, BackendSrvRequest, FetchResponse, setBackendSrv, setTemplateSrv, TemplateSrv } from '@grafana/runtime';
+import {
+  BackendSrv,
+  BackendSrvRequest,
+  FetchResponse,
+  setBackendSrv,
+  setTemplateSrv,
+  TemplateSrv,
+} from '@grafana/runtime';
 import { Observable, of, throwError } from 'rxjs';
 
 import { MicromegasOptions } from '../types';
@@ -29,12 +36,20 @@ export class FakeBackend {
   }
 
   /** Answers /api/ds/query with these frames per refId (or an error). */
-  onQuery(answer: (queries: Array<Record<string, unknown>>) => Record<string, { frames?: DataFrame[]; error?: string; status?: number }>) {
+  onQuery(
+    answer: (
+      queries: Array<Record<string, unknown>>
+    ) => Record<string, { frames?: DataFrame[]; error?: string; status?: number }>
+  ) {
     return this.on('/api/ds/query', (req) => {
       const body = req.data as { queries: Array<Record<string, unknown>> };
       const results: Record<string, unknown> = {};
       for (const [refId, r] of Object.entries(answer(body.queries))) {
-        results[refId] = { frames: (r.frames ?? []).map((f) => dataFrameToJSON(f)), error: r.error, status: r.status ?? (r.error ? 400 : 200) };
+        results[refId] = {
+          frames: (r.frames ?? []).map((f) => dataFrameToJSON(f)),
+          error: r.error,
+          status: r.status ?? (r.error ? 400 : 200),
+        };
       }
       return { data: { results } };
     });
@@ -42,7 +57,12 @@ export class FakeBackend {
 
   fetch<T>(options: BackendSrvRequest): Observable<FetchResponse<T>> {
     const path = options.url.split('?')[0];
-    const req: RecordedRequest = { url: options.url, method: options.method, params: options.params, data: options.data };
+    const req: RecordedRequest = {
+      url: options.url,
+      method: options.method,
+      params: options.params,
+      data: options.data,
+    };
     this.requests.push(req);
     const key = [...this.routes.keys()].find((k) => path === k || path.endsWith(`/resources/${k}`));
     const route = key ? this.routes.get(key) : undefined;

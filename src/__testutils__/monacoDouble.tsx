@@ -49,7 +49,10 @@ export function ReactMonacoEditor({ value, beforeMount, onMount }: Props) {
   const editor = useMemo(
     () => ({
       getValue: () => area.current?.value ?? '',
-      getModel: () => ({ id: 'model-1', onDidChangeContent: (l: () => void) => (changeListeners.current.push(l), disposable()) }),
+      getModel: () => ({
+        id: 'model-1',
+        onDidChangeContent: (l: () => void) => (changeListeners.current.push(l), disposable()),
+      }),
       onDidChangeModelContent: (l: () => void) => (changeListeners.current.push(l), disposable()),
       addCommand: (keybinding: number, handler: () => void) => void commands.current.set(keybinding, handler),
       onKeyDown: () => disposable(),

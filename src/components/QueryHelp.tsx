@@ -14,8 +14,10 @@ export function QueryHelp({ onUseExample }: Props) {
       <Stack direction="column" gap={1}>
         <Text variant="bodySmall" color="secondary">
           Global views: log_entries, measures, processes, streams, blocks, log_stats. Per-process data:{' '}
-          <code>view_instance(&apos;log_entries&apos; | &apos;measures&apos; | &apos;otel_spans&apos;, process_id)</code>,{' '}
-          <code>view_instance(&apos;thread_spans&apos;, stream_id)</code>,{' '}
+          <code>
+            view_instance(&apos;log_entries&apos; | &apos;measures&apos; | &apos;otel_spans&apos;, process_id)
+          </code>
+          , <code>view_instance(&apos;thread_spans&apos;, stream_id)</code>,{' '}
           <code>process_spans(process_id, &apos;both&apos;)</code>. Macros: <code>$__dateBin(col)</code>,{' '}
           <code>$__timeFilter(col)</code>, <code>$__timeFrom</code>, <code>$__timeTo</code>, <code>$__interval</code>.
           Time series need a <code>time</code> column; logs use <code>time</code>, <code>level</code> and{' '}
@@ -29,7 +31,13 @@ export function QueryHelp({ onUseExample }: Props) {
               <Text variant="bodySmall" color="secondary">
                 {ex.description}
               </Text>
-              <Button size="sm" variant="secondary" fill="outline" onClick={() => onUseExample(ex)} aria-label={`Use example: ${ex.title}`}>
+              <Button
+                size="sm"
+                variant="secondary"
+                fill="outline"
+                onClick={() => onUseExample(ex)}
+                aria-label={`Use example: ${ex.title}`}
+              >
                 Use
               </Button>
             </Stack>

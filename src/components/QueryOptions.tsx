@@ -68,8 +68,14 @@ export function QueryOptions({ query, onChange, maxRows }: Props) {
           size="sm"
         />
       </InlineField>
-      <TimeBindingSwitch value={query.timeFilter ?? true} onChange={(timeFilter) => onChange({ ...query, timeFilter })} />
-      <InlineField label="Auto limit" tooltip="Caps rows at the panel's max data points; a notice tells when rows were cut.">
+      <TimeBindingSwitch
+        value={query.timeFilter ?? true}
+        onChange={(timeFilter) => onChange({ ...query, timeFilter })}
+      />
+      <InlineField
+        label="Auto limit"
+        tooltip="Caps rows at the panel's max data points; a notice tells when rows were cut."
+      >
         <InlineSwitch
           aria-label="Auto limit"
           value={query.autoLimit ?? true}

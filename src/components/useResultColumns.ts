@@ -14,7 +14,11 @@ interface ColumnsState {
  * Result columns of `sql` (template variables applied) for column pickers; a failure is
  * reported as text, never thrown. Waits for typing to pause before asking the backend.
  */
-export function useResultColumns(schema: SchemaClient, sql: string, delayMs = 400): { columns: ColumnInfo[]; error?: string } {
+export function useResultColumns(
+  schema: SchemaClient,
+  sql: string,
+  delayMs = 400
+): { columns: ColumnInfo[]; error?: string } {
   const [state, setState] = useState<ColumnsState>({ sql: '', columns: [] });
   useEffect(() => {
     if (sql.trim() === '') {

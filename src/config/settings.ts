@@ -113,7 +113,8 @@ export function nextHeaderIndex(slots: HeaderSlot[]): number {
  */
 export function migrateUpstreamSettings(settings: Settings): Settings | undefined {
   const jd = settings.jsonData ?? {};
-  const hasUpstream = jd.host !== undefined || jd.selectedAuthType !== undefined || jd.metadata !== undefined || jd.secure !== undefined;
+  const hasUpstream =
+    jd.host !== undefined || jd.selectedAuthType !== undefined || jd.metadata !== undefined || jd.secure !== undefined;
   if (!hasUpstream) {
     return undefined;
   }

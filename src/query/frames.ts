@@ -3,7 +3,9 @@ import { AnnotationEvent, DataFrame, Field, FieldType, MetricFindValue } from '@
 import { AnnotationOptions, VariableOptions } from '../types';
 
 function findField(frame: DataFrame, name: string): Field | undefined {
-  return frame.fields.find((f) => f.name === name) ?? frame.fields.find((f) => f.name.toLowerCase() === name.toLowerCase());
+  return (
+    frame.fields.find((f) => f.name === name) ?? frame.fields.find((f) => f.name.toLowerCase() === name.toLowerCase())
+  );
 }
 
 function columnList(frame: DataFrame): string {
@@ -45,10 +47,10 @@ export function framesToVariableValues(frames: DataFrame[], options: VariableOpt
     }
     const valueField = options.valueField
       ? requireField(frame, options.valueField, 'value')
-      : findField(frame, 'value') ?? frame.fields[0];
+      : (findField(frame, 'value') ?? frame.fields[0]);
     const textField = options.textField
       ? requireField(frame, options.textField, 'text')
-      : findField(frame, 'text') ?? valueField;
+      : (findField(frame, 'text') ?? valueField);
     for (let i = 0; i < frame.length; i++) {
       const value = asText(valueField.values[i]);
       const text = asText(textField.values[i]) ?? value;
@@ -130,17 +132,17 @@ export function framesToAnnotations(frames: DataFrame[], options: AnnotationOpti
     }
     const timeField = options.timeField
       ? requireField(frame, options.timeField, 'time')
-      : findField(frame, ANNOTATION_DEFAULTS.timeField) ?? frame.fields.find((f) => f.type === FieldType.time);
+      : (findField(frame, ANNOTATION_DEFAULTS.timeField) ?? frame.fields.find((f) => f.type === FieldType.time));
     if (!timeField) {
       throw new Error(`Annotations need a time column (name one "time"); the query returns: ${columnList(frame)}.`);
     }
     const endField = options.timeEndField
       ? requireField(frame, options.timeEndField, 'end time')
-      : findField(frame, ANNOTATION_DEFAULTS.timeEndField) ?? findField(frame, 'timeEnd');
+      : (findField(frame, ANNOTATION_DEFAULTS.timeEndField) ?? findField(frame, 'timeEnd'));
     const textField = options.textField
       ? requireField(frame, options.textField, 'text')
-      : findField(frame, ANNOTATION_DEFAULTS.textField) ??
-        frame.fields.find((f) => f.type === FieldType.string && f !== timeField);
+      : (findField(frame, ANNOTATION_DEFAULTS.textField) ??
+        frame.fields.find((f) => f.type === FieldType.string && f !== timeField));
     const tagsField = options.tagsField
       ? requireField(frame, options.tagsField, 'tags')
       : findField(frame, ANNOTATION_DEFAULTS.tagsField);
@@ -152,7 +154,7 @@ export function framesToAnnotations(frames: DataFrame[], options: AnnotationOpti
       const timeEnd = endField ? asEpochMs(endField.values[i]) : undefined;
       const event: AnnotationEvent = {
         time,
-        text: textField ? asText(textField.values[i]) ?? '' : '',
+        text: textField ? (asText(textField.values[i]) ?? '') : '',
         tags: tagsField ? asTags(tagsField.values[i]) : [],
       };
       if (timeEnd !== undefined && timeEnd !== time) {

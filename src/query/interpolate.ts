@@ -20,7 +20,8 @@ export function withoutBackendVariables(scopedVars: ScopedVars | undefined): Sco
   return kept;
 }
 
-const BACKEND_INTERVAL_TOKEN = /^(\$__interval(_ms)?|\$\{__interval(_ms)?(:[^}]*)?\}|\[\[__interval(_ms)?(:[^\]]*)?\]\])$/;
+const BACKEND_INTERVAL_TOKEN =
+  /^(\$__interval(_ms)?|\$\{__interval(_ms)?(:[^}]*)?\}|\[\[__interval(_ms)?(:[^\]]*)?\]\])$/;
 
 /** Replaces dashboard variables in SQL, leaving macros and the interval variables to the backend. */
 export function interpolateSql(sql: string, scopedVars: ScopedVars | undefined): string {

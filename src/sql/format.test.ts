@@ -47,6 +47,8 @@ describe('tablesInStatement', () => {
       -- FROM commented_out
       UNION SELECT * FROM view_instance('thread_spans', '$stream') `;
     expect(tablesInStatement(sql)).toEqual(['log_entries', 'processes', "view_instance('thread_spans', '$stream')"]);
-    expect(tablesInStatement("SELECT * FROM view_instance('log_entries', 'global')").map(viewOf)).toEqual(['log_entries']);
+    expect(tablesInStatement("SELECT * FROM view_instance('log_entries', 'global')").map(viewOf)).toEqual([
+      'log_entries',
+    ]);
   });
 });

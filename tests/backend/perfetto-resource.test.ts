@@ -6,7 +6,14 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
 import { startDevServer, type DevServer } from '../harness/devserver';
-import { dataQuery, ensureBackendBuilt, frameTable, GrafanaHost, pluginContext, REPO_ROOT } from '../harness/grafana-host';
+import {
+  dataQuery,
+  ensureBackendBuilt,
+  frameTable,
+  GrafanaHost,
+  pluginContext,
+  REPO_ROOT,
+} from '../harness/grafana-host';
 import { decodePerfettoTrace, SLICE_BEGIN, SLICE_END } from '../harness/perfetto-trace';
 
 describe('perfetto resource', () => {
@@ -16,13 +23,24 @@ describe('perfetto resource', () => {
   const ctx = () => pluginContext({ uid: 'mm-perfetto', jsonData: { url: dev.uri } });
   const to = Date.now();
   const from = to - 24 * 3600_000;
-  const get = (query: string) => host.callResource(ctx(), { path: 'perfetto', method: 'GET', url: `perfetto?${query}` });
+  const get = (query: string) =>
+    host.callResource(ctx(), { path: 'perfetto', method: 'GET', url: `perfetto?${query}` });
 
   before(async () => {
     ensureBackendBuilt();
-    [dev, host] = await Promise.all([startDevServer({ scale: 0.02 }), GrafanaHost.start({ minPort: 26500, maxPort: 26999 })]);
+    [dev, host] = await Promise.all([
+      startDevServer({ scale: 0.02 }),
+      GrafanaHost.start({ minPort: 26500, maxPort: 26999 }),
+    ]);
     const res = await host.queryData(ctx(), [
-      dataQuery('A', { query: "SELECT process_id FROM streams WHERE array_has(tags, 'cpu') ORDER BY process_id LIMIT 1", format: 'table' }, { from, to }),
+      dataQuery(
+        'A',
+        {
+          query: "SELECT process_id FROM streams WHERE array_has(tags, 'cpu') ORDER BY process_id LIMIT 1",
+          format: 'table',
+        },
+        { from, to }
+      ),
     ]);
     assert.equal(res.A.error, '');
     processId = String(frameTable(res.A.frames[0]).getChild('process_id')!.get(0));
@@ -42,21 +60,40 @@ describe('perfetto resource', () => {
     assert.ok(begins > 0 && begins === ends, `${begins} slice begins, ${ends} ends`);
     // span_types=both holds the thread and the async tracks.
     const tracks = packets.flatMap((p) => (p.track_descriptor ? [p.track_descriptor.name] : []));
-    assert.ok(tracks.some((t) => t.startsWith('thread ')), tracks.join(', '));
-    const threadOnly = await get(`process_id=${encodeURIComponent(processId)}&begin=${new Date(from).toISOString()}&end=${new Date(to).toISOString()}&span_types=thread`);
+    assert.ok(
+      tracks.some((t) => t.startsWith('thread ')),
+      tracks.join(', ')
+    );
+    const threadOnly = await get(
+      `process_id=${encodeURIComponent(processId)}&begin=${new Date(from).toISOString()}&end=${new Date(to).toISOString()}&span_types=thread`
+    );
     assert.equal(threadOnly.code, 200);
     assert.ok(threadOnly.body.byteLength <= r.body.byteLength);
   });
 
   it("the fleet dashboard's process_id data link reaches this resource and downloads the trace", async () => {
-    const dashboard = JSON.parse(readFileSync(path.join(REPO_ROOT, 'provisioning', 'dashboards', 'micromegas', 'fleet-overview.json'), 'utf8')) as {
-      panels: Array<{ title: string; fieldConfig?: { overrides?: Array<{ properties: Array<{ id: string; value: Array<{ url: string }> }> }> } }>;
+    const dashboard = JSON.parse(
+      readFileSync(path.join(REPO_ROOT, 'provisioning', 'dashboards', 'micromegas', 'fleet-overview.json'), 'utf8')
+    ) as {
+      panels: Array<{
+        title: string;
+        fieldConfig?: { overrides?: Array<{ properties: Array<{ id: string; value: Array<{ url: string }> }> }> };
+      }>;
     };
-    const links = dashboard.panels.flatMap((p) => p.fieldConfig?.overrides ?? []).flatMap((o) => o.properties).filter((p) => p.id === 'links');
-    const url = links.flatMap((l) => l.value).map((v) => v.url).find((u) => u.includes('/resources/perfetto'));
+    const links = dashboard.panels
+      .flatMap((p) => p.fieldConfig?.overrides ?? [])
+      .flatMap((o) => o.properties)
+      .filter((p) => p.id === 'links');
+    const url = links
+      .flatMap((l) => l.value)
+      .map((v) => v.url)
+      .find((u) => u.includes('/resources/perfetto'));
     assert.ok(url, 'a data link to the perfetto resource');
     // As Grafana interpolates it, then routes /api/datasources/uid/<uid>/resources/<path> to CallResource.
-    const resolved = url.replaceAll('${__value.raw}', encodeURIComponent(processId)).replaceAll('${__from}', String(from)).replaceAll('${__to}', String(to));
+    const resolved = url
+      .replaceAll('${__value.raw}', encodeURIComponent(processId))
+      .replaceAll('${__from}', String(from))
+      .replaceAll('${__to}', String(to));
     const m = /^\/api\/datasources\/uid\/([^/]+)\/resources\/(.+)$/.exec(resolved);
     assert.ok(m, resolved);
     assert.equal(m[1], 'micromegas', 'the provisioned data source uid');

@@ -73,7 +73,11 @@ describe('backend executable: TLS settings', { skip: hasOpenssl ? false : 'opens
     const withCert = pluginContext({
       uid: 'mtls',
       jsonData: { url: `grpc+tls://127.0.0.1:${mtls.port}`, tlsAuthWithCACert: true, tlsAuth: true },
-      decryptedSecureJsonData: { tlsCACert: certs.caPem, tlsClientCert: certs.clientCert, tlsClientKey: certs.clientKey },
+      decryptedSecureJsonData: {
+        tlsCACert: certs.caPem,
+        tlsClientCert: certs.clientCert,
+        tlsClientKey: certs.clientKey,
+      },
     });
     assert.equal((await host.checkHealth(withCert)).status, 'OK');
     const without = pluginContext({

@@ -36,7 +36,11 @@ test('a wrong token gives a clear error, the right one a working data source; se
   const bad = await saveAndTest();
   await env.screenshot('config-wrong-token');
   assert.equal(bad.status, 'error', `expected an error for a wrong token, got: ${bad.text}`);
-  assert.match(bad.text, /token|unauthenticated|api key/i, `the message should say the credentials were rejected: ${bad.text}`);
+  assert.match(
+    bad.text,
+    /token|unauthenticated|api key/i,
+    `the message should say the credentials were rejected: ${bad.text}`
+  );
   assert.ok(!bad.text.includes(BAD_KEY), 'the token must not be echoed in the error');
 
   // After saving, the secret shows as configured; reset it and enter the right one.
@@ -56,6 +60,9 @@ test('a wrong token gives a clear error, the right one a working data source; se
 
   // The token never reached the backend's logs.
   const backend = await env.sandbox.backend();
-  assert.ok(!backend.stderrText().includes(GOOD_KEY) && !backend.stderrText().includes(BAD_KEY), 'backend logs contain the token');
+  assert.ok(
+    !backend.stderrText().includes(GOOD_KEY) && !backend.stderrText().includes(BAD_KEY),
+    'backend logs contain the token'
+  );
   env.assertClean();
 });

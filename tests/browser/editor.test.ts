@@ -29,7 +29,9 @@ async function suggestionsIncluding(expected: RegExp): Promise<string> {
     await widget.waitFor({ timeout: 15_000 });
     await page.locator('.suggest-widget.visible .monaco-list-row').first().waitFor({ timeout: 15_000 });
     text = await widget.innerText();
-    if (expected.test(text)) {return text;}
+    if (expected.test(text)) {
+      return text;
+    }
     await page.keyboard.press('Escape');
     await page.waitForTimeout(3000);
   }
@@ -47,7 +49,9 @@ test('autocomplete offers tables after FROM and the columns of the table in the 
 
   // Columns of the statement's table, in the select list and after WHERE.
   await setSql(page, 'SELECT  FROM log_entries');
-  for (let i = 0; i < ' FROM log_entries'.length; i++) {await page.keyboard.press('ArrowLeft');}
+  for (let i = 0; i < ' FROM log_entries'.length; i++) {
+    await page.keyboard.press('ArrowLeft');
+  }
   const selectList = await suggestionsIncluding(/\bmsg\b/);
   assert.match(selectList, /\bmsg\b/, `columns offered in the select list: ${selectList}`);
   assert.match(selectList, /\blevel\b/, `columns offered in the select list: ${selectList}`);
@@ -66,7 +70,9 @@ test('autocomplete offers tables after FROM and the columns of the table in the 
 async function setSqlWithCursor(before: string, after: string): Promise<void> {
   const { page } = env;
   await setSql(page, before + after);
-  for (let i = 0; i < after.length; i++) {await page.keyboard.press('ArrowLeft');}
+  for (let i = 0; i < after.length; i++) {
+    await page.keyboard.press('ArrowLeft');
+  }
 }
 
 /** A process id of the dev server's sample data, from the backend's `values` resource. */

@@ -15,7 +15,15 @@ import { REPO_ROOT } from '../harness/grafana-host';
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 export const SCREENSHOT_DIR = path.join(REPO_ROOT, 'test-results', 'screenshots');
 
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 
 export interface EnvOptions {
   /** Dev server options; false = none (the data source then points at `jsonData.url`). */
@@ -57,7 +65,9 @@ export async function startBrowserEnv(options: EnvOptions = {}): Promise<Browser
   let sandbox: Sandbox | undefined;
   let browser: Browser | undefined;
   try {
-    if (options.devserver !== false) {devserver = await startDevServer({ scale: 0.05, ...(options.devserver ?? {}) });}
+    if (options.devserver !== false) {
+      devserver = await startDevServer({ scale: 0.05, ...(options.devserver ?? {}) });
+    }
     sandbox = await startSandbox({
       ...options.sandbox,
       jsonData: { url: devserver?.uri ?? 'grpc://127.0.0.1:1', authType: 'none', ...options.jsonData },
@@ -80,13 +90,19 @@ export async function startBrowserEnv(options: EnvOptions = {}): Promise<Browser
   page.on('pageerror', (err) => pageErrors.push(err.stack ?? err.message));
   page.on('console', (msg) => {
     // "Failed to load resource" duplicates the network events checked below.
-    if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource')) {consoleErrors.push(msg.text());}
+    if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource')) {
+      consoleErrors.push(msg.text());
+    }
   });
   page.on('requestfailed', (req: Request) => {
-    if (!isApi(req.url()) && !/ERR_ABORTED/.test(req.failure()?.errorText ?? '')) {failedRequests.push(`${req.url()}: ${req.failure()?.errorText}`);}
+    if (!isApi(req.url()) && !/ERR_ABORTED/.test(req.failure()?.errorText ?? '')) {
+      failedRequests.push(`${req.url()}: ${req.failure()?.errorText}`);
+    }
   });
   page.on('response', (res) => {
-    if (res.status() >= 400 && !isApi(res.url())) {failedRequests.push(`${res.url()}: HTTP ${res.status()}`);}
+    if (res.status() >= 400 && !isApi(res.url())) {
+      failedRequests.push(`${res.url()}: HTTP ${res.status()}`);
+    }
   });
   page.on('request', (req) => {
     if (req.method() === 'POST' && new URL(req.url()).pathname === '/api/ds/query') {
@@ -109,9 +125,12 @@ export async function startBrowserEnv(options: EnvOptions = {}): Promise<Browser
     async open(p, search = '') {
       await page.goto(`${sb.url}${p}${search}`);
       // The callback runs in the page (no DOM types in this Node program).
-      const state = await page.waitForFunction("document.body.dataset.sandboxReady", null, { timeout: 60_000 });
+      const state = await page.waitForFunction('document.body.dataset.sandboxReady', null, { timeout: 60_000 });
       if ((await state.jsonValue()) !== 'true') {
-        const text = await page.locator('[data-testid="sandbox-load-error"]').innerText().catch(() => '');
+        const text = await page
+          .locator('[data-testid="sandbox-load-error"]')
+          .innerText()
+          .catch(() => '');
         throw new Error(`the plugin did not load in the sandbox: ${text}`);
       }
     },
@@ -127,7 +146,9 @@ export async function startBrowserEnv(options: EnvOptions = {}): Promise<Browser
         ...unexpected.map((e) => `console error: ${e}`),
         ...failedRequests.map((e) => `failed request: ${e}`),
       ];
-      if (problems.length) {throw new Error(`the page reported problems:\n${problems.join('\n')}`);}
+      if (problems.length) {
+        throw new Error(`the page reported problems:\n${problems.join('\n')}`);
+      }
     },
     async close() {
       await br.close().catch(() => {});

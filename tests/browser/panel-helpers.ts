@@ -6,7 +6,9 @@ export async function setSql(page: Page, sql: string): Promise<void> {
   await page.locator('[data-testid="micromegas-sql-editor"] .monaco-editor').first().click();
   await page.keyboard.press('Control+A');
   await page.keyboard.press('Delete');
-  if (sql) {await page.keyboard.insertText(sql);}
+  if (sql) {
+    await page.keyboard.insertText(sql);
+  }
 }
 
 export async function chooseFormat(page: Page, format: 'Table' | 'Time series' | 'Logs'): Promise<void> {
@@ -18,6 +20,9 @@ export async function runQuery(page: Page): Promise<Response> {
   const response = page.waitForResponse((r) => new URL(r.url()).pathname === '/api/ds/query', { timeout: 60_000 });
   await page.getByTestId('sandbox-run').click();
   const res = await response;
-  await page.waitForSelector('[data-testid="sandbox-results"]:not([data-state="Loading"])', { state: 'attached', timeout: 60_000 });
+  await page.waitForSelector('[data-testid="sandbox-results"]:not([data-state="Loading"])', {
+    state: 'attached',
+    timeout: 60_000,
+  });
   return res;
 }

@@ -20,7 +20,8 @@ test('a time series query draws a chart and a table', async () => {
   const { page } = env;
   await env.open('/panel');
   await chooseFormat(page, 'Time series');
-  const sql = "SELECT date_bin(INTERVAL '1 minute', time) AS time, name, avg(value) AS value FROM measures WHERE name = 'cpu_usage' GROUP BY 1, 2 ORDER BY 1";
+  const sql =
+    "SELECT date_bin(INTERVAL '1 minute', time) AS time, name, avg(value) AS value FROM measures WHERE name = 'cpu_usage' GROUP BY 1, 2 ORDER BY 1";
   await setSql(page, sql);
   const res = await runQuery(page);
   assert.equal(res.status(), 200, await res.text());
@@ -79,7 +80,10 @@ test('changing the time range changes the request and the range sent to Micromeg
   const iso = (ms: string) => new Date(Number(ms)).toISOString();
   await hint.filter({ hasText: iso(body.from) }).waitFor({ timeout: 30_000 });
   const sent = await hint.innerText();
-  assert.ok(sent.includes(iso(body.from)) && sent.includes(iso(body.to)), `the executed range should be ${iso(body.from)} – ${iso(body.to)}:\n${sent}`);
+  assert.ok(
+    sent.includes(iso(body.from)) && sent.includes(iso(body.to)),
+    `the executed range should be ${iso(body.from)} – ${iso(body.to)}:\n${sent}`
+  );
   await env.screenshot('panel-time-range');
   env.assertClean();
 });
@@ -113,7 +117,11 @@ test('an empty SQL is not sent and says why', async () => {
   await page.getByTestId('sandbox-run').click();
   await page.getByTestId('sandbox-no-data').waitFor();
   assert.equal(env.queryPosts.length, posted, 'an empty query must not reach /api/ds/query');
-  assert.match(await page.getByTestId('sandbox-query-editor').innerText(), /empty/i, 'the editor explains that empty queries are not run');
+  assert.match(
+    await page.getByTestId('sandbox-query-editor').innerText(),
+    /empty/i,
+    'the editor explains that empty queries are not run'
+  );
   env.assertClean();
 });
 

@@ -65,7 +65,9 @@ test('the variable editor’s option labels stay on one line and line up', async
     labels.map((l) => l.text),
     ['Value column', 'Text column', 'Bind to dashboard time range']
   );
-  for (const l of labels) {assert.equal(l.lines, 1, `"${l.text}" wraps onto ${l.lines} lines`);}
+  for (const l of labels) {
+    assert.equal(l.lines, 1, `"${l.text}" wraps onto ${l.lines} lines`);
+  }
   assert.equal(new Set(labels.map((l) => l.width)).size, 1, `labels have one width: ${JSON.stringify(labels)}`);
   env.assertClean();
 });

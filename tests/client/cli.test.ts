@@ -21,11 +21,22 @@ interface Run {
 function run(args: string[], env: Record<string, string | undefined>, stdin?: string): Promise<Run> {
   return new Promise((resolve) => {
     const clean = { ...process.env };
-    for (const k of Object.keys(clean)) {if (k.startsWith('MICROMEGAS_')) {delete clean[k];}}
-    const child = execFile(process.execPath, [CLI, ...args], { env: { ...clean, ...env }, timeout: 60_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-    if (stdin !== undefined) {child.stdin!.end(stdin);}
+    for (const k of Object.keys(clean)) {
+      if (k.startsWith('MICROMEGAS_')) {
+        delete clean[k];
+      }
+    }
+    const child = execFile(
+      process.execPath,
+      [CLI, ...args],
+      { env: { ...clean, ...env }, timeout: 60_000 },
+      (err, stdout, stderr) => {
+        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+      }
+    );
+    if (stdin !== undefined) {
+      child.stdin!.end(stdin);
+    }
   });
 }
 
@@ -48,7 +59,10 @@ describe('micromegas-query CLI', () => {
     const csv = await run(['SELECT 1 AS a, \'x,"y"\' AS b', '--all', '--format', 'csv'], env);
     assert.equal(csv.code, 0, csv.stderr);
     assert.equal(csv.stdout, 'a,b\n1,"x,""y"""\n');
-    const json = await run(["SELECT 1 AS a, 'z' AS b, TIMESTAMP '2024-01-02 03:04:05.123456' AS t", '--all', '--format=json'], env);
+    const json = await run(
+      ["SELECT 1 AS a, 'z' AS b, TIMESTAMP '2024-01-02 03:04:05.123456' AS t", '--all', '--format=json'],
+      env
+    );
     assert.equal(json.code, 0, json.stderr);
     assert.deepEqual(JSON.parse(json.stdout), [{ a: 1, b: 'z', t: '2024-01-02T03:04:05.123456Z' }]);
   });
@@ -61,7 +75,10 @@ describe('micromegas-query CLI', () => {
     assert.match(lines[0], /^\s*n$/);
     assert.match(lines[1], /^-+$/);
     assert.match(lines[2], /^\s*\d+$/);
-    const none = await run(['SELECT msg FROM log_entries WHERE false', '--begin', '2024-01-01T00:00:00Z', '--end', '2024-01-02T00:00:00'], env);
+    const none = await run(
+      ['SELECT msg FROM log_entries WHERE false', '--begin', '2024-01-01T00:00:00Z', '--end', '2024-01-02T00:00:00'],
+      env
+    );
     assert.equal(none.code, 0, none.stderr);
     assert.equal(none.stdout, 'no data\n');
   });
@@ -88,7 +105,10 @@ describe('micromegas-query CLI', () => {
     assert.equal(bad.code, 1);
     assert.equal(bad.stderr.trimEnd().split('\n').length, 1);
     assert.match(bad.stderr, /^micromegas-query: error: INVALID_ARGUMENT: .*nope.*query_id=/);
-    const unauth = await run(['SELECT 1', '--all'], { MICROMEGAS_ANALYTICS_URI: server.uri, MICROMEGAS_TOKEN: 'not-the-key-123' });
+    const unauth = await run(['SELECT 1', '--all'], {
+      MICROMEGAS_ANALYTICS_URI: server.uri,
+      MICROMEGAS_TOKEN: 'not-the-key-123',
+    });
     assert.equal(unauth.code, 1);
     assert.match(unauth.stderr, /^micromegas-query: error: UNAUTHENTICATED: invalid token/);
     assert.doesNotMatch(unauth.stderr, /not-the-key-123/);

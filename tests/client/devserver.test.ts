@@ -6,9 +6,26 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
 import * as grpc from '@grpc/grpc-js';
-import { DataType, makeData, makeVector, RecordBatch, Schema, Struct, Table, TimestampNanosecond, vectorFromArray } from 'apache-arrow';
+import {
+  DataType,
+  makeData,
+  makeVector,
+  RecordBatch,
+  Schema,
+  Struct,
+  Table,
+  TimestampNanosecond,
+  vectorFromArray,
+} from 'apache-arrow';
 
-import { admin, connect, FlightSQLClient, MicromegasError, OidcClientCredentialsProvider, perfetto } from '../../pkg/micromegas';
+import {
+  admin,
+  connect,
+  FlightSQLClient,
+  MicromegasError,
+  OidcClientCredentialsProvider,
+  perfetto,
+} from '../../pkg/micromegas';
 import { DevServer, startDevServer } from '../harness/devserver';
 import { decodePerfettoTrace, SLICE_BEGIN, SLICE_END } from '../harness/perfetto-trace';
 import { startOidcStandIn } from './oidc-standin';
@@ -37,14 +54,25 @@ describe('client against the dev server (no auth)', () => {
     assert.ok(n > 0);
     assert.ok(r > 0 && r < n, `ranged ${r} should be a strict subset of ${n}`);
     // The same range written with an offset selects the same rows.
-    const offset = await client.query('SELECT count(*) AS n FROM log_entries', '2024-05-01T13:00:00+02:00', '2024-05-01T14:00:00+02:00');
+    const offset = await client.query(
+      'SELECT count(*) AS n FROM log_entries',
+      '2024-05-01T13:00:00+02:00',
+      '2024-05-01T14:00:00+02:00'
+    );
     assert.equal(Number(offset.getChild('n')!.get(0)), r);
   });
 
   it('queryStream yields batches with back-pressure and exposes the schema, also for zero rows', async () => {
-    const stream = client.queryStream('/* devserver:batch_rows=7 */ SELECT time, level, msg FROM log_entries ORDER BY time LIMIT 30', BEGIN, NOW);
+    const stream = client.queryStream(
+      '/* devserver:batch_rows=7 */ SELECT time, level, msg FROM log_entries ORDER BY time LIMIT 30',
+      BEGIN,
+      NOW
+    );
     const schema = await stream.schema;
-    assert.deepEqual(schema.fields.map((f) => f.name), ['time', 'level', 'msg']);
+    assert.deepEqual(
+      schema.fields.map((f) => f.name),
+      ['time', 'level', 'msg']
+    );
     const sizes: number[] = [];
     for await (const batch of stream) {
       sizes.push(batch.numRows);
@@ -52,13 +80,24 @@ describe('client against the dev server (no auth)', () => {
     assert.deepEqual(sizes, [7, 7, 7, 7, 2]);
     assert.ok(stream.bytesReceived > 0);
     const empty = client.queryStream('SELECT time, msg FROM log_entries WHERE false', BEGIN, NOW);
-    assert.deepEqual((await empty.schema).fields.map((f) => f.name), ['time', 'msg']);
+    assert.deepEqual(
+      (await empty.schema).fields.map((f) => f.name),
+      ['time', 'msg']
+    );
     const batches: RecordBatch[] = [];
-    for await (const b of empty) {batches.push(b);}
-    assert.equal(batches.reduce((a, b) => a + b.numRows, 0), 0);
+    for await (const b of empty) {
+      batches.push(b);
+    }
+    assert.equal(
+      batches.reduce((a, b) => a + b.numRows, 0),
+      0
+    );
     const t = await client.queryArrow('SELECT time, msg FROM log_entries WHERE false', BEGIN, NOW);
     assert.equal(t.numRows, 0);
-    assert.deepEqual(t.schema.fields.map((f) => f.name), ['time', 'msg']);
+    assert.deepEqual(
+      t.schema.fields.map((f) => f.name),
+      ['time', 'msg']
+    );
   });
 
   it('the limit option caps rows on the server', async () => {
@@ -73,10 +112,16 @@ describe('client against the dev server (no auth)', () => {
     const dict = await client.queryArrow(sql, BEGIN, NOW, { preserveDictionary: true });
     assert.ok(DataType.isDictionary(dict.schema.fields[0].type), String(dict.schema.fields[0].type));
     assert.ok(dict.batches.length >= 4);
-    assert.deepEqual(dict.toArray().map((r) => r.toJSON()), plain.toArray().map((r) => r.toJSON()));
+    assert.deepEqual(
+      dict.toArray().map((r) => r.toJSON()),
+      plain.toArray().map((r) => r.toJSON())
+    );
     const decoded = await connect(server.uri, { preserveDictionary: true }).query(sql, BEGIN, NOW);
     assert.ok(DataType.isUtf8(decoded.schema.fields[0].type));
-    assert.deepEqual(decoded.toArray().map((r) => r.toJSON()), plain.toArray().map((r) => r.toJSON()));
+    assert.deepEqual(
+      decoded.toArray().map((r) => r.toJSON()),
+      plain.toArray().map((r) => r.toJSON())
+    );
   });
 
   it('streams a result with a message above the 4 MiB gRPC default', async () => {
@@ -89,7 +134,9 @@ describe('client against the dev server (no auth)', () => {
     let rows = 0;
     await assert.rejects(
       (async () => {
-        for await (const b of client.queryStream(sql, BEGIN, NOW)) {rows += b.numRows;}
+        for await (const b of client.queryStream(sql, BEGIN, NOW)) {
+          rows += b.numRows;
+        }
       })(),
       (e: MicromegasError) => {
         assert.ok(e instanceof MicromegasError);
@@ -109,9 +156,14 @@ describe('client against the dev server (no auth)', () => {
 
   it('cancels through AbortSignal and when the consumer stops early', async () => {
     const controller = new AbortController();
-    const stream = client.queryStream('/* devserver:batch_rows=1 */ /* devserver:delay_ms=200 */ SELECT msg FROM log_entries', BEGIN, NOW, {
-      signal: controller.signal,
-    });
+    const stream = client.queryStream(
+      '/* devserver:batch_rows=1 */ /* devserver:delay_ms=200 */ SELECT msg FROM log_entries',
+      BEGIN,
+      NOW,
+      {
+        signal: controller.signal,
+      }
+    );
     let seen = 0;
     await assert.rejects(
       (async () => {
@@ -125,16 +177,27 @@ describe('client against the dev server (no auth)', () => {
     assert.equal(seen, 1);
     const pre = new AbortController();
     pre.abort();
-    await assert.rejects(client.query('SELECT 1', undefined, undefined, { signal: pre.signal }), (e: Error) => e.name === 'AbortError');
+    await assert.rejects(
+      client.query('SELECT 1', undefined, undefined, { signal: pre.signal }),
+      (e: Error) => e.name === 'AbortError'
+    );
     // Breaking out of the loop cancels the DoGet; the client stays usable.
-    for await (const b of client.queryStream('/* devserver:batch_rows=1 */ /* devserver:delay_ms=200 */ SELECT msg FROM log_entries', BEGIN, NOW)) {
+    for await (const b of client.queryStream(
+      '/* devserver:batch_rows=1 */ /* devserver:delay_ms=200 */ SELECT msg FROM log_entries',
+      BEGIN,
+      NOW
+    )) {
       assert.equal(b.numRows, 1);
       break;
     }
     assert.equal((await client.query('SELECT 42 AS x')).getChild('x')!.get(0), 42);
     // close() cancels streams in flight; later calls fail clearly.
     const other = connect(server.uri);
-    const inflight = other.queryStream('/* devserver:batch_rows=1 */ /* devserver:delay_ms=200 */ SELECT msg FROM log_entries', BEGIN, NOW);
+    const inflight = other.queryStream(
+      '/* devserver:batch_rows=1 */ /* devserver:delay_ms=200 */ SELECT msg FROM log_entries',
+      BEGIN,
+      NOW
+    );
     await inflight.schema;
     other.close();
     await assert.rejects(inflight.toTable(), (e: MicromegasError) => e.codeName === 'CANCELLED');
@@ -151,12 +214,20 @@ describe('client against the dev server (no auth)', () => {
       assert.match(e.queryId ?? '', /^[0-9a-f-]{36}$/);
       return true;
     });
-    await assert.rejects(client.query('SELECT 1', undefined, undefined, { timeoutMs: -1 }), /timeoutMs must be a positive number/);
+    await assert.rejects(
+      client.query('SELECT 1', undefined, undefined, { timeoutMs: -1 }),
+      /timeoutMs must be a positive number/
+    );
   });
 
   it('times out with DEADLINE_EXCEEDED', async () => {
     await assert.rejects(
-      client.query('/* devserver:batch_rows=1 */ /* devserver:delay_ms=300 */ SELECT msg FROM log_entries', BEGIN, NOW, { timeoutMs: 400 }),
+      client.query(
+        '/* devserver:batch_rows=1 */ /* devserver:delay_ms=300 */ SELECT msg FROM log_entries',
+        BEGIN,
+        NOW,
+        { timeoutMs: 400 }
+      ),
       (e: MicromegasError) => e.codeName === 'DEADLINE_EXCEEDED' && /timed out/.test(e.message)
     );
   });
@@ -164,17 +235,29 @@ describe('client against the dev server (no auth)', () => {
   it('prepareStatement returns the dataset schema; preparedStatementStream runs it', async () => {
     const stmt = await client.prepareStatement('SELECT time, level, msg FROM log_entries');
     assert.equal(stmt.query, 'SELECT time, level, msg FROM log_entries');
-    assert.deepEqual(stmt.datasetSchema.fields.map((f) => f.name), ['time', 'level', 'msg']);
+    assert.deepEqual(
+      stmt.datasetSchema.fields.map((f) => f.name),
+      ['time', 'level', 'msg']
+    );
     assert.ok(DataType.isTimestamp(stmt.datasetSchema.fields[0].type));
     const first = await client.prepareStatement('SELECT process_id FROM processes LIMIT 2');
     let rows = 0;
-    for await (const b of client.preparedStatementStream(first)) {rows += b.numRows;}
+    for await (const b of client.preparedStatementStream(first)) {
+      rows += b.numRows;
+    }
     assert.equal(rows, 2);
   });
 
   it('getTables and getSqlInfo use the Flight SQL commands', async () => {
     const tables = await client.getTables();
-    assert.deepEqual(tables.map((t) => t.tableName).sort(), ['blocks', 'log_entries', 'log_stats', 'measures', 'processes', 'streams']);
+    assert.deepEqual(tables.map((t) => t.tableName).sort(), [
+      'blocks',
+      'log_entries',
+      'log_stats',
+      'measures',
+      'processes',
+      'streams',
+    ]);
     const logs = await client.getTables({ tableNamePattern: 'log%', includeSchema: true });
     assert.deepEqual(logs.map((t) => t.tableName).sort(), ['log_entries', 'log_stats']);
     const entries = logs.find((t) => t.tableName === 'log_entries')!;
@@ -211,13 +294,20 @@ describe('client against the dev server (no auth)', () => {
     // Same schema as the server's processes, process_id replaced.
     const batch = template.batches[0].slice(0, 1);
     const fields = template.schema.fields;
-    const children = fields.map((f, i) => (f.name === 'process_id' ? vectorFromArray([newId], f.type).data[0] : batch.getChildAt(i)!.data[0]));
-    const row = new RecordBatch(new Schema(fields), makeData({ type: new Struct(fields), length: 1, nullCount: 0, children }));
+    const children = fields.map((f, i) =>
+      f.name === 'process_id' ? vectorFromArray([newId], f.type).data[0] : batch.getChildAt(i)!.data[0]
+    );
+    const row = new RecordBatch(
+      new Schema(fields),
+      makeData({ type: new Struct(fields), length: 1, nullCount: 0, children })
+    );
     const result = await client.bulkIngest('processes', new Table([row]));
     assert.deepEqual(result, { recordCount: 1 });
     const back = await client.findProcess(newId);
     assert.equal(back.numRows, 1);
-    await assert.rejects(client.bulkIngest('log_entries', new Table([row])), (e: MicromegasError) => /not supported/.test(e.message));
+    await assert.rejects(client.bulkIngest('log_entries', new Table([row])), (e: MicromegasError) =>
+      /not supported/.test(e.message)
+    );
     // One vector used for two columns: apache-arrow writes an inconsistent stream; refused
     // here with the cause, before anything reaches the server.
     const times = makeVector(makeData({ type: new TimestampNanosecond(), length: 1, data: BigInt64Array.from([1n]) }));
@@ -235,22 +325,35 @@ describe('client against the dev server (no auth)', () => {
     }
     assert.ok(messages.length > 0);
     const retired: string[] = [];
-    for await (const m of client.retirePartitions('measures', 'global', '2024-05-01T10:00:00Z', NOW)) {retired.push(m.msg);}
-    assert.ok(retired.some((m) => /retired \d+ partition/.test(m)), retired.join('\n'));
+    for await (const m of client.retirePartitions('measures', 'global', '2024-05-01T10:00:00Z', NOW)) {
+      retired.push(m.msg);
+    }
+    assert.ok(
+      retired.some((m) => /retired \d+ partition/.test(m)),
+      retired.join('\n')
+    );
   });
 
   it('regeneratePartitions delivers a progress message per window', async () => {
     const messages: string[] = [];
-    for await (const m of client.regeneratePartitions('log_entries', '2024-05-01T09:00:00Z', NOW, 3600)) {messages.push(m.msg);}
+    for await (const m of client.regeneratePartitions('log_entries', '2024-05-01T09:00:00Z', NOW, 3600)) {
+      messages.push(m.msg);
+    }
     assert.equal(messages.length, 3, messages.join('\n'));
     assert.ok(messages.every((m) => /regenerated/.test(m)));
   });
 
   it('perfetto.writeProcessTrace writes the process trace (every thread span as a slice) only once complete', async () => {
-    const cpu = await client.query("SELECT process_id, stream_id FROM streams WHERE array_has(tags, 'cpu') ORDER BY process_id LIMIT 1");
+    const cpu = await client.query(
+      "SELECT process_id, stream_id FROM streams WHERE array_has(tags, 'cpu') ORDER BY process_id LIMIT 1"
+    );
     const processId = String(cpu.getChild('process_id')!.get(0));
     const streamId = String(cpu.getChild('stream_id')!.get(0));
-    const spans = await client.query(`SELECT count(*) AS n FROM view_instance('thread_spans', '${streamId}')`, BEGIN, NOW);
+    const spans = await client.query(
+      `SELECT count(*) AS n FROM view_instance('thread_spans', '${streamId}')`,
+      BEGIN,
+      NOW
+    );
     const threadSpans = Number(spans.getChild('n')!.get(0));
     const dir = mkdtempSync(path.join(tmpdir(), 'perfetto-'));
     try {
@@ -263,37 +366,59 @@ describe('client against the dev server (no auth)', () => {
       const begins = packets.filter((p) => p.track_event?.type === SLICE_BEGIN);
       const ends = packets.filter((p) => p.track_event?.type === SLICE_END);
       assert.ok(packets.some((p) => p.track_descriptor?.name === `thread ${streamId}`));
-      assert.ok(begins.length >= threadSpans && threadSpans > 0, `${begins.length} slices for ${threadSpans} spans of one of the threads`);
+      assert.ok(
+        begins.length >= threadSpans && threadSpans > 0,
+        `${begins.length} slices for ${threadSpans} spans of one of the threads`
+      );
       assert.equal(begins.length, ends.length);
       assert.ok(begins.every((p) => p.track_event?.name));
       // Nothing is left behind but the trace itself.
       assert.deepEqual(readdir(dir), ['trace.pftrace']);
-      await assert.rejects(perfetto.writeProcessTrace(client, 'no-such-process', BEGIN, NOW, path.join(dir, 'none.pftrace')), /no Perfetto trace for process no-such-process/);
+      await assert.rejects(
+        perfetto.writeProcessTrace(client, 'no-such-process', BEGIN, NOW, path.join(dir, 'none.pftrace')),
+        /no Perfetto trace for process no-such-process/
+      );
       assert.equal(existsSync(path.join(dir, 'none.pftrace')), false);
-      await assert.rejects(perfetto.writeProcessTrace(client, processId, BEGIN, NOW, file, 'threads' as never), /spanTypes must be one of thread, async, both/);
+      await assert.rejects(
+        perfetto.writeProcessTrace(client, processId, BEGIN, NOW, file, 'threads' as never),
+        /spanTypes must be one of thread, async, both/
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   });
 
-  it('admin.listIncompatiblePartitions / retireIncompatiblePartitions have Python\'s columns', async () => {
+  it("admin.listIncompatiblePartitions / retireIncompatiblePartitions have Python's columns", async () => {
     const list = await admin.listIncompatiblePartitions(client, 'log_entries');
-    assert.deepEqual(list.schema.fields.map((f) => f.name), [
-      'view_set_name',
-      'view_instance_id',
-      'begin_insert_time',
-      'end_insert_time',
-      'incompatible_schema_hash',
-      'current_schema_hash',
-      'file_path',
-      'file_size',
-    ]);
+    assert.deepEqual(
+      list.schema.fields.map((f) => f.name),
+      [
+        'view_set_name',
+        'view_instance_id',
+        'begin_insert_time',
+        'end_insert_time',
+        'incompatible_schema_hash',
+        'current_schema_hash',
+        'file_path',
+        'file_size',
+      ]
+    );
     const retired = await admin.retireIncompatiblePartitions(client, 'log_entries');
     assert.ok(Array.isArray(retired));
     for (const r of retired) {
-      assert.deepEqual(Object.keys(r), ['view_set_name', 'view_instance_id', 'partitions_retired', 'partitions_failed', 'storage_freed_bytes', 'retirement_messages']);
+      assert.deepEqual(Object.keys(r), [
+        'view_set_name',
+        'view_instance_id',
+        'partitions_retired',
+        'partitions_failed',
+        'storage_freed_bytes',
+        'retirement_messages',
+      ]);
     }
-    assert.equal(retired.reduce((a, r) => a + r.partitions_retired + r.partitions_failed, 0), list.numRows);
+    assert.equal(
+      retired.reduce((a, r) => a + r.partitions_retired + r.partitions_failed, 0),
+      list.numRows
+    );
   });
 });
 
@@ -310,7 +435,10 @@ describe('client against the dev server with API keys', () => {
     assert.equal((await ok.query('SELECT 1 AS one')).getChild('one')!.get(0), 1);
     ok.close();
     const none = connect(server.uri);
-    await assert.rejects(none.query('SELECT 1'), (e: MicromegasError) => e.codeName === 'UNAUTHENTICATED' && /invalid token/.test(e.message));
+    await assert.rejects(
+      none.query('SELECT 1'),
+      (e: MicromegasError) => e.codeName === 'UNAUTHENTICATED' && /invalid token/.test(e.message)
+    );
     none.close();
     const wrong = connect(server.uri, { token: 'wrong-token-value' });
     await assert.rejects(wrong.query('SELECT 1'), (e: MicromegasError) => {
@@ -325,7 +453,11 @@ describe('client against the dev server with API keys', () => {
     // The stand-in first issues a token the server does not know, then the valid key.
     const idp = await startOidcStandIn({ tokens: ['stale-token-xyz', key, key] });
     try {
-      const provider = new OidcClientCredentialsProvider({ issuer: idp.issuer, clientId: idp.clientId, clientSecret: idp.clientSecret });
+      const provider = new OidcClientCredentialsProvider({
+        issuer: idp.issuer,
+        clientId: idp.clientId,
+        clientSecret: idp.clientSecret,
+      });
       const client = connect(server.uri, { authProvider: provider });
       assert.equal((await client.query('SELECT 2 AS two')).getChild('two')!.get(0), 2);
       assert.equal(idp.requests.length, 2, 'one refresh after UNAUTHENTICATED');
@@ -336,9 +468,16 @@ describe('client against the dev server with API keys', () => {
       // A provider that keeps failing surfaces UNAUTHENTICATED after one retry.
       const idp2 = await startOidcStandIn({ tokens: ['bad-1', 'bad-2', 'bad-3'] });
       try {
-        const p2 = new OidcClientCredentialsProvider({ issuer: idp2.issuer, clientId: idp2.clientId, clientSecret: idp2.clientSecret });
+        const p2 = new OidcClientCredentialsProvider({
+          issuer: idp2.issuer,
+          clientId: idp2.clientId,
+          clientSecret: idp2.clientSecret,
+        });
         const c2 = connect(server.uri, { authProvider: p2 });
-        await assert.rejects(c2.query('SELECT 1'), (e: MicromegasError) => e.codeName === 'UNAUTHENTICATED' && !/bad-\d/.test(e.message));
+        await assert.rejects(
+          c2.query('SELECT 1'),
+          (e: MicromegasError) => e.codeName === 'UNAUTHENTICATED' && !/bad-\d/.test(e.message)
+        );
         assert.equal(idp2.requests.length, 2);
         c2.close();
       } finally {

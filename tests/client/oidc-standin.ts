@@ -26,7 +26,12 @@ async function body(req: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-export async function startOidcStandIn(opts: { tokens: string[]; clientId?: string; clientSecret?: string; expiresIn?: number }): Promise<OidcStandIn> {
+export async function startOidcStandIn(opts: {
+  tokens: string[];
+  clientId?: string;
+  clientSecret?: string;
+  expiresIn?: number;
+}): Promise<OidcStandIn> {
   const state = {
     requests: [] as TokenRequest[],
     tokens: opts.tokens,
@@ -46,13 +51,23 @@ export async function startOidcStandIn(opts: { tokens: string[]; clientId?: stri
       const form = new URLSearchParams(await body(req));
       state.requests.push({ form });
       res.setHeader('content-type', 'application/json');
-      if (form.get('grant_type') !== 'client_credentials' || form.get('client_id') !== state.clientId || form.get('client_secret') !== state.clientSecret) {
+      if (
+        form.get('grant_type') !== 'client_credentials' ||
+        form.get('client_id') !== state.clientId ||
+        form.get('client_secret') !== state.clientSecret
+      ) {
         res.statusCode = 401;
         res.end(JSON.stringify({ error: 'invalid_client', error_description: 'client authentication failed' }));
         return;
       }
       const token = state.tokens[Math.min(state.requests.length - 1, state.tokens.length - 1)];
-      res.end(JSON.stringify({ access_token: token, token_type: 'Bearer', ...(state.expiresIn === undefined ? {} : { expires_in: state.expiresIn }) }));
+      res.end(
+        JSON.stringify({
+          access_token: token,
+          token_type: 'Bearer',
+          ...(state.expiresIn === undefined ? {} : { expires_in: state.expiresIn }),
+        })
+      );
       return;
     }
     res.statusCode = 404;

@@ -24,7 +24,7 @@ describe('formatDatetime (Python format_datetime semantics)', () => {
   it('accepts a space separator and no seconds, like fromisoformat', () => {
     assert.equal(formatDatetime('2024-01-01 08:30+02:00'), '2024-01-01T08:30:00+02:00');
   });
-  it('rejects a string without a zone with Python\'s message', () => {
+  it("rejects a string without a zone with Python's message", () => {
     assert.throws(() => formatDatetime('2024-01-01T00:00:00'), /datetime needs a valid time zone/);
     assert.throws(() => formatDatetime('2024-01-01'), /datetime needs a valid time zone/);
   });
@@ -66,7 +66,7 @@ describe('parseTimeDelta', () => {
     assert.equal(parseTimeDelta('2w'), 14 * 86_400_000);
     assert.equal(parseTimeDelta('0m'), 0);
   });
-  it('rejects bad formats with Python\'s message', () => {
+  it("rejects bad formats with Python's message", () => {
     for (const bad of ['', 'h', '1', '1y', '-1h', '1.5h', '1 month', '1month', 'abc']) {
       assert.throws(() => parseTimeDelta(bad), /invalid time delta format/, bad);
     }

@@ -19,12 +19,17 @@ describe('TLS', () => {
     pki = makeTestPki(dir);
     [tlsServer, mtlsServer] = await Promise.all([
       startDevServer({ scale: 0.02, tls: { certPem: pki.serverCert, keyPem: pki.serverKey } }),
-      startDevServer({ scale: 0.02, tls: { certPem: pki.serverCert, keyPem: pki.serverKey, caPem: pki.caPem, requireClientCert: true } }),
+      startDevServer({
+        scale: 0.02,
+        tls: { certPem: pki.serverCert, keyPem: pki.serverKey, caPem: pki.caPem, requireClientCert: true },
+      }),
     ]);
   });
   after(async () => {
     await Promise.all([tlsServer?.stop(), mtlsServer?.stop()]);
-    if (dir) {rmSync(dir, { recursive: true, force: true });}
+    if (dir) {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   const tlsUri = (s: DevServer): string => `grpc+tls://127.0.0.1:${s.port}`;
@@ -57,7 +62,9 @@ describe('TLS', () => {
   });
 
   it('mutual TLS: a client certificate is required and accepted', async () => {
-    const withCert = connect(tlsUri(mtlsServer), { tls: { caPem: pki.caPem, certPem: pki.clientCert, keyPem: pki.clientKey } });
+    const withCert = connect(tlsUri(mtlsServer), {
+      tls: { caPem: pki.caPem, certPem: pki.clientCert, keyPem: pki.clientKey },
+    });
     assert.equal((await withCert.query('SELECT 1 AS one')).getChild('one')!.get(0), 1);
     withCert.close();
     const without = connect(tlsUri(mtlsServer), { tls: { caPem: pki.caPem } });

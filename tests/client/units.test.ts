@@ -26,7 +26,12 @@ import { sqlInteger } from '../../pkg/micromegas/sql';
 
 describe('parseServerUri', () => {
   it('maps schemes like the Python client', () => {
-    assert.deepEqual(parseServerUri('grpc://localhost:50051'), { address: 'localhost:50051', host: 'localhost', port: 50051, tls: false });
+    assert.deepEqual(parseServerUri('grpc://localhost:50051'), {
+      address: 'localhost:50051',
+      host: 'localhost',
+      port: 50051,
+      tls: false,
+    });
     assert.equal(parseServerUri('grpc+tls://example.com:443').tls, true);
     assert.deepEqual(parseServerUri('http://h:8080'), { address: 'h:8080', host: 'h', port: 8080, tls: false });
     assert.deepEqual(parseServerUri('https://h'), { address: 'h:443', host: 'h', port: 443, tls: true });
@@ -84,7 +89,7 @@ describe('SQL literals', () => {
 describe('errors', () => {
   it('parses query id, line and column from the server shape', () => {
     const msg =
-      "error building dataframe: SQL error: ParserError(\"Expected: an expression\") (at line 2, column 14) (query_id=3f2b1c0a-1d2e-4f3a-8b9c-0d1e2f3a4b5c)";
+      'error building dataframe: SQL error: ParserError("Expected: an expression") (at line 2, column 14) (query_id=3f2b1c0a-1d2e-4f3a-8b9c-0d1e2f3a4b5c)';
     assert.deepEqual(parseServerMessage(msg), { queryId: '3f2b1c0a-1d2e-4f3a-8b9c-0d1e2f3a4b5c', line: 2, column: 14 });
     const e = fromGrpcError({ code: 3, details: msg }, 'h:1', []);
     assert.equal(e.code, 3);
@@ -95,16 +100,26 @@ describe('errors', () => {
     assert.match(e.message, /^INVALID_ARGUMENT: error building dataframe/);
   });
   it('names the unreachable address and redacts secrets', () => {
-    const e = fromGrpcError({ code: 14, details: 'No connection established. Last error: connect ECONNREFUSED 127.0.0.1:9' }, '127.0.0.1:9', []);
+    const e = fromGrpcError(
+      { code: 14, details: 'No connection established. Last error: connect ECONNREFUSED 127.0.0.1:9' },
+      '127.0.0.1:9',
+      []
+    );
     assert.match(e.message, /could not reach Micromegas at 127\.0\.0\.1:9/);
-    assert.equal(redact('token s3cr3t-value and Bearer abc.def', ['s3cr3t-value']), 'token [redacted] and Bearer [redacted]');
+    assert.equal(
+      redact('token s3cr3t-value and Bearer abc.def', ['s3cr3t-value']),
+      'token [redacted] and Bearer [redacted]'
+    );
   });
 });
 
 describe('FlightData <-> IPC stream', () => {
   it('reassembles messages split like Flight into one stream that keeps dictionaries', async () => {
     const dictType = new Dictionary(new Utf8(), new Int32());
-    const t1 = new Table({ name: vectorFromArray(['a', 'b', 'a'], dictType), v: vectorFromArray([1.5, 2.5, 3.5], new Float64()) });
+    const t1 = new Table({
+      name: vectorFromArray(['a', 'b', 'a'], dictType),
+      v: vectorFromArray([1.5, 2.5, 3.5], new Float64()),
+    });
     const writer = new RecordBatchStreamWriter();
     writer.write(t1);
     writer.finish();
@@ -140,14 +155,21 @@ describe('FlightData <-> IPC stream', () => {
   it('refuses a body shorter than its header announces', () => {
     const t = new Table({ v: vectorFromArray([1, 2, 3], new Float64()) });
     const [, batch] = splitIpcStream(RecordBatchStreamWriter.writeAll(t).toUint8Array(true));
-    assert.throws(() => flightDataToIpc({ data_header: batch.header, data_body: batch.body.subarray(0, 4) }), /malformed FlightData/);
+    assert.throws(
+      () => flightDataToIpc({ data_header: batch.header, data_body: batch.body.subarray(0, 4) }),
+      /malformed FlightData/
+    );
   });
   it('refuses an IPC stream whose bodies do not add up or that lacks its end-of-stream marker', () => {
     // apache-arrow's writer miscounts the body when two columns share one buffer.
     const ns = makeData({ type: new TimestampNanosecond(), length: 2, data: BigInt64Array.from([1n, 2n]) });
-    const shared = RecordBatchStreamWriter.writeAll(new Table({ a: makeVector(ns), b: makeVector(ns) })).toUint8Array(true);
+    const shared = RecordBatchStreamWriter.writeAll(new Table({ a: makeVector(ns), b: makeVector(ns) })).toUint8Array(
+      true
+    );
     assert.throws(() => splitIpcStream(shared), /inconsistent Arrow IPC stream/);
-    const good = RecordBatchStreamWriter.writeAll(new Table({ v: vectorFromArray([1, 2, 3], new Float64()) })).toUint8Array(true);
+    const good = RecordBatchStreamWriter.writeAll(
+      new Table({ v: vectorFromArray([1, 2, 3], new Float64()) })
+    ).toUint8Array(true);
     assert.equal(splitIpcStream(good).length, 2);
     assert.throws(() => splitIpcStream(good.subarray(0, good.byteLength - 8)), /no end-of-stream marker/);
   });
@@ -167,7 +189,10 @@ describe('IpcFeed (FlightData → one synchronous Arrow reader)', () => {
     writer.write(table.slice(0, 3).batches[0]);
     writer.write(table.slice(3).batches[0]);
     writer.finish();
-    return splitIpcStream(writer.toUint8Array(true)).map((m) => ({ data_header: Buffer.from(m.header), data_body: Buffer.from(m.body) }));
+    return splitIpcStream(writer.toUint8Array(true)).map((m) => ({
+      data_header: Buffer.from(m.header),
+      data_body: Buffer.from(m.body),
+    }));
   }
 
   it('decodes each record batch as soon as its message arrives, dictionaries carried over', () => {

@@ -22,7 +22,10 @@ describe('client wire format (recording server)', () => {
     server = new grpc.Server();
     const reply = (call: grpc.ServerWritableStream<{ ticket: Buffer }, unknown>): void => {
       const any = decodeMessage<{ type_url: string; value: Buffer }>('google.protobuf.Any', call.request.ticket);
-      const stmt = decodeMessage<{ statement_handle: Buffer }>('arrow.flight.protocol.sql.TicketStatementQuery', any.value);
+      const stmt = decodeMessage<{ statement_handle: Buffer }>(
+        'arrow.flight.protocol.sql.TicketStatementQuery',
+        any.value
+      );
       const md: Record<string, string> = {};
       for (const [k, v] of Object.entries(call.metadata.getMap())) {
         md[k] = String(v);
@@ -32,7 +35,9 @@ describe('client wire format (recording server)', () => {
     };
     server.addService(serviceDefinition('arrow.flight.protocol.FlightService'), { DoGet: reply });
     const port = await new Promise<number>((resolve, reject) =>
-      server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p)))
+      server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) =>
+        err ? reject(err) : resolve(p)
+      )
     );
     uri = `grpc://127.0.0.1:${port}`;
   });
@@ -62,7 +67,9 @@ describe('client wire format (recording server)', () => {
 
   it('sends the range as RFC 3339, the limit, preserve_dictionary and the bearer token', async () => {
     const client = connect(uri, { token: 'tok-abc', preserveDictionary: true, clientType: 'grafana' });
-    const s = await record(client, (c) => c.query('SELECT 2', new Date(Date.UTC(2024, 0, 1)), '2024-01-02T03:04:05.5Z', { limit: 100 }));
+    const s = await record(client, (c) =>
+      c.query('SELECT 2', new Date(Date.UTC(2024, 0, 1)), '2024-01-02T03:04:05.5Z', { limit: 100 })
+    );
     assert.equal(s.metadata.query_range_begin, '2024-01-01T00:00:00+00:00');
     assert.equal(s.metadata.query_range_end, '2024-01-02T03:04:05.500000+00:00');
     assert.equal(s.metadata.limit, '100');
@@ -73,8 +80,16 @@ describe('client wire format (recording server)', () => {
 
   it('applies per-call headers over static ones and asks the auth provider on every call', async () => {
     let calls = 0;
-    const client = connect(uri, { headers: { 'x-team': 'a', 'x-user-id': 'static' }, authProvider: () => `dyn-${++calls}` });
-    const s1 = await record(client, (c) => c.queryArrow('SELECT 3', undefined, undefined, { headers: { 'x-user-id': 'alice%40example.com' }, preserveDictionary: false }));
+    const client = connect(uri, {
+      headers: { 'x-team': 'a', 'x-user-id': 'static' },
+      authProvider: () => `dyn-${++calls}`,
+    });
+    const s1 = await record(client, (c) =>
+      c.queryArrow('SELECT 3', undefined, undefined, {
+        headers: { 'x-user-id': 'alice%40example.com' },
+        preserveDictionary: false,
+      })
+    );
     assert.equal(s1.metadata['x-team'], 'a');
     assert.equal(s1.metadata['x-user-id'], 'alice%40example.com');
     assert.equal(s1.metadata.authorization, 'Bearer dyn-1');
@@ -89,7 +104,10 @@ describe('client wire format (recording server)', () => {
     const t = await record(connect(uri), (c) =>
       c.queryStreams('2024-01-01T00:00:00Z', '2024-01-02T00:00:00Z', 10, { processId: 'p1', tagFilter: "lo'g" })
     );
-    assert.equal(t.sql, "SELECT * FROM streams WHERE process_id = 'p1' AND (array_position(tags, 'lo''g') IS NOT NULL) LIMIT 10;");
+    assert.equal(
+      t.sql,
+      "SELECT * FROM streams WHERE process_id = 'p1' AND (array_position(tags, 'lo''g') IS NOT NULL) LIMIT 10;"
+    );
     const b = await record(connect(uri), (c) => c.querySpans('2024-01-01T00:00:00Z', '2024-01-02T00:00:00Z', 5, 's1'));
     assert.equal(b.sql, "SELECT * FROM view_instance('thread_spans', 's1') LIMIT 5;");
   });
@@ -97,11 +115,23 @@ describe('client wire format (recording server)', () => {
   it('rejects bad arguments before calling the server', async () => {
     const client = connect(uri);
     assert.throws(() => client.queryStream('SELECT 1', '2024-01-01T00:00:00Z'), /begin and end must be given together/);
-    assert.throws(() => client.queryStream('SELECT 1', '2024-01-01T00:00:00', '2024-01-02T00:00:00Z'), /datetime needs a valid time zone/);
-    assert.throws(() => client.queryStream('SELECT 1', undefined, undefined, { limit: -5 }), /limit must be a non-negative integer/);
-    assert.throws(() => client.queryStream('SELECT 1', undefined, undefined, { headers: { 'x-user-name': 'Zoë' } }), /must be printable ASCII/);
+    assert.throws(
+      () => client.queryStream('SELECT 1', '2024-01-01T00:00:00', '2024-01-02T00:00:00Z'),
+      /datetime needs a valid time zone/
+    );
+    assert.throws(
+      () => client.queryStream('SELECT 1', undefined, undefined, { limit: -5 }),
+      /limit must be a non-negative integer/
+    );
+    assert.throws(
+      () => client.queryStream('SELECT 1', undefined, undefined, { headers: { 'x-user-name': 'Zoë' } }),
+      /must be printable ASCII/
+    );
     assert.throws(() => client.queryStream(''), /non-empty/);
-    await assert.rejects(client.queryBlocks('2024-01-01T00:00:00Z', '2024-01-02T00:00:00Z', 1.5, 's'), /limit must be a non-negative integer/);
+    await assert.rejects(
+      client.queryBlocks('2024-01-01T00:00:00Z', '2024-01-02T00:00:00Z', 1.5, 's'),
+      /limit must be a non-negative integer/
+    );
     assert.throws(() => connect('ftp://h:1'), /unsupported URI scheme/);
     assert.throws(() => connect(uri, { tls: { caPem: 'x' } }), /TLS options need a TLS URI/);
     assert.throws(() => connect('grpc+tls://h:1', { tls: { certPem: 'x' } }), /both certPem and keyPem/);
@@ -112,7 +142,9 @@ describe('client wire format (recording server)', () => {
   it('names the unreachable address in connection errors and never leaks the token', async () => {
     const probe = new grpc.Server();
     const port = await new Promise<number>((resolve, reject) =>
-      probe.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p)))
+      probe.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) =>
+        err ? reject(err) : resolve(p)
+      )
     );
     probe.forceShutdown(); // now nothing listens there
     const client = connect(`grpc://127.0.0.1:${port}`, { token: 'super-secret-token' });

@@ -3,7 +3,24 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
 import { status, type ServiceError } from '@grpc/grpc-js';
-import { DataType, UnionMode, RecordBatchReader, tableFromArrays, Table, vectorFromArray, Utf8, Timestamp, TimeUnit, List, Field, makeData, RecordBatch, Schema, Struct, Binary } from 'apache-arrow';
+import {
+  DataType,
+  UnionMode,
+  RecordBatchReader,
+  tableFromArrays,
+  Table,
+  vectorFromArray,
+  Utf8,
+  Timestamp,
+  TimeUnit,
+  List,
+  Field,
+  makeData,
+  RecordBatch,
+  Schema,
+  Struct,
+  Binary,
+} from 'apache-arrow';
 
 import { encodeJsonb } from '../../pkg/jsonb';
 import { decodeMessage } from '../../pkg/proto';
@@ -40,7 +57,7 @@ describe('GetTables', () => {
     const rows = await getTables({ include_schema: false });
     assert.deepEqual(
       rows.map((r) => r.table_name),
-      ['log_entries', 'measures', 'processes', 'streams', 'blocks', 'log_stats'],
+      ['log_entries', 'measures', 'processes', 'streams', 'blocks', 'log_stats']
     );
     assert.ok(rows.every((r) => r.table_type === 'table' && r.catalog_name === '' && r.db_schema_name === ''));
   });
@@ -49,7 +66,7 @@ describe('GetTables', () => {
     const logs = await getTables({ table_name_filter_pattern: 'log%', include_schema: true });
     assert.deepEqual(
       logs.map((r) => r.table_name),
-      ['log_entries', 'log_stats'],
+      ['log_entries', 'log_stats']
     );
     const reader = RecordBatchReader.from(logs[0]!.table_schema as Uint8Array).open();
     const fields = reader.schema.fields;
@@ -73,7 +90,7 @@ describe('GetSqlInfo', () => {
     const rows = res.batches.flatMap((b) => b.toArray().map((r) => ({ id: r.info_name as number, value: r.value })));
     assert.deepEqual(
       rows.map((r) => r.id),
-      [0, 1, 2, 508, 509, 510, 511, 512],
+      [0, 1, 2, 508, 509, 510, 511, 512]
     );
     assert.equal(rows[0]!.value, 'Micromegas Flight SQL Server');
     const keywords = Array.from(rows.find((r) => r.id === 508)!.value as Iterable<string>);
@@ -85,22 +102,31 @@ describe('GetSqlInfo', () => {
 
 describe('prepared statements', () => {
   test('CreatePreparedStatement returns the dataset schema; Close is a no-op', async () => {
-    const body = TestFlightClient.any('ActionCreatePreparedStatementRequest', { query: 'SELECT time, exe, level FROM log_entries' });
+    const body = TestFlightClient.any('ActionCreatePreparedStatementRequest', {
+      query: 'SELECT time, exe, level FROM log_entries',
+    });
     const results = await client.doAction('CreatePreparedStatement', body, AUTH);
     assert.equal(results.length, 1);
-    const res = decodeAny<{ prepared_statement_handle: Buffer; dataset_schema: Buffer }>(results[0]!, 'ActionCreatePreparedStatementResult');
+    const res = decodeAny<{ prepared_statement_handle: Buffer; dataset_schema: Buffer }>(
+      results[0]!,
+      'ActionCreatePreparedStatementResult'
+    );
     assert.equal(res.prepared_statement_handle.toString(), 'SELECT time, exe, level FROM log_entries');
     const schema = RecordBatchReader.from(res.dataset_schema).open().schema;
     assert.deepEqual(
       schema.fields.map((f) => `${f.name}:${f.type}`),
-      ['time:Timestamp<NANOSECOND, +00:00>', 'exe:Dictionary<Int32, Utf8>', 'level:Int32'],
+      ['time:Timestamp<NANOSECOND, +00:00>', 'exe:Dictionary<Int32, Utf8>', 'level:Int32']
     );
-    const close = TestFlightClient.any('ActionClosePreparedStatementRequest', { prepared_statement_handle: res.prepared_statement_handle });
+    const close = TestFlightClient.any('ActionClosePreparedStatementRequest', {
+      prepared_statement_handle: res.prepared_statement_handle,
+    });
     assert.deepEqual(await client.doAction('ClosePreparedStatement', close, AUTH), []);
   });
 
   test('a bad statement fails with the query error shape', async () => {
-    const body = TestFlightClient.any('ActionCreatePreparedStatementRequest', { query: 'SELECT nope FROM log_entries' });
+    const body = TestFlightClient.any('ActionCreatePreparedStatementRequest', {
+      query: 'SELECT nope FROM log_entries',
+    });
     await assert.rejects(client.doAction('CreatePreparedStatement', body, AUTH), (err: ServiceError) => {
       assert.equal(err.code, status.INVALID_ARGUMENT);
       assert.match(err.details, /^error building dataframe: .*nope.*\(query_id=/);
@@ -114,20 +140,34 @@ describe('partition administration', () => {
     const range = { ...AUTH, query_range_begin: '2024-05-01T02:00:00Z', query_range_end: '2024-05-01T03:59:59Z' };
     const before = Number((await client.table('SELECT count(*) AS n FROM log_entries', range)).rows[0]!.n);
     assert.ok(before > 0);
-    const { rows } = await client.table("SELECT time, msg FROM retire_partitions('log_entries', 'global', '2024-05-01T02:00:00Z', '2024-05-01T04:00:00Z')", AUTH);
+    const { rows } = await client.table(
+      "SELECT time, msg FROM retire_partitions('log_entries', 'global', '2024-05-01T02:00:00Z', '2024-05-01T04:00:00Z')",
+      AUTH
+    );
     assert.equal(rows.at(-1)!.msg, 'retired 2 partition(s)');
     assert.equal(Number((await client.table('SELECT count(*) AS n FROM log_entries', range)).rows[0]!.n), 0);
-    const parts = await client.table("SELECT count(*) AS n FROM list_partitions() WHERE view_set_name = 'log_entries' AND begin_insert_time >= TIMESTAMPTZ '2024-05-01T02:00:00Z' AND end_insert_time <= TIMESTAMPTZ '2024-05-01T04:00:00Z'", AUTH);
+    const parts = await client.table(
+      "SELECT count(*) AS n FROM list_partitions() WHERE view_set_name = 'log_entries' AND begin_insert_time >= TIMESTAMPTZ '2024-05-01T02:00:00Z' AND end_insert_time <= TIMESTAMPTZ '2024-05-01T04:00:00Z'",
+      AUTH
+    );
     assert.equal(Number(parts.rows[0]!.n), 0);
   });
 });
 
 describe('unimplemented', () => {
   test('Handshake, other commands and actions are UNIMPLEMENTED', async () => {
-    await assert.rejects(client.getFlightInfo(TestFlightClient.any('CommandGetCatalogs', {}), AUTH), (e: ServiceError) => e.code === status.UNIMPLEMENTED);
-    await assert.rejects(client.doAction('CancelQuery', Buffer.alloc(0), AUTH), (e: ServiceError) => e.code === status.UNIMPLEMENTED);
+    await assert.rejects(
+      client.getFlightInfo(TestFlightClient.any('CommandGetCatalogs', {}), AUTH),
+      (e: ServiceError) => e.code === status.UNIMPLEMENTED
+    );
+    await assert.rejects(
+      client.doAction('CancelQuery', Buffer.alloc(0), AUTH),
+      (e: ServiceError) => e.code === status.UNIMPLEMENTED
+    );
     const handshake = await new Promise<ServiceError>((resolve) => {
-      const call = (client.raw.Handshake as (md: unknown) => import('@grpc/grpc-js').ClientDuplexStream<unknown, unknown>).call(client.raw, TestFlightClient.metadata(AUTH));
+      const call = (
+        client.raw.Handshake as (md: unknown) => import('@grpc/grpc-js').ClientDuplexStream<unknown, unknown>
+      ).call(client.raw, TestFlightClient.metadata(AUTH));
       call.on('error', resolve);
       call.on('data', () => undefined);
       call.write({ protocol_version: 0, payload: Buffer.alloc(0) });
@@ -141,13 +181,21 @@ describe('authentication', () => {
   test('a configured API key is accepted; missing or wrong tokens get UNAUTHENTICATED "invalid token"', async () => {
     const ok = await client.query('SELECT 1 AS x', { ...AUTH, 'x-client-type': 'test', 'x-user-id': 'alice' });
     assert.equal(ok.error, undefined);
-    for (const headers of [{}, { authorization: 'Bearer wrong' }, { authorization: KEYS[0]!.key }] as Array<Record<string, string>>) {
+    for (const headers of [{}, { authorization: 'Bearer wrong' }, { authorization: KEYS[0]!.key }] as Array<
+      Record<string, string>
+    >) {
       const res = await client.query('SELECT 1', headers);
       assert.equal(res.error?.code, status.UNAUTHENTICATED);
       assert.equal(res.error!.details, 'invalid token');
     }
-    await assert.rejects(client.getFlightInfo(TestFlightClient.any('CommandStatementQuery', { query: 'SELECT 1' })), (e: ServiceError) => e.code === status.UNAUTHENTICATED && e.details === 'invalid token');
-    await assert.rejects(client.doAction('ClosePreparedStatement', Buffer.alloc(0)), (e: ServiceError) => e.code === status.UNAUTHENTICATED);
+    await assert.rejects(
+      client.getFlightInfo(TestFlightClient.any('CommandStatementQuery', { query: 'SELECT 1' })),
+      (e: ServiceError) => e.code === status.UNAUTHENTICATED && e.details === 'invalid token'
+    );
+    await assert.rejects(
+      client.doAction('ClosePreparedStatement', Buffer.alloc(0)),
+      (e: ServiceError) => e.code === status.UNAUTHENTICATED
+    );
   });
 
   test('attribution headers are logged, the token never is', () => {
@@ -158,7 +206,8 @@ describe('authentication', () => {
 });
 
 describe('DoPut ingest', () => {
-  const ingestCmd = (table: string): Buffer => TestFlightClient.any('CommandStatementIngest', { table, temporary: false });
+  const ingestCmd = (table: string): Buffer =>
+    TestFlightClient.any('CommandStatementIngest', { table, temporary: false });
 
   test('processes and streams round trip through the views', async () => {
     const pid = '11111111-2222-4333-8444-555555555555';
@@ -176,28 +225,74 @@ describe('DoPut ingest', () => {
       new Field('properties', new Binary(), false),
     ]);
     const props = encodeJsonb({ version: '9.9.9', env: 'test' });
-    const propsData = makeData({ type: new Binary(), length: 1, valueOffsets: Int32Array.of(0, props.length), data: props });
-    const batch = new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: 1, children: [utf8(pid), utf8('ingested-tool'), utf8('box-9'), tsData(t0), tsData(t0 + 60_000), tsData(t0 - 1000), propsData] }));
+    const propsData = makeData({
+      type: new Binary(),
+      length: 1,
+      valueOffsets: Int32Array.of(0, props.length),
+      data: props,
+    });
+    const batch = new RecordBatch(
+      schema,
+      makeData({
+        type: new Struct(schema.fields),
+        length: 1,
+        children: [
+          utf8(pid),
+          utf8('ingested-tool'),
+          utf8('box-9'),
+          tsData(t0),
+          tsData(t0 + 60_000),
+          tsData(t0 - 1000),
+          propsData,
+        ],
+      })
+    );
     const results = await client.doPut(ingestCmd('processes'), new Table([batch]), AUTH);
     assert.equal(results.length, 1);
-    assert.equal(decodeMessage<{ record_count: number }>('arrow.flight.protocol.sql.DoPutUpdateResult', results[0]!).record_count, 1);
+    assert.equal(
+      decodeMessage<{ record_count: number }>('arrow.flight.protocol.sql.DoPutUpdateResult', results[0]!).record_count,
+      1
+    );
     const range = { ...AUTH, query_range_begin: '2024-05-01T11:00:00Z', query_range_end: '2024-05-01T12:00:00Z' };
-    const { rows } = await client.table(`SELECT exe, computer, property_get(properties, 'version') AS version, start_time FROM processes WHERE process_id = '${pid}'`, range);
+    const { rows } = await client.table(
+      `SELECT exe, computer, property_get(properties, 'version') AS version, start_time FROM processes WHERE process_id = '${pid}'`,
+      range
+    );
     assert.equal(rows.length, 1);
     assert.equal(rows[0]!.exe, 'ingested-tool');
     assert.equal(rows[0]!.version, '9.9.9');
     assert.equal(Number(rows[0]!.start_time), t0 - 1000);
     // Outside the range the ingested process is filtered like any other.
-    const early = await client.table(`SELECT exe FROM processes WHERE process_id = '${pid}'`, { ...AUTH, query_range_begin: '2024-05-01T00:00:00Z', query_range_end: '2024-05-01T01:00:00Z' });
+    const early = await client.table(`SELECT exe FROM processes WHERE process_id = '${pid}'`, {
+      ...AUTH,
+      query_range_begin: '2024-05-01T00:00:00Z',
+      query_range_end: '2024-05-01T01:00:00Z',
+    });
     assert.equal(early.rows.length, 0);
 
     const tagsType = new List(new Field('tag', new Utf8(), true));
-    const sSchema = new Schema([new Field('stream_id', new Utf8()), new Field('process_id', new Utf8()), new Field('tags', tagsType), new Field('insert_time', ts), new Field('last_update_time', ts)]);
+    const sSchema = new Schema([
+      new Field('stream_id', new Utf8()),
+      new Field('process_id', new Utf8()),
+      new Field('tags', tagsType),
+      new Field('insert_time', ts),
+      new Field('last_update_time', ts),
+    ]);
     const tagChild = vectorFromArray(['log', 'custom'], new Utf8()).data[0]!;
     const tagsData = makeData({ type: tagsType, length: 1, valueOffsets: Int32Array.of(0, 2), child: tagChild });
-    const sBatch = new RecordBatch(sSchema, makeData({ type: new Struct(sSchema.fields), length: 1, children: [utf8('s-ingested'), utf8(pid), tagsData, tsData(t0), tsData(t0)] }));
+    const sBatch = new RecordBatch(
+      sSchema,
+      makeData({
+        type: new Struct(sSchema.fields),
+        length: 1,
+        children: [utf8('s-ingested'), utf8(pid), tagsData, tsData(t0), tsData(t0)],
+      })
+    );
     const sRes = await client.doPut(ingestCmd('streams'), new Table([sBatch]), AUTH);
-    assert.equal(decodeMessage<{ record_count: number }>('arrow.flight.protocol.sql.DoPutUpdateResult', sRes[0]!).record_count, 1);
+    assert.equal(
+      decodeMessage<{ record_count: number }>('arrow.flight.protocol.sql.DoPutUpdateResult', sRes[0]!).record_count,
+      1
+    );
     const s = await client.table(`SELECT tags FROM streams WHERE stream_id = 's-ingested'`, range);
     assert.deepEqual(Array.from(s.rows[0]!.tags as Iterable<string>), ['log', 'custom']);
   });
@@ -208,15 +303,42 @@ describe('DoPut ingest', () => {
     const tsData = (ms: number) => makeData({ type: ts, length: 1, data: BigInt64Array.of(BigInt(ms) * 1_000_000n) });
     const utf8 = (v: string) => vectorFromArray([v], new Utf8()).data[0]!;
     const { rows: proc } = await client.table('SELECT process_id, exe FROM processes ORDER BY exe LIMIT 1', AUTH);
-    const { rows: stream } = await client.table(`SELECT stream_id FROM streams WHERE process_id = '${proc[0]!.process_id}' LIMIT 1`, AUTH);
-    const schema = new Schema([new Field('block_id', new Utf8()), new Field('stream_id', new Utf8()), new Field('process_id', new Utf8()), new Field('begin_time', ts), new Field('end_time', ts), new Field('insert_time', ts)]);
+    const { rows: stream } = await client.table(
+      `SELECT stream_id FROM streams WHERE process_id = '${proc[0]!.process_id}' LIMIT 1`,
+      AUTH
+    );
+    const schema = new Schema([
+      new Field('block_id', new Utf8()),
+      new Field('stream_id', new Utf8()),
+      new Field('process_id', new Utf8()),
+      new Field('begin_time', ts),
+      new Field('end_time', ts),
+      new Field('insert_time', ts),
+    ]);
     const batch = new RecordBatch(
       schema,
-      makeData({ type: new Struct(schema.fields), length: 1, children: [utf8('block-ingested-1'), utf8(String(stream[0]!.stream_id)), utf8(String(proc[0]!.process_id)), tsData(t0), tsData(t0 + 1000), tsData(t0 + 2000)] }),
+      makeData({
+        type: new Struct(schema.fields),
+        length: 1,
+        children: [
+          utf8('block-ingested-1'),
+          utf8(String(stream[0]!.stream_id)),
+          utf8(String(proc[0]!.process_id)),
+          tsData(t0),
+          tsData(t0 + 1000),
+          tsData(t0 + 2000),
+        ],
+      })
     );
     const res = await client.doPut(ingestCmd('blocks'), new Table([batch]), AUTH);
-    assert.equal(decodeMessage<{ record_count: number }>('arrow.flight.protocol.sql.DoPutUpdateResult', res[0]!).record_count, 1);
-    const { rows } = await client.table(`SELECT "processes.exe" AS exe, stream_id FROM blocks WHERE block_id = 'block-ingested-1'`, { ...AUTH, query_range_begin: '2024-05-01T11:00:00Z', query_range_end: '2024-05-01T12:00:00Z' });
+    assert.equal(
+      decodeMessage<{ record_count: number }>('arrow.flight.protocol.sql.DoPutUpdateResult', res[0]!).record_count,
+      1
+    );
+    const { rows } = await client.table(
+      `SELECT "processes.exe" AS exe, stream_id FROM blocks WHERE block_id = 'block-ingested-1'`,
+      { ...AUTH, query_range_begin: '2024-05-01T11:00:00Z', query_range_end: '2024-05-01T12:00:00Z' }
+    );
     assert.deepEqual(rows, [{ exe: proc[0]!.exe, stream_id: stream[0]!.stream_id }]);
   });
 
@@ -227,19 +349,37 @@ describe('DoPut ingest', () => {
       assert.equal(e.details, 'error ingesting into log_entries: bulk ingest for table log_entries not supported');
       return true;
     });
-    await assert.rejects(client.doPut(ingestCmd('processes'), t, AUTH), (e: ServiceError) => e.code === status.INVALID_ARGUMENT && /unknown column\(s\) x/.test(e.details));
-    await assert.rejects(client.doPut(ingestCmd('processes'), t), (e: ServiceError) => e.code === status.UNAUTHENTICATED);
+    await assert.rejects(
+      client.doPut(ingestCmd('processes'), t, AUTH),
+      (e: ServiceError) => e.code === status.INVALID_ARGUMENT && /unknown column\(s\) x/.test(e.details)
+    );
+    await assert.rejects(
+      client.doPut(ingestCmd('processes'), t),
+      (e: ServiceError) => e.code === status.UNAUTHENTICATED
+    );
   });
 });
-
 
 describe('malformed requests', () => {
   test('garbage tickets and commands get INVALID_ARGUMENT with the reason', async () => {
     const res = await client.doGet(Buffer.from([0x0a, 0xff, 0xff, 0xff]), AUTH);
     assert.equal(res.error?.code, status.INVALID_ARGUMENT);
-    assert.match(res.error!.details, /^DoGet ticket \(expected a TicketStatementQuery.*\): malformed TicketStatementQuery/);
-    await assert.rejects(client.getFlightInfo(Buffer.from('not a command'), AUTH), (e: ServiceError) => e.code === status.INVALID_ARGUMENT && /FlightSQL command/.test(e.details));
-    await assert.rejects(client.doAction('CreatePreparedStatement', TestFlightClient.any('ActionCreatePreparedStatementRequest', { query: ' ' }), AUTH), (e: ServiceError) => e.code === status.INVALID_ARGUMENT && /no SQL statement/.test(e.details));
+    assert.match(
+      res.error!.details,
+      /^DoGet ticket \(expected a TicketStatementQuery.*\): malformed TicketStatementQuery/
+    );
+    await assert.rejects(
+      client.getFlightInfo(Buffer.from('not a command'), AUTH),
+      (e: ServiceError) => e.code === status.INVALID_ARGUMENT && /FlightSQL command/.test(e.details)
+    );
+    await assert.rejects(
+      client.doAction(
+        'CreatePreparedStatement',
+        TestFlightClient.any('ActionCreatePreparedStatementRequest', { query: ' ' }),
+        AUTH
+      ),
+      (e: ServiceError) => e.code === status.INVALID_ARGUMENT && /no SQL statement/.test(e.details)
+    );
     // The server still answers.
     assert.equal((await client.table('SELECT 3 AS x', AUTH)).rows[0]!.x, 3);
   });

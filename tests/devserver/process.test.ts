@@ -23,11 +23,18 @@ describe('TLS', { skip: hasOpenssl ? false : 'openssl is not installed' }, () =>
   before(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'devserver-pki-'));
     pki = makeTestPki(dir);
-    server = await startDevServer({ scale: 0.01, now: NOW, hours: 2, tls: { certPem: pki.serverCert, keyPem: pki.serverKey } });
+    server = await startDevServer({
+      scale: 0.01,
+      now: NOW,
+      hours: 2,
+      tls: { certPem: pki.serverCert, keyPem: pki.serverKey },
+    });
   });
   after(async () => {
     await server?.stop();
-    if (dir) {rmSync(dir, { recursive: true, force: true });}
+    if (dir) {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('serves grpc+tls to a client trusting the CA; plaintext clients fail', async () => {
@@ -52,18 +59,24 @@ describe('TLS', { skip: hasOpenssl ? false : 'openssl is not installed' }, () =>
 describe('sample data', () => {
   test('same seed and --now give the same data; another seed differs', async () => {
     const opts = { scale: 0.01, now: NOW, hours: 3 };
-    const servers = await Promise.all([startDevServer({ ...opts, seed: 5 }), startDevServer({ ...opts, seed: 5 }), startDevServer({ ...opts, seed: 6 })]);
+    const servers = await Promise.all([
+      startDevServer({ ...opts, seed: 5 }),
+      startDevServer({ ...opts, seed: 5 }),
+      startDevServer({ ...opts, seed: 6 }),
+    ]);
     try {
       const digests = await Promise.all(
         servers.map(async (s) => {
           const c = new TestFlightClient(s.uri);
           try {
-            const { rows } = await c.table("SELECT md5(string_agg(process_id || exe || CAST(time AS VARCHAR) || msg || CAST(level AS VARCHAR), ',' ORDER BY time, process_id)) AS d, count(*) AS n FROM log_entries");
+            const { rows } = await c.table(
+              "SELECT md5(string_agg(process_id || exe || CAST(time AS VARCHAR) || msg || CAST(level AS VARCHAR), ',' ORDER BY time, process_id)) AS d, count(*) AS n FROM log_entries"
+            );
             return `${rows[0]!.d}/${rows[0]!.n}`;
           } finally {
             c.close();
           }
-        }),
+        })
       );
       assert.equal(digests[0], digests[1]);
       assert.notEqual(digests[0], digests[2]);
@@ -87,11 +100,15 @@ describe('command line', () => {
       cases.map(
         ([args]) =>
           new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-            execFile(process.execPath, ['--import', 'tsx', path.join(ROOT, 'pkg/devserver/main.ts'), ...args], { cwd: ROOT }, (err, stdout, stderr) =>
-              resolve({ code: err ? ((err as { code?: number }).code ?? null) : 0, stdout, stderr }),
+            execFile(
+              process.execPath,
+              ['--import', 'tsx', path.join(ROOT, 'pkg/devserver/main.ts'), ...args],
+              { cwd: ROOT },
+              (err, stdout, stderr) =>
+                resolve({ code: err ? ((err as { code?: number }).code ?? null) : 0, stdout, stderr })
             );
-          }),
-      ),
+          })
+      )
     );
     results.forEach((res, i) => {
       const [args, message] = cases[i]!;
@@ -116,10 +133,15 @@ describe('cancellation', () => {
     try {
       const marker = `bp_${Date.now()}`;
       const sql = `SELECT i, repeat('x', 100) || i AS ${marker} FROM generate_series(1, 200000) t(i) /* devserver:batch_rows=2000 */`;
-      const call = (c.raw.DoGet as (req: unknown, md: grpc.Metadata) => grpc.ClientReadableStream<{ data_header: Buffer; data_body: Buffer }>).call(
+      const call = (
+        c.raw.DoGet as (
+          req: unknown,
+          md: grpc.Metadata
+        ) => grpc.ClientReadableStream<{ data_header: Buffer; data_body: Buffer }>
+      ).call(
         c.raw,
         { ticket: TestFlightClient.any('TicketStatementQuery', { statement_handle: Buffer.from(sql) }) },
-        new grpc.Metadata(),
+        new grpc.Metadata()
       );
       let messages = 0;
       const received: Array<{ data_header: Buffer; data_body: Buffer }> = [];
@@ -130,7 +152,9 @@ describe('cancellation', () => {
       call.on('data', (d: { data_header: Buffer; data_body: Buffer }) => {
         received.push(d);
         messages++;
-        if (messages === 2) {call.pause();}
+        if (messages === 2) {
+          call.pause();
+        }
       });
       await new Promise((r) => setTimeout(r, 1500));
       const finishedWhilePaused = server.stderr().includes(`AS ${marker}`);
@@ -140,7 +164,7 @@ describe('cancellation', () => {
       const { batches } = decodeStream(received);
       assert.equal(
         batches.reduce((n, b) => n + b.numRows, 0),
-        200000,
+        200000
       );
       assert.ok(batches.every((b) => b.numRows <= 2000));
     } finally {
@@ -151,14 +175,23 @@ describe('cancellation', () => {
   test('a cancelled slow query stops producing batches and the server keeps serving', async () => {
     const c = new TestFlightClient(server.uri);
     try {
-      const ticket = TestFlightClient.any('TicketStatementQuery', { statement_handle: Buffer.from('SELECT * FROM generate_series(1, 100000) /* devserver:batch_rows=100 */ /* devserver:delay_ms=20 */') });
+      const ticket = TestFlightClient.any('TicketStatementQuery', {
+        statement_handle: Buffer.from(
+          'SELECT * FROM generate_series(1, 100000) /* devserver:batch_rows=100 */ /* devserver:delay_ms=20 */'
+        ),
+      });
       const res = await c.doGet(ticket, {}, { cancelAfterMessages: 3 });
       assert.equal(res.error?.code, grpc.status.CANCELLED);
       // The server logs the query as cancelled with far fewer than the 1000 batches it would send.
       let line: string | undefined;
       for (let i = 0; i < 100 && !line; i++) {
-        line = server.stderr().split('\n').find((l) => l.includes('generate_series(1, 100000)') && l.includes(' cancelled'));
-        if (!line) {await new Promise((r) => setTimeout(r, 50));}
+        line = server
+          .stderr()
+          .split('\n')
+          .find((l) => l.includes('generate_series(1, 100000)') && l.includes(' cancelled'));
+        if (!line) {
+          await new Promise((r) => setTimeout(r, 50));
+        }
       }
       assert.ok(line, `no cancelled log line in:\n${server.stderr()}`);
       assert.ok(Number(/batches=(\d+)/.exec(line)![1]) < 50);

@@ -26,7 +26,8 @@ after(async () => {
 });
 
 const typeOf = (schema: Schema, name: string): string => String(schema.fields.find((f) => f.name === name)?.type);
-const count = async (sql: string, headers = {}): Promise<number> => Number((await client.table(sql, headers)).rows[0]!.n);
+const count = async (sql: string, headers = {}): Promise<number> =>
+  Number((await client.table(sql, headers)).rows[0]!.n);
 
 describe('statement tickets', () => {
   test('GetFlightInfo returns an empty schema and a raw TicketStatementQuery', async () => {
@@ -37,7 +38,13 @@ describe('statement tickets', () => {
     const endpoints = info.endpoint as Array<{ ticket: { ticket: Buffer } }>;
     assert.equal(endpoints.length, 1);
     const ticket = endpoints[0]!.ticket.ticket;
-    assert.equal(decodeMessage<{ statement_handle: Buffer }>('arrow.flight.protocol.sql.TicketStatementQuery', ticket).statement_handle.toString(), sql);
+    assert.equal(
+      decodeMessage<{ statement_handle: Buffer }>(
+        'arrow.flight.protocol.sql.TicketStatementQuery',
+        ticket
+      ).statement_handle.toString(),
+      sql
+    );
     // The schema bytes hold an IPC schema message with no fields.
     const schemaBytes = info.schema as Buffer;
     assert.ok(schemaBytes.length > 0);
@@ -59,9 +66,12 @@ describe('statement tickets', () => {
     assert.equal(res.messages, 1, 'one FlightData: the schema');
     assert.deepEqual(
       res.schema!.fields.map((f) => f.name),
-      ['time', 'msg'],
+      ['time', 'msg']
     );
-    assert.equal(res.batches.reduce((n, b) => n + b.numRows, 0), 0);
+    assert.equal(
+      res.batches.reduce((n, b) => n + b.numRows, 0),
+      0
+    );
   });
 });
 
@@ -70,17 +80,37 @@ describe('schema', () => {
     const { schema } = await client.table('SELECT * FROM log_entries LIMIT 1');
     assert.deepEqual(
       schema.fields.map((f) => f.name),
-      ['process_id', 'stream_id', 'block_id', 'insert_time', 'exe', 'username', 'computer', 'time', 'target', 'level', 'msg', 'properties', 'process_properties'],
+      [
+        'process_id',
+        'stream_id',
+        'block_id',
+        'insert_time',
+        'exe',
+        'username',
+        'computer',
+        'time',
+        'target',
+        'level',
+        'msg',
+        'properties',
+        'process_properties',
+      ]
     );
     assert.equal(typeOf(schema, 'time'), 'Timestamp<NANOSECOND, +00:00>');
     assert.equal(typeOf(schema, 'exe'), 'Utf8');
     assert.equal(typeOf(schema, 'level'), 'Int32');
     assert.equal(typeOf(schema, 'properties'), 'Binary');
-    assert.ok(schema.fields.every((f) => !f.nullable), 'view columns are non-null');
+    assert.ok(
+      schema.fields.every((f) => !f.nullable),
+      'view columns are non-null'
+    );
   });
 
   test('preserve_dictionary keeps dictionary columns and JSONB dictionaries', async () => {
-    const { schema, rows } = await client.table('SELECT * FROM log_entries LIMIT 5', { ...HOUR, preserve_dictionary: 'TRUE' });
+    const { schema, rows } = await client.table('SELECT * FROM log_entries LIMIT 5', {
+      ...HOUR,
+      preserve_dictionary: 'TRUE',
+    });
     assert.equal(typeOf(schema, 'exe'), 'Dictionary<Int32, Utf8>');
     assert.equal(typeOf(schema, 'target'), 'Dictionary<Int32, Utf8>');
     assert.equal(typeOf(schema, 'msg'), 'Utf8');
@@ -90,7 +120,10 @@ describe('schema', () => {
   });
 
   test('properties are JSONB bytes, not JSON text', async () => {
-    const { rows } = await client.table("SELECT process_properties, exe FROM log_entries WHERE exe = 'api-gateway' LIMIT 1", HOUR);
+    const { rows } = await client.table(
+      "SELECT process_properties, exe FROM log_entries WHERE exe = 'api-gateway' LIMIT 1",
+      HOUR
+    );
     const bytes = rows[0]!.process_properties as Uint8Array;
     assert.notEqual(bytes[0], '{'.charCodeAt(0));
     assert.equal(bytes[0]! & 0xe0, 0x40, 'object container header');
@@ -103,7 +136,9 @@ describe('schema', () => {
     assert.ok(DataType.isList(tags.type));
     assert.equal(tags.type.children[0]!.name, 'tag');
     const all = new Set(rows.flatMap((r) => Array.from(r.tags as Iterable<string>)));
-    for (const t of ['log', 'metrics', 'cpu']) {assert.ok(all.has(t), `tag ${t}`);}
+    for (const t of ['log', 'metrics', 'cpu']) {
+      assert.ok(all.has(t), `tag ${t}`);
+    }
   });
 
   test('measures, processes, blocks, log_stats, thread_spans, async_events types', async () => {
@@ -118,8 +153,13 @@ describe('schema', () => {
     assert.equal(typeOf(b, 'processes.exe'), 'Utf8');
     const ls = (await client.table('SELECT * FROM log_stats LIMIT 1', HOUR)).schema;
     assert.equal(typeOf(ls, 'count'), 'Int64');
-    const { rows: cpu } = await client.table("SELECT stream_id FROM streams WHERE array_contains(tags, 'cpu') AND NOT array_contains(tags, 'async') LIMIT 1");
-    const spans = await client.table(`SELECT * FROM view_instance('thread_spans', '${cpu[0]!.stream_id}')`, { ...HOUR, preserve_dictionary: 'true' });
+    const { rows: cpu } = await client.table(
+      "SELECT stream_id FROM streams WHERE array_contains(tags, 'cpu') AND NOT array_contains(tags, 'async') LIMIT 1"
+    );
+    const spans = await client.table(`SELECT * FROM view_instance('thread_spans', '${cpu[0]!.stream_id}')`, {
+      ...HOUR,
+      preserve_dictionary: 'true',
+    });
     assert.equal(typeOf(spans.schema, 'depth'), 'Uint32');
     assert.equal(typeOf(spans.schema, 'duration'), 'Int64');
     assert.equal(typeOf(spans.schema, 'name'), 'Dictionary<Int32, Utf8>');
@@ -131,11 +171,11 @@ describe('schema', () => {
   test('DuckDB-only types map to Arrow as documented', async () => {
     const { schema, rows } = await client.table(
       `SELECT CAST(-3.5 AS DECIMAL(4,1)) AS d16, CAST(12345.678 AS DECIMAL(9,3)) AS d32, CAST(-123456789.123 AS DECIMAL(18,3)) AS d64, CAST(1.25 AS DECIMAL(30,2)) AS d128,
-              SUM(CAST(2 AS BIGINT)) AS hugeint_sum, true AS b, NULL::INTEGER AS n, [1, 2] AS ints, DATE '2024-05-01' AS day`,
+              SUM(CAST(2 AS BIGINT)) AS hugeint_sum, true AS b, NULL::INTEGER AS n, [1, 2] AS ints, DATE '2024-05-01' AS day`
     );
     assert.deepEqual(
       [rows[0]!.d16, rows[0]!.d32, rows[0]!.d64, rows[0]!.d128],
-      [-3.5, 12345.678, -123456789.123, 1.25],
+      [-3.5, 12345.678, -123456789.123, 1.25]
     );
     assert.equal(typeOf(schema, 'd64'), 'Float64');
     assert.equal(typeOf(schema, 'hugeint_sum'), 'Int64');
@@ -155,16 +195,22 @@ describe('schema', () => {
       assert.ok(viaInstance > 0, view);
       assert.equal(viaInstance, viaWhere, view);
     }
-    assert.equal(await count(`SELECT count(*) AS n FROM view_instance('log_entries', 'global')`, HOUR), await count('SELECT count(*) AS n FROM log_entries', HOUR));
-    const events = await client.table(`SELECT event_type, count(*) AS n FROM view_instance('async_events', '${pid}') GROUP BY 1 ORDER BY 1`, HOUR);
+    assert.equal(
+      await count(`SELECT count(*) AS n FROM view_instance('log_entries', 'global')`, HOUR),
+      await count('SELECT count(*) AS n FROM log_entries', HOUR)
+    );
+    const events = await client.table(
+      `SELECT event_type, count(*) AS n FROM view_instance('async_events', '${pid}') GROUP BY 1 ORDER BY 1`,
+      HOUR
+    );
     assert.deepEqual(
       events.rows.map((r) => r.event_type),
-      ['begin', 'end'],
+      ['begin', 'end']
     );
   });
 
   test('CAST(... AS TIMESTAMP) has no time zone', async () => {
-    const { schema } = await client.table("SELECT CAST(time AS TIMESTAMP) AS t FROM log_entries LIMIT 1", HOUR);
+    const { schema } = await client.table('SELECT CAST(time AS TIMESTAMP) AS t FROM log_entries LIMIT 1', HOUR);
     assert.equal(typeOf(schema, 't'), 'Timestamp<NANOSECOND>');
   });
 });
@@ -172,7 +218,9 @@ describe('schema', () => {
 describe('time range headers', () => {
   test('range filters log_entries by time (inclusive), like a WHERE clause', async () => {
     const ranged = await count('SELECT count(*) AS n FROM log_entries', HOUR);
-    const where = await count(`SELECT count(*) AS n FROM log_entries WHERE time BETWEEN TIMESTAMPTZ '2024-05-01T10:00:00Z' AND TIMESTAMPTZ '2024-05-01T11:00:00Z'`);
+    const where = await count(
+      `SELECT count(*) AS n FROM log_entries WHERE time BETWEEN TIMESTAMPTZ '2024-05-01T10:00:00Z' AND TIMESTAMPTZ '2024-05-01T11:00:00Z'`
+    );
     const all = await count('SELECT count(*) AS n FROM log_entries');
     assert.ok(ranged > 0);
     assert.equal(ranged, where);
@@ -183,29 +231,39 @@ describe('time range headers', () => {
   });
 
   test('a bare `end` column reads as in DataFusion (CASE … END untouched)', async () => {
-    const { rows: cpu } = await client.table("SELECT stream_id FROM streams WHERE array_contains(tags, 'cpu') AND NOT array_contains(tags, 'async') LIMIT 1");
+    const { rows: cpu } = await client.table(
+      "SELECT stream_id FROM streams WHERE array_contains(tags, 'cpu') AND NOT array_contains(tags, 'async') LIMIT 1"
+    );
     const { rows } = await client.table(
       `SELECT CASE WHEN depth = 0 THEN 'root' ELSE 'child' END AS kind, end - begin AS span, duration FROM view_instance('thread_spans', '${cpu[0]!.stream_id}') ORDER BY begin LIMIT 3`,
-      { query_range_begin: '2024-04-30T00:00:00Z', query_range_end: '2024-05-02T00:00:00Z' },
+      { query_range_begin: '2024-04-30T00:00:00Z', query_range_end: '2024-05-02T00:00:00Z' }
     );
     assert.equal(rows.length, 3);
     assert.ok(rows.every((r) => r.kind === 'root' || r.kind === 'child'));
   });
 
   test('thread spans use the overlap predicate', async () => {
-    const { rows: cpu } = await client.table("SELECT stream_id FROM streams WHERE array_contains(tags, 'cpu') AND NOT array_contains(tags, 'async') LIMIT 1");
+    const { rows: cpu } = await client.table(
+      "SELECT stream_id FROM streams WHERE array_contains(tags, 'cpu') AND NOT array_contains(tags, 'async') LIMIT 1"
+    );
     const vi = `view_instance('thread_spans', '${cpu[0]!.stream_id}')`;
     const wide = { query_range_begin: '2024-04-30T00:00:00Z', query_range_end: '2024-05-02T00:00:00Z' };
     // Start the range 1 ms inside a root span (roots last ≥ 2 ms).
     const { rows: spans } = await client.table(
       `SELECT strftime("begin" + INTERVAL '1 millisecond', '%Y-%m-%dT%H:%M:%S.%fZ') AS b, strftime("begin" + INTERVAL '1 minute', '%Y-%m-%dT%H:%M:%S.%fZ') AS e FROM ${vi} WHERE depth = 0 AND "begin" > TIMESTAMPTZ '2024-05-01T10:00:00Z' ORDER BY "begin" LIMIT 1`,
-      wide,
+      wide
     );
     const b = String(spans[0]!.b);
     const e = String(spans[0]!.e);
     const ranged = await count(`SELECT count(*) AS n FROM ${vi}`, { query_range_begin: b, query_range_end: e });
-    const overlap = await count(`SELECT count(*) AS n FROM ${vi} WHERE "begin" <= TIMESTAMPTZ '${e}' AND "end" >= TIMESTAMPTZ '${b}'`, wide);
-    const inside = await count(`SELECT count(*) AS n FROM ${vi} WHERE "begin" >= TIMESTAMPTZ '${b}' AND "begin" <= TIMESTAMPTZ '${e}'`, wide);
+    const overlap = await count(
+      `SELECT count(*) AS n FROM ${vi} WHERE "begin" <= TIMESTAMPTZ '${e}' AND "end" >= TIMESTAMPTZ '${b}'`,
+      wide
+    );
+    const inside = await count(
+      `SELECT count(*) AS n FROM ${vi} WHERE "begin" >= TIMESTAMPTZ '${b}' AND "begin" <= TIMESTAMPTZ '${e}'`,
+      wide
+    );
     assert.ok(ranged > 0);
     assert.equal(ranged, overlap);
     assert.notEqual(overlap, inside, 'a span that began before the range but overlaps it is included');
@@ -215,7 +273,9 @@ describe('time range headers', () => {
     const range = { query_range_begin: '2024-05-01T11:00:00Z', query_range_end: '2024-05-01T12:00:00Z' };
     const ranged = (await client.table('SELECT exe FROM processes ORDER BY exe', range)).rows.map((r) => r.exe);
     const where = (
-      await client.table(`SELECT exe FROM processes WHERE insert_time <= TIMESTAMPTZ '2024-05-01T12:00:00Z' AND last_update_time >= TIMESTAMPTZ '2024-05-01T11:00:00Z' ORDER BY exe`)
+      await client.table(
+        `SELECT exe FROM processes WHERE insert_time <= TIMESTAMPTZ '2024-05-01T12:00:00Z' AND last_update_time >= TIMESTAMPTZ '2024-05-01T11:00:00Z' ORDER BY exe`
+      )
     ).rows.map((r) => r.exe);
     const all = (await client.table('SELECT exe FROM processes')).rows;
     assert.deepEqual(ranged, where);
@@ -224,21 +284,36 @@ describe('time range headers', () => {
 
   test('both or neither: a lone bound or empty values mean no range', async () => {
     const all = await count('SELECT count(*) AS n FROM log_entries');
-    assert.equal(await count('SELECT count(*) AS n FROM log_entries', { query_range_begin: HOUR.query_range_begin }), all);
-    assert.equal(await count('SELECT count(*) AS n FROM log_entries', { query_range_begin: '', query_range_end: '' }), all);
+    assert.equal(
+      await count('SELECT count(*) AS n FROM log_entries', { query_range_begin: HOUR.query_range_begin }),
+      all
+    );
+    assert.equal(
+      await count('SELECT count(*) AS n FROM log_entries', { query_range_begin: '', query_range_end: '' }),
+      all
+    );
   });
 
   test('RFC 3339 offsets and nanosecond fractions are accepted', async () => {
     const a = await count('SELECT count(*) AS n FROM log_entries', HOUR);
-    const b = await count('SELECT count(*) AS n FROM log_entries', { query_range_begin: '2024-05-01T12:00:00+02:00', query_range_end: '2024-05-01T11:00:00.000000000Z' });
+    const b = await count('SELECT count(*) AS n FROM log_entries', {
+      query_range_begin: '2024-05-01T12:00:00+02:00',
+      query_range_end: '2024-05-01T11:00:00.000000000Z',
+    });
     assert.equal(a, b);
   });
 
   test('a bad range value is INVALID_ARGUMENT with the upstream message', async () => {
-    const res = await client.query('SELECT 1', { query_range_begin: 'yesterday', query_range_end: HOUR.query_range_end });
+    const res = await client.query('SELECT 1', {
+      query_range_begin: 'yesterday',
+      query_range_end: HOUR.query_range_end,
+    });
     assert.equal(res.error?.code, status.INVALID_ARGUMENT);
     assert.match(res.error!.details, /^Unable to parse query_range_begin as a rfc3339 datetime: /);
-    const res2 = await client.query('SELECT 1', { query_range_begin: HOUR.query_range_begin, query_range_end: '2024-05-01' });
+    const res2 = await client.query('SELECT 1', {
+      query_range_begin: HOUR.query_range_begin,
+      query_range_end: '2024-05-01',
+    });
     assert.match(res2.error!.details, /^Unable to parse query_range_end as a rfc3339 datetime: /);
   });
 
@@ -268,7 +343,10 @@ describe('errors', () => {
   test('unknown table: INVALID_ARGUMENT naming the table, with position and query_id', async () => {
     const res = await client.query('SELECT *\nFROM no_such_view');
     assert.equal(res.error?.code, status.INVALID_ARGUMENT);
-    assert.match(res.error!.details, /^error building dataframe: .*no_such_view.* \(at line 2, column 6\) \(query_id=[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}\)$/);
+    assert.match(
+      res.error!.details,
+      /^error building dataframe: .*no_such_view.* \(at line 2, column 6\) \(query_id=[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}\)$/
+    );
     assert.equal(res.messages, 0, 'planning errors arrive before any data');
   });
 
@@ -295,8 +373,12 @@ describe('errors', () => {
   });
 
   test('mid-stream failure arrives after data, via header and via SQL comment', async () => {
-    const viaHeader = await client.query('SELECT time FROM log_entries /* devserver:batch_rows=10 */', { 'x-devserver-fail-after-batches': '2' });
-    const viaComment = await client.query('SELECT time FROM log_entries /* devserver:batch_rows=10 */ /* devserver:fail_after_batches=2 */');
+    const viaHeader = await client.query('SELECT time FROM log_entries /* devserver:batch_rows=10 */', {
+      'x-devserver-fail-after-batches': '2',
+    });
+    const viaComment = await client.query(
+      'SELECT time FROM log_entries /* devserver:batch_rows=10 */ /* devserver:fail_after_batches=2 */'
+    );
     for (const res of [viaHeader, viaComment]) {
       assert.equal(res.error?.code, status.INTERNAL);
       assert.match(res.error!.details, /^error building data stream: .* \(query_id=[0-9a-f-]{36}\)$/);
@@ -306,7 +388,13 @@ describe('errors', () => {
   });
 
   test('the server survives a client cancelling mid-stream', async () => {
-    const res = await client.doGet(TestFlightClient.any('TicketStatementQuery', { statement_handle: Buffer.from('SELECT * FROM log_entries /* devserver:batch_rows=5 */') }), {}, { cancelAfterMessages: 2 });
+    const res = await client.doGet(
+      TestFlightClient.any('TicketStatementQuery', {
+        statement_handle: Buffer.from('SELECT * FROM log_entries /* devserver:batch_rows=5 */'),
+      }),
+      {},
+      { cancelAfterMessages: 2 }
+    );
     assert.equal(res.error?.code, status.CANCELLED);
     assert.equal(await count('SELECT 1 AS n'), 1);
   });
@@ -314,19 +402,23 @@ describe('errors', () => {
 
 describe('streaming', () => {
   test('dictionaries stay consistent across batches of one stream', async () => {
-    const res = await client.query('SELECT exe, target FROM log_entries ORDER BY time /* devserver:batch_rows=50 */', { preserve_dictionary: 'true' });
+    const res = await client.query('SELECT exe, target FROM log_entries ORDER BY time /* devserver:batch_rows=50 */', {
+      preserve_dictionary: 'true',
+    });
     assert.equal(res.error, undefined);
     assert.ok(res.batches.length > 3);
     const hydrated = await client.table('SELECT exe, target FROM log_entries ORDER BY time');
     const preserved = res.batches.flatMap((b) => b.toArray().map((r) => `${r.exe}|${r.target}`));
     assert.deepEqual(
       preserved,
-      hydrated.rows.map((r) => `${r.exe}|${r.target}`),
+      hydrated.rows.map((r) => `${r.exe}|${r.target}`)
     );
     // Dictionaries only grow: later batches hold every earlier value at the same index.
     const first = res.batches[0]!.getChild('exe')!.data[0]!.dictionary!;
     const last = res.batches.at(-1)!.getChild('exe')!.data[0]!.dictionary!;
-    for (let i = 0; i < first.length; i++) {assert.equal(last.get(i), first.get(i));}
+    for (let i = 0; i < first.length; i++) {
+      assert.equal(last.get(i), first.get(i));
+    }
   });
 
   test('small batches carry the same values as one big batch (strings, JSONB, lists, timestamps)', async () => {
@@ -335,15 +427,18 @@ describe('streaming', () => {
     const split = await client.query(`${sql} /* devserver:batch_rows=13 */`, HOUR);
     assert.ok(split.batches.length > 5);
     const rows = split.batches.flatMap((b) => b.toArray().map((r) => r.toJSON() as Record<string, unknown>));
-    const norm = (r: Record<string, unknown>) => `${r.time}|${r.msg}|${Buffer.from(r.properties as Uint8Array).toString('hex')}|${r.exe}`;
+    const norm = (r: Record<string, unknown>) =>
+      `${r.time}|${r.msg}|${Buffer.from(r.properties as Uint8Array).toString('hex')}|${r.exe}`;
     assert.deepEqual(rows.map(norm), whole.rows.map(norm));
   });
 
   test('batch_rows directive splits results; a delay directive still completes', async () => {
-    const res = await client.query('SELECT * FROM generate_series(1, 95) t(i) /* devserver:batch_rows=20 */ /* devserver:delay_ms=5 */');
+    const res = await client.query(
+      'SELECT * FROM generate_series(1, 95) t(i) /* devserver:batch_rows=20 */ /* devserver:delay_ms=5 */'
+    );
     assert.deepEqual(
       res.batches.map((b) => b.numRows),
-      [20, 20, 20, 20, 15],
+      [20, 20, 20, 20, 15]
     );
   });
 });
@@ -352,7 +447,7 @@ describe('functions', () => {
   test('date_bin (2 and 3 args), date_trunc, now(), interval literals', async () => {
     const { rows, schema } = await client.table(
       `SELECT date_bin(INTERVAL '1 minute', time) AS m, date_bin(interval '10 second', time, TIMESTAMP '1970-01-01T00:00:00Z') AS s, date_trunc('hour', time) AS h, now() > time AS past FROM log_entries LIMIT 5`,
-      HOUR,
+      HOUR
     );
     assert.equal(typeOf(schema, 'm'), 'Timestamp<NANOSECOND, +00:00>');
     for (const r of rows) {
@@ -368,7 +463,7 @@ describe('functions', () => {
       `SELECT property_get(process_properties, 'env') AS env, properties_length(process_properties) AS n, jsonb_format_json(process_properties) AS j,
               jsonb_as_string(jsonb_get(process_properties, 'region')) AS region, jsonb_get(process_properties, 'region') AS region_jsonb
        FROM log_entries WHERE exe = 'api-gateway' LIMIT 1`,
-      HOUR,
+      HOUR
     );
     assert.equal(rows[0]!.env, 'prod');
     assert.equal(rows[0]!.n, 3);
@@ -385,41 +480,57 @@ describe('functions', () => {
     const hydrated = await client.table(sql, HOUR);
     assert.deepEqual(
       hydrated.schema.fields.map((f) => String(f.type)),
-      ['Utf8', 'Utf8', 'Utf8', 'Utf8'],
+      ['Utf8', 'Utf8', 'Utf8', 'Utf8']
     );
     assert.deepEqual(
       preserved.rows.map((r) => r.env),
-      hydrated.rows.map((r) => r.env),
+      hydrated.rows.map((r) => r.env)
     );
   });
 
   test('list_partitions, list_view_sets, SHOW TABLES, information_schema', async () => {
-    const parts = await client.table("SELECT view_set_name, num_rows FROM list_partitions() WHERE view_set_name = 'log_entries'");
+    const parts = await client.table(
+      "SELECT view_set_name, num_rows FROM list_partitions() WHERE view_set_name = 'log_entries'"
+    );
     assert.ok(parts.rows.length >= 24);
     const sets = (await client.table('SELECT view_set_name FROM list_view_sets()')).rows.map((r) => r.view_set_name);
     assert.ok(sets.includes('thread_spans'));
     const tables = (await client.table('SHOW TABLES')).rows.map((r) => r.name).sort();
     assert.deepEqual(tables, ['blocks', 'log_entries', 'log_stats', 'measures', 'processes', 'streams']);
-    const cols = (await client.table("SELECT column_name FROM information_schema.columns WHERE table_name = 'log_entries'")).rows;
+    const cols = (
+      await client.table("SELECT column_name FROM information_schema.columns WHERE table_name = 'log_entries'")
+    ).rows;
     assert.equal(cols.length, 13);
   });
 
   test('materialize_partitions and retire_partition_by_metadata answer messages', async () => {
-    const mat = await client.table("SELECT time, msg FROM materialize_partitions('log_entries', '2024-05-01T10:00:00Z', '2024-05-01T11:00:00Z', 600)");
+    const mat = await client.table(
+      "SELECT time, msg FROM materialize_partitions('log_entries', '2024-05-01T10:00:00Z', '2024-05-01T11:00:00Z', 600)"
+    );
     assert.equal(mat.rows.length, 6);
-    const p = (await client.table("SELECT begin_insert_time, end_insert_time FROM list_partitions() WHERE view_set_name = 'measures' LIMIT 1")).rows[0]!;
+    const p = (
+      await client.table(
+        "SELECT begin_insert_time, end_insert_time FROM list_partitions() WHERE view_set_name = 'measures' LIMIT 1"
+      )
+    ).rows[0]!;
     const iso = (ms: unknown): string => new Date(Number(ms)).toISOString();
-    const msg = (await client.table(`SELECT retire_partition_by_metadata('measures', 'global', CAST('${iso(p.begin_insert_time)}' AS TIMESTAMP), CAST('${iso(p.end_insert_time)}' AS TIMESTAMP)) AS message`)).rows[0]!.message;
+    const msg = (
+      await client.table(
+        `SELECT retire_partition_by_metadata('measures', 'global', CAST('${iso(p.begin_insert_time)}' AS TIMESTAMP), CAST('${iso(p.end_insert_time)}' AS TIMESTAMP)) AS message`
+      )
+    ).rows[0]!.message;
     assert.match(String(msg), /^SUCCESS:/);
   });
 
   test('thread spans nest consistently: parent one level up and enclosing its child', async () => {
-    const { rows: cpu } = await client.table("SELECT stream_id FROM streams WHERE array_contains(tags, 'cpu') AND NOT array_contains(tags, 'async') LIMIT 1");
+    const { rows: cpu } = await client.table(
+      "SELECT stream_id FROM streams WHERE array_contains(tags, 'cpu') AND NOT array_contains(tags, 'async') LIMIT 1"
+    );
     const vi = `view_instance('thread_spans', '${cpu[0]!.stream_id}')`;
     const bad = await count(
       `SELECT count(*) AS n FROM ${vi} c LEFT JOIN ${vi} p ON p.id = c.parent
        WHERE c.depth > 0 AND (p.id IS NULL OR p.depth <> c.depth - 1 OR c."begin" < p."begin" OR c."end" > p."end" OR c.duration <> epoch_ns(c."end") - epoch_ns(c."begin"))`,
-      HOUR,
+      HOUR
     );
     const children = await count(`SELECT count(*) AS n FROM ${vi} WHERE depth > 0`, HOUR);
     assert.ok(children > 0);
@@ -429,7 +540,10 @@ describe('functions', () => {
   test('log_stats agrees with log_entries (1-minute bins)', async () => {
     const stats = await count('SELECT sum(count) AS n FROM log_stats', HOUR);
     // Bins 10:00 … 11:00 inclusive hold the entries of [10:00, 11:01).
-    const entries = await count('SELECT count(*) AS n FROM log_entries', { ...HOUR, query_range_end: '2024-05-01T11:00:59.999999Z' });
+    const entries = await count('SELECT count(*) AS n FROM log_entries', {
+      ...HOUR,
+      query_range_end: '2024-05-01T11:00:59.999999Z',
+    });
     assert.ok(stats > 0);
     assert.equal(stats, entries);
   });

@@ -8,11 +8,14 @@ describe('quoteEndColumns (a bare `end` is a column in DataFusion, a keyword in 
   test('quotes end used as a column, in any position', () => {
     assert.equal(quoteEndColumns('SELECT begin, end, name FROM t'), 'SELECT begin, "end", name FROM t');
     assert.equal(quoteEndColumns('SELECT max(END) - min(begin) FROM t'), 'SELECT max("end") - min(begin) FROM t');
-    assert.equal(quoteEndColumns('SELECT s.end FROM t s ORDER BY end DESC'), 'SELECT s."end" FROM t s ORDER BY "end" DESC');
+    assert.equal(
+      quoteEndColumns('SELECT s.end FROM t s ORDER BY end DESC'),
+      'SELECT s."end" FROM t s ORDER BY "end" DESC'
+    );
   });
   test('leaves the END of CASE expressions, nested ones included', () => {
-    const sql = "SELECT CASE WHEN a THEN CASE WHEN b THEN 1 END ELSE 2 END AS k, end FROM t";
-    assert.equal(quoteEndColumns(sql), "SELECT CASE WHEN a THEN CASE WHEN b THEN 1 END ELSE 2 END AS k, \"end\" FROM t");
+    const sql = 'SELECT CASE WHEN a THEN CASE WHEN b THEN 1 END ELSE 2 END AS k, end FROM t';
+    assert.equal(quoteEndColumns(sql), 'SELECT CASE WHEN a THEN CASE WHEN b THEN 1 END ELSE 2 END AS k, "end" FROM t');
   });
   test('leaves literals, quoted names, comments and longer words alone', () => {
     const sql = `SELECT 'the end', "end", end_time, weekend /* end */ FROM t -- end\nWHERE x = 'it''s the end'`;

@@ -39,15 +39,33 @@ const READY = /^devserver listening on (grpcs?(?:\+tls)?:\/\/[^\s:]+:(\d+))$/m;
 
 const live = new Set<ChildProcess>();
 process.on('exit', () => {
-  for (const child of live) {child.kill('SIGKILL');}
+  for (const child of live) {
+    child.kill('SIGKILL');
+  }
 });
 
 export function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
-  const args = ['--import', 'tsx', path.join(ROOT, 'pkg', 'devserver', 'main.ts'), '--port', String(options.port ?? 0), '--scale', String(options.scale ?? 0.05)];
-  if (options.now) {args.push('--now', options.now);}
-  if (options.hours !== undefined) {args.push('--hours', String(options.hours));}
-  if (options.seed !== undefined) {args.push('--seed', String(options.seed));}
-  if (options.apiKeys) {args.push('--api-keys', JSON.stringify(options.apiKeys));}
+  const args = [
+    '--import',
+    'tsx',
+    path.join(ROOT, 'pkg', 'devserver', 'main.ts'),
+    '--port',
+    String(options.port ?? 0),
+    '--scale',
+    String(options.scale ?? 0.05),
+  ];
+  if (options.now) {
+    args.push('--now', options.now);
+  }
+  if (options.hours !== undefined) {
+    args.push('--hours', String(options.hours));
+  }
+  if (options.seed !== undefined) {
+    args.push('--seed', String(options.seed));
+  }
+  if (options.apiKeys) {
+    args.push('--api-keys', JSON.stringify(options.apiKeys));
+  }
   let tlsDir: string | undefined;
   if (options.tls) {
     tlsDir = mkdtempSync(path.join(tmpdir(), 'devserver-tls-'));
@@ -57,11 +75,17 @@ export function startDevServer(options: DevServerOptions = {}): Promise<DevServe
       return p;
     };
     args.push('--tls-cert', file('cert.pem', options.tls.certPem), '--tls-key', file('key.pem', options.tls.keyPem));
-    if (options.tls.caPem) {args.push('--tls-ca', file('ca.pem', options.tls.caPem));}
-    if (options.tls.requireClientCert) {args.push('--tls-require-client-cert');}
+    if (options.tls.caPem) {
+      args.push('--tls-ca', file('ca.pem', options.tls.caPem));
+    }
+    if (options.tls.requireClientCert) {
+      args.push('--tls-require-client-cert');
+    }
   }
   const env = { ...process.env, ...options.env };
-  if (!options.env?.MICROMEGAS_API_KEYS) {delete env.MICROMEGAS_API_KEYS;}
+  if (!options.env?.MICROMEGAS_API_KEYS) {
+    delete env.MICROMEGAS_API_KEYS;
+  }
   const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   live.add(child);
   let stdout = '';
@@ -71,7 +95,9 @@ export function startDevServer(options: DevServerOptions = {}): Promise<DevServe
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const cleanup = (): void => {
     live.delete(child);
-    if (tlsDir) {rmSync(tlsDir, { recursive: true, force: true });}
+    if (tlsDir) {
+      rmSync(tlsDir, { recursive: true, force: true });
+    }
   };
   const stop = async (): Promise<void> => {
     if (child.exitCode === null && child.signalCode === null) {

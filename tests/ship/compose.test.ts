@@ -12,7 +12,10 @@ import { QUERY_FORMATS } from '../../pkg/query/model';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const read = (p: string) => readFileSync(path.join(ROOT, p), 'utf8');
-const compose = parse(read('docker-compose.yml')) as { services: Record<string, Service>; volumes?: Record<string, unknown> };
+const compose = parse(read('docker-compose.yml')) as {
+  services: Record<string, Service>;
+  volumes?: Record<string, unknown>;
+};
 const pluginJson = JSON.parse(read('src/plugin.json')) as { id: string; executable: string };
 const packageJson = JSON.parse(read('package.json')) as { scripts: Record<string, string> };
 const dotenv = Object.fromEntries(
@@ -49,7 +52,9 @@ function resolve(value: string): string {
 
 describe('docker-compose.yml', () => {
   test('has the build, Grafana, dev server and real-Micromegas services', () => {
-    for (const name of ['plugin-build', 'grafana', 'devserver', 'postgres', 'micromegas']) {assert.ok(services[name], `service ${name}`);}
+    for (const name of ['plugin-build', 'grafana', 'devserver', 'postgres', 'micromegas']) {
+      assert.ok(services[name], `service ${name}`);
+    }
     assert.deepEqual(services.devserver.profiles, ['devserver']);
     assert.deepEqual(services.micromegas.profiles, ['micromegas']);
     assert.deepEqual(services.postgres.profiles, ['micromegas']);
@@ -84,14 +89,18 @@ describe('docker-compose.yml', () => {
           assert.ok(compose.volumes && host in compose.volumes, `${name}: named volume ${host} is declared`);
           continue;
         }
-        if (host === './dist') {continue;} // produced by plugin-build
+        if (host === './dist') {
+          continue;
+        } // produced by plugin-build
         assert.ok(existsSync(path.join(ROOT, host)), `${name}: ${host} exists`);
       }
       if (svc.build) {
         const dockerfile = path.join(ROOT, svc.build.context, svc.build.dockerfile);
         assert.ok(existsSync(dockerfile), `${name}: ${svc.build.dockerfile}`);
         for (const m of readFileSync(dockerfile, 'utf8').matchAll(/^COPY (.+) \S+$/gm)) {
-          for (const src of m[1].split(/\s+/)) {assert.ok(existsSync(path.join(ROOT, svc.build.context, src)), `${name}: COPY ${src}`);}
+          for (const src of m[1].split(/\s+/)) {
+            assert.ok(existsSync(path.join(ROOT, svc.build.context, src)), `${name}: COPY ${src}`);
+          }
         }
         const entry = readFileSync(dockerfile, 'utf8').match(/"(pkg\/[^"]+\.ts)"/);
         assert.ok(entry && existsSync(path.join(ROOT, entry[1])), `${name}: entry point exists`);
@@ -127,10 +136,23 @@ describe('docker-compose.yml', () => {
 });
 
 describe('provisioning', () => {
-  const datasources = parse(read('provisioning/datasources/micromegas.yml')) as { datasources: Array<{ uid: string; type: string; jsonData: Record<string, unknown>; secureJsonData?: Record<string, string> }> };
+  const datasources = parse(read('provisioning/datasources/micromegas.yml')) as {
+    datasources: Array<{
+      uid: string;
+      type: string;
+      jsonData: Record<string, unknown>;
+      secureJsonData?: Record<string, string>;
+    }>;
+  };
   const ds = datasources.datasources[0];
-  const providers = parse(read('provisioning/dashboards/micromegas.yml')) as { providers: Array<{ options: { path: string } }> };
-  const dashDir = path.join(ROOT, 'provisioning', providers.providers[0].options.path.slice('/etc/grafana/provisioning/'.length));
+  const providers = parse(read('provisioning/dashboards/micromegas.yml')) as {
+    providers: Array<{ options: { path: string } }>;
+  };
+  const dashDir = path.join(
+    ROOT,
+    'provisioning',
+    providers.providers[0].options.path.slice('/etc/grafana/provisioning/'.length)
+  );
 
   test('the data source is of this plugin, reads URL and token from the environment', () => {
     assert.equal(ds.type, pluginJson.id);

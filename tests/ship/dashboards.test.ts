@@ -9,12 +9,25 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import { startDevServer, type DevServer } from '../harness/devserver';
-import { dataQuery, ensureBackendBuilt, frameTable, GrafanaHost, pluginContext, REPO_ROOT } from '../harness/grafana-host';
+import {
+  dataQuery,
+  ensureBackendBuilt,
+  frameTable,
+  GrafanaHost,
+  pluginContext,
+  REPO_ROOT,
+} from '../harness/grafana-host';
 import { formatVariableValue } from '../../src/query/variableFormat';
 
 const DASHBOARD_DIR = path.join(REPO_ROOT, 'provisioning', 'dashboards', 'micromegas');
 
-interface Target { refId: string; query?: string; queryText?: string; format?: string; [key: string]: unknown }
+interface Target {
+  refId: string;
+  query?: string;
+  queryText?: string;
+  format?: string;
+  [key: string]: unknown;
+}
 interface Variable {
   name: string;
   type: string;
@@ -23,9 +36,23 @@ interface Variable {
   includeAll?: boolean;
   current?: { value?: string };
 }
-interface DsRef { type?: string; uid?: string }
-interface Panel { title: string; type: string; targets?: Array<Target & { datasource?: DsRef }>; repeat?: string; datasource?: DsRef }
-interface Dashboard { uid: string; title: string; templating: { list: Variable[] }; panels: Panel[] }
+interface DsRef {
+  type?: string;
+  uid?: string;
+}
+interface Panel {
+  title: string;
+  type: string;
+  targets?: Array<Target & { datasource?: DsRef }>;
+  repeat?: string;
+  datasource?: DsRef;
+}
+interface Dashboard {
+  uid: string;
+  title: string;
+  templating: { list: Variable[] };
+  panels: Panel[];
+}
 
 const readDashboard = (file: string) => JSON.parse(readFileSync(file, 'utf8')) as Dashboard;
 const dashboards: Dashboard[] = readdirSync(DASHBOARD_DIR)
@@ -40,10 +67,14 @@ type Resolved = Map<string, { values: string[]; variable: Variable }>;
 function interpolate(sql: string, vars: Resolved, single?: { name: string; value: string }): string {
   return sql.replace(/\$\{(\w+)\}|\$(\w+)/g, (token, braced: string | undefined, bare: string | undefined) => {
     const name = braced ?? bare!;
-    if (single && single.name === name) {return formatVariableValue(single.value, {});}
+    if (single && single.name === name) {
+      return formatVariableValue(single.value, {});
+    }
     const v = vars.get(name);
-    if (!v) {return token;} // macros ($__…) and unknown names stay for the backend
-    const value = v.variable.multi || v.variable.includeAll ? v.values : v.values[0] ?? '';
+    if (!v) {
+      return token;
+    } // macros ($__…) and unknown names stay for the backend
+    const value = v.variable.multi || v.variable.includeAll ? v.values : (v.values[0] ?? '');
     return formatVariableValue(value, v.variable);
   });
 }
@@ -55,16 +86,20 @@ const ctx = () => pluginContext({ uid: 'micromegas', jsonData: { url: devserver.
 /** Runs a target as saved, its SQL (query, or the upstream v1 queryText) replaced by `sql`. */
 async function run(sql: string, target: Partial<Target>, refId = 'A') {
   const text = target.query === undefined && target.queryText !== undefined ? { queryText: sql } : { query: sql };
-  const res = await host.queryData(ctx(), [dataQuery(refId, { ...target, refId, ...text }, { intervalMS: 30_000, maxDataPoints: 1000 })]);
+  const res = await host.queryData(ctx(), [
+    dataQuery(refId, { ...target, refId, ...text }, { intervalMS: 30_000, maxDataPoints: 1000 }),
+  ]);
   return res[refId];
 }
 
 async function resolveVariables(d: Dashboard): Promise<Resolved> {
   const vars: Resolved = new Map();
   for (const v of d.templating.list) {
-    if (v.type === 'custom') {vars.set(v.name, { values: [String(v.current?.value ?? '')], variable: v });}
-    else if (v.type === 'textbox') {vars.set(v.name, { values: [String(v.current?.value ?? '')], variable: v });}
-    else if (v.type === 'query') {
+    if (v.type === 'custom') {
+      vars.set(v.name, { values: [String(v.current?.value ?? '')], variable: v });
+    } else if (v.type === 'textbox') {
+      vars.set(v.name, { values: [String(v.current?.value ?? '')], variable: v });
+    } else if (v.type === 'query') {
       const q = v.query as Target & { variable?: { valueField?: string } };
       const res = await run(interpolate(q.query ?? q.queryText ?? '', vars), q, `var-${v.name}`);
       assert.equal(res.error, '', `${d.title}: variable ${v.name} failed: ${res.error}`);
@@ -103,7 +138,9 @@ describe('provisioned dashboards', () => {
     for (const d of [...dashboards, upstreamSaved]) {
       for (const p of d.panels) {
         for (const ref of [p.datasource, ...(p.targets ?? []).map((t) => t.datasource)]) {
-          if (ref?.type !== undefined) {assert.equal(ref.type, PLUGIN_ID, `${d.title} / ${p.title}`);}
+          if (ref?.type !== undefined) {
+            assert.equal(ref.type, PLUGIN_ID, `${d.title} / ${p.title}`);
+          }
         }
       }
     }

@@ -48,10 +48,13 @@ function findNote(fd: number, header: Buffer, name: string): Buffer | undefined 
     }
     const segment = readAt(fd, Number(ph.readBigUInt64LE(8)), Number(ph.readBigUInt64LE(32)));
     const align4 = (n: number) => (n + 3) & ~3;
-    for (let pos = 0; pos + 12 <= segment.length; ) {
+    for (let pos = 0; pos + 12 <= segment.length;) {
       const namesz = segment.readUInt32LE(pos);
       const descsz = segment.readUInt32LE(pos + 4);
-      const noteName = segment.subarray(pos + 12, pos + 12 + namesz).toString('latin1').replace(/\0+$/, '');
+      const noteName = segment
+        .subarray(pos + 12, pos + 12 + namesz)
+        .toString('latin1')
+        .replace(/\0+$/, '');
       const desc = pos + 12 + align4(namesz);
       if (noteName === name) {
         return Buffer.from(segment.subarray(desc, desc + descsz));

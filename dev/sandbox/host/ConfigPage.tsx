@@ -15,12 +15,25 @@ interface TestStatus {
 }
 
 function errorToStatus(err: unknown): TestStatus {
-  const e = (err ?? {}) as { message?: string; error?: { details?: TestStatus['details'] }; details?: TestStatus['details']; data?: { message?: string } };
+  const e = (err ?? {}) as {
+    message?: string;
+    error?: { details?: TestStatus['details'] };
+    details?: TestStatus['details'];
+    data?: { message?: string };
+  };
   const message = e.message ?? e.data?.message ?? 'Testing the data source failed';
   return { status: 'error', message, details: e.error?.details ?? e.details };
 }
 
-export function ConfigPage({ loaded, initial, onSaved }: { loaded: LoadedPlugin; initial: DataSourceSettings; onSaved: (s: DataSourceSettings, ds: DataSourceApi) => void }) {
+export function ConfigPage({
+  loaded,
+  initial,
+  onSaved,
+}: {
+  loaded: LoadedPlugin;
+  initial: DataSourceSettings;
+  onSaved: (s: DataSourceSettings, ds: DataSourceApi) => void;
+}) {
   const [options, setOptions] = useState<DataSourceSettings>(initial);
   const [testing, setTesting] = useState(false);
   const [status, setStatus] = useState<TestStatus | undefined>();
@@ -30,12 +43,18 @@ export function ConfigPage({ loaded, initial, onSaved }: { loaded: LoadedPlugin;
     setTesting(true);
     setStatus(undefined);
     try {
-      const saved = (await getBackendSrv().put(`/api/datasources/uid/${DS_UID}`, options)) as { datasource: DataSourceSettings };
+      const saved = (await getBackendSrv().put(`/api/datasources/uid/${DS_UID}`, options)) as {
+        datasource: DataSourceSettings;
+      };
       setOptions(saved.datasource);
       const ds = createInstance(loaded, saved.datasource);
       onSaved(saved.datasource, ds);
       const result = (await ds.testDatasource()) as TestStatus;
-      setStatus({ status: result.status === 'success' ? 'success' : 'error', message: result.message, details: result.details });
+      setStatus({
+        status: result.status === 'success' ? 'success' : 'error',
+        message: result.message,
+        details: result.details,
+      });
     } catch (err) {
       setStatus(errorToStatus(err));
     } finally {
@@ -47,7 +66,11 @@ export function ConfigPage({ loaded, initial, onSaved }: { loaded: LoadedPlugin;
     <div data-testid="sandbox-config-page">
       <h2>Data source: {options.name}</h2>
       <ErrorBoundaryAlert>
-        {ConfigEditor ? <ConfigEditor options={options} onOptionsChange={setOptions} /> : <Alert title="The plugin has no ConfigEditor" />}
+        {ConfigEditor ? (
+          <ConfigEditor options={options} onOptionsChange={setOptions} />
+        ) : (
+          <Alert title="The plugin has no ConfigEditor" />
+        )}
       </ErrorBoundaryAlert>
       {status && (
         <div data-testid="sandbox-test-status" data-status={status.status} style={{ marginTop: 16 }}>

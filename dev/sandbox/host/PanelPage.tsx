@@ -26,7 +26,9 @@ const MAX_DATA_POINTS = 1000;
 export function toTimeRange(raw: RawTimeRange): TimeRange {
   const from = dateMath.toDateTime(raw.from, { roundUp: false });
   const to = dateMath.toDateTime(raw.to, { roundUp: true });
-  if (!from || !to) {throw new Error(`invalid time range ${JSON.stringify(raw)}`);}
+  if (!from || !to) {
+    throw new Error(`invalid time range ${JSON.stringify(raw)}`);
+  }
   return { from, to, raw };
 }
 
@@ -79,7 +81,10 @@ export function PanelPage({ ds }: { ds: DataSourceApi }) {
       maxDataPoints: MAX_DATA_POINTS,
       range: timeRange,
       rangeRaw: timeRange.raw,
-      scopedVars: { __interval: { text: interval, value: interval }, __interval_ms: { text: String(intervalMs), value: intervalMs } },
+      scopedVars: {
+        __interval: { text: interval, value: interval },
+        __interval_ms: { text: String(intervalMs), value: intervalMs },
+      },
       targets,
       timezone: 'utc',
       startTime: Date.now(),
@@ -89,17 +94,32 @@ export function PanelPage({ ds }: { ds: DataSourceApi }) {
     try {
       result = ds.query(request);
     } catch (err) {
-      setData({ state: LoadingState.Error, series: [], errors: [{ message: err instanceof Error ? err.message : String(err) }], request, timeRange });
+      setData({
+        state: LoadingState.Error,
+        series: [],
+        errors: [{ message: err instanceof Error ? err.message : String(err) }],
+        request,
+        timeRange,
+      });
       return;
     }
     const stream = isObservable(result) ? result : from(result as Promise<DataQueryResponse>);
     subscription.current = stream.subscribe({
       next: (rsp: DataQueryResponse) => {
         const errors = rsp.errors ?? (rsp.error ? [rsp.error] : undefined);
-        setData({ state: errors?.length ? LoadingState.Error : (rsp.state ?? LoadingState.Done), series: rsp.data ?? [], errors, request, timeRange });
+        setData({
+          state: errors?.length ? LoadingState.Error : (rsp.state ?? LoadingState.Done),
+          series: rsp.data ?? [],
+          errors,
+          request,
+          timeRange,
+        });
       },
       error: (err: unknown) => {
-        const message = (err as { message?: string; data?: { message?: string } })?.data?.message ?? (err as Error)?.message ?? String(err);
+        const message =
+          (err as { message?: string; data?: { message?: string } })?.data?.message ??
+          (err as Error)?.message ??
+          String(err);
         setData({ state: LoadingState.Error, series: [], errors: [{ message }], request, timeRange });
       },
     });
@@ -109,7 +129,12 @@ export function PanelPage({ ds }: { ds: DataSourceApi }) {
   const shift = (direction: -1 | 1) => {
     const span = range.to.valueOf() - range.from.valueOf();
     const from = range.from.valueOf() + direction * span;
-    setRange(toTimeRange({ from: dateMath.toDateTime(new Date(from), {})!, to: dateMath.toDateTime(new Date(from + span), {})! }));
+    setRange(
+      toTimeRange({
+        from: dateMath.toDateTime(new Date(from), {})!,
+        to: dateMath.toDateTime(new Date(from + span), {})!,
+      })
+    );
   };
 
   return (
@@ -135,7 +160,16 @@ export function PanelPage({ ds }: { ds: DataSourceApi }) {
       <div data-testid="sandbox-query-editor">
         <ErrorBoundaryAlert>
           {QueryEditor ? (
-            <QueryEditor datasource={ds} query={query} onChange={setQuery} onRunQuery={run} data={data} range={range} app={CoreApp.PanelEditor} queries={[query]} />
+            <QueryEditor
+              datasource={ds}
+              query={query}
+              onChange={setQuery}
+              onRunQuery={run}
+              data={data}
+              range={range}
+              app={CoreApp.PanelEditor}
+              queries={[query]}
+            />
           ) : (
             <Alert title="The plugin has no QueryEditor" />
           )}

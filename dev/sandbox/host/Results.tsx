@@ -19,7 +19,9 @@ function useWidth(): [React.RefObject<HTMLDivElement>, number] {
   const ref = useRef<HTMLDivElement>(null);
   const [width, setWidth] = useState(800);
   useEffect(() => {
-    if (!ref.current) {return;}
+    if (!ref.current) {
+      return;
+    }
     const obs = new ResizeObserver((entries) => setWidth(Math.max(200, Math.floor(entries[0].contentRect.width))));
     obs.observe(ref.current);
     return () => obs.disconnect();
@@ -28,8 +30,13 @@ function useWidth(): [React.RefObject<HTMLDivElement>, number] {
 }
 
 function isLogsFrame(frame: DataFrame): boolean {
-  if (frame.meta?.preferredVisualisationType === 'logs' || frame.meta?.type === 'log-lines') {return true;}
-  return frame.fields.some((f) => f.name === 'body' && f.type === FieldType.string) && frame.fields.some((f) => f.type === FieldType.time);
+  if (frame.meta?.preferredVisualisationType === 'logs' || frame.meta?.type === 'log-lines') {
+    return true;
+  }
+  return (
+    frame.fields.some((f) => f.name === 'body' && f.type === FieldType.string) &&
+    frame.fields.some((f) => f.type === FieldType.time)
+  );
 }
 
 function isTimeSeriesFrame(frame: DataFrame): boolean {
@@ -40,7 +47,8 @@ function LogsList({ frames }: { frames: DataFrame[] }) {
   const theme = useTheme2();
   const rows: Array<{ time: number; level: string; body: string }> = [];
   for (const frame of frames) {
-    const time = frame.fields.find((f) => f.name === 'timestamp') ?? frame.fields.find((f) => f.type === FieldType.time);
+    const time =
+      frame.fields.find((f) => f.name === 'timestamp') ?? frame.fields.find((f) => f.type === FieldType.time);
     const body = frame.fields.find((f) => f.name === 'body') ?? frame.fields.find((f) => f.type === FieldType.string);
     const level = frame.fields.find((f) => f.name === 'severity' || f.name === 'level');
     for (let i = 0; i < frame.length; i++) {
@@ -49,11 +57,30 @@ function LogsList({ frames }: { frames: DataFrame[] }) {
     }
   }
   return (
-    <div data-testid="sandbox-logs" data-rows={rows.length} style={{ fontFamily: theme.typography.fontFamilyMonospace, fontSize: 12, maxHeight: 300, overflow: 'auto' }}>
+    <div
+      data-testid="sandbox-logs"
+      data-rows={rows.length}
+      style={{ fontFamily: theme.typography.fontFamilyMonospace, fontSize: 12, maxHeight: 300, overflow: 'auto' }}
+    >
       {rows.slice(0, 500).map((r, i) => (
-        <div key={i} data-testid="sandbox-log-row" style={{ display: 'flex', gap: 12, borderBottom: `1px solid ${theme.colors.border.weak}`, padding: '2px 0' }}>
-          <span style={{ color: theme.colors.text.secondary, whiteSpace: 'nowrap' }}>{dateTimeFormat(r.time, { timeZone: 'utc' })}</span>
-          <span style={{ width: 56, color: theme.visualization.getColorByName(/err|fatal|crit/i.test(r.level) ? 'red' : /warn/i.test(r.level) ? 'orange' : 'green') }}>{r.level}</span>
+        <div
+          key={i}
+          data-testid="sandbox-log-row"
+          style={{ display: 'flex', gap: 12, borderBottom: `1px solid ${theme.colors.border.weak}`, padding: '2px 0' }}
+        >
+          <span style={{ color: theme.colors.text.secondary, whiteSpace: 'nowrap' }}>
+            {dateTimeFormat(r.time, { timeZone: 'utc' })}
+          </span>
+          <span
+            style={{
+              width: 56,
+              color: theme.visualization.getColorByName(
+                /err|fatal|crit/i.test(r.level) ? 'red' : /warn/i.test(r.level) ? 'orange' : 'green'
+              ),
+            }}
+          >
+            {r.level}
+          </span>
           <span style={{ whiteSpace: 'pre-wrap' }}>{r.body}</span>
         </div>
       ))}
@@ -81,7 +108,17 @@ export function Results({ data }: { data: PanelData }) {
       applyFieldOverrides({
         data: data.series.filter((f) => !isLogsFrame(f) && isTimeSeriesFrame(f)),
         fieldConfig: {
-          defaults: { color: { mode: FieldColorModeId.PaletteClassic }, custom: { drawStyle: 'line', lineWidth: 1, fillOpacity: 10, showPoints: 'auto', pointSize: 5, spanNulls: false } },
+          defaults: {
+            color: { mode: FieldColorModeId.PaletteClassic },
+            custom: {
+              drawStyle: 'line',
+              lineWidth: 1,
+              fillOpacity: 10,
+              showPoints: 'auto',
+              pointSize: 5,
+              spanNulls: false,
+            },
+          },
           overrides: [],
         },
         replaceVariables: (v: string) => v,
@@ -95,10 +132,19 @@ export function Results({ data }: { data: PanelData }) {
   const rowCount = frames.reduce((n, f) => n + f.length, 0);
 
   return (
-    <div ref={ref} data-testid="sandbox-results" data-state={data.state} data-frames={frames.length} data-rows={rowCount}>
+    <div
+      ref={ref}
+      data-testid="sandbox-results"
+      data-state={data.state}
+      data-frames={frames.length}
+      data-rows={rowCount}
+    >
       {data.state === LoadingState.Loading && <LoadingBar width={width} />}
       {data.state === LoadingState.Done && frames.length === 0 && (
-        <div data-testid="sandbox-no-data" style={{ padding: 24, textAlign: 'center', color: theme.colors.text.secondary }}>
+        <div
+          data-testid="sandbox-no-data"
+          style={{ padding: 24, textAlign: 'center', color: theme.colors.text.secondary }}
+        >
           No data
         </div>
       )}
@@ -118,12 +164,20 @@ export function Results({ data }: { data: PanelData }) {
       {frames.map((frame, i) => (
         <div key={i} style={{ marginTop: 8 }}>
           {frame.meta?.executedQueryString && (
-            <pre data-testid="sandbox-executed-query" style={{ fontSize: 11, whiteSpace: 'pre-wrap', color: theme.colors.text.secondary }}>
+            <pre
+              data-testid="sandbox-executed-query"
+              style={{ fontSize: 11, whiteSpace: 'pre-wrap', color: theme.colors.text.secondary }}
+            >
               {frame.meta.executedQueryString}
             </pre>
           )}
           {frame.meta?.notices?.map((n, j) => (
-            <Alert key={j} severity={n.severity === 'error' ? 'error' : n.severity === 'warning' ? 'warning' : 'info'} title={n.text} data-testid="sandbox-notice" />
+            <Alert
+              key={j}
+              severity={n.severity === 'error' ? 'error' : n.severity === 'warning' ? 'warning' : 'info'}
+              title={n.text}
+              data-testid="sandbox-notice"
+            />
           ))}
           <div data-testid="sandbox-table">
             <Table data={frame} width={width} height={Math.min(300, 36 + 36 * Math.max(1, frame.length))} />

@@ -24,10 +24,15 @@ function framesToValues(frames: DataFrame[]): MetricFindValue[] {
   const out: MetricFindValue[] = [];
   for (const frame of frames) {
     const byName = (n: string) => frame.fields.find((f) => f.name.toLowerCase() === n);
-    const value = byName('value') ?? byName('__value') ?? frame.fields.find((f) => f.type === FieldType.string) ?? frame.fields[0];
+    const value =
+      byName('value') ?? byName('__value') ?? frame.fields.find((f) => f.type === FieldType.string) ?? frame.fields[0];
     const text = byName('text') ?? byName('__text') ?? value;
-    if (!value) {continue;}
-    for (let i = 0; i < frame.length; i++) {out.push({ text: String(text.values[i]), value: value.values[i] as string | number });}
+    if (!value) {
+      continue;
+    }
+    for (let i = 0; i < frame.length; i++) {
+      out.push({ text: String(text.values[i]), value: value.values[i] as string | number });
+    }
   }
   return out;
 }
@@ -40,7 +45,9 @@ interface VariableSupportLike {
 
 export function VariablesPage({ ds }: { ds: DataSourceApi }) {
   const support = (ds as unknown as { variables?: VariableSupportLike }).variables;
-  const [query, setQuery] = useState<DataQuery>(() => ({ ...(support?.getDefaultQuery?.() ?? {}), refId: 'variable-query' }) as DataQuery);
+  const [query, setQuery] = useState<DataQuery>(
+    () => ({ ...(support?.getDefaultQuery?.() ?? {}), refId: 'variable-query' }) as DataQuery
+  );
   const [values, setValues] = useState<MetricFindValue[] | undefined>();
   const [error, setError] = useState<string | undefined>();
   const [running, setRunning] = useState(false);
@@ -68,7 +75,9 @@ export function VariablesPage({ ds }: { ds: DataSourceApi }) {
         const result = support.query(request);
         const rsp = await lastValueFrom(isObservable(result) ? result : from(result));
         const errors = rsp.errors ?? (rsp.error ? [rsp.error] : []);
-        if (errors.length) {throw new Error(errors.map((e) => e.message).join('; '));}
+        if (errors.length) {
+          throw new Error(errors.map((e) => e.message).join('; '));
+        }
         setValues(framesToValues(rsp.data ?? []));
       } else if (ds.metricFindQuery) {
         setValues(await ds.metricFindQuery(q, { range, variable: { name: 'sandbox' } } as never));
@@ -77,7 +86,9 @@ export function VariablesPage({ ds }: { ds: DataSourceApi }) {
       }
     } catch (err) {
       setValues(undefined);
-      setError((err as { data?: { message?: string } })?.data?.message ?? (err instanceof Error ? err.message : String(err)));
+      setError(
+        (err as { data?: { message?: string } })?.data?.message ?? (err instanceof Error ? err.message : String(err))
+      );
     } finally {
       setRunning(false);
     }
@@ -88,7 +99,14 @@ export function VariablesPage({ ds }: { ds: DataSourceApi }) {
       <h2>Variable query</h2>
       <ErrorBoundaryAlert>
         {Editor ? (
-          <Editor datasource={ds} query={query} onChange={(q: DataQuery) => setQuery(q)} onRunQuery={() => run()} range={range} app={CoreApp.Dashboard} />
+          <Editor
+            datasource={ds}
+            query={query}
+            onChange={(q: DataQuery) => setQuery(q)}
+            onRunQuery={() => run()}
+            range={range}
+            app={CoreApp.Dashboard}
+          />
         ) : (
           <Alert severity="info" title="The plugin has no variable editor (variables.editor)" />
         )}
@@ -108,7 +126,12 @@ export function VariablesPage({ ds }: { ds: DataSourceApi }) {
           <h4>Preview of values ({values.length})</h4>
           <Stack gap={1} wrap="wrap">
             {values.slice(0, 200).map((v, i) => (
-              <span key={i} data-testid="sandbox-variable-value" data-value={String(v.value ?? v.text)} style={{ padding: '2px 8px', border: '1px solid #555', borderRadius: 2 }}>
+              <span
+                key={i}
+                data-testid="sandbox-variable-value"
+                data-value={String(v.value ?? v.text)}
+                style={{ padding: '2px 8px', border: '1px solid #555', borderRadius: 2 }}
+              >
                 {v.text}
               </span>
             ))}

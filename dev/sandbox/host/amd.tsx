@@ -20,21 +20,33 @@ export function provideModule(name: string, value: unknown): void {
 
 /** Names with no host instance: resolving them fails with this explanation. */
 function resolveDependency(name: string, moduleUrl: string): unknown {
-  if (name === 'module') {return { id: moduleUrl, uri: moduleUrl };}
-  if (name === 'exports' || name === 'require') {
-    throw new Error(`plugin module ${moduleUrl} asks for AMD "${name}", which the sandbox (like Grafana) does not provide`);
+  if (name === 'module') {
+    return { id: moduleUrl, uri: moduleUrl };
   }
-  if (registry.has(name)) {return registry.get(name);}
+  if (name === 'exports' || name === 'require') {
+    throw new Error(
+      `plugin module ${moduleUrl} asks for AMD "${name}", which the sandbox (like Grafana) does not provide`
+    );
+  }
+  if (registry.has(name)) {
+    return registry.get(name);
+  }
   // Grafana resolves deep imports of its packages (e.g. "@grafana/ui/unstable") to the same instance family.
-  throw new Error(`plugin module ${moduleUrl} imports "${name}", which the host does not provide (see .config/bundler/externals.ts and dev/sandbox/host/externals.ts)`);
+  throw new Error(
+    `plugin module ${moduleUrl} imports "${name}", which the host does not provide (see .config/bundler/externals.ts and dev/sandbox/host/externals.ts)`
+  );
 }
 
 function installDefine(): void {
   const define = (a: unknown, b?: unknown, c?: unknown): void => {
     // Forms: define(factory) | define(deps, factory) | define(id, deps, factory)
-    if (typeof a === 'string') {pending.push({ deps: (b as string[]) ?? [], factory: c as Factory });}
-    else if (Array.isArray(a)) {pending.push({ deps: a as string[], factory: b as Factory });}
-    else {pending.push({ deps: [], factory: a as Factory });}
+    if (typeof a === 'string') {
+      pending.push({ deps: (b as string[]) ?? [], factory: c as Factory });
+    } else if (Array.isArray(a)) {
+      pending.push({ deps: a as string[], factory: b as Factory });
+    } else {
+      pending.push({ deps: [], factory: a as Factory });
+    }
   };
   (define as unknown as { amd: object }).amd = {};
   (window as unknown as { define: unknown }).define = define;
@@ -48,7 +60,8 @@ export function loadAmdModule(url: string): Promise<Record<string, unknown>> {
     const script = document.createElement('script');
     script.src = absolute;
     script.async = true;
-    script.onerror = () => reject(new Error(`could not load plugin module ${absolute} (is dist/module.js built? run npm run build)`));
+    script.onerror = () =>
+      reject(new Error(`could not load plugin module ${absolute} (is dist/module.js built? run npm run build)`));
     script.onload = () => {
       const defs = pending;
       pending = [];
@@ -58,7 +71,8 @@ export function loadAmdModule(url: string): Promise<Record<string, unknown>> {
       }
       const { deps, factory } = defs[0];
       try {
-        const exports = typeof factory === 'function' ? factory(...deps.map((d) => resolveDependency(d, absolute))) : factory;
+        const exports =
+          typeof factory === 'function' ? factory(...deps.map((d) => resolveDependency(d, absolute))) : factory;
         resolve((exports ?? {}) as Record<string, unknown>);
       } catch (err) {
         reject(err);

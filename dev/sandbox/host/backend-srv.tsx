@@ -15,12 +15,19 @@ export interface RecordedRequest {
 export const recordedRequests: RecordedRequest[] = [];
 
 function withParams(url: string, params: BackendSrvRequest['params']): string {
-  if (!params || typeof params !== 'object') {return url;}
+  if (!params || typeof params !== 'object') {
+    return url;
+  }
   const search = new URLSearchParams();
   for (const [key, value] of Object.entries(params as Record<string, unknown>)) {
-    if (value === undefined || value === null) {continue;}
-    if (Array.isArray(value)) {value.forEach((v) => search.append(key, String(v)));}
-    else {search.append(key, String(value));}
+    if (value === undefined || value === null) {
+      continue;
+    }
+    if (Array.isArray(value)) {
+      value.forEach((v) => search.append(key, String(v)));
+    } else {
+      search.append(key, String(value));
+    }
   }
   const qs = search.toString();
   return qs ? `${url}${url.includes('?') ? '&' : '?'}${qs}` : url;
@@ -28,7 +35,9 @@ function withParams(url: string, params: BackendSrvRequest['params']): string {
 
 async function readBody(res: Response): Promise<unknown> {
   const text = await res.text();
-  if (!text) {return undefined;}
+  if (!text) {
+    return undefined;
+  }
   try {
     return JSON.parse(text);
   } catch {
@@ -76,23 +85,41 @@ export class SandboxBackendSrv {
             subscriber.next(response);
             subscriber.complete();
           } else {
-            const err: FetchError = { status: res.status, statusText: res.statusText, data: (data ?? {}) as FetchError['data'], config: options };
+            const err: FetchError = {
+              status: res.status,
+              statusText: res.statusText,
+              data: (data ?? {}) as FetchError['data'],
+              config: options,
+            };
             subscriber.error(err);
           }
         })
         .catch((cause: unknown) => {
           if (controller.signal.aborted) {
             // Grafana reports a superseded request as cancelled, not as a failure.
-            const err: FetchError = { status: -1, statusText: 'Request was aborted', cancelled: true, data: { message: 'Request was aborted' }, config: options };
+            const err: FetchError = {
+              status: -1,
+              statusText: 'Request was aborted',
+              cancelled: true,
+              data: { message: 'Request was aborted' },
+              config: options,
+            };
             subscriber.error(err);
             return;
           }
           const message = cause instanceof Error ? cause.message : String(cause);
-          const err: FetchError = { status: 0, statusText: message, data: { message: `Network error: ${message}` }, config: options };
+          const err: FetchError = {
+            status: 0,
+            statusText: message,
+            data: { message: `Network error: ${message}` },
+            config: options,
+          };
           subscriber.error(err);
         })
         .finally(() => {
-          if (options.requestId && this.inflight.get(options.requestId) === controller) {this.inflight.delete(options.requestId);}
+          if (options.requestId && this.inflight.get(options.requestId) === controller) {
+            this.inflight.delete(options.requestId);
+          }
         });
       return () => controller.abort();
     });
@@ -106,7 +133,12 @@ export class SandboxBackendSrv {
     return lastValueFrom(this.fetch<T>(options));
   }
 
-  get<T>(url: string, params?: BackendSrvRequest['params'], requestId?: string, options?: Partial<BackendSrvRequest>): Promise<T> {
+  get<T>(
+    url: string,
+    params?: BackendSrvRequest['params'],
+    requestId?: string,
+    options?: Partial<BackendSrvRequest>
+  ): Promise<T> {
     return this.request<T>({ ...options, url, params, requestId, method: 'GET' });
   }
 

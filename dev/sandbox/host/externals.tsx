@@ -39,5 +39,7 @@ export function provideGrafanaExternals(): void {
     i18next,
     'react-router': reactRouter,
   };
-  for (const [name, value] of Object.entries(modules)) {provideModule(name, value);}
+  for (const [name, value] of Object.entries(modules)) {
+    provideModule(name, value);
+  }
 }

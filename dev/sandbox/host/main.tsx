@@ -22,7 +22,10 @@ import { VariablesPage } from './VariablesPage';
 
 const theme = createTheme({ colors: { mode: 'dark' } });
 config.theme2 = theme;
-config.bootData = { ...config.bootData, user: { ...config.bootData?.user, theme: 'dark', timezone: 'utc', orgId: 1, login: 'sandbox' } } as typeof config.bootData;
+config.bootData = {
+  ...config.bootData,
+  user: { ...config.bootData?.user, theme: 'dark', timezone: 'utc', orgId: 1, login: 'sandbox' },
+} as typeof config.bootData;
 setBackendSrv(backendSrv);
 setTemplateSrv(templateSrv);
 provideGrafanaExternals();
@@ -34,17 +37,38 @@ const PAGES = [
   { path: '/variables', title: 'Variables' },
 ];
 
-function Shell({ loaded, settings: initialSettings, ds: initialDs }: { loaded: LoadedPlugin; settings: DataSourceSettings; ds: DataSourceApi }) {
+function Shell({
+  loaded,
+  settings: initialSettings,
+  ds: initialDs,
+}: {
+  loaded: LoadedPlugin;
+  settings: DataSourceSettings;
+  ds: DataSourceApi;
+}) {
   const [settings, setSettings] = useState(initialSettings);
   const [ds, setDs] = useState(initialDs);
   const page = PAGES.find((p) => window.location.pathname.startsWith(p.path))?.path ?? '/panel';
   return (
     <div style={{ padding: '8px 24px', maxWidth: 1400, margin: '0 auto' }}>
-      <nav style={{ display: 'flex', gap: 16, alignItems: 'center', borderBottom: `1px solid ${theme.colors.border.weak}`, paddingBottom: 8, marginBottom: 16 }}>
+      <nav
+        style={{
+          display: 'flex',
+          gap: 16,
+          alignItems: 'center',
+          borderBottom: `1px solid ${theme.colors.border.weak}`,
+          paddingBottom: 8,
+          marginBottom: 16,
+        }}
+      >
         <img src={`/public/plugins/${loaded.meta.id}/img/logo.svg`} alt="" width={24} height={24} />
         <strong>{loaded.meta.name} sandbox</strong>
         {PAGES.map((p) => (
-          <a key={p.path} href={p.path + window.location.search} style={{ color: p.path === page ? theme.colors.text.primary : theme.colors.text.link }}>
+          <a
+            key={p.path}
+            href={p.path + window.location.search}
+            style={{ color: p.path === page ? theme.colors.text.primary : theme.colors.text.link }}
+          >
             {p.title}
           </a>
         ))}

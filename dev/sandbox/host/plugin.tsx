@@ -29,13 +29,18 @@ export async function loadPlugin(): Promise<LoadedPlugin> {
   const exports = await loadAmdModule(`${base}/module.js`);
   const plugin = exports.plugin as DataSourcePlugin<DataSourceApi> | undefined;
   if (!plugin || typeof plugin !== 'object' || !('DataSourceClass' in plugin)) {
-    throw new Error(`${base}/module.js does not export a data source plugin (export const plugin = new DataSourcePlugin(...))`);
+    throw new Error(
+      `${base}/module.js does not export a data source plugin (export const plugin = new DataSourcePlugin(...))`
+    );
   }
   plugin.meta = meta;
   return { plugin, meta };
 }
 
-export function toInstanceSettings(settings: DataSourceSettings, meta: DataSourcePluginMeta): DataSourceInstanceSettings {
+export function toInstanceSettings(
+  settings: DataSourceSettings,
+  meta: DataSourcePluginMeta
+): DataSourceInstanceSettings {
   return {
     id: settings.id,
     uid: settings.uid,
@@ -52,15 +57,20 @@ export function toInstanceSettings(settings: DataSourceSettings, meta: DataSourc
 /** A data source instance as Grafana's DatasourceSrv creates it, registered as the only data source. */
 export function createInstance(loaded: LoadedPlugin, settings: DataSourceSettings): DataSourceApi {
   const instanceSettings = toInstanceSettings(settings, loaded.meta);
-  const DataSourceClass = loaded.plugin.DataSourceClass as unknown as new (s: DataSourceInstanceSettings) => DataSourceApi;
+  const DataSourceClass = loaded.plugin.DataSourceClass as unknown as new (
+    s: DataSourceInstanceSettings
+  ) => DataSourceApi;
   const instance = new DataSourceClass(instanceSettings);
   instance.components = loaded.plugin.components;
   instance.meta = loaded.meta;
   const matches = (ref?: DataSourceRef | string | null) =>
-    ref == null || (typeof ref === 'string' ? ref === settings.uid || ref === settings.name : !ref.uid || ref.uid === settings.uid);
+    ref == null ||
+    (typeof ref === 'string' ? ref === settings.uid || ref === settings.name : !ref.uid || ref.uid === settings.uid);
   const srv: DataSourceSrv = {
     get: async (ref?: DataSourceRef | string | null) => {
-      if (!matches(ref)) {throw new Error(`Data source ${JSON.stringify(ref)} was not found`);}
+      if (!matches(ref)) {
+        throw new Error(`Data source ${JSON.stringify(ref)} was not found`);
+      }
       return instance;
     },
     getList: () => [instanceSettings],

@@ -16,7 +16,9 @@ export interface SandboxVariable {
 }
 
 function applyFormat(value: unknown, format: Formatter, variable: unknown): string {
-  if (typeof format === 'function') {return format(value, variable);}
+  if (typeof format === 'function') {
+    return format(value, variable);
+  }
   const values = Array.isArray(value) ? value.map(String) : [String(value)];
   switch (format) {
     case 'csv':
@@ -68,30 +70,42 @@ export class SandboxTemplateSrv implements TemplateSrv {
 
   private lookup(name: string, scopedVars?: ScopedVars): { value: unknown; variable: unknown } | undefined {
     const scoped = scopedVars?.[name];
-    if (scoped) {return { value: scoped.value, variable: { name } };}
+    if (scoped) {
+      return { value: scoped.value, variable: { name } };
+    }
     if (this.range && (name === '__from' || name === '__to')) {
       return { value: String((name === '__from' ? this.range.from : this.range.to).valueOf()), variable: { name } };
     }
     const v = this.variables.get(name);
-    if (v) {return { value: v.current, variable: { name: v.name, multi: v.multi, includeAll: v.includeAll } };}
+    if (v) {
+      return { value: v.current, variable: { name: v.name, multi: v.multi, includeAll: v.includeAll } };
+    }
     return undefined;
   }
 
   replace(target?: string, scopedVars?: ScopedVars, format?: Formatter): string {
-    if (!target) {return target ?? '';}
+    if (!target) {
+      return target ?? '';
+    }
     return target.replace(VARIABLE, (match, v1, v2, fmt2, v3, _fieldPath, fmt3) => {
       const name = v1 ?? v2 ?? v3;
       const found = this.lookup(name, scopedVars);
-      if (!found) {return match;}
+      if (!found) {
+        return match;
+      }
       return applyFormat(found.value, fmt2 ?? fmt3 ?? format, found.variable);
     });
   }
 
   containsTemplate(target?: string): boolean {
-    if (!target) {return false;}
+    if (!target) {
+      return false;
+    }
     VARIABLE.lastIndex = 0;
     for (const m of target.matchAll(VARIABLE)) {
-      if (this.lookup(m[1] ?? m[2] ?? m[4], undefined)) {return true;}
+      if (this.lookup(m[1] ?? m[2] ?? m[4], undefined)) {
+        return true;
+      }
     }
     return false;
   }
