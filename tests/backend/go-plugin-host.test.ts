@@ -9,6 +9,7 @@ import { startDevServer, type DevServer } from '../harness/devserver';
 import { assertGrafanaFrame } from '../harness/frame-validate';
 import { ensureGoHost, GoCallError, GoHost, type HostLogLine } from '../harness/go-host';
 import { BACKEND_EXECUTABLE, dataQuery, ensureBackendBuilt, GrafanaHost, pluginContext } from '../harness/grafana-host';
+import { sdkDataResponseStatus } from '../harness/sdk-status';
 
 const availability = ensureGoHost();
 const skip = availability.ok ? false : availability.reason;
@@ -132,6 +133,20 @@ describe('the executable under go-plugin + grpc-go (as Grafana runs it)', { skip
     assert.equal(res.bad.frames.length, 0);
     assert.equal(res.good.error, '');
     assert.equal(Number(assertGrafanaFrame(res.good.frames[0]).table.getChild('x')!.get(0)), 7);
+  });
+
+  it("statuses as Grafana's SDK reads them: 200 for every successful refId, the error's own status kept", async () => {
+    const res = await host.queryData(ctx(), [
+      dataQuery('ok', { query: 'SELECT 1 AS x', format: 'table' }),
+      dataQuery('empty', { query: 'SELECT 1 AS x WHERE false', format: 'table' }),
+      dataQuery('bad', { query: 'SELEC broken', format: 'table' }),
+    ]);
+    // A status 0 would read as "unknown" (500) in /api/ds/query, failing a query that succeeded.
+    assert.equal(res.ok.status, 200);
+    assert.equal(sdkDataResponseStatus(res.ok.status), 200);
+    assert.equal(sdkDataResponseStatus(res.empty.status), 200);
+    assert.equal(res.bad.status, 400);
+    assert.equal(sdkDataResponseStatus(res.bad.status), 400);
   });
 
   it('a method the plugin does not serve is a gRPC status (Unimplemented), and the plugin keeps serving', async () => {
