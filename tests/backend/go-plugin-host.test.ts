@@ -2,6 +2,8 @@
 // launches it and grpc-go calls it (tests/go-host), against the dev server.
 // Skips, saying why, when Go and Debian's go-plugin/grpc sources are unavailable.
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
@@ -25,7 +27,11 @@ const rowText = (row: unknown) => JSON.stringify(row, (_k, v: unknown) => (typeo
 describe('the executable under go-plugin + grpc-go (as Grafana runs it)', { skip }, () => {
   let dev: DevServer;
   let host: GoHost;
-  const ctx = () => pluginContext({ uid: 'go-host', jsonData: { url: dev.uri } });
+  // Grafana's settings version is epoch ms: a large integer in the plugin's log fields.
+  const SETTINGS_VERSION = 1_790_000_000_123;
+  const ctx = () => pluginContext({ uid: 'go-host', jsonData: { url: dev.uri }, lastUpdatedMS: SETTINGS_VERSION });
+  const logDir = mkdtempSync(path.join(os.tmpdir(), 'go-host-log-'));
+  const textLog = path.join(logDir, 'text.log');
 
   before(async () => {
     ensureBackendBuilt();
@@ -35,11 +41,13 @@ describe('the executable under go-plugin + grpc-go (as Grafana runs it)', { skip
         minPort: 20000,
         maxPort: 20499,
         env: { GF_PLUGIN_LOG_LEVEL: 'debug' },
+        textLog,
       }),
     ]);
   });
   after(async () => {
     await Promise.allSettled([host?.stop(), dev?.stop()]);
+    rmSync(logDir, { recursive: true, force: true });
   });
 
   it('go-plugin accepts the handshake line and negotiates gRPC, protocol version 2', async () => {
@@ -48,7 +56,7 @@ describe('the executable under go-plugin + grpc-go (as Grafana runs it)', { skip
     const using = await host.waitForLog((l) => l['@message'] === 'using plugin');
     assert.equal(using.version, 2);
     const started = await host.waitForLog((l) => fromPlugin(l) && l['@message'] === 'plugin started');
-    assert.equal(started.pid, host.started.pid);
+    assert.equal(Number(started.pid), host.started.pid);
   });
 
   it('go-plugin\'s Ping (gRPC health of service "plugin") answers', async () => {
@@ -169,6 +177,25 @@ describe('the executable under go-plugin + grpc-go (as Grafana runs it)', { skip
     const demoted = host.logs.filter((l) => fromPlugin(l) && l['@message'].trimStart().startsWith('{'));
     assert.deepEqual(demoted, []);
     assert.deepEqual(host.rawStderr, []);
+  });
+
+  it("the plugin's lines read cleanly once go-plugin re-logs them as text (as Grafana's server log prints them)", async () => {
+    await host.waitForLog((l) => fromPlugin(l) && l['@message'] === 'data source client created');
+    // hclog text: `<time> [INFO]  plugin.<exe>: <message>: key=value ...`, values printed with %v.
+    const lines = readFileSync(textLog, 'utf8')
+      .split('\n')
+      .filter((l) => l.includes(`${PLUGIN_MODULE}: `));
+    const started = lines.find((l) => l.includes(': plugin started:'));
+    assert.ok(started, `no "plugin started" line in:\n${lines.join('\n')}`);
+    // The line's level is hclog's own [INFO]: a second "level" key reads as a contradiction.
+    assert.doesNotMatch(started, / level=/);
+    const created = lines.find((l) => l.includes(': data source client created:'));
+    assert.ok(created);
+    assert.match(created, new RegExp(` version=${SETTINGS_VERSION}( |$)`));
+    for (const line of lines) {
+      // go-plugin parses JSON numbers as float64: %v prints large ones as 1.790000000123e+12.
+      assert.doesNotMatch(line, /=-?\d+(\.\d+)?e[+-]\d+/, line);
+    }
   });
 
   it('Kill stops the plugin gracefully: Shutdown, then the process exits by itself', async () => {
