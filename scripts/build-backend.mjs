@@ -15,6 +15,7 @@
 //   runs on (loader + libraries: this machine's for the native build, Debian's
 //   libc6-<arch>-cross for another arch) are in dist/lib/linux_<arch>/ (see glibcFiles).
 import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import {
   chmodSync,
   closeSync,
@@ -505,6 +506,121 @@ function launcherScript(target, loaderName) {
   ].join('\n');
 }
 
+// ---- macOS code signature ----
+// postject (LIEF) drops the official binary's signature when it adds the NODE_SEA segment.
+// macOS runs unsigned x86_64 code, but arm64 code (and any binary whose signature is broken)
+// must carry a valid one; no Debian or npm package writes one off a Mac, so this writes what
+// Apple's linker writes (ld -adhoc_codesign, the default for arm64): a SuperBlob holding one
+// CodeDirectory (version 0x20400, CS_ADHOC | CS_LINKER_SIGNED, SHA-256 of each 4 KiB page up
+// to the signature, the __TEXT segment as executable segment), referenced by an
+// LC_CODE_SIGNATURE load command at the end of __LINKEDIT. tests/ship/darwin.test.ts checks
+// every page hash with its own reader.
+
+const LC_SEGMENT_64 = 0x19;
+const LC_CODE_SIGNATURE = 0x1d;
+const CS_ADHOC = 0x2;
+const CS_LINKER_SIGNED = 0x20000;
+const CS_EXECSEG_MAIN_BINARY = 0x1;
+const CS_PAGE = 4096;
+
+function adHocSignMachO(file, identifier) {
+  let b = readFileSync(file);
+  if (b.readUInt32LE(0) !== 0xfeedfacf) {
+    fail(`${file} is not a 64-bit Mach-O`);
+  }
+  const ncmds = b.readUInt32LE(16);
+  const sizeofcmds = b.readUInt32LE(20);
+  const segs = {};
+  let firstSection = Infinity;
+  let signatureCmd;
+  for (let i = 0, at = 32; i < ncmds; i++) {
+    const cmd = b.readUInt32LE(at);
+    if (cmd === LC_SEGMENT_64) {
+      const name = b.toString('latin1', at + 8, at + 24).replace(/\0.*$/s, '');
+      segs[name] = at;
+      for (let s = 0; s < b.readUInt32LE(at + 64); s++) {
+        const offset = b.readUInt32LE(at + 72 + s * 80 + 48);
+        if (offset > 0) {
+          firstSection = Math.min(firstSection, offset);
+        }
+      }
+    } else if (cmd === LC_CODE_SIGNATURE) {
+      signatureCmd = at;
+    }
+    at += b.readUInt32LE(at + 4);
+  }
+  const linkedit = segs.__LINKEDIT;
+  const text = segs.__TEXT;
+  if (linkedit === undefined || text === undefined) {
+    fail(`${file} has no __TEXT or __LINKEDIT segment`);
+  }
+  const linkeditOff = Number(b.readBigUInt64LE(linkedit + 40));
+  // Code up to the signature: a previous signature is replaced, else __LINKEDIT's end.
+  const codeEnd = signatureCmd
+    ? b.readUInt32LE(signatureCmd + 8)
+    : linkeditOff + Number(b.readBigUInt64LE(linkedit + 48));
+  if (!signatureCmd) {
+    if (32 + sizeofcmds + 16 > firstSection) {
+      fail(`${file} has no room for an LC_CODE_SIGNATURE load command`);
+    }
+    signatureCmd = 32 + sizeofcmds;
+    b.writeUInt32LE(ncmds + 1, 16);
+    b.writeUInt32LE(sizeofcmds + 16, 20);
+    b.writeUInt32LE(LC_CODE_SIGNATURE, signatureCmd);
+    b.writeUInt32LE(16, signatureCmd + 4);
+  }
+  const codeLimit = (codeEnd + 15) & ~15;
+  const nCodeSlots = Math.ceil(codeLimit / CS_PAGE);
+  const ident = Buffer.from(`${identifier}\0`, 'latin1');
+  const cdHeader = 88;
+  const hashOffset = cdHeader + ident.length;
+  const cdLength = hashOffset + nCodeSlots * 32;
+  const superLength = 12 + 8 + cdLength;
+  const datasize = (superLength + 15) & ~15;
+  // Header fields first: they are in page 0, which is hashed.
+  b.writeUInt32LE(codeLimit, signatureCmd + 8);
+  b.writeUInt32LE(datasize, signatureCmd + 12);
+  const linkeditFilesize = codeLimit + datasize - linkeditOff;
+  b.writeBigUInt64LE(BigInt(linkeditFilesize), linkedit + 48);
+  const vmPage = b.readUInt32LE(4) === 0x0100000c ? 16384 : 4096;
+  b.writeBigUInt64LE(BigInt(Math.ceil(linkeditFilesize / vmPage) * vmPage), linkedit + 32);
+  const code = Buffer.alloc(codeLimit);
+  b.copy(code, 0, 0, Math.min(codeEnd, b.length));
+  b = undefined;
+  const sig = Buffer.alloc(datasize);
+  sig.writeUInt32BE(0xfade0cc0, 0); // CSMAGIC_EMBEDDED_SIGNATURE
+  sig.writeUInt32BE(superLength, 4);
+  sig.writeUInt32BE(1, 8);
+  sig.writeUInt32BE(0, 12); // CSSLOT_CODEDIRECTORY
+  sig.writeUInt32BE(20, 16);
+  const cd = sig.subarray(20);
+  cd.writeUInt32BE(0xfade0c02, 0); // CSMAGIC_CODEDIRECTORY
+  cd.writeUInt32BE(cdLength, 4);
+  cd.writeUInt32BE(0x20400, 8);
+  cd.writeUInt32BE(CS_ADHOC | CS_LINKER_SIGNED, 12);
+  cd.writeUInt32BE(hashOffset, 16);
+  cd.writeUInt32BE(cdHeader, 20); // identOffset
+  cd.writeUInt32BE(0, 24); // nSpecialSlots
+  cd.writeUInt32BE(nCodeSlots, 28);
+  cd.writeUInt32BE(codeLimit, 32);
+  cd[36] = 32; // hashSize
+  cd[37] = 2; // CS_HASHTYPE_SHA256
+  cd[38] = 0; // platform
+  cd[39] = Math.log2(CS_PAGE);
+  // spare2, scatterOffset, teamOffset, spare3, codeLimit64 stay 0.
+  cd.writeBigUInt64BE(BigInt(Number(code.readBigUInt64LE(text + 40))), 64); // execSegBase
+  cd.writeBigUInt64BE(BigInt(Number(code.readBigUInt64LE(text + 48))), 72); // execSegLimit
+  cd.writeBigUInt64BE(BigInt(CS_EXECSEG_MAIN_BINARY), 80);
+  ident.copy(cd, cdHeader);
+  for (let p = 0; p < nCodeSlots; p++) {
+    createHash('sha256')
+      .update(code.subarray(p * CS_PAGE, Math.min((p + 1) * CS_PAGE, codeLimit)))
+      .digest()
+      .copy(cd, hashOffset + p * 32);
+  }
+  writeFileSync(file, Buffer.concat([code, sig]));
+}
+
 // Downloads first: a missing binary fails the build before any work.
 const nodeBinaries = new Map(pending.map((t) => [t, t.native ? process.execPath : nodeBinaryFor(t.platform)]));
 
@@ -615,6 +731,9 @@ for (const target of pending) {
     temporaries.delete(launcher);
     utimesSync(target.sea, started / 1000, started / 1000);
   } else {
+    if (format === 'macho') {
+      adHocSignMachO(tmp, 'gpx_micromegas');
+    }
     renameSync(tmp, target.output);
   }
   temporaries.delete(tmp);
