@@ -48,9 +48,11 @@ export function ensureApt(...needs) {
   }
   console.log(`installing ${packages.join(' ')} with apt-get`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  // Test files run in parallel and may install at the same time: wait for apt's lock.
+  const lock = ['-o', 'DPkg::Lock::Timeout=600'];
   for (const args of [
-    ...(updated ? [] : [['update', '-qq']]),
-    ['install', '-y', '-qq', '--no-install-recommends', ...packages],
+    ...(updated ? [] : [['update', '-qq', ...lock]]),
+    ['install', '-y', '-qq', '--no-install-recommends', ...lock, ...packages],
   ]) {
     const res = spawnSync('apt-get', args, { stdio: ['ignore', 'ignore', 'inherit'], env });
     if (res.status !== 0) {
