@@ -3,12 +3,13 @@
 // /lib, no /usr) and its executable, started like Grafana ≥ 12.4 starts it (absolute path,
 // no PATH), completes the go-plugin handshake, a health check and a query against the dev
 // server addressed by host name (`localhost`, resolved by the bundled glibc through
-// /etc/hosts with no /etc/nsswitch.conf, as on Alpine), in plain text and over TLS (custom
+// /etc/hosts with no /etc/nsswitch.conf, as on Alpine; and a name only the DNS server named
+// in /etc/resolv.conf knows, as in a container), in plain text and over TLS (custom
 // CA; OpenSSL is inside node, no /etc/ssl). The same root stands for any glibc distribution:
 // the host's C library is never loaded. linux_arm64 runs the same way through qemu-user.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -17,7 +18,7 @@ import { ensureApt } from '../../scripts/ensure-apt.mjs';
 import { startDevServer, type DevServer } from '../harness/devserver';
 import { dataQuery, frameTable, GrafanaHost, pluginContext, REPO_ROOT } from '../harness/grafana-host';
 import { hasOpenssl, makeTestPki, type TestPki } from '../harness/pki';
-import { makeEmptyRoot, namespacesUsable, PLUGINS_DIR, rootLauncher } from './empty-root';
+import { makeEmptyRoot, namespacesUsable, PLUGINS_DIR, rootLauncher, startStubDns } from './empty-root';
 
 const pluginJson = JSON.parse(readFileSync(path.join(REPO_ROOT, 'src', 'plugin.json'), 'utf8')) as {
   id: string;
@@ -71,9 +72,19 @@ for (const arch of ['amd64', 'arm64'] as const) {
     let tlsServer: DevServer;
     let pki: TestPki;
     let host: GrafanaHost | undefined;
+    let dns: Awaited<ReturnType<typeof startStubDns>> | undefined;
+    let dnsSkip: string | false = false;
+    // A loopback address of its own per arch: both suites may run at once.
+    const DNS_ADDRESS = arch === 'amd64' ? '127.0.0.53' : '127.0.0.54';
 
     before(async () => {
       const folder = makeEmptyRoot(root, packageZip(arch, work), pluginJson.id);
+      // Like a container's resolver: names not in /etc/hosts go to this DNS server.
+      writeFileSync(path.join(root, 'etc', 'resolv.conf'), `nameserver ${DNS_ADDRESS}\n`);
+      dns = await startStubDns(DNS_ADDRESS, { 'micromegas.test': '127.0.0.1' }).catch((e: Error) => {
+        dnsSkip = `cannot serve DNS on ${DNS_ADDRESS}:53 (${e.message}); needs root`;
+        return undefined;
+      });
       const exe = `${pluginJson.executable}_linux_${arch}`;
       assert.equal(statSync(path.join(folder, exe)).mode & 0o111, 0o111, 'the launcher keeps its run bit');
       pki = makeTestPki(work);
@@ -90,7 +101,7 @@ for (const arch of ['amd64', 'arm64'] as const) {
     });
     after(async () => {
       await host?.shutdown().catch(() => host?.kill());
-      await Promise.all([server?.stop(), tlsServer?.stop()]);
+      await Promise.all([server?.stop(), tlsServer?.stop(), dns?.close()]);
       rmSync(work, { recursive: true, force: true });
     });
 
@@ -119,6 +130,23 @@ for (const arch of ['amd64', 'arm64'] as const) {
       const res = await host!.queryData(ctx, [dataQuery('A', { query: 'SELECT 42 AS answer', format: 'table' })]);
       assert.equal(res.A.error, '');
       assert.deepEqual(Array.from(frameTable(res.A.frames[0]).getChild('answer')?.toArray() ?? [], Number), [42]);
+    });
+
+    test('a name only DNS knows resolves through /etc/resolv.conf (the bundled glibc asks the server)', async (t) => {
+      if (dnsSkip) {
+        if (CI) {
+          assert.fail(`${dnsSkip} (CI=true must not skip)`);
+        }
+        t.skip(dnsSkip);
+        return;
+      }
+      const ctx = pluginContext({ uid: `dns-${arch}`, jsonData: { url: `grpc://micromegas.test:${server.port}` } });
+      const health = await host!.checkHealth(ctx);
+      assert.equal(health.status, 'OK', health.message);
+      assert.ok(dns!.queries.includes('micromegas.test/1'), `asked for its A record: ${dns!.queries.join(', ')}`);
+      // localhost's address never came from DNS: /etc/hosts answered (grpc-js's own TXT lookup
+      // for a service config, type 16, goes through c-ares, which reads resolv.conf too).
+      assert.ok(!dns!.queries.some((q) => /^localhost\/(1|28)$/.test(q)), dns!.queries.join(', '));
     });
 
     test('over TLS to localhost with a custom CA; an untrusted certificate is refused', async () => {

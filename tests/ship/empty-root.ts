@@ -83,3 +83,49 @@ export function rootLauncher(work: string, root: string, executableInRoot: strin
   chmodSync(file, 0o755);
   return file;
 }
+
+/**
+ * A minimal DNS server on UDP port 53 of a loopback address, standing in for the resolver a
+ * container gets in /etc/resolv.conf (Docker's 127.0.0.11): RFC 1035 messages, an A record
+ * for each name in `answers`, an empty answer for other types of those names, NXDOMAIN else.
+ * Binding port 53 needs root (CAP_NET_BIND_SERVICE); the caller skips without it.
+ */
+export async function startStubDns(
+  address: string,
+  answers: Record<string, string>
+): Promise<{ queries: string[]; close: () => Promise<void> }> {
+  const dgram = await import('node:dgram');
+  const socket = dgram.createSocket('udp4');
+  const queries: string[] = [];
+  socket.on('message', (msg, peer) => {
+    const labels: string[] = [];
+    let i = 12;
+    while (i < msg.length && msg[i] !== 0) {
+      labels.push(msg.toString('latin1', i + 1, i + 1 + msg[i]));
+      i += msg[i] + 1;
+    }
+    const end = i + 5; // zero byte, QTYPE, QCLASS
+    const name = labels.join('.').toLowerCase();
+    const qtype = msg.readUInt16BE(i + 1);
+    queries.push(`${name}/${qtype}`);
+    const reply = Buffer.from(msg.subarray(0, end));
+    reply.writeUInt16BE(1, 4); // one question
+    reply.writeUInt32BE(0, 8); // no authority, no additional
+    const ip = answers[name];
+    reply[2] = 0x81; // response, recursion desired
+    reply[3] = ip === undefined ? 0x83 : 0x80; // recursion available; NXDOMAIN or NOERROR
+    if (ip === undefined || qtype !== 1) {
+      reply.writeUInt16BE(0, 6);
+      socket.send(reply, peer.port, peer.address);
+      return;
+    }
+    reply.writeUInt16BE(1, 6);
+    const record = Buffer.from([0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, ...ip.split('.').map(Number)]);
+    socket.send(Buffer.concat([reply, record]), peer.port, peer.address);
+  });
+  await new Promise<void>((resolve, reject) => {
+    socket.once('error', reject);
+    socket.bind(53, address, () => resolve());
+  });
+  return { queries, close: () => new Promise((resolve) => socket.close(() => resolve())) };
+}
