@@ -466,7 +466,10 @@ function glibcFiles(target, nodeBinary) {
     }
     found = new Map([loaderName, ...needed].map((n) => [n, path.join(r.dir, n)]));
   }
-  const files = [loaderName, ...needed.filter((n) => n !== loaderName)].map((name) => {
+  // Natively, the loader lists every library the binary needs, transitively (a distribution's
+  // node may link libnode, OpenSSL…); the official binaries need only glibc and libstdc++.
+  const names = new Set([loaderName, ...needed, ...found.keys()]);
+  const files = [...names].map((name) => {
     const from = found.get(name);
     if (!from || !existsSync(from)) {
       fail(`cannot find ${name} (needed by ${nodeBinary}) for ${target.name}`);
