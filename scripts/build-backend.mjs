@@ -39,6 +39,8 @@ import { ensureCrossGlibc } from './ensure-apt.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const work = path.join(root, 'node_modules', '.cache', 'gpx-build');
+// Where the executables go; GPX_DIST_DIR moves it (tests that must not touch dist/).
+const dist = process.env.GPX_DIST_DIR ? path.resolve(process.env.GPX_DIST_DIR) : path.join(root, 'dist');
 // Official node binaries for other architectures; GPX_NODE_CACHE_DIR moves it (CI caches, tests).
 const nodeCache = process.env.GPX_NODE_CACHE_DIR
   ? path.resolve(process.env.GPX_NODE_CACHE_DIR)
@@ -138,15 +140,15 @@ function targetFor(key) {
   if (key === 'native' && !(process.platform === 'linux' && hostArch in ARCHES)) {
     // A developer's own machine (macOS, Windows…): the plain executable of this node.
     const name = `${process.platform === 'win32' ? 'windows' : process.platform}_${hostArch}`;
-    const output = path.join(root, 'dist', `gpx_micromegas_${name}${process.platform === 'win32' ? '.exe' : ''}`);
+    const output = path.join(dist, `gpx_micromegas_${name}${process.platform === 'win32' ? '.exe' : ''}`);
     return { name, native: true, platform: undefined, output, sea: output };
   }
   const name = key === 'native' ? `linux_${hostArch}` : key in ARCHES ? `linux_${key}` : key;
   const platform = PLATFORMS[name];
   const native =
     key === 'native' || (process.platform === 'linux' && platform.os === 'linux' && platform.arch === hostArch);
-  const output = path.join(root, 'dist', `gpx_micromegas_${name}${platform.suffix ?? ''}`);
-  const libDir = platform.os === 'linux' ? path.join(root, 'dist', 'lib', name) : undefined;
+  const output = path.join(dist, `gpx_micromegas_${name}${platform.suffix ?? ''}`);
+  const libDir = platform.os === 'linux' ? path.join(dist, 'lib', name) : undefined;
   return { name, native, platform, output, libDir, sea: libDir ? path.join(libDir, 'gpx_micromegas') : output };
 }
 const targets = (archArg === 'all' ? Object.keys(PLATFORMS) : [archArg]).map(targetFor);
@@ -198,7 +200,7 @@ if (pending.length === 0) {
 }
 
 mkdirSync(work, { recursive: true });
-mkdirSync(path.join(root, 'dist'), { recursive: true });
+mkdirSync(dist, { recursive: true });
 
 // One build at a time; a second caller waits, then rebuilds only if still needed.
 async function acquireLock() {
