@@ -75,7 +75,8 @@ for (const arch of ['amd64', 'arm64'] as const) {
     let dns: Awaited<ReturnType<typeof startStubDns>> | undefined;
     let dnsSkip: string | false = false;
     // A loopback address of its own per arch: both suites may run at once.
-    const DNS_ADDRESS = arch === 'amd64' ? '127.0.0.53' : '127.0.0.54';
+    // (Not 127.0.0.53: systemd-resolved's.)
+    const DNS_ADDRESS = arch === 'amd64' ? '127.0.0.153' : '127.0.0.154';
 
     before(async () => {
       const folder = makeEmptyRoot(root, packageZip(arch, work), pluginJson.id);
