@@ -188,18 +188,22 @@ function MetricsForm({ state, set, source }: FormProps) {
 
 /** The measure's unit, read from `measures.unit` over the range. */
 function MeasureUnit({ source, measure }: { source: PickerSource; measure?: string }) {
-  const [unit, setUnit] = React.useState<string>();
+  const [unit, setUnit] = React.useState<{ measure: string; text: string }>();
   React.useEffect(() => {
     let live = true;
-    setUnit(undefined);
     if (measure) {
-      source.values('measures', 'unit', { name: measure }).then((u) => live && setUnit(u.join(', ')));
+      source
+        .values('measures', 'unit', { name: measure })
+        .then((u) => live && setUnit({ measure, text: u.join(', ') }));
     }
     return () => {
       live = false;
     };
   }, [source, measure]);
-  return unit ? <span data-testid="micromegas-builder-unit">unit: {unit}</span> : null;
+  // Only the unit of the measure shown now (an older answer is ignored).
+  return unit && unit.measure === measure && unit.text ? (
+    <span data-testid="micromegas-builder-unit">unit: {unit.text}</span>
+  ) : null;
 }
 
 function SpansForm({ state, set, source }: FormProps) {
