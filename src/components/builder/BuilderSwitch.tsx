@@ -88,16 +88,18 @@ export function BuilderSwitch({ query, onChange, datasource, range, children }: 
   const missing = mode === 'builder' ? missingInput(state) : undefined;
   return (
     <Stack direction="column" gap={1}>
-      <RadioButtonGroup<EditorMode>
-        aria-label="Editor"
-        size="sm"
-        options={[
-          { label: 'Builder', value: 'builder', icon: 'list-ul' },
-          { label: 'SQL', value: 'code', icon: 'brackets-curly' },
-        ]}
-        value={mode}
-        onChange={switchTo}
-      />
+      <div style={{ alignSelf: 'flex-start' }}>
+        <RadioButtonGroup<EditorMode>
+          aria-label="Editor"
+          size="sm"
+          options={[
+            { label: 'Builder', value: 'builder', icon: 'list-ul' },
+            { label: 'SQL', value: 'code', icon: 'brackets-curly' },
+          ]}
+          value={mode}
+          onChange={switchTo}
+        />
+      </div>
       {refused && (
         <Alert severity="info" title="The builder cannot show this SQL" onRemove={() => setRefused(false)}>
           {NOT_REPRESENTABLE}
