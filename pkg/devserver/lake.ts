@@ -152,7 +152,8 @@ export class Lake {
   async session(range: TimeRange | undefined, referenced: Set<string>, allViews = false): Promise<Session> {
     const conn = await this.instance.connect();
     let partitionsRead = 0;
-    const statements: string[] = ["SET TimeZone = 'UTC'"];
+    // DataFusion divides integers as integers (7 / 2 = 3).
+    const statements: string[] = ["SET TimeZone = 'UTC'", 'SET integer_division = true'];
     for (const view of VIEWS) {
       if (referenced.has(view.name)) {
         partitionsRead += this.overlapping(view.name, range).length;

@@ -12,6 +12,7 @@ import type { QueryHeaders } from './headers';
 import { batchMessages, schemaMessage, type FlightMessage } from './ipc';
 import type { Lake, Session, TimeRange } from './lake';
 import { prepareSql, withLimit, type PreparedSql } from './sql';
+import { DataFusionParseError, translate, Untranslatable, type Translation } from './translate';
 
 /** Arrow-flight splits batches around 2 MiB; do the same so default 4 MiB clients cope. */
 const MAX_BATCH_BYTES = 2 * 1024 * 1024;
@@ -42,7 +43,25 @@ async function rewrite(
   dryRun: boolean
 ): Promise<PreparedSql> {
   const rewritten = await retirePartitionsRewrite(lake, sql, dryRun);
-  const prepared = prepareSql(rewritten, range !== undefined, (view) => lake.viewBody(view, range));
+  let translated: Translation | undefined;
+  try {
+    translated = translate(rewritten);
+  } catch (err) {
+    if (err instanceof DataFusionParseError) {
+      const at = err.position ? ` (at line ${err.position.line}, column ${err.position.column})` : '';
+      throw grpcError(status.INVALID_ARGUMENT, `error building dataframe: ${err.message}${at} (query_id=${queryId})`);
+    }
+    if (!(err instanceof Untranslatable)) {
+      throw err;
+    }
+    // A construct the translator does not print: run the SQL as written (DuckDB semantics).
+  }
+  const prepared = prepareSql(
+    translated?.sql ?? rewritten,
+    range !== undefined,
+    (view) => lake.viewBody(view, range),
+    translated ? { sql, dictOutputs: translated.dictOutputs } : undefined
+  );
   if (prepared.unknownViewSet !== undefined) {
     throw grpcError(
       status.INVALID_ARGUMENT,

@@ -3,6 +3,7 @@ import * as grpc from '@grpc/grpc-js';
 
 import { serviceDefinition } from '../proto';
 import { FLIGHT_SERVICE, flightService, type ApiKey } from './flight';
+import { initTranslator } from './translate';
 import { Lake } from './lake';
 
 export interface DevServerConfig {
@@ -27,7 +28,10 @@ export interface RunningServer {
 const MAX_MESSAGE = 100 * 1024 * 1024;
 
 export async function startServer(config: DevServerConfig): Promise<RunningServer> {
-  const lake = await Lake.create({ seed: config.seed, nowMs: config.nowMs, hours: config.hours, scale: config.scale });
+  const [lake] = await Promise.all([
+    Lake.create({ seed: config.seed, nowMs: config.nowMs, hours: config.hours, scale: config.scale }),
+    initTranslator(),
+  ]);
   const server = new grpc.Server({
     'grpc.max_receive_message_length': MAX_MESSAGE,
     'grpc.max_send_message_length': -1,

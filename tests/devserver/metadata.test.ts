@@ -381,6 +381,6 @@ describe('malformed requests', () => {
       (e: ServiceError) => e.code === status.INVALID_ARGUMENT && /no SQL statement/.test(e.details)
     );
     // The server still answers.
-    assert.equal((await client.table('SELECT 3 AS x', AUTH)).rows[0]!.x, 3);
+    assert.equal((await client.table('SELECT 3 AS x', AUTH)).rows[0]!.x, 3n);
   });
 });
