@@ -6,7 +6,7 @@ import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { DIALECT_SQL } from './dialect';
 import { storePerfettoTraces } from './perfetto';
 import { generateSample, type SampleOptions, type SampleProcess } from './sample';
-import { createTableSql, quoteIdent, storageColumns, VIEWS, VIEW_BY_NAME, type ViewDef } from './schema';
+import { createTableSql, duckType, quoteIdent, storageColumns, VIEWS, VIEW_BY_NAME, type ViewDef } from './schema';
 
 export interface TimeRange {
   beginMs: number;
@@ -92,7 +92,10 @@ export class Lake {
   private async partitionStage(conn: DuckDBConnection, view: ViewDef): Promise<void> {
     const cols = storageColumns(view);
     await conn.run(createTableSql(`lake.${quoteIdent(`${view.name}@empty`)}`, cols));
-    const colList = cols.map((col) => quoteIdent(col.name)).join(', ');
+    // Storage takes the declared types (the stage's are whatever generation produced).
+    const colList = cols
+      .map((col) => `CAST(${quoteIdent(col.name)} AS ${duckType(col.kind)}) AS ${quoteIdent(col.name)}`)
+      .join(', ');
     const lo = quoteIdent(view.lo);
     const hi = quoteIdent(view.hi);
     const reader = await conn.runAndReadAll(

@@ -91,35 +91,37 @@ const MEASURE_COLUMNS: ColumnDef[] = [
   c('process_properties', 'jsonb'),
 ];
 
+// processes and streams are aggregations over blocks (GROUP BY process_id / stream_id with
+// first_value/max): DataFusion declares every column but the group key nullable.
 export const PROCESS_COLUMNS: ColumnDef[] = [
   c('process_id', 'utf8'),
-  c('exe', 'utf8'),
-  c('username', 'utf8'),
-  c('realname', 'utf8'),
-  c('computer', 'utf8'),
-  c('distro', 'utf8'),
-  c('cpu_brand', 'utf8'),
-  c('tsc_frequency', 'int64'),
-  c('start_time', 'ts'),
-  c('start_ticks', 'int64'),
-  c('insert_time', 'ts'),
+  c('exe', 'utf8', true),
+  c('username', 'utf8', true),
+  c('realname', 'utf8', true),
+  c('computer', 'utf8', true),
+  c('distro', 'utf8', true),
+  c('cpu_brand', 'utf8', true),
+  c('tsc_frequency', 'int64', true),
+  c('start_time', 'ts', true),
+  c('start_ticks', 'int64', true),
+  c('insert_time', 'ts', true),
   c('parent_process_id', 'utf8', true),
-  c('properties', 'jsonb'),
-  c('last_update_time', 'ts'),
-  c('last_block_end_ticks', 'int64'),
-  c('last_block_end_time', 'ts'),
+  c('properties', 'jsonb', true),
+  c('last_update_time', 'ts', true),
+  c('last_block_end_ticks', 'int64', true),
+  c('last_block_end_time', 'ts', true),
 ];
 
 export const STREAM_COLUMNS: ColumnDef[] = [
   c('stream_id', 'utf8'),
-  c('process_id', 'utf8'),
-  c('dependencies_metadata', 'binary'),
-  c('objects_metadata', 'binary'),
-  c('tags', 'tags'),
-  c('properties', 'jsonb'),
-  c('insert_time', 'ts'),
-  c('format', 'utf8'),
-  c('last_update_time', 'ts'),
+  c('process_id', 'utf8', true),
+  c('dependencies_metadata', 'binary', true),
+  c('objects_metadata', 'binary', true),
+  c('tags', 'tags', true),
+  c('properties', 'jsonb', true),
+  c('insert_time', 'ts', true),
+  c('format', 'utf8', true),
+  c('last_update_time', 'ts', true),
 ];
 
 /** Stored block rows (what ingestion writes); the `blocks` view joins streams and processes onto them. */
