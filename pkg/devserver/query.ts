@@ -88,13 +88,7 @@ export async function planQuery(
       throw queryError('error building dataframe', err, sql, queryId);
     }
     checkReadOnly(statement.statementType, queryId);
-    if (prepared.missingRange) {
-      statement.destroySync();
-      throw grpcError(
-        status.INTERNAL,
-        `error creating physical plan: External error: query range mandatory for ${prepared.missingRange} view (query_id=${queryId})`
-      );
-    }
+    // Preparing only plans (DataFusion's logical plan): a missing range fails when executed.
     const names: string[] = [];
     const types = [];
     for (let i = 0; i < statement.columnCount; i++) {

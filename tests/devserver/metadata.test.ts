@@ -123,6 +123,28 @@ describe('prepared statements', () => {
     assert.deepEqual(await client.doAction('ClosePreparedStatement', close, AUTH), []);
   });
 
+  test('preparing only plans: thread_spans without a range prepares (DataFusion names), executing it fails', async () => {
+    const { rows } = await client.table(
+      "SELECT stream_id FROM streams WHERE array_has(tags, 'cpu') AND NOT array_has(tags, 'async') LIMIT 1",
+      AUTH
+    );
+    const sql = `SELECT name, count(*), avg(duration) FROM view_instance('thread_spans', '${rows[0]!.stream_id}') GROUP BY name`;
+    const results = await client.doAction(
+      'CreatePreparedStatement',
+      TestFlightClient.any('ActionCreatePreparedStatementRequest', { query: sql }),
+      AUTH
+    );
+    const res = decodeAny<{ dataset_schema: Buffer }>(results[0]!, 'ActionCreatePreparedStatementResult');
+    const schema = RecordBatchReader.from(res.dataset_schema).open().schema;
+    assert.deepEqual(
+      schema.fields.map((f) => `${f.name}:${f.type}`),
+      ['name:Dictionary<Int32, Utf8>', 'count(*):Int64', 'avg(view_instance().duration):Float64']
+    );
+    const run = await client.query(sql, AUTH);
+    assert.equal(run.error?.code, status.INTERNAL);
+    assert.match(run.error!.details, /query range mandatory for thread_spans view/);
+  });
+
   test('a bad statement fails with the query error shape', async () => {
     const body = TestFlightClient.any('ActionCreatePreparedStatementRequest', {
       query: 'SELECT nope FROM log_entries',
