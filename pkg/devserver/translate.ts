@@ -16,7 +16,6 @@ import { init, parse } from '@guanmingchiu/sqlparser-ts';
 import { VIEW_BY_NAME, type WireKind } from './schema';
 
 /** The parser's AST is JSON (serde); nodes are read structurally. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Node = any;
 
 export class Untranslatable extends Error {}
@@ -1117,10 +1116,11 @@ class Printer {
     switch (name) {
       case 'approx_percentile_cont':
       case 'approx_percentile_cont_with_weight':
+        // DuckDB's approx_quantile takes a FLOAT fraction.
         if (f.within_group?.length) {
-          return call('approx_quantile', [this.expr(f.within_group[0].expr, scope), args[0]!]);
+          return call('approx_quantile', [this.expr(f.within_group[0].expr, scope), `CAST(${args[0]} AS FLOAT)`]);
         }
-        return call('approx_quantile', [args[0]!, args[1]!]);
+        return call('approx_quantile', [args[0]!, `CAST(${args[1]} AS FLOAT)`]);
       case 'approx_median':
         return call('approx_quantile', [args[0]!, '0.5']);
       case 'median':
@@ -1161,6 +1161,12 @@ class Printer {
       case 'date_part':
       case 'datepart':
         return `CAST(date_part(${args.join(', ')}) AS INTEGER)`;
+      case 'row_number':
+      case 'rank':
+      case 'dense_rank':
+      case 'ntile':
+        // DataFusion's ranking window functions return UInt64.
+        return `CAST(${call(name)} AS UBIGINT)`;
       case 'nullif':
       case 'coalesce':
         return call(
