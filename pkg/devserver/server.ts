@@ -14,6 +14,8 @@ export interface DevServerConfig {
   hours: number;
   seed: number;
   apiKeys: ApiKey[];
+  /** Admin principals' keys (`--admin-keys`); when set, only they may call the mutating functions. */
+  adminKeys?: ApiKey[];
   tls?: { certPem: string; keyPem: string; caPem?: string; requireClientCert: boolean };
   log: (line: string) => void;
 }
@@ -38,7 +40,7 @@ export async function startServer(config: DevServerConfig): Promise<RunningServe
   });
   server.addService(
     serviceDefinition(FLIGHT_SERVICE),
-    flightService({ lake, apiKeys: config.apiKeys, log: config.log })
+    flightService({ lake, apiKeys: config.apiKeys, adminKeys: config.adminKeys, log: config.log })
   );
   const credentials = config.tls
     ? grpc.ServerCredentials.createSsl(

@@ -172,6 +172,63 @@ function lastSpan(node: Node): { line: number; column: number } | undefined {
   return best;
 }
 
+/** Micromegas registers these only for callers allowed to mutate (lakehouse/query.rs). */
+const MUTATING_TABLE_FUNCTIONS = new Set([
+  'retire_partitions',
+  'materialize_partitions',
+  'regenerate_partitions',
+  'list_query_denials',
+  'deny_queries',
+]);
+const MUTATING_SCALAR_FUNCTIONS = new Set([
+  'retire_partition_by_file',
+  'retire_partition_by_metadata',
+  'remove_query_denial',
+]);
+
+/**
+ * Refuses the mutating functions to a caller that may not use them, as DataFusion refuses
+ * a function that is not registered in the session. Unparsable SQL passes (the translator reports it).
+ */
+export function checkAccess(sql: string, mayMutate: boolean): void {
+  if (mayMutate) {
+    return;
+  }
+  let statements: Node[];
+  try {
+    statements = parse(sql, 'generic');
+  } catch {
+    return;
+  }
+  const visit = (n: Node): void => {
+    if (Array.isArray(n)) {
+      n.forEach(visit);
+      return;
+    }
+    if (!n || typeof n !== 'object') {
+      return;
+    }
+    if (n.Table?.args && Array.isArray(n.Table.name)) {
+      const name = String(n.Table.name[n.Table.name.length - 1]?.Identifier?.value ?? '').toLowerCase();
+      if (MUTATING_TABLE_FUNCTIONS.has(name)) {
+        throw new DataFusionParseError(`Error during planning: table function '${name}' not found`);
+      }
+    }
+    if (n.Function && Array.isArray(n.Function.name)) {
+      const name = String(n.Function.name[n.Function.name.length - 1]?.Identifier?.value ?? '').toLowerCase();
+      if (MUTATING_SCALAR_FUNCTIONS.has(name)) {
+        throw new DataFusionParseError(`Error during planning: Invalid function '${name}'`);
+      }
+    }
+    for (const v of Object.values(n)) {
+      if (v && typeof v === 'object') {
+        visit(v);
+      }
+    }
+  };
+  visit(statements);
+}
+
 /** Translates one parsed statement. Throws Untranslatable for what the printer does not cover. */
 export function translate(sql: string): Translation {
   const stmt = parseDataFusion(sql);

@@ -30,12 +30,14 @@ import { TestFlightClient, decodeAny } from './flight-client';
 const NOW = '2024-05-01T12:00:00Z';
 const KEYS = [{ name: 'grafana', key: 'mmk_test_secret_1234' }];
 const AUTH = { authorization: `Bearer ${KEYS[0]!.key}` };
+const ADMIN_KEYS = [{ name: 'ops', key: 'mmk_admin_secret_5678' }];
+const ADMIN = { authorization: `Bearer ${ADMIN_KEYS[0]!.key}` };
 
 let server: DevServer;
 let client: TestFlightClient;
 
 before(async () => {
-  server = await startDevServer({ scale: 0.02, now: NOW, apiKeys: KEYS });
+  server = await startDevServer({ scale: 0.02, now: NOW, apiKeys: KEYS, adminKeys: ADMIN_KEYS });
   client = new TestFlightClient(server.uri);
 });
 after(async () => {
@@ -158,13 +160,34 @@ describe('prepared statements', () => {
 });
 
 describe('partition administration', () => {
+  test('with admin principals configured, an API key (never admin) does not see the mutating functions', async () => {
+    const range = { ...AUTH, query_range_begin: '2024-05-01T05:00:00Z', query_range_end: '2024-05-01T05:59:59Z' };
+    const before = (await client.table('SELECT count(*) AS n FROM log_entries', range)).rows[0]!.n;
+    const retire = await client.query(
+      "SELECT * FROM retire_partitions('log_entries', 'global', '2024-05-01T05:00:00Z', '2024-05-01T06:00:00Z')",
+      AUTH
+    );
+    assert.equal(retire.error?.code, status.INVALID_ARGUMENT);
+    assert.match(
+      retire.error!.details,
+      /^error building dataframe: Error during planning: table function 'retire_partitions' not found \(query_id=/
+    );
+    assert.equal((await client.table('SELECT count(*) AS n FROM log_entries', range)).rows[0]!.n, before);
+    const byFile = await client.query("SELECT retire_partition_by_file('x')", AUTH);
+    assert.match(byFile.error!.details, /Error during planning: Invalid function 'retire_partition_by_file'/);
+    const denials = await client.query('SELECT * FROM list_query_denials()', AUTH);
+    assert.match(denials.error!.details, /table function 'list_query_denials' not found/);
+    // The read-only administration functions stay available.
+    assert.equal((await client.query('SELECT count(*) FROM list_partitions()', AUTH)).error, undefined);
+  });
+
   test('retire_partitions drops the partitions inside the range and reports them', async () => {
     const range = { ...AUTH, query_range_begin: '2024-05-01T02:00:00Z', query_range_end: '2024-05-01T03:59:59Z' };
     const before = Number((await client.table('SELECT count(*) AS n FROM log_entries', range)).rows[0]!.n);
     assert.ok(before > 0);
     const { rows } = await client.table(
       "SELECT time, msg FROM retire_partitions('log_entries', 'global', '2024-05-01T02:00:00Z', '2024-05-01T04:00:00Z')",
-      AUTH
+      ADMIN
     );
     assert.equal(rows.at(-1)!.msg, 'retired 2 partition(s)');
     assert.equal(Number((await client.table('SELECT count(*) AS n FROM log_entries', range)).rows[0]!.n), 0);
@@ -231,6 +254,15 @@ describe('DoPut ingest', () => {
   const ingestCmd = (table: string): Buffer =>
     TestFlightClient.any('CommandStatementIngest', { table, temporary: false });
 
+  test('bulk_ingest is refused to a non-admin caller with PERMISSION_DENIED, as Micromegas does', async () => {
+    const t = tableFromArrays({ process_id: ['p'] });
+    await assert.rejects(client.doPut(ingestCmd('processes'), t, AUTH), (e: ServiceError) => {
+      assert.equal(e.code, status.PERMISSION_DENIED);
+      assert.equal(e.details, 'bulk_ingest requires admin privileges');
+      return true;
+    });
+  });
+
   test('processes and streams round trip through the views', async () => {
     const pid = '11111111-2222-4333-8444-555555555555';
     const t0 = Date.parse('2024-05-01T11:30:00Z');
@@ -269,7 +301,7 @@ describe('DoPut ingest', () => {
         ],
       })
     );
-    const results = await client.doPut(ingestCmd('processes'), new Table([batch]), AUTH);
+    const results = await client.doPut(ingestCmd('processes'), new Table([batch]), ADMIN);
     assert.equal(results.length, 1);
     assert.equal(
       decodeMessage<{ record_count: number }>('arrow.flight.protocol.sql.DoPutUpdateResult', results[0]!).record_count,
@@ -310,7 +342,7 @@ describe('DoPut ingest', () => {
         children: [utf8('s-ingested'), utf8(pid), tagsData, tsData(t0), tsData(t0)],
       })
     );
-    const sRes = await client.doPut(ingestCmd('streams'), new Table([sBatch]), AUTH);
+    const sRes = await client.doPut(ingestCmd('streams'), new Table([sBatch]), ADMIN);
     assert.equal(
       decodeMessage<{ record_count: number }>('arrow.flight.protocol.sql.DoPutUpdateResult', sRes[0]!).record_count,
       1
@@ -352,7 +384,7 @@ describe('DoPut ingest', () => {
         ],
       })
     );
-    const res = await client.doPut(ingestCmd('blocks'), new Table([batch]), AUTH);
+    const res = await client.doPut(ingestCmd('blocks'), new Table([batch]), ADMIN);
     assert.equal(
       decodeMessage<{ record_count: number }>('arrow.flight.protocol.sql.DoPutUpdateResult', res[0]!).record_count,
       1
@@ -366,13 +398,13 @@ describe('DoPut ingest', () => {
 
   test('unsupported tables and unknown columns are rejected clearly', async () => {
     const t = tableFromArrays({ x: Int32Array.of(1) });
-    await assert.rejects(client.doPut(ingestCmd('log_entries'), t, AUTH), (e: ServiceError) => {
+    await assert.rejects(client.doPut(ingestCmd('log_entries'), t, ADMIN), (e: ServiceError) => {
       assert.equal(e.code, status.INTERNAL);
       assert.equal(e.details, 'error ingesting into log_entries: bulk ingest for table log_entries not supported');
       return true;
     });
     await assert.rejects(
-      client.doPut(ingestCmd('processes'), t, AUTH),
+      client.doPut(ingestCmd('processes'), t, ADMIN),
       (e: ServiceError) => e.code === status.INVALID_ARGUMENT && /unknown column\(s\) x/.test(e.details)
     );
     await assert.rejects(
