@@ -272,9 +272,7 @@ const BINARY_OPS: Record<string, [string, number]> = {
 
 /** DuckDB spellings of DataFusion functions whose arguments carry over unchanged. */
 const RENAMES: Record<string, string> = {
-  approx_distinct: 'approx_count_distinct',
   make_array: 'list_value',
-  cardinality: 'len',
   regexp_like: 'regexp_matches',
   to_timestamp_seconds: 'to_timestamp',
   from_unixtime: 'to_timestamp',
@@ -1218,6 +1216,15 @@ class Printer {
       case 'date_part':
       case 'datepart':
         return `CAST(date_part(${args.join(', ')}) AS INTEGER)`;
+      case 'approx_distinct':
+        return `CAST(${call('approx_count_distinct')} AS UBIGINT)`;
+      case 'cardinality':
+        return `CAST(${call('len')} AS UBIGINT)`;
+      case 'properties_to_dict':
+        // Micromegas' signature is exact: List<Struct<key, value>>; the views' properties are JSONB.
+        throw new DataFusionParseError(
+          `Error during planning: Failed to coerce arguments to satisfy a call to 'properties_to_dict' function: coercion from ${this.typeOf(argExprs[0], scope) === 'json' ? 'Dictionary(Int32, Binary)' : 'the argument type'} to the signature Exact([List(Struct(key Utf8, value Utf8))]) failed`
+        );
       case 'row_number':
       case 'rank':
       case 'dense_rank':

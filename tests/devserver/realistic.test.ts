@@ -447,6 +447,76 @@ SELECT p.exe, per_process.n FROM per_process JOIN processes p ON p.process_id = 
 WHERE per_process.n > 0 ORDER BY p.exe`,
     shape: ['exe: Utf8', 'n: Int64'],
   },
+  // --- histograms, colours, JSONB expansion (functions-reference) ---------------------------
+  {
+    title: 'expand_histogram of cpu usage (functions-reference)',
+    sql: () => `SELECT bin_center, count
+FROM expand_histogram(
+  (SELECT make_histogram(0.0, 100.0, 100, value)
+   FROM measures
+   WHERE name = 'cpu_usage')
+)`,
+    shape: ['bin_center: Float64', 'count: UInt64'],
+    check: (rows) => {
+      assert.equal(rows.length, 100);
+      assert.equal(rows[0]!.bin_center, 0.5);
+    },
+  },
+  {
+    title: 'quantile, count and sum of a histogram of span durations (functions-reference)',
+    sql: () => `SELECT quantile_from_histogram(h, 0.5) AS median, count_from_histogram(h) AS n, sum_from_histogram(h) AS total, variance_from_histogram(h) AS var
+FROM (SELECT make_histogram(0.0, 50.0, 20, CAST(duration AS DOUBLE) / 1000000.0) AS h FROM view_instance('thread_spans', '${stream}'))`,
+    shape: ['median: Float64', 'n: UInt64', 'total: Float64', 'var: Float64'],
+  },
+  {
+    title: 'rgba, lerp_color and color_scale pack 0xRRGGBBAA (functions-reference)',
+    sql: () =>
+      "SELECT rgba(1, 0, 0, 1) AS red, rgba(0.5, 0.5, 0.5, 1) AS grey, lerp_color(rgba(0, 0, 1, 1), rgba(1, 0, 0, 1), 0.5) AS mid, color_scale('viridis', 0.0, 1.0) AS v0",
+    shape: ['red: UInt32', 'grey: UInt32', 'mid: UInt32', 'v0: UInt32'],
+    check: (rows) =>
+      assert.deepEqual(
+        [rows[0]!.red, rows[0]!.grey, rows[0]!.mid, rows[0]!.v0],
+        [0xff0000ff, 0x808080ff, 0x800080ff, 0x440154ff]
+      ),
+  },
+  {
+    title: 'bin_center, lerp and unlerp (functions-reference)',
+    sql: () => 'SELECT bin_center(26, 10) AS c, lerp(0.5, 1.0, 0.5) AS l, unlerp(0, 10, 2.5) AS u',
+    shape: ['c: Float64', 'l: Float64', 'u: Float64'],
+    check: (rows) => assert.deepEqual([rows[0]!.c, rows[0]!.l, rows[0]!.u], [30, 0.75, 0.25]),
+  },
+  {
+    title: 'jsonb_each over a process properties subquery (functions-reference)',
+    sql: () => `SELECT key, jsonb_as_string(value) as value
+FROM jsonb_each(
+  (SELECT properties FROM processes WHERE process_id = '${pid}')
+)`,
+    shape: ['key: Utf8', 'value: Utf8'],
+    check: (rows) => assert.ok(rows.length > 0),
+  },
+  {
+    title: 'jsonb_array_elements (functions-reference)',
+    sql: () => `SELECT jsonb_as_string(jsonb_get(value, 'name')) as name
+FROM jsonb_array_elements(jsonb_parse('[{"name": "Alice"}, {"name": "Bob"}]'))`,
+    shape: ['name: Utf8'],
+    check: (rows) =>
+      assert.deepEqual(
+        rows.map((r) => r.name),
+        ['Alice', 'Bob']
+      ),
+  },
+  {
+    title: 'jsonb_path_query_first returns JSONB (functions-reference)',
+    sql: () => `SELECT jsonb_path_query_first(jsonb_parse('{"items": [10, 20, 30]}'), '$.items[1]') as second`,
+    shape: ['second: Binary'],
+  },
+  {
+    title: 'DataFusion built-ins: arrow_typeof, encode hex, approx_distinct, cardinality(make_array)',
+    sql: () =>
+      "SELECT arrow_typeof(7 / 2) AS t, encode(CAST('Hi' AS BYTEA), 'hex') AS hex, cardinality(make_array(1, 2, 3)) AS n, (SELECT approx_distinct(exe) FROM processes) AS exes",
+    shape: ['t: Utf8', 'hex: Utf8', 'n: UInt64', 'exes: UInt64'],
+    check: (rows) => assert.deepEqual([rows[0]!.t, rows[0]!.hex, rows[0]!.n], ['Int64', '4869', 3n]),
+  },
   // --- administration ---------------------------------------------------------------------
   {
     title: 'list_view_sets() (schema-reference)',
