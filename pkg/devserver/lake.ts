@@ -6,7 +6,16 @@ import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { DIALECT_SQL } from './dialect';
 import { storePerfettoTraces } from './perfetto';
 import { generateSample, type SampleOptions, type SampleProcess } from './sample';
-import { createTableSql, duckType, quoteIdent, storageColumns, VIEWS, VIEW_BY_NAME, type ViewDef } from './schema';
+import {
+  catalogSql,
+  createTableSql,
+  duckType,
+  quoteIdent,
+  storageColumns,
+  VIEWS,
+  VIEW_BY_NAME,
+  type ViewDef,
+} from './schema';
 
 export interface TimeRange {
   beginMs: number;
@@ -77,7 +86,7 @@ export class Lake {
       );
       await conn.run('DROP SCHEMA stage CASCADE');
       await lake.refreshPartitionTable(conn);
-      for (const statement of DIALECT_SQL) {
+      for (const statement of [...DIALECT_SQL, ...catalogSql()]) {
         await conn.run(statement);
       }
       // Queries may not touch the host's files (read_csv, COPY … TO, ATTACH).

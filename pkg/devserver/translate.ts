@@ -13,7 +13,7 @@
 // SQL as written (the pre-translation behaviour), so an exotic query is never refused here.
 import { init, parse } from '@guanmingchiu/sqlparser-ts';
 
-import { VIEW_BY_NAME, type WireKind } from './schema';
+import { INFORMATION_SCHEMA_TABLES, VIEW_BY_NAME, type WireKind } from './schema';
 
 /** The parser's AST is JSON (serde); nodes are read structurally. */
 type Node = any;
@@ -238,11 +238,50 @@ export function translate(sql: string): Translation {
     return { sql: out, names, dictOutputs, kind: 'query' };
   }
   if (stmt.Explain?.statement?.Query) {
+    // DataFusion answers (plan_type, plan); the dev server's plan is the DuckDB SQL it runs.
     const t = new Printer();
-    const { sql: out, names } = t.query(stmt.Explain.statement.Query, { rels: [], ctes: new Map() }, true);
-    return { sql: out, names, dictOutputs: new Set(), kind: 'explain' };
+    const { sql: out } = t.query(stmt.Explain.statement.Query, { rels: [], ctes: new Map() }, true);
+    const plan = `dev server (DuckDB): ${out}`;
+    return {
+      sql: `SELECT * FROM (VALUES ('logical_plan', ${lit(plan)}), ('physical_plan', ${lit(plan)})) AS e("plan_type", "plan")`,
+      names: ['plan_type', 'plan'],
+      dictOutputs: new Set(),
+      kind: 'explain',
+    };
+  }
+  // DataFusion rewrites SHOW / DESCRIBE into information_schema queries (datafusion-sql statement.rs).
+  if (stmt.ShowTables) {
+    return catalogQuery('SELECT table_catalog, table_schema, table_name, table_type FROM lake.__df_tables', [
+      'table_catalog',
+      'table_schema',
+      'table_name',
+      'table_type',
+    ]);
+  }
+  const describe = stmt.ExplainTable?.table_name ?? stmt.ShowColumns?.show_options?.show_in?.parent_name;
+  if (describe) {
+    const parts = objectName(describe);
+    const table = parts[parts.length - 1]!;
+    if (!VIEW_BY_NAME.get(table)?.global) {
+      throw new DataFusionParseError(`Error during planning: table 'datafusion.public.${table}' not found`);
+    }
+    const where = `FROM lake.__df_columns WHERE table_name = ${lit(table)} ORDER BY ordinal_position`;
+    return stmt.ExplainTable
+      ? catalogQuery(`SELECT column_name, data_type, is_nullable ${where}`, ['column_name', 'data_type', 'is_nullable'])
+      : catalogQuery(`SELECT table_catalog, table_schema, table_name, column_name, data_type, is_nullable ${where}`, [
+          'table_catalog',
+          'table_schema',
+          'table_name',
+          'column_name',
+          'data_type',
+          'is_nullable',
+        ]);
   }
   throw new Untranslatable('statement');
+}
+
+function catalogQuery(sql: string, names: string[]): Translation {
+  return { sql, names, dictOutputs: new Set(), kind: 'query' };
 }
 
 const DICT_FUNCTIONS = new Set(['property_get', 'jsonb_format_json', 'jsonb_as_string']);
@@ -647,12 +686,21 @@ class Printer {
           span?.line ? { line: span.line, column: span.column } : undefined
         );
       }
+      const qualified = parts.length > 1 && !(parts[parts.length - 2] === 'public' && VIEW_BY_NAME.get(name)?.global);
+      if (qualified) {
+        if (parts[parts.length - 2] !== 'information_schema' || !INFORMATION_SCHEMA_TABLES.includes(name)) {
+          throw new DataFusionParseError(`Error during planning: table '${parts.join('.')}' not found`);
+        }
+        const source = ['routines', 'parameters'].includes(name) ? 'lake.__df_views WHERE false' : `lake.__df_${name}`;
+        scope.rels.push({ qualifier: aliasName ?? name });
+        return `(SELECT * FROM ${source})${this.alias(t.alias) || ` AS ${q(name)}`}`;
+      }
       const cte = scope.ctes.has(name) ? scope.ctes.get(name) : undefined;
       scope.rels.push({
         qualifier: aliasName ?? name,
         columns: scope.ctes.has(name) ? cte : viewColumns(name),
       });
-      const table = parts.length === 1 ? q(name) : parts.map((p) => (p === 'information_schema' ? p : q(p))).join('.');
+      const table = q(name);
       return `${table}${this.alias(t.alias)}`;
     }
     if (tf.Derived) {

@@ -517,6 +517,62 @@ FROM jsonb_array_elements(jsonb_parse('[{"name": "Alice"}, {"name": "Bob"}]'))`,
     shape: ['t: Utf8', 'hex: Utf8', 'n: UInt64', 'exes: UInt64'],
     check: (rows) => assert.deepEqual([rows[0]!.t, rows[0]!.hex, rows[0]!.n], ['Int64', '4869', 3n]),
   },
+  // --- introspection (test_information_schema.py) -------------------------------------------
+  {
+    title: 'SHOW TABLES lists the views with DataFusion columns (test_information_schema.py)',
+    sql: () => 'SHOW TABLES',
+    shape: ['table_catalog: Utf8', 'table_schema: Utf8', 'table_name: Utf8', 'table_type: Utf8'],
+    check: (rows) => {
+      const names = rows.filter((r) => r.table_schema === 'public').map((r) => r.table_name);
+      for (const v of ['log_entries', 'blocks', 'streams', 'processes']) {
+        assert.ok(names.includes(v), v);
+      }
+      assert.ok(rows.every((r) => r.table_catalog === 'datafusion' && !String(r.table_name).includes('@')));
+    },
+  },
+  {
+    title: 'information_schema.columns of a view (test_information_schema.py)',
+    sql: () =>
+      "SELECT column_name, data_type, is_nullable FROM information_schema.columns WHERE table_name = 'log_entries' ORDER BY ordinal_position",
+    shape: ['column_name: Utf8', 'data_type: Utf8', 'is_nullable: Utf8'],
+    check: (rows) => {
+      assert.deepEqual(rows[0], { column_name: 'process_id', data_type: 'Dictionary(Int32, Utf8)', is_nullable: 'NO' });
+      assert.equal(rows.length, 13);
+    },
+  },
+  {
+    title: 'DESCRIBE a view',
+    sql: () => 'DESCRIBE processes',
+    shape: ['column_name: Utf8', 'data_type: Utf8', 'is_nullable: Utf8'],
+    check: (rows) =>
+      assert.deepEqual(
+        rows.find((r) => r.column_name === 'parent_process_id'),
+        { column_name: 'parent_process_id', data_type: 'Utf8', is_nullable: 'YES' }
+      ),
+  },
+  {
+    title: 'SHOW COLUMNS FROM a view',
+    sql: () => 'SHOW COLUMNS FROM measures',
+    shape: [
+      'table_catalog: Utf8',
+      'table_schema: Utf8',
+      'table_name: Utf8',
+      'column_name: Utf8',
+      'data_type: Utf8',
+      'is_nullable: Utf8',
+    ],
+    check: (rows) => assert.equal(rows.find((r) => r.column_name === 'value')!.data_type, 'Float64'),
+  },
+  {
+    title: 'EXPLAIN answers plan_type and plan rows',
+    sql: () => 'EXPLAIN SELECT count(*) FROM log_entries',
+    shape: ['plan_type: Utf8', 'plan: Utf8'],
+    check: (rows) =>
+      assert.deepEqual(
+        rows.map((r) => r.plan_type),
+        ['logical_plan', 'physical_plan']
+      ),
+  },
   // --- administration ---------------------------------------------------------------------
   {
     title: 'list_view_sets() (schema-reference)',
