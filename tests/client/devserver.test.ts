@@ -461,7 +461,7 @@ describe('client against the dev server with API keys', () => {
       const client = connect(server.uri, { authProvider: provider });
       assert.equal((await client.query('SELECT 2 AS two')).getChild('two')!.get(0), 2n);
       assert.equal(idp.requests.length, 2, 'one refresh after UNAUTHENTICATED');
-      assert.equal((await client.query('SELECT 3 AS three')).getChild('three')!.get(0), 3);
+      assert.equal((await client.query('SELECT 3 AS three')).getChild('three')!.get(0), 3n);
       assert.equal(idp.requests.length, 2, 'token cached');
       assert.equal((await client.getSqlInfo([0])).get(0), 'Micromegas Flight SQL Server');
       client.close();

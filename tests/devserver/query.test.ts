@@ -505,7 +505,11 @@ describe('functions', () => {
     assert.ok(parts.rows.length >= 24);
     const sets = (await client.table('SELECT view_set_name FROM list_view_sets()')).rows.map((r) => r.view_set_name);
     assert.ok(sets.includes('thread_spans'));
-    const tables = (await client.table('SHOW TABLES')).rows.map((r) => r.name).sort();
+    // DataFusion's SHOW TABLES: information_schema.tables, the views under datafusion.public.
+    const tables = (await client.table('SHOW TABLES')).rows
+      .filter((r) => r.table_schema === 'public')
+      .map((r) => r.table_name)
+      .sort();
     assert.deepEqual(tables, ['blocks', 'log_entries', 'log_stats', 'measures', 'processes', 'streams']);
     const cols = (
       await client.table("SELECT column_name FROM information_schema.columns WHERE table_name = 'log_entries'")
