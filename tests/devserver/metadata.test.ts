@@ -263,6 +263,45 @@ describe('DoPut ingest', () => {
     });
   });
 
+  test("bulk_ingest('processes', …) with the 13 columns of the Python API example", async () => {
+    // python-api.md: process_id, exe, username, realname, computer, distro, cpu_brand, tsc_frequency,
+    // start_time, start_ticks, insert_time, parent_process_id, properties (a list of key/value structs).
+    const pid = '550e8400-e29b-41d4-a716-446655440000';
+    const now = Date.parse('2024-05-01T11:45:00Z');
+    const ts = new Timestamp(TimeUnit.NANOSECOND, '+00:00');
+    const prop = new Struct([new Field('key', new Utf8(), false), new Field('value', new Utf8(), false)]);
+    const propsType = new List(new Field('item', prop, true));
+    const table = new Table({
+      process_id: vectorFromArray([pid], new Utf8()),
+      exe: vectorFromArray(['/usr/bin/myapp'], new Utf8()),
+      username: vectorFromArray(['user'], new Utf8()),
+      realname: vectorFromArray(['User Name'], new Utf8()),
+      computer: vectorFromArray(['hostname'], new Utf8()),
+      distro: vectorFromArray(['Ubuntu 22.04'], new Utf8()),
+      cpu_brand: vectorFromArray(['Intel Core i7'], new Utf8()),
+      tsc_frequency: vectorFromArray([2400000000n]),
+      start_time: vectorFromArray([now], ts),
+      start_ticks: vectorFromArray([1234567890n]),
+      insert_time: vectorFromArray([now], ts),
+      parent_process_id: vectorFromArray([''], new Utf8()),
+      properties: vectorFromArray([[]], propsType),
+    });
+    assert.equal(table.schema.fields.length, 13);
+    const results = await client.doPut(ingestCmd('processes'), table, ADMIN);
+    assert.equal(
+      decodeMessage<{ record_count: number }>('arrow.flight.protocol.sql.DoPutUpdateResult', results[0]!).record_count,
+      1
+    );
+    const { rows } = await client.table(
+      `SELECT exe, distro, parent_process_id, last_update_time FROM processes WHERE process_id = '${pid}'`,
+      { ...ADMIN, query_range_begin: '2024-05-01T11:00:00Z', query_range_end: '2024-05-01T12:00:00Z' }
+    );
+    assert.equal(rows.length, 1);
+    assert.equal(rows[0]!.exe, '/usr/bin/myapp');
+    // The view's last_update_time is derived from the row's insert time.
+    assert.equal(rows[0]!.last_update_time, now);
+  });
+
   test('processes and streams round trip through the views', async () => {
     const pid = '11111111-2222-4333-8444-555555555555';
     const t0 = Date.parse('2024-05-01T11:30:00Z');
@@ -356,7 +395,10 @@ describe('DoPut ingest', () => {
     const ts = new Timestamp(TimeUnit.NANOSECOND, '+00:00');
     const tsData = (ms: number) => makeData({ type: ts, length: 1, data: BigInt64Array.of(BigInt(ms) * 1_000_000n) });
     const utf8 = (v: string) => vectorFromArray([v], new Utf8()).data[0]!;
-    const { rows: proc } = await client.table('SELECT process_id, exe FROM processes ORDER BY exe LIMIT 1', AUTH);
+    const { rows: proc } = await client.table(
+      'SELECT process_id, exe FROM processes WHERE process_id IN (SELECT process_id FROM streams) ORDER BY exe LIMIT 1',
+      AUTH
+    );
     const { rows: stream } = await client.table(
       `SELECT stream_id FROM streams WHERE process_id = '${proc[0]!.process_id}' LIMIT 1`,
       AUTH
