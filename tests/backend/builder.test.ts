@@ -251,6 +251,54 @@ describe('query builder through the backend executable', () => {
     assert.equal(t.numRows, buckets * times);
   });
 
+  it('Heatmap format from expand_histogram rows (bin_center, count): 20 bins of 5 over 0…100', async () => {
+    const expanded = [
+      'SELECT $__timeFrom AS time, bin_center, count',
+      'FROM expand_histogram(',
+      "  (SELECT make_histogram(0.0, 100.0, 20, value) FROM measures WHERE name = 'cpu_usage')",
+      ')',
+    ].join('\n');
+    const [cells] = await run({ query: expanded, format: 'heatmap' });
+    assert.equal(cells.meta?.type, 'heatmap-cells');
+    const lo = Array.from(cells.table.getChild('yMin')!.toArray() as Float64Array);
+    const hi = Array.from(cells.table.getChild('yMax')!.toArray() as Float64Array);
+    assert.equal(lo.length, 20);
+    assert.deepEqual([lo[0], hi[0], lo[19], hi[19]], [0, 5, 95, 100]);
+    const total = (cells.table.getChild('count')!.toArray() as Float64Array).reduce((x, y) => x + y, 0);
+    const [n] = await run({
+      query: "SELECT count(*) AS n FROM measures WHERE name = 'cpu_usage' AND value >= 0 AND value <= 100",
+      format: 'table',
+    });
+    assert.equal(total, Number(n.table.getChild('n')!.get(0)));
+  });
+
+  it('Heatmap format from make_histogram results (one histogram struct per bin)', async (t) => {
+    const hist = [
+      'SELECT $__timeInterval(time) AS time, make_histogram(0.0, 100.0, 10, value) AS h',
+      'FROM measures',
+      "WHERE $__timeFilter(time) AND name = 'cpu_usage'",
+      'GROUP BY 1',
+      'ORDER BY 1',
+    ].join('\n');
+    const [probe] = await run({ query: `${hist}\nLIMIT 1`, format: 'table' });
+    const wire = probe.table.schema.fields.find((f) => f.name === 'h')!;
+    if (wire.metadata.get('tstype') !== 'other') {
+      // Real Micromegas sends the histogram as an Arrow Struct (covered on Arrow input by
+      // tests/frames/heatmap.test.ts); this dev server sends STRUCT results as text.
+      t.skip(`the dev server sends make_histogram's struct as ${String(wire.type)}, not an Arrow Struct`);
+      return;
+    }
+    const [frame] = await run({ query: hist, format: 'heatmap' });
+    const lo = Array.from(frame.table.getChild('yMin')!.toArray() as Float64Array);
+    assert.deepEqual(lo.slice(0, 10), [0, 10, 20, 30, 40, 50, 60, 70, 80, 90]);
+    const total = (frame.table.getChild('count')!.toArray() as Float64Array).reduce((x, y) => x + y, 0);
+    const [counted] = await run({
+      query: `SELECT sum(count_from_histogram(h)) AS n FROM (${hist}) AS x`,
+      format: 'table',
+    });
+    assert.equal(total, Number(counted.table.getChild('n')!.get(0)));
+  });
+
   it('Heatmap format without a bucket column: an actionable error', async () => {
     const r = await host.queryData(ctx(), [
       dataQuery(

@@ -34,16 +34,26 @@ async function chooseMode(page: Page, mode: string): Promise<void> {
   await page.getByRole('radio', { name: mode, exact: true }).last().click();
 }
 
-/** Types a value into a builder picker (a Combobox accepting custom values) and confirms it. */
+/** Types into a builder picker and clicks the value once the server's list (values resource) offers it. */
 async function pick(page: Page, label: string, value: string): Promise<void> {
   const box = page.getByRole('combobox', { name: label, exact: true });
   await box.click();
   await box.fill(value);
-  await page.keyboard.press('Enter');
+  await page.getByRole('option', { name: value }).first().click({ timeout: 30_000 });
 }
 
 async function generatedSql(page: Page): Promise<string> {
   return (await page.getByTestId('micromegas-builder-sql').innerText()).trim();
+}
+
+/** Waits until the live SQL contains `text`; the timeout message shows the SQL instead. */
+async function sqlContains(page: Page, text: string): Promise<void> {
+  const shown = page.getByTestId('micromegas-builder-sql');
+  try {
+    await shown.filter({ hasText: text }).waitFor({ timeout: 15_000 });
+  } catch {
+    assert.fail(`the generated SQL does not contain ${text}:\n${await shown.innerText()}`);
+  }
 }
 
 async function runAndCountRows(page: Page): Promise<number> {
@@ -67,7 +77,7 @@ test('every builder mode builds SQL from the pickers and runs', async () => {
   // Metrics: a measure from the values resource.
   await chooseMode(page, 'Metrics');
   await pick(page, 'Measure', 'cpu_usage');
-  await page.getByText("name = 'cpu_usage'").waitFor();
+  await sqlContains(page, "name = 'cpu_usage'");
   assert.ok((await runAndCountRows(page)) > 0, 'metrics rows');
   await env.screenshot('builder-metrics');
 
@@ -83,7 +93,7 @@ test('every builder mode builds SQL from the pickers and runs', async () => {
   let rows = 0;
   for (const sid of streams) {
     await pick(page, 'Thread', sid);
-    await page.getByText(`view_instance('thread_spans', '${sid}')`).waitFor();
+    await sqlContains(page, `view_instance('thread_spans', '${sid}')`);
     rows = await runAndCountRows(page);
     if (rows > 0) {
       break; // a cpu stream (the others are log/metrics streams without spans)
@@ -101,7 +111,7 @@ test('every builder mode builds SQL from the pickers and runs', async () => {
   // Table.
   await chooseMode(page, 'Table');
   await pick(page, 'Table', 'log_entries');
-  await page.getByText('FROM log_entries').waitFor();
+  await sqlContains(page, 'FROM log_entries');
   assert.ok((await runAndCountRows(page)) > 0, 'table rows');
   await env.screenshot('builder-table');
   env.assertClean();
