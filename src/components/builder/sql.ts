@@ -225,8 +225,18 @@ export function missingInput(state: BuilderState): string | undefined {
   }
 }
 
-/** Whitespace-insensitive comparison: the SQL is still exactly what the builder wrote. */
+/**
+ * Layout-insensitive comparison: the SQL is still exactly what the builder wrote. Runs of
+ * whitespace count as one space outside string literals and quoted identifiers only (inside
+ * them a space is content: an edit there must keep the SQL editor).
+ */
 export function sameSql(a: string, b: string): boolean {
-  const norm = (s: string) => s.replace(/\s+/g, ' ').trim().replace(/;$/, '').trim();
-  return norm(a) === norm(b);
+  return layout(a) === layout(b);
+}
+
+function layout(sql: string): string {
+  // Quoted parts ('…' and "…", quotes doubled inside) are kept whole; the rest is collapsed.
+  const parts = sql.trim().split(/('(?:[^']|'')*'|"(?:[^"]|"")*")/);
+  const text = parts.map((p, i) => (i % 2 === 1 ? p : p.replace(/\s+/g, ' '))).join('');
+  return text.replace(/\s*;\s*$/, '').trim();
 }
