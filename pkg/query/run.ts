@@ -174,6 +174,9 @@ export async function runQuery(env: QueryEnv, query: DataQueryInput): Promise<Qu
           executedQueryString: sql,
           notices,
           custom: { ...custom },
+          links: env.settings.uid
+            ? { dataSourceUid: env.settings.uid, dataSourceName: env.settings.name ?? '' }
+            : undefined,
         });
     if (truncated) {
       control.stop();

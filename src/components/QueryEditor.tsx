@@ -9,13 +9,14 @@ import { sentQueryRange } from '../query/sentRange';
 import { formatSql } from '../sql/format';
 import { tablesInStatement, viewOf } from '../sql/tableRefs';
 import { MicromegasOptions, MicromegasQuery, QUERY_VERSION } from '../types';
+import { BuilderSwitch } from './builder/BuilderSwitch';
 import { hostHasRunAndHelp, QueryHelp } from './QueryHelp';
 import { QueryOptions } from './QueryOptions';
 import { SqlCodeEditor } from './SqlCodeEditor';
 
 type Props = QueryEditorProps<DataSource, MicromegasQuery, MicromegasOptions>;
 
-export function QueryEditor({ query, onChange, onRunQuery, datasource, app, data }: Props) {
+export function QueryEditor({ query, onChange, onRunQuery, datasource, app, data, range }: Props) {
   const [showHelp, setShowHelp] = useState(false);
   const [formatError, setFormatError] = useState<string>();
 
@@ -73,7 +74,9 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource, app, data
           Sent to Micromegas: {sentRange.begin} → {sentRange.end}
         </Text>
       )}
-      <SqlCodeEditor sql={sql} schema={datasource.schema} onChange={onSqlChange} />
+      <BuilderSwitch query={current} onChange={change} datasource={datasource} range={range ?? data?.timeRange}>
+        <SqlCodeEditor sql={sql} schema={datasource.schema} onChange={onSqlChange} />
+      </BuilderSwitch>
       <Stack direction="row" gap={1} alignItems="center" wrap="wrap">
         {ownControls && (
           <Button size="sm" variant="primary" icon="play" onClick={() => onRunQuery()}>
