@@ -13,7 +13,13 @@ export const PLUGIN_ID = 'micromegas-micromegas-datasource';
 /** The import input's name; dashboards reference it as "${DS_MICROMEGAS}". */
 export const DS_INPUT = 'DS_MICROMEGAS';
 
-/** Every data source reference of our type, with its uid replaced by `uid`. */
+/** A data source uid that names a dashboard variable (`${datasource}`, `$datasource`). */
+const isVariableRef = (uid) => typeof uid === 'string' && /^\$(\{\w+\}|\w+)$/.test(uid);
+
+/**
+ * Every data source reference of our type, with its uid replaced by `uid`; references through
+ * a dashboard variable stay, and the default of our data source variables becomes `uid`.
+ */
 function withDataSourceUid(value, uid) {
   if (Array.isArray(value)) {
     return value.map((v) => withDataSourceUid(v, uid));
@@ -21,10 +27,13 @@ function withDataSourceUid(value, uid) {
   if (value === null || typeof value !== 'object') {
     return value;
   }
+  if (value.type === 'datasource' && value.query === PLUGIN_ID && value.current?.value !== undefined) {
+    return { ...value, current: { ...value.current, value: uid } };
+  }
   const out = {};
   for (const [k, v] of Object.entries(value)) {
     out[k] =
-      k === 'datasource' && v !== null && typeof v === 'object' && v.type === PLUGIN_ID
+      k === 'datasource' && v !== null && typeof v === 'object' && v.type === PLUGIN_ID && !isVariableRef(v.uid)
         ? { ...v, uid }
         : withDataSourceUid(v, uid);
   }

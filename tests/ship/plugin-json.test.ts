@@ -96,7 +96,19 @@ describe('included dashboards', () => {
       ]);
       const ours = dataSourceRefs(shipped).filter((r) => r.type === PLUGIN_ID);
       assert.ok(ours.length > 0);
-      assert.deepEqual([...new Set(ours.map((r) => r.uid))], [`\${${DS_INPUT}}`]);
+      // Either the import input, or a data source variable of the dashboard defaulting to it.
+      const variables = ((shipped.templating as { list?: Json[] })?.list ?? []).filter(
+        (v) => v.type === 'datasource' && v.query === PLUGIN_ID
+      );
+      for (const v of variables) {
+        assert.equal((v.current as Json).value, `\${${DS_INPUT}}`, `${file}: $${v.name} defaults to the input`);
+      }
+      const allowed = new Set([`\${${DS_INPUT}}`, ...variables.map((v) => `\${${v.name}}`)]);
+      assert.deepEqual(
+        [...new Set(ours.map((r) => r.uid))].filter((uid) => !allowed.has(uid as string)),
+        [],
+        `${file}: data source references`
+      );
       // Grafana fills the input with the data source picked at import: the provisioned uid gives the provisioned dashboard.
       assert.deepEqual(evaluateImport(shipped, { [DS_INPUT]: 'micromegas' }), provisioned);
     });
