@@ -5,8 +5,7 @@
 // planning (DuckDB macros cannot change state), and are rewritten to their answers.
 import { createHash, randomUUID } from 'node:crypto';
 
-import { status } from '@grpc/grpc-js';
-import type { Metadata } from '@grpc/grpc-js';
+import { status, type Metadata } from '@grpc/grpc-js';
 
 import { grpcError } from './errors';
 import type { Lake } from './lake';
