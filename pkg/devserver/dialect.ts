@@ -14,6 +14,9 @@ const VIEW_SETS: Array<[string, boolean]> = [
   ['log_stats', true],
   ['thread_spans', false],
   ['async_events', false],
+  ['net_spans', false],
+  ['otel_spans', false],
+  ['images', false],
 ];
 
 // Public colour maps (matplotlib's viridis, magma, plasma, inferno, cividis; Google's turbo)

@@ -67,6 +67,9 @@ export class Lake {
       await conn.run('CREATE SCHEMA lake');
       lake.processes = await generateSample(conn, sample);
       await storePerfettoTraces(conn);
+      for (const view of VIEWS.filter((v) => v.noSample)) {
+        await conn.run(createTableSql(`stage.${view.name}`, storageColumns(view)));
+      }
       // One connection per view so the splits run concurrently.
       await Promise.all(
         VIEWS.map(async (view) => {

@@ -12,6 +12,7 @@ import { grpcError, queryError } from './errors';
 import type { QueryHeaders } from './headers';
 import { batchMessages, schemaMessage, type FlightMessage } from './ipc';
 import type { Lake, Session, TimeRange } from './lake';
+import { VIEW_BY_NAME } from './schema';
 import { prepareSql, withLimit, type PreparedSql } from './sql';
 import { checkAccess, DataFusionParseError, translate, Untranslatable, type Translation } from './translate';
 
@@ -85,7 +86,12 @@ async function rewrite(
   if (prepared.unknownViewSet !== undefined) {
     throw grpcError(
       status.INVALID_ARGUMENT,
-      `error building dataframe: Error during planning: view set '${prepared.unknownViewSet}' not found (known: log_entries, measures, thread_spans, async_events) (query_id=${queryId})`
+      `error building dataframe: Error during planning: view set '${prepared.unknownViewSet}' not found (known: ${[
+        ...VIEW_BY_NAME.values(),
+      ]
+        .filter((v) => v.instanceKey)
+        .map((v) => v.name)
+        .join(', ')}) (query_id=${queryId})`
     );
   }
   return prepared;
