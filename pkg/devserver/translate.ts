@@ -324,6 +324,29 @@ const RENAMES: Record<string, string> = {
   btrim: 'trim',
 };
 
+/** DataFusion functions the printer rewrites (the rest pass through to DuckDB or the dialect macros). */
+export const TRANSLATED_FUNCTIONS: ReadonlySet<string> = new Set([
+  ...Object.keys(RENAMES),
+  'approx_percentile_cont',
+  'approx_percentile_cont_with_weight',
+  'approx_median',
+  'approx_distinct',
+  'cardinality',
+  'median',
+  'arrow_cast',
+  'encode',
+  'to_hex',
+  'to_timestamp',
+  'named_struct',
+  'date_part',
+  'datepart',
+  'properties_to_dict',
+  'row_number',
+  'rank',
+  'dense_rank',
+  'ntile',
+]);
+
 /** arrow_cast type names → DuckDB types. */
 const ARROW_TYPES: Record<string, string> = {
   Int8: 'TINYINT',
