@@ -10,6 +10,7 @@ import { MicromegasError } from './errors';
 import { OidcClientCredentialsProvider } from './oidc';
 import { csvHeader, csvRows, jsonRecords, OutputFormat, renderTable } from './output';
 import { parseDatetime, parseTimeDelta } from './time';
+import { version as CLI_VERSION } from '../../package.json';
 
 export const USAGE = `usage: micromegas-query [options] SQL
        micromegas-query [options] --file FILE   (FILE '-' reads stdin)
@@ -25,6 +26,7 @@ options:
   --max-colwidth N   table cell width cap (default 50, 0 = unlimited)
   --uri URI          server (default $MICROMEGAS_ANALYTICS_URI or ${DEFAULT_URI})
   --timeout SECONDS  deadline for the query
+  -V, --version      print the version and exit
   -h, --help         show this help
 
 environment:
@@ -47,10 +49,11 @@ interface CliArgs {
   uri?: string;
   timeoutMs?: number;
   help: boolean;
+  version: boolean;
 }
 
 export function parseArgs(argv: string[]): CliArgs {
-  const args: CliArgs = { all: false, format: 'table', maxColWidth: 50, help: false };
+  const args: CliArgs = { all: false, format: 'table', maxColWidth: 50, help: false, version: false };
   const positional: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     let a = argv[i];
@@ -70,6 +73,10 @@ export function parseArgs(argv: string[]): CliArgs {
       case '-h':
       case '--help':
         args.help = true;
+        break;
+      case '-V':
+      case '--version':
+        args.version = true;
         break;
       case '--file':
         args.file = value();
@@ -117,7 +124,7 @@ export function parseArgs(argv: string[]): CliArgs {
         positional.push(argv[i]);
     }
   }
-  if (args.help) {
+  if (args.help || args.version) {
     return args;
   }
   if (positional.length > 1) {
@@ -193,6 +200,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     args = parseArgs(argv);
     if (args.help) {
       await write(io.stdout, USAGE);
+      return 0;
+    }
+    if (args.version) {
+      await write(io.stdout, `micromegas-query ${CLI_VERSION}\n`);
       return 0;
     }
     if (args.file !== undefined) {

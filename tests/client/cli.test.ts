@@ -2,6 +2,7 @@
 // against the dev server.
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
@@ -128,5 +129,13 @@ describe('micromegas-query CLI', () => {
     const help = await run(['--help'], {});
     assert.equal(help.code, 0);
     assert.match(help.stdout, /MICROMEGAS_ANALYTICS_URI/);
+    const pkgVersion = (
+      JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }
+    ).version;
+    for (const flag of ['--version', '-V']) {
+      const v = await run([flag], {});
+      assert.equal(v.code, 0);
+      assert.equal(v.stdout, `micromegas-query ${pkgVersion}\n`);
+    }
   });
 });
