@@ -25,6 +25,8 @@ export type { AuthProvider, AuthProviderObject } from './auth';
 export { OidcClientCredentialsProvider } from './oidc';
 export type { OidcClientCredentialsOptions } from './oidc';
 export { parseServerUri } from './uri';
+export { ProfileError, resolveConnection, defaultTokenFile } from './profiles';
+export type { ConnectionConfig } from './profiles';
 export type { ServerAddress } from './uri';
 export { formatDatetime, parseDatetime, parseTimeDelta } from './time';
 export type { TimeInput } from './time';

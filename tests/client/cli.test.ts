@@ -2,7 +2,8 @@
 // against the dev server.
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
@@ -54,6 +55,36 @@ describe('micromegas-query CLI', () => {
   after(async () => {
     await server?.stop();
     await idp?.stop();
+  });
+
+  it('reads connection profiles from ~/.micromegas/config.json like the Python CLI', async () => {
+    const home = mkdtempSync(path.join(tmpdir(), 'mm-home-'));
+    try {
+      mkdirSync(path.join(home, '.micromegas'));
+      writeFileSync(
+        path.join(home, '.micromegas', 'config.json'),
+        JSON.stringify({
+          default_profile: 'broken',
+          profiles: { dev: { uri: server.uri }, broken: { uri: 'grpc://127.0.0.1:1' } },
+        })
+      );
+      const profileEnv = { HOME: home, MICROMEGAS_TOKEN: KEY };
+      const ok = await run(['SELECT 7 AS seven', '--all', '--format', 'csv', '--profile', 'dev'], profileEnv);
+      assert.equal(ok.code, 0, ok.stderr);
+      assert.equal(ok.stdout, 'seven\n7\n');
+      const viaEnv = await run(['SELECT 7 AS seven', '--all', '--format', 'csv'], {
+        ...profileEnv,
+        MICROMEGAS_PROFILE: 'dev',
+      });
+      assert.equal(viaEnv.code, 0, viaEnv.stderr);
+      const unknown = await run(['SELECT 1', '--all', '--profile', 'nope'], profileEnv);
+      assert.equal(unknown.code, 1);
+      assert.match(unknown.stderr, /unknown profile 'nope' \(available: broken, dev\)/);
+      const unsafe = await run(['SELECT 1', '--all', '--profile', '..'], profileEnv);
+      assert.match(unsafe.stderr, /invalid profile name/);
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
   });
 
   it('prints CSV and JSON with --all', async () => {
