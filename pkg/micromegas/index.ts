@@ -23,6 +23,8 @@ export { QueryStream } from './query-stream';
 export { MicromegasError, parseServerMessage, STATUS_NAMES } from './errors';
 export type { AuthProvider, AuthProviderObject } from './auth';
 export { OidcClientCredentialsProvider } from './oidc';
+export { OidcLoginProvider } from './oidc-login';
+export type { OidcLoginOptions } from './oidc-login';
 export type { OidcClientCredentialsOptions } from './oidc';
 export { parseServerUri } from './uri';
 export { ProfileError, resolveConnection, defaultTokenFile } from './profiles';
