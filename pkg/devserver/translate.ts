@@ -341,6 +341,7 @@ export const TRANSLATED_FUNCTIONS: ReadonlySet<string> = new Set([
   'date_part',
   'datepart',
   'properties_to_dict',
+  'jsonb_path_query',
   'row_number',
   'rank',
   'dense_rank',
@@ -1287,6 +1288,16 @@ class Printer {
       case 'date_part':
       case 'datepart':
         return `CAST(date_part(${args.join(', ')}) AS INTEGER)`;
+      case 'jsonb_path_query': {
+        // Every match as a JSONB array; DuckDB's JSONPath returns a list for wildcard paths only.
+        const pathText = strArg(1);
+        if (pathText === undefined || pathText.includes('?')) {
+          throw new Untranslatable('jsonb_path_query path');
+        }
+        return pathText.includes('*')
+          ? `to_json(json_extract(${args[0]}, ${args[1]}))`
+          : `to_json(list_filter(json_extract(${args[0]}, [${args[1]}]), x -> x IS NOT NULL))`;
+      }
       case 'approx_distinct':
         return `CAST(${call('approx_count_distinct')} AS UBIGINT)`;
       case 'cardinality':

@@ -22,7 +22,7 @@ const REWRITTEN = [
 ];
 
 /** Listed in docs/devserver.md "What still differs". */
-const NOT_PROVIDED = ['jsonb_path_query', 'parse_block'];
+const NOT_PROVIDED = ['parse_block'];
 
 let lake: Lake;
 let duckdbFunctions: Set<string>;

@@ -544,6 +544,13 @@ FROM jsonb_array_elements(jsonb_parse('[{"name": "Alice"}, {"name": "Bob"}]'))`,
     shape: ['second: Binary'],
   },
   {
+    title: 'jsonb_path_query: every match as a JSONB array (functions-reference)',
+    sql: () =>
+      `SELECT jsonb_format_json(jsonb_path_query(jsonb_parse('{"users": [{"name": "Alice"}, {"name": "Bob"}]}'), '$.users[*].name')) as names, jsonb_format_json(jsonb_path_query(jsonb_parse('{"a": 1}'), '$.missing')) as none`,
+    shape: ['names: Utf8', 'none: Utf8'],
+    check: (rows) => assert.deepEqual([rows[0]!.names, rows[0]!.none], ['["Alice","Bob"]', '[]']),
+  },
+  {
     title: 'DataFusion built-ins: arrow_typeof, encode hex, approx_distinct, cardinality(make_array)',
     sql: () =>
       "SELECT arrow_typeof(7 / 2) AS t, encode(CAST('Hi' AS BYTEA), 'hex') AS hex, cardinality(make_array(1, 2, 3)) AS n, (SELECT approx_distinct(exe) FROM processes) AS exes",
