@@ -1,8 +1,10 @@
 import type { DataSourceJsonData } from '@grafana/data';
 import type { DataQuery } from '@grafana/schema';
 
+import type { BuilderState } from './components/builder/model';
+
 /** Result shapes the backend knows (docs/ARCHITECTURE.md, "Query JSON"). */
-export type QueryFormat = 'table' | 'time_series' | 'logs' | 'traces' | 'flame_graph';
+export type QueryFormat = 'table' | 'time_series' | 'logs' | 'traces' | 'flame_graph' | 'heatmap';
 
 export const QUERY_FORMATS: ReadonlyArray<{ label: string; value: QueryFormat; description: string }> = [
   { label: 'Table', value: 'table', description: 'Rows and columns as returned by the query' },
@@ -25,6 +27,11 @@ export const QUERY_FORMATS: ReadonlyArray<{ label: string; value: QueryFormat; d
     label: 'Flame graph',
     value: 'flame_graph',
     description: 'Spans (id, parent, name, duration) merged by call path into a flame graph of the range',
+  },
+  {
+    label: 'Heatmap',
+    value: 'heatmap',
+    description: 'time, bucket, count rows (or histograms) as heatmap cells for the heatmap panel',
   },
 ];
 
@@ -68,6 +75,10 @@ export interface MicromegasQuery extends DataQuery {
   annotation?: AnnotationOptions;
   /** Added on the way out from the dashboard's ad hoc filters; never saved with the panel. */
   adhocFilters?: AdhocFilterModel[];
+  /** Which editor shows the query; the backend ignores it (docs/builder.md). */
+  editorMode?: 'builder' | 'code';
+  /** The query builder's state; the SQL it generated is in `query`. */
+  builder?: BuilderState;
   // Upstream builder fields: kept so old dashboards round-trip; the SQL in `query` is authoritative.
   rawEditor?: boolean;
   table?: string;

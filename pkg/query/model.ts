@@ -2,9 +2,16 @@
 // migration of the upstream plugin's saved queries (v1 `queryText`, v2 without `format`).
 import { parseAdhocFilters, type AdhocFilter } from './adhoc';
 
-export type QueryFormat = 'table' | 'time_series' | 'logs' | 'traces' | 'flame_graph';
+export type QueryFormat = 'table' | 'time_series' | 'logs' | 'traces' | 'flame_graph' | 'heatmap';
 
-export const QUERY_FORMATS: readonly QueryFormat[] = ['table', 'time_series', 'logs', 'traces', 'flame_graph'];
+export const QUERY_FORMATS: readonly QueryFormat[] = [
+  'table',
+  'time_series',
+  'logs',
+  'traces',
+  'flame_graph',
+  'heatmap',
+];
 
 export interface QueryModel {
   /** SQL as written (macros not yet expanded). */
