@@ -26,6 +26,7 @@ import {
 
 import { FLIGHT_SQL_TYPE_PREFIX, decodeMessage, encodeMessage } from '../proto';
 import { grpcError } from './errors';
+import { matchContext } from './denials';
 import { clientInfo, readQueryHeaders, type QueryHeaders } from './headers';
 import { ingest } from './ingest';
 import { batchMessages, schemaMessage, schemaStreamBytes, serializeSchema, type FlightMessage } from './ipc';
@@ -303,7 +304,12 @@ export function flightService(opts: FlightOptions): grpc.UntypedServiceImplement
     const headers: QueryHeaders = readQueryHeaders(call.metadata);
     const started = process.hrtime.bigint();
     const sink = makeSink(call);
-    const stats = await runQuery(lake, sql, headers, sink, caller);
+    const context = matchContext(call.metadata, caller.name, sql, call.getPeer());
+    const stats = await runQuery(lake, sql, headers, sink, {
+      ...caller,
+      identity: context.user_id ?? undefined,
+      context,
+    });
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
     const range = headers.range ? ` range=[${headers.range.begin}, ${headers.range.end}]` : '';
     log(
