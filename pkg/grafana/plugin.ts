@@ -176,8 +176,14 @@ export async function runPlugin(options: PluginOptions): Promise<void> {
     process.exit(1);
   }
   writeHandshake(handshakeLine(port));
-  // Grafana has its address; now load (and warm) what the first call needs.
+  // Grafana has its address; now load what the first call needs, then run the query
+  // path once on synthetic data (pkg/grafana/warmup.ts).
   setImmediate(startLoading);
+  void services
+    .then(() => import('./warmup'))
+    .then((w) => w.warmUp(`127.0.0.1:${port}`))
+    .then(() => logger.debug('query path warmed up', { msSinceStart: Math.round(performance.now()) }))
+    .catch((e) => logger.debug('warm-up failed (only the first query is slower)', { error: errorText(e) }));
   logger.info('plugin started', {
     port,
     pid: process.pid,
