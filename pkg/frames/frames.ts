@@ -6,6 +6,7 @@ import { convertBatches, forEachConverted } from './columns';
 import { columnConverter } from './convert';
 import { emptyData, encodeFrameChunks, frameSchema, isGrafanaType } from './encode';
 import { flameGraphFields } from './flamegraph';
+import { BatchCoalescer } from './coalesce';
 import { IpcFileWriter } from './ipc-file';
 import { logsFields } from './logs';
 import type { EncodedFrames, FrameField, FrameMeta, FrameOptions, Notice } from './model';
@@ -94,6 +95,7 @@ async function streamTable(
   const hasNulls = converters.map(() => false);
   const written: arrow.DataType[][] = converters.map(() => []);
   const writer = new IpcFileWriter();
+  const coalescer = new BatchCoalescer((numRows, columns) => writer.writeBatch(numRows, columns));
   const rowCount = await forEachConverted(converters, batches, (numRows, columns) => {
     columns.forEach((data, c) => {
       if (data.nullCount > 0) {
@@ -103,8 +105,9 @@ async function streamTable(
         written[c].push(data.type);
       }
     });
-    writer.writeBatch(numRows, columns);
+    coalescer.push(numRows, columns);
   });
+  coalescer.flush();
   if (writer.batchCount === 0) {
     writer.writeBatch(
       0,
