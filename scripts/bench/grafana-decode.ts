@@ -96,10 +96,11 @@ function unmergedFrame(merged: Uint8Array, received: number): Uint8Array {
     name: '',
     refId: 'A',
     fields: table.schema.fields.map((f, c) => {
-      const data = table.getChildAt(c)!.data[0];
       const chunks: arrow.Data[] = [];
-      for (let at = 0; at < data.length; at += size) {
-        chunks.push(data.slice(at, Math.min(size, data.length - at)));
+      for (const data of table.getChildAt(c)!.data) {
+        for (let at = 0; at < data.length; at += size) {
+          chunks.push(data.slice(at, Math.min(size, data.length - at)));
+        }
       }
       return { name: f.name, type: f.metadata.get('tstype') as 'number', chunks, nullable: f.nullable };
     }),
