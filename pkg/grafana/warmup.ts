@@ -5,8 +5,16 @@
 // a data source (one gRPC health check on our own port warms grpc-js' client side,
 // which the Flight client uses); a failure only costs the first query its head start.
 import * as grpc from '@grpc/grpc-js';
-import { Float64, Int32, Table, TimestampNanosecond, Utf8, tableToIPC, vectorFromArray } from 'apache-arrow';
-import type { RecordBatch } from 'apache-arrow';
+import {
+  Float64,
+  Int32,
+  Table,
+  TimestampNanosecond,
+  Utf8,
+  tableToIPC,
+  vectorFromArray,
+  type RecordBatch,
+} from 'apache-arrow';
 
 import { splitIpcStream } from '../micromegas/flight-ipc';
 import { IpcFeed } from '../micromegas/ipc-feed';
