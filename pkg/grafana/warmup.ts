@@ -2,24 +2,17 @@
 // real query of a fresh process does not pay for it: protobuf codecs are generated on
 // first use (protobufjs compiles one encoder/decoder per message type), and V8
 // compiles functions lazily, on their first call. Nothing here touches the network or
-// a data source (one gRPC health check on our own port warms grpc-js' client side,
-// which the Flight client uses); a failure only costs the first query its head start.
+// a data source: the Flight client queries a throw-away loopback Flight server that
+// replays a synthetic result, so the whole path (gRPC client, FlightData decoding,
+// pipeline, frames, response encoding) has run once; a failure only costs the first
+// query its head start.
 import * as grpc from '@grpc/grpc-js';
-import {
-  Float64,
-  Int32,
-  Table,
-  TimestampNanosecond,
-  Utf8,
-  tableToIPC,
-  vectorFromArray,
-  type RecordBatch,
-} from 'apache-arrow';
+import { Float64, Int32, Table, TimestampNanosecond, Utf8, tableToIPC, vectorFromArray } from 'apache-arrow';
 
-import { splitIpcStream } from '../micromegas/flight-ipc';
-import { IpcFeed } from '../micromegas/ipc-feed';
-import { clientConstructor, messageType } from '../proto';
-import { runQuery, type QueryClient } from '../query';
+import { FlightSQLClient } from '../micromegas';
+import { splitIpcStream, type IpcMessage } from '../micromegas/flight-ipc';
+import { clientConstructor, messageType, serviceDefinition } from '../proto';
+import { runQuery } from '../query';
 import { encodeQueryDataResponse } from './encode';
 import type { DataResponseOut } from './messages';
 
@@ -36,22 +29,21 @@ const MESSAGES = [
   'google.protobuf.Any',
 ];
 
-/** A query client answering every query with `table`, decoded the way the Flight client decodes DoGet. */
-function replayClient(table: Table): QueryClient {
-  const messages = splitIpcStream(tableToIPC(table, 'stream'));
-  return {
-    queryStream: async function* () {
-      const feed = new IpcFeed();
+/** A loopback Flight server whose DoGet streams `messages` (an Arrow IPC stream's messages). */
+async function replayServer(messages: IpcMessage[]): Promise<{ uri: string; close(): void }> {
+  const server = new grpc.Server({ 'grpc.enable_channelz': 0 });
+  server.addService(serviceDefinition('arrow.flight.protocol.FlightService'), {
+    DoGet: (call: grpc.ServerWritableStream<unknown, unknown>) => {
       for (const m of messages) {
-        const batch: RecordBatch | undefined = feed.push({ data_header: m.header, data_body: m.body });
-        if (batch) {
-          yield batch;
-        }
+        call.write({ data_header: m.header, data_body: m.body });
       }
-      feed.end();
+      call.end();
     },
-    prepareStatement: async () => ({ datasetSchema: table.schema }),
-  };
+  });
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p)))
+  );
+  return { uri: `grpc://127.0.0.1:${port}`, close: () => server.forceShutdown() };
 }
 
 const noop = () => undefined;
@@ -86,23 +78,33 @@ export async function warmUp(self: string): Promise<void> {
     value: vectorFromArray([1, 2, 3, 4], new Float64()),
     n: vectorFromArray([1, 2, 3, 4], new Int32()),
   });
-  const env = {
-    client: replayClient(series),
-    settings: { rowLimit: 1000 },
-    logger: { debug: noop, info: noop, warn: noop, error: noop },
-  };
+  const replay = await replayServer(splitIpcStream(tableToIPC(series, 'stream')));
+  const client = new FlightSQLClient(replay.uri, { sessionId: 'warm-up' });
   const responses: Record<string, DataResponseOut> = {};
-  for (const format of ['table', 'time_series']) {
-    const result = await runQuery(env, {
-      refId: format,
-      maxDataPoints: 100,
-      timeRange: { fromEpochMS: now - 3600_000, toEpochMS: now },
-      // As bytes, the way pluginv2 delivers it.
-      json: Buffer.from(
-        JSON.stringify({ query: 'SELECT time, name, value, n FROM warmup WHERE $__timeFilter(time)', format })
-      ),
-    });
-    responses[format] = { frames: result.frames, error: result.error };
+  try {
+    const env = {
+      client,
+      settings: { rowLimit: 1000 },
+      logger: { debug: noop, info: noop, warn: noop, error: noop },
+    };
+    for (const format of ['table', 'time_series']) {
+      const result = await runQuery(env, {
+        refId: format,
+        maxDataPoints: 100,
+        timeRange: { fromEpochMS: now - 3600_000, toEpochMS: now },
+        // As bytes, the way pluginv2 delivers it.
+        json: Buffer.from(
+          JSON.stringify({ query: 'SELECT time, name, value, n FROM warmup WHERE $__timeFilter(time)', format })
+        ),
+      });
+      if (result.error) {
+        throw new Error(result.error);
+      }
+      responses[format] = { frames: result.frames };
+    }
+  } finally {
+    client.close();
+    replay.close();
   }
   encodeQueryDataResponse({ responses });
   await selfCall(self);
