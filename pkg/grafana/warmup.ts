@@ -11,23 +11,10 @@ import { Float64, Int32, Table, TimestampNanosecond, Utf8, tableToIPC, vectorFro
 
 import { FlightSQLClient } from '../micromegas';
 import { splitIpcStream, type IpcMessage } from '../micromegas/flight-ipc';
-import { clientConstructor, messageType, serviceDefinition } from '../proto';
+import { clientConstructor, compileAllMessages, serviceDefinition } from '../proto';
 import { runQuery } from '../query';
 import { encodeQueryDataResponse } from './encode';
 import type { DataResponseOut } from './messages';
-
-/** Message types every query crosses: pluginv2 on Grafana's side, Flight SQL on Micromegas'. */
-const MESSAGES = [
-  'pluginv2.QueryDataRequest',
-  'pluginv2.QueryDataResponse',
-  'arrow.flight.protocol.FlightDescriptor',
-  'arrow.flight.protocol.FlightInfo',
-  'arrow.flight.protocol.Ticket',
-  'arrow.flight.protocol.FlightData',
-  'arrow.flight.protocol.sql.CommandStatementQuery',
-  'arrow.flight.protocol.sql.TicketStatementQuery',
-  'google.protobuf.Any',
-];
 
 /** A loopback Flight server whose DoGet streams `messages` (an Arrow IPC stream's messages). */
 async function replayServer(messages: IpcMessage[]): Promise<{ uri: string; close(): void }> {
@@ -65,10 +52,7 @@ async function selfCall(address: string): Promise<void> {
 
 /** `self`: this plugin's own gRPC address. */
 export async function warmUp(self: string): Promise<void> {
-  for (const name of MESSAGES) {
-    const type = messageType(name);
-    type.toObject(type.decode(type.encode(type.fromObject({})).finish()));
-  }
+  compileAllMessages();
   const now = Date.now();
   // Epoch ms (apache-arrow's timestamp builders take ms whatever the unit).
   const times = [0, 0, 1, 1].map((i) => now - 60_000 + i * 30_000);

@@ -53,6 +53,28 @@ function lookup<T extends protobuf.ReflectionObject>(
   }
 }
 
+/**
+ * Parses every group and generates every message type's encoder, decoder and converters
+ * now, rather than on each type's first use (protobufjs compiles them per type, nested
+ * types included, when first needed: tens of ms in the first call that meets them).
+ */
+export function compileAllMessages(): void {
+  while (loadNextGroup()) {
+    // parse the remaining groups
+  }
+  const walk = (ns: protobuf.NamespaceBase): void => {
+    for (const object of ns.nestedArray) {
+      if (object instanceof protobuf.Type) {
+        object.setup();
+      }
+      if (object instanceof protobuf.Namespace || object instanceof protobuf.Type) {
+        walk(object);
+      }
+    }
+  };
+  walk(root);
+}
+
 /** Options shared by every gRPC (de)serializer: field names as written, int64 as JS numbers, bytes as Buffer. */
 export const LOADER_OPTIONS = {
   keepCase: true,
