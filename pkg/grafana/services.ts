@@ -289,7 +289,9 @@ export function resourceService(deps: ServiceDeps): {
           for (const [k, v] of Object.entries(r.headers)) {
             headers[k] = { values: v };
           }
-          send({ code: r.status, headers, body: Buffer.from(r.body.buffer, r.body.byteOffset, r.body.byteLength) });
+          const body = Buffer.from(r.body.buffer, r.body.byteOffset, r.body.byteLength);
+          // Error answers carry text built from server messages: scrubbed at the exit like every other.
+          send({ code: r.status, headers, body: r.status >= 400 ? Buffer.from(redact(body.toString('utf8'))) : body });
         },
         (e) => {
           log.error('resource call failed with an exception', { error: errorText(e) });

@@ -108,7 +108,7 @@ describe('errors', () => {
     assert.match(e.message, /could not reach Micromegas at 127\.0\.0\.1:9/);
     assert.equal(
       redact('token s3cr3t-value and Bearer abc.def', ['s3cr3t-value']),
-      'token [redacted] and Bearer [redacted]'
+      'token [REDACTED] and Bearer [REDACTED]'
     );
   });
 });
