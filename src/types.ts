@@ -1,5 +1,6 @@
 import type { DataSourceJsonData } from '@grafana/data';
 import type { DataQuery } from '@grafana/schema';
+import { QUERY_TIMEOUT } from './shared/durations';
 
 /** Result shapes the backend knows (docs/ARCHITECTURE.md, "Query JSON"). */
 export type QueryFormat = 'table' | 'time_series' | 'logs' | 'traces' | 'flame_graph';
@@ -94,6 +95,10 @@ export interface MicromegasOptions extends DataSourceJsonData {
   preserveDictionary?: boolean;
   rowLimit?: number;
   queryTimeoutSeconds?: number;
+  /** How long a query may wait for a slot (admission control). */
+  queueTimeoutSeconds?: number;
+  /** Queries of this data source running at once. */
+  maxConcurrentQueries?: number;
   enableUserAttribution?: boolean;
   /** Send x-user-* with OAuth 2.0 tokens too (servers that accept them only). */
   enableUserAttributionWithOAuth?: boolean;
@@ -119,7 +124,7 @@ export interface MicromegasSecureJsonData {
 }
 
 export const DEFAULT_ROW_LIMIT = 1_000_000;
-export const DEFAULT_QUERY_TIMEOUT_SECONDS = 300;
+export const DEFAULT_QUERY_TIMEOUT_SECONDS = QUERY_TIMEOUT.defaultSeconds;
 
 // Backend resources (docs/ARCHITECTURE.md, "Backend resources").
 

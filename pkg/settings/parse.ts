@@ -1,8 +1,8 @@
 // jsonData + decryptedSecureJsonData → DataSourceSettings, with messages that say
 // what to change in the data source configuration page.
+import { checkDuration, QUERY_TIMEOUT, QUEUE_TIMEOUT, type DurationLimit } from '../../src/shared/durations';
 import { formatUrl, parseUpstreamHost, parseUrl, type Endpoint } from './endpoint';
 import {
-  DEFAULT_QUERY_TIMEOUT_SECONDS,
   DEFAULT_ROW_LIMIT,
   SettingsError,
   type AuthSettings,
@@ -69,7 +69,9 @@ export function parseSettings(raw: RawInstanceSettings): DataSourceSettings {
     headers,
     preserveDictionary: bool(json, 'preserveDictionary', false),
     rowLimit: positiveInt(json, 'rowLimit', DEFAULT_ROW_LIMIT, 'Row limit'),
-    queryTimeoutSeconds: positiveNumber(json, 'queryTimeoutSeconds', DEFAULT_QUERY_TIMEOUT_SECONDS, 'Query timeout'),
+    queryTimeoutSeconds: duration(json, QUERY_TIMEOUT, warnings),
+    queueTimeoutSeconds: duration(json, QUEUE_TIMEOUT, warnings),
+    maxConcurrentQueries: optionalPositiveInt(json, 'maxConcurrentQueries', 'Concurrent queries'),
     enableUserAttribution,
     attributionWithOAuth,
     upstreamShape,
@@ -365,6 +367,23 @@ function positiveNumber(json: Json, key: string, fallback: number, label: string
     throw new SettingsError(`${label} ("${key}") must be a positive number, got ${JSON.stringify(v)}`);
   }
   return n;
+}
+
+/** A duration setting: validated, clamped to its maximum with a warning (src/shared/durations.ts). */
+function duration(json: Json, limit: DurationLimit, warnings: string[]): number {
+  const checked = checkDuration(limit, json[limit.key]);
+  if (!checked.ok) {
+    throw new SettingsError(checked.error);
+  }
+  if (checked.warning) {
+    warnings.push(checked.warning);
+  }
+  return checked.seconds;
+}
+
+function optionalPositiveInt(json: Json, key: string, label: string): number | undefined {
+  const v = json[key];
+  return v === undefined || v === null || v === '' || v === 0 ? undefined : positiveInt(json, key, 0, label);
 }
 
 function positiveInt(json: Json, key: string, fallback: number, label: string): number {

@@ -1,5 +1,6 @@
 // The validated data source settings model, built from Grafana's jsonData and
 // decryptedSecureJsonData (our keys and the upstream Micromegas plugin's keys).
+import { QUERY_TIMEOUT } from '../../src/shared/durations';
 
 /** What Grafana hands over for one data source instance. */
 export interface RawInstanceSettings {
@@ -45,7 +46,12 @@ export interface DataSourceSettings {
   preserveDictionary: boolean;
   /** Hard cap on rows per query. */
   rowLimit: number;
+  /** Validated and clamped (src/shared/durations.ts): a Node timer holds at most ~24.8 days. */
   queryTimeoutSeconds: number;
+  /** How long a query may wait for a slot when the data source or the process is at its limit. */
+  queueTimeoutSeconds: number;
+  /** jsonData `maxConcurrentQueries`: queries of this data source running at once (undefined: the default). */
+  maxConcurrentQueries?: number;
   /** Send the Grafana user as x-user-* metadata. */
   enableUserAttribution: boolean;
   /**
@@ -69,5 +75,5 @@ export class SettingsError extends Error {
 }
 
 export const DEFAULT_ROW_LIMIT = 1_000_000;
-export const DEFAULT_QUERY_TIMEOUT_SECONDS = 300;
+export const DEFAULT_QUERY_TIMEOUT_SECONDS = QUERY_TIMEOUT.defaultSeconds;
 export const DEFAULT_GRPC_PORT = 50051;
