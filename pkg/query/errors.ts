@@ -120,7 +120,9 @@ export function mapError(err: unknown, ctx: MapContext): MappedError {
     source,
     grpcCode,
   });
-  if (ctx.timedOut) {
+  // Our timer and the call's gRPC deadline (or the server's) expire together; whichever is
+  // seen first, before or after the first batch, the advice is the same.
+  if (ctx.timedOut || grpcCodeOf(err) === GRPC.DEADLINE_EXCEEDED) {
     const s = Math.round((ctx.settings.queryTimeoutMs ?? 0) / 1000);
     return done(
       `the query did not finish within the query timeout (${s} s): narrow the time range or aggregate more, or raise the data source's query timeout`,

@@ -71,6 +71,18 @@ describe('reliability: bad input gets a clear per-query answer', () => {
     assert.equal(Number(frameTable(r.B.frames[0]).getChild('third')!.get(0)), 3);
   });
 
+  it('a timeout that hits mid-stream gives the same advice as one before the first batch', async () => {
+    const slow = ctx({ queryTimeoutSeconds: 1 }, 'slow');
+    // The dev server waits 400 ms before the first batch and between batches of 10 rows: the
+    // 1 s deadline falls after some batches arrived.
+    const sql = 'SELECT i FROM range(100) t(i) /* devserver:delay_ms=400 */ /* devserver:batch_rows=10 */';
+    const r = await host.queryData(slow, [dataQuery('A', { query: sql, format: 'table', autoLimit: false })]);
+    assert.match(r.A.error, /did not finish within the query timeout \(1 s\): narrow the time range/);
+    assert.doesNotMatch(r.A.error, /DEADLINE_EXCEEDED/);
+    assert.equal(r.A.status, 504);
+    assert.equal(r.A.frames.length, 0, 'no partial result shown as complete');
+  });
+
   it('many queries at once raise no MaxListenersExceededWarning', async () => {
     const many = Array.from({ length: 24 }, (_, i) =>
       dataQuery(`Q${i}`, { query: `SELECT ${i} AS v`, format: 'table' })
