@@ -315,6 +315,14 @@ export class FlightSQLClient {
       token = await this.auth.getToken();
     } catch (err) {
       const msg = redact(err instanceof Error ? err.message : String(err), this.secrets);
+      if ((err as { reason?: unknown } | null)?.reason === 'unreachable') {
+        // Not a refusal: nothing answered (OidcError from ./oidc, matched by shape for custom providers).
+        throw new MicromegasError({
+          code: GrpcStatus.UNAVAILABLE,
+          serverMessage: msg,
+          message: `UNAVAILABLE: could not obtain a token: ${msg}`,
+        });
+      }
       throw new MicromegasError({
         code: GrpcStatus.UNAUTHENTICATED,
         serverMessage: msg,

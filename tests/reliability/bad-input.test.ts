@@ -83,6 +83,26 @@ describe('reliability: bad input gets a clear per-query answer', () => {
     assert.equal(r.A.frames.length, 0, 'no partial result shown as complete');
   });
 
+  it('an unreachable OAuth issuer is reported as unreachable, with its URL, not as rejected credentials', async () => {
+    const oauth = pluginContext({
+      uid: 'issuer-down',
+      jsonData: {
+        url: dev.uri,
+        authType: 'oauth2',
+        oauthIssuer: 'http://127.0.0.1:1/realms/grafana',
+        oauthClientId: 'grafana',
+      },
+      decryptedSecureJsonData: { oauthClientSecret: 'issuer-down-secret' },
+    });
+    const h = await host.checkHealth(oauth);
+    assert.equal(h.status, 'ERROR');
+    assert.match(h.message, /the OAuth issuer http:\/\/127\.0\.0\.1:1\/realms\/grafana is unreachable/);
+    assert.doesNotMatch(h.message, /rejected the credentials/);
+    const r = await host.queryData(oauth, [dataQuery('A', { query: 'SELECT 1', format: 'table' })]);
+    assert.match(r.A.error, /the OAuth issuer http:\/\/127\.0\.0\.1:1\/realms\/grafana is unreachable/);
+    assert.equal(r.A.status, 503);
+  });
+
   it('many queries at once raise no MaxListenersExceededWarning', async () => {
     const many = Array.from({ length: 24 }, (_, i) =>
       dataQuery(`Q${i}`, { query: `SELECT ${i} AS v`, format: 'table' })
