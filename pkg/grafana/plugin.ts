@@ -15,6 +15,7 @@ import {
 import { InstanceManager, errorText, type ClientFactory } from './instances';
 import { createLogger, guardStdout, type Logger } from './log';
 import type { QueryDataResponseOut } from './messages';
+import { Admission, admissionLimitsFromEnv } from './admission';
 import { PluginMetrics } from './metrics';
 import { finishFramed, installPreframedSend } from './preframed';
 import {
@@ -79,7 +80,15 @@ export async function runPlugin(options: PluginOptions): Promise<void> {
   const shutdown = new AbortController();
   const metrics = new PluginMetrics();
   const instances = new InstanceManager(options.clientFactory, logger);
-  const deps: ServiceDeps = { instances, logger, metrics, shutdownSignal: shutdown.signal };
+  const admission = admissionLimitsFromEnv(env);
+  admission.warnings.forEach((w) => logger.warn(w));
+  const deps: ServiceDeps = {
+    instances,
+    logger,
+    metrics,
+    shutdownSignal: shutdown.signal,
+    admission: new Admission(admission.limits),
+  };
 
   const server = new grpc.Server(SERVER_OPTIONS);
   server.addService(serviceDefinition('grpc.health.v1.Health'), healthService());

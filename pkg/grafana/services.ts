@@ -13,6 +13,7 @@ import {
   type QueryEnv,
   type QueryResult,
 } from '../query';
+import { OverloadError, type Admission } from './admission';
 import { errorText, type Instance, type InstanceManager } from './instances';
 import type { DataFrameJSON } from '../frames/json';
 import { parseTailRequest, runTail, TailRequestError, type TailRequest } from '../stream';
@@ -38,6 +39,18 @@ export interface ServiceDeps {
   metrics: PluginMetrics;
   /** Aborted when the plugin shuts down: cancels everything still running. */
   shutdownSignal: AbortSignal;
+  /** Bounds the queries and resource calls in flight (per data source and per process). */
+  admission: Admission;
+}
+
+/** Waits for a slot of the instance's data source (see admission.ts). */
+function slotFor(deps: ServiceDeps, instance: Instance, signal: AbortSignal): Promise<() => void> {
+  return deps.admission.acquire({
+    key: instance.settings.uid,
+    limit: instance.settings.maxConcurrentQueries,
+    queueTimeoutMs: instance.settings.queueTimeoutSeconds * 1000,
+    signal,
+  });
 }
 
 type Unary<Req, Res> = (call: grpc.ServerUnaryCall<Req, Res>, callback: grpc.sendUnaryData<Res>) => void;
@@ -149,7 +162,9 @@ async function runOne(
   const started = process.hrtime.bigint();
   deps.metrics.queryStarted();
   let result: DataResponseOut;
+  let release: (() => void) | undefined;
   try {
+    release = await slotFor(deps, instance, signal);
     const input: DataQueryInput = {
       refId: q.refId,
       maxDataPoints: q.maxDataPoints,
@@ -163,7 +178,10 @@ async function runOne(
       ? { frames: r.frames, error: redact(r.error), status: r.status ?? 500, errorSource: r.errorSource ?? 'plugin' }
       : { frames: r.frames };
   } catch (e) {
-    if (signal.aborted) {
+    if (e instanceof OverloadError) {
+      log.warn('query refused: overloaded', { error: e.message, ...deps.admission.stats });
+      result = { frames: [], error: e.message, status: 429, errorSource: 'plugin' };
+    } else if (signal.aborted) {
       const reason = signal.reason instanceof Error ? signal.reason.message : 'cancelled';
       result = { frames: [], error: `query cancelled: ${reason}`, status: 499, errorSource: 'plugin' };
     } else {
@@ -175,6 +193,7 @@ async function runOne(
       result = { frames: [], error: redact(errorText(e)), status, errorSource };
     }
   }
+  release?.();
   if (signal.aborted && result.error === undefined) {
     // A result finished just as the call was cancelled: nobody will read it.
     result = { frames: [], error: 'query cancelled', status: 499, errorSource: 'plugin' };
@@ -328,26 +347,48 @@ export function resourceService(deps: ServiceDeps): {
       const signal = cs.signal;
       done = cs.done;
       const log = deps.logger.with({ datasource: lease.instance.settings.uid, resource: req.path });
-      handleResource(envFor(lease.instance, req.pluginContext, signal, log), {
-        path: req.path,
-        method: req.method,
-        url: req.url || undefined,
-        body: req.body,
-      }).then(
-        (r) => {
-          const headers: Record<string, { values: string[] }> = {};
-          for (const [k, v] of Object.entries(r.headers)) {
-            headers[k] = { values: v };
+      const instance = lease.instance;
+      slotFor(deps, instance, signal)
+        .then(async (release) => {
+          try {
+            return await handleResource(envFor(instance, req.pluginContext, signal, log), {
+              path: req.path,
+              method: req.method,
+              url: req.url || undefined,
+              body: req.body,
+            });
+          } finally {
+            release();
           }
-          const body = Buffer.from(r.body.buffer, r.body.byteOffset, r.body.byteLength);
-          // Error answers carry text built from server messages: scrubbed at the exit like every other.
-          send({ code: r.status, headers, body: r.status >= 400 ? Buffer.from(redact(body.toString('utf8'))) : body });
-        },
-        (e) => {
-          log.error('resource call failed with an exception', { error: errorText(e) });
-          send(jsonBody(500, { error: redact(errorText(e)) }));
-        }
-      );
+        })
+        .then(
+          (r) => {
+            const headers: Record<string, { values: string[] }> = {};
+            for (const [k, v] of Object.entries(r.headers)) {
+              headers[k] = { values: v };
+            }
+            const body = Buffer.from(r.body.buffer, r.body.byteOffset, r.body.byteLength);
+            // Error answers carry text built from server messages: scrubbed at the exit like every other.
+            send({
+              code: r.status,
+              headers,
+              body: r.status >= 400 ? Buffer.from(redact(body.toString('utf8'))) : body,
+            });
+          },
+          (e) => {
+            if (e instanceof OverloadError) {
+              log.warn('resource call refused: overloaded', { error: e.message, ...deps.admission.stats });
+              send(jsonBody(429, { error: e.message }));
+              return;
+            }
+            if (signal.aborted) {
+              send(jsonBody(499, { error: 'the request was cancelled' }));
+              return;
+            }
+            log.error('resource call failed with an exception', { error: errorText(e) });
+            send(jsonBody(500, { error: redact(errorText(e)) }));
+          }
+        );
     },
   };
 }
