@@ -76,7 +76,11 @@ export class Admission {
   /** Waiters per data source; Map order is the round-robin order. */
   private readonly queues = new Map<string, Waiter[]>();
 
-  constructor(readonly limits: AdmissionLimits = DEFAULT_ADMISSION) {}
+  constructor(
+    readonly limits: AdmissionLimits = DEFAULT_ADMISSION,
+    /** Told the number of queries running whenever it changes (e.g. IdleGc). */
+    private readonly onRunning?: (running: number) => void
+  ) {}
 
   get stats(): { running: number; queued: number } {
     return { running: this.running, queued: this.queued };
@@ -150,6 +154,7 @@ export class Admission {
 
   private admit(key: string): () => void {
     this.running++;
+    this.onRunning?.(this.running);
     this.runningBy.set(key, (this.runningBy.get(key) ?? 0) + 1);
     let released = false;
     return () => {
@@ -165,6 +170,7 @@ export class Admission {
         this.runningBy.set(key, n);
       }
       this.dispatch();
+      this.onRunning?.(this.running);
     };
   }
 

@@ -16,6 +16,7 @@ import { InstanceManager, errorText, type ClientFactory } from './instances';
 import { createLogger, guardStdout, type Logger } from './log';
 import type { QueryDataResponseOut } from './messages';
 import { Admission, admissionLimitsFromEnv } from './admission';
+import { IdleGc } from './idle-gc';
 import { PluginMetrics } from './metrics';
 import { finishFramed, installPreframedSend } from './preframed';
 import {
@@ -81,13 +82,15 @@ export async function runPlugin(options: PluginOptions): Promise<void> {
   const metrics = new PluginMetrics();
   const instances = new InstanceManager(options.clientFactory, logger);
   const admission = admissionLimitsFromEnv(env);
+  // Memory back after a burst: one full collection once the plugin is idle again.
+  const idleGc = new IdleGc(() => deps.admission.stats.running === 0);
   admission.warnings.forEach((w) => logger.warn(w));
   const deps: ServiceDeps = {
     instances,
     logger,
     metrics,
     shutdownSignal: shutdown.signal,
-    admission: new Admission(admission.limits),
+    admission: new Admission(admission.limits, (running) => idleGc.update(running)),
   };
 
   const server = new grpc.Server(SERVER_OPTIONS);

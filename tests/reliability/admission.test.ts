@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
 import { Admission, admissionLimitsFromEnv, OverloadError } from '../../pkg/grafana/admission';
+import { fullGc, IdleGc } from '../../pkg/grafana/idle-gc';
 import { startDevServer, type DevServer } from '../harness/devserver';
 import { dataQuery, ensureBackendBuilt, GrafanaHost, pluginContext } from '../harness/grafana-host';
 
@@ -66,6 +67,39 @@ describe('admission: bounds and fairness', () => {
     const bad = admissionLimitsFromEnv({ GF_PLUGIN_MAX_CONCURRENT_QUERIES: 'lots' });
     assert.equal(bad.limits.perProcess, 32);
     assert.match(bad.warnings[0], /GF_PLUGIN_MAX_CONCURRENT_QUERIES="lots" is not a whole number/);
+  });
+});
+
+describe('memory back after a burst', () => {
+  it('one full collection once idle after a burst; new work in between postpones it', async () => {
+    let collections = 0;
+    let idle = true;
+    let collected!: () => void;
+    const done = new Promise<void>((resolve) => (collected = resolve));
+    const a = new Admission({ perProcess: 16, perInstance: 16, maxQueued: 10 }, (n) => gc.update(n));
+    const gc = new IdleGc(() => idle, {
+      burst: 3,
+      delayMs: 1,
+      gc: () => {
+        collections++;
+        collected();
+        return true;
+      },
+    });
+    const releases = await Promise.all(
+      [1, 2, 3].map(() => a.acquire({ key: 'k', queueTimeoutMs: 1000, signal: never }))
+    );
+    idle = false;
+    releases.forEach((r) => r()); // idle, but asked again when the delay ends: busy then
+    const again = await a.acquire({ key: 'k', queueTimeoutMs: 1000, signal: never });
+    idle = true;
+    again();
+    await done;
+    assert.equal(collections, 1);
+  });
+
+  it('the runtime allows a full collection without Node flags', () => {
+    assert.equal(fullGc(), true);
   });
 });
 
