@@ -14,9 +14,14 @@
 //      health Check (no Micromegas call, so the dev server's load does not count) while a large
 //      table / a time series of many series / JSONB and list columns convert, per MB of result
 //   5. load at 1/8/32/128 concurrent queries: p50/p99, errors, peak RSS
-import { processMemory } from '../../tests/harness/grafana-host';
 import { startDevServer } from '../../tests/harness/devserver';
-import { dataQuery, ensureBackendBuilt, GrafanaHost, pluginContext } from '../../tests/harness/grafana-host';
+import {
+  dataQuery,
+  ensureBackendBuilt,
+  GrafanaHost,
+  pluginContext,
+  processMemory,
+} from '../../tests/harness/grafana-host';
 import { OutageProxy } from '../../tests/reliability/outage-proxy';
 
 const BURST = Number(process.env.BENCH_BURST ?? 256);
@@ -72,6 +77,8 @@ async function main(): Promise<void> {
   });
   const ctx = pluginContext({ uid: 'bench', jsonData: { url: proxy.uri } });
   const probeCtx = pluginContext({ uid: 'probe', jsonData: { url: dev.uri } });
+  // The burst measures memory: its queries may wait as long as the (loaded) machine needs.
+  const burstCtx = pluginContext({ uid: 'burst', jsonData: { url: dev.uri, queueTimeoutSeconds: 3600 } });
   try {
     // Warm both data sources.
     for (let i = 0; i < 20; i++) {
@@ -87,6 +94,14 @@ async function main(): Promise<void> {
       await host.queryData(ctx, [dataQuery('D', { query: 'SELECT 1', format: 'table' })]);
       const seen = failed();
       await host.waitForLog(() => failed() >= seen + 6, 120_000);
+      const baseline: number[] = [];
+      for (let i = 0; i < 10; i++) {
+        baseline.push(
+          (
+            await timed(() => host.queryData(probeCtx, [dataQuery('P', { query: 'SELECT 1 AS one', format: 'table' })]))
+          )[1]
+        );
+      }
       await proxy.up();
       const back = performance.now();
       let attempts = 0;
@@ -99,7 +114,7 @@ async function main(): Promise<void> {
       }
       const recoveryMs = performance.now() - back;
       console.log(
-        `recovery: first successful query ${recoveryMs.toFixed(0)} ms after the server returned (${attempts} attempt(s)) — target ≤ 1000 ms: ${recoveryMs <= 1000 ? 'OK' : 'MISSED'}`
+        `recovery: first successful query ${recoveryMs.toFixed(0)} ms after the server returned (${attempts} attempt(s); a SELECT 1 takes ${pct(sortNum(baseline), 50).toFixed(0)} ms on this machine now) — target ≤ 1000 ms: ${recoveryMs <= 1000 ? 'OK' : 'MISSED'}`
       );
     }
 
@@ -110,7 +125,7 @@ async function main(): Promise<void> {
       const [burst, burstMs] = await timed(() =>
         Promise.all(
           Array.from({ length: BURST }, (_, i) =>
-            host.queryData(ctx, [
+            host.queryData(burstCtx, [
               dataQuery('B', { query: `${burstQuery} /* ${i} */`, format: 'table', autoLimit: false }),
             ])
           )
