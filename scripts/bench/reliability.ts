@@ -91,7 +91,14 @@ async function main(): Promise<void> {
       const failed = () =>
         host.logs.filter((l) => /subchannel.* CONNECTING -> TRANSIENT_FAILURE/.test(String(l['@message']))).length;
       await proxy.down();
-      await host.queryData(ctx, [dataQuery('D', { query: 'SELECT 1', format: 'table' })]);
+      // Until a connection attempt is refused (a query racing the drop only sees "Connection dropped").
+      while (
+        !/ECONNREFUSED/.test(
+          (await host.queryData(ctx, [dataQuery('D', { query: 'SELECT 1', format: 'table' })])).D.error
+        )
+      ) {
+        // next attempt
+      }
       const seen = failed();
       await host.waitForLog(() => failed() >= seen + 6, 120_000);
       const baseline: number[] = [];
