@@ -3,6 +3,11 @@
 // process. The rest waits in line, fairly (round robin across data sources, FIFO within
 // one), for at most the data source's queue timeout; beyond that, or when the line itself
 // is full, the query gets a clear overload error of its own and nothing else suffers.
+import {
+  DEFAULT_MAX_CONCURRENT_QUERIES,
+  DEFAULT_MAX_QUEUED_QUERIES,
+  DEFAULT_PROCESS_MAX_CONCURRENT_QUERIES,
+} from '../../src/shared/admission';
 
 export interface AdmissionLimits {
   /** Queries running at once in the whole process. */
@@ -13,7 +18,11 @@ export interface AdmissionLimits {
   maxQueued: number;
 }
 
-export const DEFAULT_ADMISSION: AdmissionLimits = { perProcess: 32, perInstance: 16, maxQueued: 1024 };
+export const DEFAULT_ADMISSION: AdmissionLimits = {
+  perProcess: DEFAULT_PROCESS_MAX_CONCURRENT_QUERIES,
+  perInstance: DEFAULT_MAX_CONCURRENT_QUERIES,
+  maxQueued: DEFAULT_MAX_QUEUED_QUERIES,
+};
 
 /**
  * Limits from the environment. Grafana passes `[plugin.<id>]` settings of grafana.ini to the

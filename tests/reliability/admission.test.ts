@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
-import { Admission, admissionLimitsFromEnv, OverloadError } from '../../pkg/grafana/admission';
+import { Admission, admissionLimitsFromEnv, DEFAULT_ADMISSION, OverloadError } from '../../pkg/grafana/admission';
 import { fullGc, IdleGc } from '../../pkg/grafana/idle-gc';
 import { startDevServer, type DevServer } from '../harness/devserver';
 import { dataQuery, ensureBackendBuilt, GrafanaHost, pluginContext } from '../harness/grafana-host';
@@ -65,7 +65,7 @@ describe('admission: bounds and fairness', () => {
     assert.equal(ok.limits.perProcess, 8);
     assert.equal(ok.limits.maxQueued, 50);
     const bad = admissionLimitsFromEnv({ GF_PLUGIN_MAX_CONCURRENT_QUERIES: 'lots' });
-    assert.equal(bad.limits.perProcess, 32);
+    assert.equal(bad.limits.perProcess, DEFAULT_ADMISSION.perProcess);
     assert.match(bad.warnings[0], /GF_PLUGIN_MAX_CONCURRENT_QUERIES="lots" is not a whole number/);
   });
 });

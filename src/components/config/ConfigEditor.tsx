@@ -24,6 +24,7 @@ import {
   validateUrl,
 } from '../../config/settings';
 import { AuthType, DEFAULT_ROW_LIMIT, MicromegasOptions, MicromegasSecureJsonData } from '../../types';
+import { DEFAULT_MAX_CONCURRENT_QUERIES } from '../../shared/admission';
 import { DurationLimit, QUERY_TIMEOUT, QUEUE_TIMEOUT, secondsText } from '../../shared/durations';
 import { HeadersEditor } from './HeadersEditor';
 
@@ -333,14 +334,14 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
         {durationField(QUERY_TIMEOUT, 'Query timeout', 'A query running longer is cancelled.')}
         <Field
           label="Concurrent queries"
-          description="Queries of this data source running at once; the others wait in line. Empty: the plugin's default (16)."
+          description={`Queries of this data source running at once; the others wait in line. Empty: the plugin's default (${DEFAULT_MAX_CONCURRENT_QUERIES}).`}
           invalid={concurrencyText.trim() !== '' && positiveInt(concurrencyText) === undefined}
           error="Enter a whole number greater than 0."
         >
           <Input
             aria-label="Concurrent queries"
             width={20}
-            placeholder="16"
+            placeholder={String(DEFAULT_MAX_CONCURRENT_QUERIES)}
             value={concurrencyText}
             onChange={(e) => {
               setConcurrencyText(e.currentTarget.value);
