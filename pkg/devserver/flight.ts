@@ -250,7 +250,9 @@ export function flightService(opts: FlightOptions): grpc.UntypedServiceImplement
     }
   }
 
-  function makeSink(call: grpc.ServerWritableStream<unknown, unknown>): QuerySink {
+  /** `onBlocked` runs once, the first time the client's unread data holds the query back. */
+  function makeSink(call: grpc.ServerWritableStream<unknown, unknown>, onBlocked: () => void): QuerySink {
+    let blocked = false;
     let cancelled = false;
     const cancelHandlers: Array<() => void> = [];
     let drainWaiter: (() => void) | undefined;
@@ -271,6 +273,10 @@ export function flightService(opts: FlightOptions): grpc.UntypedServiceImplement
         }
         const ok = call.write({ data_header: m.data_header, data_body: m.data_body, app_metadata: Buffer.alloc(0) });
         if (!ok && !cancelled) {
+          if (!blocked) {
+            blocked = true;
+            onBlocked();
+          }
           await new Promise<void>((resolve) => (drainWaiter = resolve));
           drainWaiter = undefined;
         }
@@ -285,7 +291,10 @@ export function flightService(opts: FlightOptions): grpc.UntypedServiceImplement
   ): Promise<void> {
     const headers: QueryHeaders = readQueryHeaders(call.metadata);
     const started = process.hrtime.bigint();
-    const sink = makeSink(call);
+    // Logged so that tests (and operators) see back-pressure happen without timing it.
+    // A start line too, so that a slow query is visible in flight and tests can act on it.
+    log(`query started user=${user ?? 'anonymous'} sql=${JSON.stringify(sql)}`);
+    const sink = makeSink(call, () => log(`back-pressure: waiting for the client to read sql=${JSON.stringify(sql)}`));
     const stats = await runQuery(lake, sql, headers, sink);
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
     const range = headers.range ? ` range=[${headers.range.begin}, ${headers.range.end}]` : '';

@@ -156,8 +156,21 @@ describe('cancellation', () => {
           call.pause();
         }
       });
-      await new Promise((r) => setTimeout(r, 1500));
-      const finishedWhilePaused = server.stderr().includes(`AS ${marker}`);
+      // The server says when the unread data holds it back; until the client resumes it must
+      // not finish (its completion line names the query too, but without "back-pressure").
+      const logLines = () =>
+        server
+          .stderr()
+          .split('\n')
+          .filter((l) => l.includes(`AS ${marker}`));
+      for (let i = 0; i < 200 && !logLines().some((l) => l.includes('back-pressure: waiting')); i++) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      assert.ok(
+        logLines().some((l) => l.includes('back-pressure: waiting')),
+        'the server never waited for the paused client'
+      );
+      const finishedWhilePaused = logLines().some((l) => l.includes('query_id='));
       assert.equal(finishedWhilePaused, false, 'the query must not run to completion while the client is not reading');
       call.resume();
       await done;
