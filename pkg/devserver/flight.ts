@@ -31,6 +31,7 @@ import { ingest } from './ingest';
 import { batchMessages, schemaMessage, schemaStreamBytes, serializeSchema, type FlightMessage } from './ipc';
 import type { Lake } from './lake';
 import { isServiceError, planQuery, runQuery, type QuerySink } from './query';
+import { readDirectives } from './sql';
 import { SQL_INFO_SCHEMA, sqlInfoBatch } from './sqlinfo';
 import { VIEWS, type WireKind } from './schema';
 
@@ -292,9 +293,15 @@ export function flightService(opts: FlightOptions): grpc.UntypedServiceImplement
     const headers: QueryHeaders = readQueryHeaders(call.metadata);
     const started = process.hrtime.bigint();
     // Logged so that tests (and operators) see back-pressure happen without timing it.
-    // A start line too, so that a slow query is visible in flight and tests can act on it.
-    log(`query started user=${user ?? 'anonymous'} sql=${JSON.stringify(sql)}`);
-    const sink = makeSink(call, () => log(`back-pressure: waiting for the client to read sql=${JSON.stringify(sql)}`));
+    // A query slowed by a test hook says when it starts, so tests act on it without sleeping.
+    if ((headers.delayMs ?? readDirectives(sql).delayMs ?? 0) > 0) {
+      log(`query started (delayed) user=${user ?? 'anonymous'} sql=${JSON.stringify(sql)}`);
+    }
+    const sink = makeSink(call, () =>
+      log(
+        `back-pressure: a query waits for its client to read user=${user ?? 'anonymous'} ${clientInfo(call.metadata)}`
+      )
+    );
     const stats = await runQuery(lake, sql, headers, sink);
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
     const range = headers.range ? ` range=[${headers.range.begin}, ${headers.range.end}]` : '';

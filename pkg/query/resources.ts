@@ -12,7 +12,7 @@ import { DEFAULT_QUERY_TIMEOUT_MS } from './limits';
 import { expandMacros, MACROS } from './macros';
 import { parsePerfettoRequest, perfettoDownload } from './perfetto-resource';
 import { RequestError } from './request-error';
-import { parseArgs, quoteIdent, quoteLiteral } from './sqlscan';
+import { parseArgs, quoteIdent, quoteLiteral } from '../../src/shared/sql';
 import { callControl, openStream } from './stream';
 import type { QueryClient, QueryEnv, ResourceRequest, ResourceResponse } from './types';
 
