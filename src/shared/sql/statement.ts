@@ -58,6 +58,7 @@ const BODY_CLAUSES = new Set([
 ]);
 const TAIL_CLAUSES = new Set(['order by', 'limit', 'offset', 'fetch']);
 const WRAPPABLE = new Set(['select', 'with', 'values', 'from']);
+const QUERY_STARTS = new Set(['select', 'with', 'values', 'from']);
 const NOT_TABLES = new Set(['view_instance', 'select', 'unnest']);
 
 const KEYWORD = /[A-Za-z_][A-Za-z0-9_]*/y;
@@ -111,6 +112,9 @@ export function analyzeStatement(sql: string): StatementAnalysis {
   const hits: Array<{ at: number; name: string }> = [];
   let leading: string | undefined;
   let depth = 0;
+  // The first word inside each open parenthesis: FROM / JOIN name a table only at the top
+  // level or in a subquery, not in EXTRACT(year FROM t) or TRIM(BOTH FROM s).
+  const firstWords: Array<string | undefined> = [];
   // ORDER BY items: top-level commas after the last ORDER BY.
   let orderCommas: number[] = [];
   let i = 0;
@@ -118,11 +122,13 @@ export function analyzeStatement(sql: string): StatementAnalysis {
     const c = masked[i];
     if (c === '(') {
       depth++;
+      firstWords.push(undefined);
       i++;
       continue;
     }
     if (c === ')') {
       depth = Math.max(0, depth - 1);
+      firstWords.pop();
       i++;
       continue;
     }
@@ -150,13 +156,17 @@ export function analyzeStatement(sql: string): StatementAnalysis {
     if (leading === undefined) {
       leading = keyword;
     }
+    if (firstWords.length > 0 && firstWords[firstWords.length - 1] === undefined) {
+      firstWords[firstWords.length - 1] = lower;
+    }
+    const inQuery = firstWords.length === 0 || QUERY_STARTS.has(firstWords[firstWords.length - 1]!);
     if (depth === 0 && (BODY_CLAUSES.has(keyword) || TAIL_CLAUSES.has(keyword))) {
       clauses.push({ keyword, start: i, end });
       if (keyword === 'order by') {
         orderCommas = [];
       }
     }
-    if (lower === 'from' || lower === 'join') {
+    if ((lower === 'from' || lower === 'join') && inQuery) {
       // Blanks in `plain` are real blanks or comments (strings and identifiers are kept).
       const at = skipSpace(plain, end);
       const quoted = byStart.get(at);
