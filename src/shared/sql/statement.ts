@@ -64,6 +64,16 @@ const NOT_TABLES = new Set(['view_instance', 'select', 'unnest']);
 const KEYWORD = /[A-Za-z_][A-Za-z0-9_]*/y;
 const SPACE = /\s/;
 
+/** A-Z, a-z, _ */
+function isWordStart(code: number): boolean {
+  return (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 95;
+}
+
+/** Letters, digits, _, $ and . (a qualified name's part or a variable is no keyword). */
+function isWordPart(code: number): boolean {
+  return isWordStart(code) || (code >= 48 && code <= 57) || code === 36 || code === 46;
+}
+
 function blank(segs: readonly Segment[], kinds: ReadonlySet<string>): string {
   return segs.map((s) => (kinds.has(s.kind) ? ' '.repeat(s.text.length) : s.text)).join('');
 }
@@ -137,7 +147,7 @@ export function analyzeStatement(sql: string): StatementAnalysis {
       i++;
       continue;
     }
-    const startsWord = /[A-Za-z_]/.test(c) && (i === 0 || !/[A-Za-z0-9_$.]/.test(masked[i - 1]));
+    const startsWord = isWordStart(masked.charCodeAt(i)) && (i === 0 || !isWordPart(masked.charCodeAt(i - 1)));
     if (!startsWord) {
       i++;
       continue;
