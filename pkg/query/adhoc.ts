@@ -9,13 +9,12 @@
 import { DataType, type Schema } from 'apache-arrow';
 
 import type { Notice } from '../frames';
+import { ADHOC_OPERATORS, PLAIN_IDENTIFIER, type AdhocOperator } from '../../src/shared/query';
 import { analyzeStatement, asSubquery, quoteIdent, quoteLiteral, type StatementAnalysis } from '../../src/shared/sql';
 import { openStream } from './stream';
 import type { QueryClient, StreamCallOptions } from './types';
 
-export type AdhocOperator = '=' | '!=' | '<' | '>' | '<=' | '>=' | '=~' | '!~' | '=|' | '!=|';
-
-export const ADHOC_OPERATORS: readonly AdhocOperator[] = ['=', '!=', '<', '>', '<=', '>=', '=~', '!~', '=|', '!=|'];
+export { ADHOC_OPERATORS, type AdhocOperator };
 
 export interface AdhocFilter {
   key: string;
@@ -33,8 +32,6 @@ export class AdhocFilterError extends Error {
   }
 }
 
-/** Micromegas columns are plain snake_case names; anything else is refused rather than guessed. */
-const PLAIN_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const NUMBER = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
 
 function describe(raw: unknown): string {

@@ -68,6 +68,5 @@ export class SettingsError extends Error {
   override readonly name = 'SettingsError';
 }
 
-export const DEFAULT_ROW_LIMIT = 1_000_000;
-export const DEFAULT_QUERY_TIMEOUT_SECONDS = 300;
-export const DEFAULT_GRPC_PORT = 50051;
+export { DEFAULT_QUERY_TIMEOUT_SECONDS, DEFAULT_ROW_LIMIT } from '../../src/shared/query';
+export { DEFAULT_GRPC_PORT } from '../../src/shared/endpoint';
