@@ -4,9 +4,8 @@
 // A result that already has level/value/self/label columns is passed through.
 import * as arrow from 'apache-arrow';
 
-import { fixedData, VarBinaryBuilder } from './buffers';
+import { concatData, fixedData, VarBinaryBuilder } from './buffers';
 import { describeColumns, findColumn, toField, type Column } from './columns';
-import { concatData } from './convert';
 import { FrameFormatError, type FrameField } from './model';
 import type { Notes } from './notes';
 import { findSpanColumns, readSpans, SPAN_NAMES } from './spans';

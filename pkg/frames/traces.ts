@@ -3,9 +3,8 @@
 // startTime (ms), duration (ms) and tags, from Micromegas span columns or aliases.
 import * as arrow from 'apache-arrow';
 
-import { fixedData, isValid, VarBinaryBuilder } from './buffers';
+import { concatData, fixedData, isValid, VarBinaryBuilder } from './buffers';
 import { describeColumns, findColumn, type Column } from './columns';
-import { concatData } from './convert';
 import { jsonAt, utf8At } from './json-value';
 import { FrameFormatError, type FrameField } from './model';
 import type { Notes } from './notes';
