@@ -1,5 +1,5 @@
 // Type mapping: every Arrow type Micromegas can emit → one of the types Grafana
-// decodes (grafana-protocol §3). Column at a time; types that already fit keep the
+// decodes (its SDK's data package). Column at a time; types that already fit keep the
 // incoming buffers (zero-copy), only dictionary hydration, JSONB decoding and the
 // non-native types copy.
 import * as arrow from 'apache-arrow';

@@ -1,4 +1,4 @@
-// Traces format (preferred visualisation `trace`, grafana-protocol §4): one frame of
+// Traces format (preferred visualisation `trace`, Grafana's trace dataplane): one frame of
 // spans with traceID, spanID, parentSpanID, operationName, serviceName, serviceTags,
 // startTime (ms), duration (ms) and tags, from Micromegas span columns or aliases.
 import * as arrow from 'apache-arrow';
