@@ -1,9 +1,10 @@
 import type { DataSourceJsonData } from '@grafana/data';
 import type { DataQuery } from '@grafana/schema';
-import { QUERY_TIMEOUT } from './shared/durations';
 
-/** Result shapes the backend knows (docs/ARCHITECTURE.md, "Query JSON"). */
-export type QueryFormat = 'table' | 'time_series' | 'logs' | 'traces' | 'flame_graph';
+import type { QueryFormat } from './shared/query';
+
+/** Result shapes the backend knows (src/shared/query.ts, the contract both sides import). */
+export type { QueryFormat };
 
 export const QUERY_FORMATS: ReadonlyArray<{ label: string; value: QueryFormat; description: string }> = [
   { label: 'Table', value: 'table', description: 'Rows and columns as returned by the query' },
@@ -30,7 +31,7 @@ export const QUERY_FORMATS: ReadonlyArray<{ label: string; value: QueryFormat; d
 ];
 
 /** Version written by this plugin; the upstream plugin writes 2 or nothing. */
-export const QUERY_VERSION = 3;
+export { QUERY_MODEL_VERSION as QUERY_VERSION } from './shared/query';
 
 export interface VariableOptions {
   valueField?: string;
@@ -80,7 +81,9 @@ export interface MicromegasQuery extends DataQuery {
 }
 
 /** Authentication modes this plugin writes. */
-export type AuthType = 'none' | 'token' | 'oauth2';
+import type { AuthType } from './shared/auth';
+
+export type { AuthType };
 
 /** Data source `jsonData`: our keys plus the upstream ones we still read. */
 export interface MicromegasOptions extends DataSourceJsonData {
@@ -123,8 +126,7 @@ export interface MicromegasSecureJsonData {
   [key: `httpHeaderValue${number}`]: string | undefined;
 }
 
-export const DEFAULT_ROW_LIMIT = 1_000_000;
-export const DEFAULT_QUERY_TIMEOUT_SECONDS = QUERY_TIMEOUT.defaultSeconds;
+export { DEFAULT_QUERY_TIMEOUT_SECONDS, DEFAULT_ROW_LIMIT } from './shared/query';
 
 // Backend resources (docs/ARCHITECTURE.md, "Backend resources").
 

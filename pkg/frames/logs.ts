@@ -3,10 +3,9 @@
 // the remaining columns. Accepts Micromegas names (time, msg, level) and aliases.
 import * as arrow from 'apache-arrow';
 
-import { fixedData, isValid, VarBinaryBuilder } from './buffers';
+import { concatData, fixedData, gather, isValid, VarBinaryBuilder } from './buffers';
 import { toHex } from './hex';
 import { describeColumns, findColumn as findByName, toField, type Column } from './columns';
-import { concatData, gather } from './convert';
 import { jsonAt, utf8At } from './json-value';
 import { FrameFormatError, type FrameField } from './model';
 import type { Notes } from './notes';

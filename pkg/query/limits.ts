@@ -2,10 +2,12 @@
 // (so truncation is detected, not guessed), and cut the stream once the cap is passed.
 import type { RecordBatch } from 'apache-arrow';
 
+import { DEFAULT_QUERY_TIMEOUT_SECONDS, DEFAULT_ROW_LIMIT } from '../../src/shared/query';
+
 import type { Notice } from '../frames';
 
-export const DEFAULT_ROW_LIMIT = 1_000_000;
-export const DEFAULT_QUERY_TIMEOUT_MS = 300_000;
+export { DEFAULT_ROW_LIMIT };
+export const DEFAULT_QUERY_TIMEOUT_MS = DEFAULT_QUERY_TIMEOUT_SECONDS * 1000;
 
 export interface LimitPlan {
   /** Rows we keep at most (undefined = unlimited). */

@@ -1,6 +1,8 @@
 // jsonData + decryptedSecureJsonData → DataSourceSettings, with messages that say
 // what to change in the data source configuration page.
+import { resolveAuthType } from '../../src/shared/auth';
 import { checkDuration, QUERY_TIMEOUT, QUEUE_TIMEOUT, type DurationLimit } from '../../src/shared/durations';
+
 import { formatUrl, parseUpstreamHost, parseUrl, type Endpoint } from './endpoint';
 import {
   DEFAULT_ROW_LIMIT,
@@ -135,7 +137,7 @@ function parseJsonData(input: unknown): Json {
 function parseEndpoint(json: Json): Endpoint {
   const url = str(json, 'url');
   if (url !== undefined && url.trim() !== '') {
-    return parseUrl(url, bool(json, 'secure', false));
+    return parseUrl(url);
   }
   const host = str(json, 'host');
   if (host !== undefined && host.trim() !== '') {
@@ -147,7 +149,6 @@ function parseEndpoint(json: Json): Endpoint {
 }
 
 function parseAuth(json: Json, secure: Record<string, string>, upstreamShape: boolean): AuthSettings {
-  const declared = (str(json, 'authType') ?? str(json, 'selectedAuthType'))?.trim().toLowerCase();
   const token = secure.token?.trim() ?? '';
   const oauthIssuer = str(json, 'oauthIssuer')?.trim() ?? '';
   const oauthClientId = str(json, 'oauthClientId')?.trim() ?? '';
@@ -155,12 +156,13 @@ function parseAuth(json: Json, secure: Record<string, string>, upstreamShape: bo
   const oauthAudience = str(json, 'oauthAudience')?.trim() ?? '';
   const anyOauth = oauthIssuer !== '' || oauthClientId !== '' || oauthClientSecret !== '';
 
-  let type: string;
-  if (declared === undefined || declared === '') {
-    type = token !== '' ? 'token' : anyOauth ? 'oauth2' : 'none';
-  } else {
-    type = declared;
-  }
+  const resolved = resolveAuthType({
+    authType: json.authType,
+    selectedAuthType: json.selectedAuthType,
+    hasToken: token !== '',
+    hasOAuth: anyOauth,
+  });
+  const type = typeof resolved === 'string' ? resolved : resolved.unknown;
   switch (type) {
     case 'none':
       if (upstreamShape && bool(json, 'secure', false) && token === '' && !anyOauth) {
@@ -171,8 +173,6 @@ function parseAuth(json: Json, secure: Record<string, string>, upstreamShape: bo
       }
       return { type: 'none' };
     case 'token':
-    case 'api key':
-    case 'apikey':
       if (token === '') {
         throw new SettingsError(
           'Authentication is "token" but no token is saved: paste the Micromegas API key in the Token field'
@@ -184,9 +184,7 @@ function parseAuth(json: Json, secure: Record<string, string>, upstreamShape: bo
         );
       }
       return { type: 'token', token: token.replace(/^bearer\s+/i, '') };
-    case 'oauth2':
-    case 'oauth2-client-credentials':
-    case 'oauth': {
+    case 'oauth2': {
       const missing = [
         oauthIssuer === '' && 'issuer URL',
         oauthClientId === '' && 'client ID',
@@ -216,9 +214,7 @@ function parseAuth(json: Json, secure: Record<string, string>, upstreamShape: bo
         ...(oauthAudience !== '' ? { audience: oauthAudience } : {}),
       };
     }
-    case 'username/password':
-    case 'basic':
-    case 'password':
+    case 'unsupported':
       throw new SettingsError(
         'Username/password authentication is not supported: Micromegas has no FlightSQL handshake. Use a Micromegas API key (Token) or OAuth2 client credentials'
       );

@@ -1,6 +1,5 @@
 // The validated data source settings model, built from Grafana's jsonData and
 // decryptedSecureJsonData (our keys and the upstream Micromegas plugin's keys).
-import { QUERY_TIMEOUT } from '../../src/shared/durations';
 
 /** What Grafana hands over for one data source instance. */
 export interface RawInstanceSettings {
@@ -74,6 +73,5 @@ export class SettingsError extends Error {
   override readonly name = 'SettingsError';
 }
 
-export const DEFAULT_ROW_LIMIT = 1_000_000;
-export const DEFAULT_QUERY_TIMEOUT_SECONDS = QUERY_TIMEOUT.defaultSeconds;
-export const DEFAULT_GRPC_PORT = 50051;
+export { DEFAULT_QUERY_TIMEOUT_SECONDS, DEFAULT_ROW_LIMIT } from '../../src/shared/query';
+export { DEFAULT_GRPC_PORT } from '../../src/shared/endpoint';

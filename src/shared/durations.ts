@@ -4,6 +4,8 @@
 // Why bounds: a Node timer holds at most 2^31-1 ms (about 24.8 days); a longer delay fires
 // after 1 ms, which turned a huge query timeout into "every query times out at once".
 
+import { DEFAULT_QUERY_TIMEOUT_SECONDS } from './query';
+
 /** The longest delay a Node (and browser) timer holds. */
 export const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -18,7 +20,7 @@ export interface DurationLimit {
 export const QUERY_TIMEOUT: DurationLimit = {
   key: 'queryTimeoutSeconds',
   label: 'Query timeout',
-  defaultSeconds: 300,
+  defaultSeconds: DEFAULT_QUERY_TIMEOUT_SECONDS,
   maxSeconds: 86_400,
 };
 

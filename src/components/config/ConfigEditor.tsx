@@ -84,7 +84,10 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
   const secureFields = options.secureJsonFields ?? {};
   const secureData = (options.secureJsonData ?? {}) as MicromegasSecureJsonData;
   const url = effectiveUrl(jsonData);
-  const authType = effectiveAuthType(jsonData);
+  const authType = effectiveAuthType(jsonData, {
+    token: Boolean(secureFields.token || secureData.token),
+    oauthClientSecret: Boolean(secureFields.oauthClientSecret || secureData.oauthClientSecret),
+  });
   const [urlTouched, setUrlTouched] = useState(false);
   const urlError = validateUrl(url);
   const [rowLimitText, setRowLimitText] = useState(String(jsonData.rowLimit ?? ''));
