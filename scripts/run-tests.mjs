@@ -4,14 +4,19 @@
 // Suites: Node tests (tests/**/*.test.ts, node:test through tsx), component tests
 // (src/**/*.test.ts[x], jest), and browser tests (tests/browser/**/*.test.ts, node:test,
 // one file at a time). The built artefacts (dist/) are produced first so that tests
-// exercise exactly what Grafana would load.
+// exercise exactly what Grafana would load. Counts come from node:test's own events
+// (scripts/test-events-reporter.mjs) and jest's JSON, never from parsing text; every skip
+// is listed with its reason. Under CI=true the pieces from outside the repository (golden
+// frames in ../shared, the Go host, Chromium) are required: a test skipped for lack of one
+// (tests/harness/required.ts) fails the run; elsewhere it skips saying what to install.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 
 import { buildGoHost } from './build-go-host.mjs';
 import { ensureApt } from './ensure-apt.mjs';
 import { ensureChromium } from './ensure-chromium.mjs';
+import { REQUIRED_SKIP_PREFIX } from './required-pieces.mjs';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const args = process.argv.slice(2);
@@ -48,7 +53,7 @@ function run(cmd, cmdArgs, opts = {}) {
   console.log(`\n$ ${cmd} ${cmdArgs.join(' ')}`);
   return spawnSync(cmd, cmdArgs, {
     cwd: root,
-    stdio: opts.capture ? ['ignore', 'pipe', 'inherit'] : 'inherit',
+    stdio: 'inherit',
     encoding: 'utf8',
     maxBuffer: 1 << 30,
     env: { ...process.env, ...opts.env },
@@ -57,25 +62,62 @@ function run(cmd, cmdArgs, opts = {}) {
 
 const totals = { passed: 0, failed: 0, skipped: 0 };
 const problems = [];
+const skips = [];
+// Under CI every required piece must be present: a required skip is a failure there.
+const ci = process.env.CI === 'true' || process.env.CI === '1';
 
-// node:test's spec reporter ends with "ℹ pass N" / "ℹ fail N" / "ℹ skipped N" lines.
-function countNodeTest(output, label, status) {
-  const num = (key) => {
-    const m = output.match(new RegExp(`^\\S*\\s*${key} (\\d+)$`, 'm'));
-    return m ? Number(m[1]) : undefined;
-  };
-  const pass = num('pass');
-  const fail = num('fail');
-  const skipped = (num('skipped') ?? 0) + (num('todo') ?? 0);
-  if (pass === undefined || fail === undefined) {
-    problems.push(`${label}: no test summary (exit ${status})`);
+/** A required piece is missing: fails under CI, else counts as a skip naming what to install. */
+function missingPiece(what, reason) {
+  if (ci) {
+    problems.push(`${what}: ${reason} (required under CI)`);
     totals.failed += 1;
-    return;
+  } else {
+    skips.push(`${what}: ${reason}`);
+    totals.skipped += 1;
   }
-  totals.passed += pass;
-  totals.failed += fail;
-  totals.skipped += skipped;
-  if (status !== 0 && fail === 0) {
+}
+
+/**
+ * Counts node:test's own events (scripts/test-events-reporter.mjs wrote one JSON line per
+ * finished test or suite). Tests count as passed/failed/skipped; a suite counts only when it
+ * was skipped (its tests never ran: one skip, named) or failed for its own reason (a hook, or
+ * an error while loading its file), never for failing subtests, which are counted themselves.
+ */
+function countEvents(eventsFile, label, status) {
+  const lines = existsSync(eventsFile) ? readFileSync(eventsFile, 'utf8').split('\n').filter(Boolean) : [];
+  let failedHere = 0;
+  for (const line of lines) {
+    const e = JSON.parse(line);
+    const where = `${e.file ? path.relative(root, e.file) : label}: ${e.name}`;
+    const skipReason = e.skip ?? e.todo;
+    if (e.result === 'fail') {
+      // Counted elsewhere: the failing subtests themselves, or the suite whose hook failed.
+      if (e.failureType === 'subtestsFailed' || e.failureType === 'cancelledByParent') {
+        continue;
+      }
+      totals.failed += 1;
+      failedHere += 1;
+      if (e.kind === 'suite' || e.failureType !== 'testCodeFailure') {
+        problems.push(`${where} (${e.kind}) failed: ${e.failureType ?? 'error'}`);
+      }
+    } else if (skipReason !== undefined) {
+      const required = skipReason.startsWith(REQUIRED_SKIP_PREFIX);
+      if (ci && required) {
+        totals.failed += 1;
+        failedHere += 1;
+        problems.push(`${where} (${e.kind}) skipped under CI: ${skipReason}`);
+      } else {
+        totals.skipped += 1;
+        skips.push(`${where} (${e.kind}${e.todo !== undefined ? ', todo' : ''})${skipReason ? `: ${skipReason}` : ''}`);
+      }
+    } else if (e.kind === 'test') {
+      totals.passed += 1;
+    }
+  }
+  if (lines.length === 0) {
+    problems.push(`${label}: node:test reported no test (exit ${status})`);
+    totals.failed += 1;
+  } else if (status !== 0 && failedHere === 0) {
     problems.push(`${label}: exited ${status} with no failing test`);
     totals.failed += 1;
   }
@@ -85,11 +127,17 @@ function runNodeTests(files, label, extra = []) {
   if (files.length === 0) {
     return;
   }
-  const res = run(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...extra, ...files], {
-    capture: true,
-  });
-  process.stdout.write(res.stdout ?? '');
-  countNodeTest(res.stdout ?? '', label, res.status);
+  mkdirSync(path.join(root, 'test-results'), { recursive: true });
+  const eventsFile = path.join(root, 'test-results', `${label.replace(/\W+/g, '-')}.events.jsonl`);
+  rmSync(eventsFile, { force: true });
+  const reporters = [
+    '--test-reporter=spec',
+    '--test-reporter-destination=stdout',
+    `--test-reporter=${path.join(root, 'scripts', 'test-events-reporter.mjs')}`,
+    `--test-reporter-destination=${eventsFile}`,
+  ];
+  const res = run(process.execPath, ['--import', 'tsx', '--test', ...reporters, ...extra, ...files]);
+  countEvents(eventsFile, label, res.status);
 }
 
 if (!noBuild) {
@@ -129,6 +177,10 @@ if (!only || only === 'node') {
     const goHost = buildGoHost();
     if (!goHost.ok && goHost.unavailable) {
       console.log(`go-plugin host tests will be skipped: ${goHost.reason}`);
+      if (ci) {
+        problems.push(`Go host unavailable (required under CI): ${goHost.reason}`);
+        totals.failed += 1;
+      }
     } else if (!goHost.ok) {
       problems.push(goHost.reason);
       totals.failed += 1;
@@ -181,11 +233,13 @@ if ((!only || only === 'browser') && browserFiles.length > 0) {
   if (chromium.ok) {
     runNodeTests(browserFiles, 'browser tests', ['--test-concurrency=1']);
   } else {
-    problems.push(`browser tests not run: ${chromium.reason}`);
-    totals.failed += 1;
+    missingPiece(`browser tests (${browserFiles.length} files) not run`, chromium.reason);
   }
 }
 
+for (const s of skips) {
+  console.log(`skipped: ${s}`);
+}
 for (const p of problems) {
   console.log(`problem: ${p}`);
 }

@@ -2,9 +2,10 @@ import type { DataSourceJsonData } from '@grafana/data';
 import type { DataQuery } from '@grafana/schema';
 
 import type { BuilderState } from './components/builder/model';
+import type { QueryFormat } from './shared/query';
 
-/** Result shapes the backend knows (docs/ARCHITECTURE.md, "Query JSON"). */
-export type QueryFormat = 'table' | 'time_series' | 'logs' | 'traces' | 'flame_graph' | 'heatmap';
+/** Result shapes the backend knows (src/shared/query.ts, the contract both sides import). */
+export type { QueryFormat };
 
 export const QUERY_FORMATS: ReadonlyArray<{ label: string; value: QueryFormat; description: string }> = [
   { label: 'Table', value: 'table', description: 'Rows and columns as returned by the query' },
@@ -36,7 +37,7 @@ export const QUERY_FORMATS: ReadonlyArray<{ label: string; value: QueryFormat; d
 ];
 
 /** Version written by this plugin; the upstream plugin writes 2 or nothing. */
-export const QUERY_VERSION = 3;
+export { QUERY_MODEL_VERSION as QUERY_VERSION } from './shared/query';
 
 export interface VariableOptions {
   valueField?: string;
@@ -90,7 +91,9 @@ export interface MicromegasQuery extends DataQuery {
 }
 
 /** Authentication modes this plugin writes. */
-export type AuthType = 'none' | 'token' | 'oauth2';
+import type { AuthType } from './shared/auth';
+
+export type { AuthType };
 
 /** Data source `jsonData`: our keys plus the upstream ones we still read. */
 export interface MicromegasOptions extends DataSourceJsonData {
@@ -105,6 +108,10 @@ export interface MicromegasOptions extends DataSourceJsonData {
   preserveDictionary?: boolean;
   rowLimit?: number;
   queryTimeoutSeconds?: number;
+  /** How long a query may wait for a slot (admission control). */
+  queueTimeoutSeconds?: number;
+  /** Queries of this data source running at once. */
+  maxConcurrentQueries?: number;
   enableUserAttribution?: boolean;
   /** Send x-user-* with OAuth 2.0 tokens too (servers that accept them only). */
   enableUserAttributionWithOAuth?: boolean;
@@ -129,8 +136,7 @@ export interface MicromegasSecureJsonData {
   [key: `httpHeaderValue${number}`]: string | undefined;
 }
 
-export const DEFAULT_ROW_LIMIT = 1_000_000;
-export const DEFAULT_QUERY_TIMEOUT_SECONDS = 300;
+export { DEFAULT_QUERY_TIMEOUT_SECONDS, DEFAULT_ROW_LIMIT } from './shared/query';
 
 // Backend resources (docs/ARCHITECTURE.md, "Backend resources").
 

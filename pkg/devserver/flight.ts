@@ -32,6 +32,7 @@ import { ingest } from './ingest';
 import { batchMessages, schemaMessage, schemaStreamBytes, serializeSchema, type FlightMessage } from './ipc';
 import type { Lake } from './lake';
 import { isServiceError, planQuery, runQuery, type QuerySink } from './query';
+import { readDirectives } from './sql';
 import { SQL_INFO_SCHEMA, sqlInfoBatch } from './sqlinfo';
 import { VIEWS, type WireKind } from './schema';
 
@@ -268,7 +269,9 @@ export function flightService(opts: FlightOptions): grpc.UntypedServiceImplement
     }
   }
 
-  function makeSink(call: grpc.ServerWritableStream<unknown, unknown>): QuerySink {
+  /** `onBlocked` runs once, the first time the client's unread data holds the query back. */
+  function makeSink(call: grpc.ServerWritableStream<unknown, unknown>, onBlocked: () => void): QuerySink {
+    let blocked = false;
     let cancelled = false;
     const cancelHandlers: Array<() => void> = [];
     let drainWaiter: (() => void) | undefined;
@@ -289,6 +292,10 @@ export function flightService(opts: FlightOptions): grpc.UntypedServiceImplement
         }
         const ok = call.write({ data_header: m.data_header, data_body: m.data_body, app_metadata: Buffer.alloc(0) });
         if (!ok && !cancelled) {
+          if (!blocked) {
+            blocked = true;
+            onBlocked();
+          }
           await new Promise<void>((resolve) => (drainWaiter = resolve));
           drainWaiter = undefined;
         }
@@ -303,7 +310,16 @@ export function flightService(opts: FlightOptions): grpc.UntypedServiceImplement
   ): Promise<void> {
     const headers: QueryHeaders = readQueryHeaders(call.metadata);
     const started = process.hrtime.bigint();
-    const sink = makeSink(call);
+    // Logged so that tests (and operators) see back-pressure happen without timing it.
+    // A query slowed by a test hook says when it starts, so tests act on it without sleeping.
+    if ((headers.delayMs ?? readDirectives(sql).delayMs ?? 0) > 0) {
+      log(`query started (delayed) user=${caller.name ?? 'anonymous'} sql=${JSON.stringify(sql)}`);
+    }
+    const sink = makeSink(call, () =>
+      log(
+        `back-pressure: a query waits for its client to read user=${caller.name ?? 'anonymous'} ${clientInfo(call.metadata)}`
+      )
+    );
     const context = matchContext(call.metadata, caller.name, sql, call.getPeer());
     const stats = await runQuery(lake, sql, headers, sink, {
       ...caller,

@@ -2,44 +2,29 @@
 // {data_header = flatbuffer Message, data_body = body buffers}.
 import { Message, MessageHeader, RecordBatch, RecordBatchStreamWriter, type Schema, Table } from 'apache-arrow';
 
+import { splitIpcStream as splitProductIpc } from '../micromegas/flight-ipc';
+
 export interface FlightMessage {
   type: 'schema' | 'dictionary' | 'record';
   data_header: Buffer;
   data_body: Buffer;
 }
 
-const CONTINUATION = 0xffffffff;
-
-/** Splits an encapsulated IPC stream into its messages (EOS ends it). */
+/**
+ * Splits an encapsulated IPC stream into its messages with the client's own splitter (the
+ * stricter one: an inconsistent stream throws instead of being cut short), typed for Flight.
+ */
 export function splitIpcStream(bytes: Uint8Array): FlightMessage[] {
-  const out: FlightMessage[] = [];
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  let o = 0;
-  while (o + 4 <= bytes.length) {
-    let len = view.getUint32(o, true);
-    o += 4;
-    if (len === CONTINUATION) {
-      len = view.getUint32(o, true);
-      o += 4;
-    }
-    if (len === 0) {
-      break;
-    }
-    const header = bytes.subarray(o, o + len);
-    o += len;
-    const message = Message.decode(header);
-    const bodyLength = Number(message.bodyLength);
-    const body = bytes.subarray(o, o + bodyLength);
-    o += bodyLength;
+  return splitProductIpc(bytes).map(({ header, body }) => {
+    const headerType = Message.decode(header).headerType;
     const type =
-      message.headerType === MessageHeader.Schema
+      headerType === MessageHeader.Schema
         ? 'schema'
-        : message.headerType === MessageHeader.DictionaryBatch
+        : headerType === MessageHeader.DictionaryBatch
           ? 'dictionary'
           : 'record';
-    out.push({ type, data_header: Buffer.from(header), data_body: Buffer.from(body) });
-  }
-  return out;
+    return { type, data_header: Buffer.from(header), data_body: Buffer.from(body) };
+  });
 }
 
 /** IPC stream bytes of a schema alone (schema message + EOS). */

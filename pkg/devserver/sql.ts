@@ -1,7 +1,7 @@
 // Turns the SQL a client sent into the SQL DuckDB runs: reads test-hook directives,
 // rewrites view_instance(...) calls, and notes which views the query reads.
-// The pipeline's SQL lexer (code vs literals, quoted names, comments): a standalone module.
-import { segments } from '../query/sqlscan';
+// The plugin's SQL lexer (code vs literals, quoted names, comments): dependency-free.
+import { segments } from '../../src/shared/sql';
 import { VIEW_BY_NAME, VIEWS, quoteIdent, type ViewDef } from './schema';
 
 export interface Directives {

@@ -7,7 +7,7 @@
 // large is written as it is, by reference.
 import type * as arrow from 'apache-arrow';
 
-import { concatData } from './convert';
+import { concatData } from './buffers';
 
 export const COALESCE_ROWS = 65_536;
 export const COALESCE_BYTES = 4 << 20;

@@ -1,5 +1,5 @@
 // Type mapping: every Arrow type Micromegas can emit → one of the types Grafana
-// decodes (grafana-protocol §3). Column at a time; types that already fit keep the
+// decodes (its SDK's data package). Column at a time; types that already fit keep the
 // incoming buffers (zero-copy), only dictionary hydration, JSONB decoding and the
 // non-native types copy.
 import * as arrow from 'apache-arrow';
@@ -7,7 +7,9 @@ import * as arrow from 'apache-arrow';
 import {
   allNullUtf8,
   ByteSink,
+  concatData,
   fixedData,
+  gather,
   getBit,
   isValid,
   newBitmap,
@@ -404,178 +406,4 @@ export function columnConverter(field: arrow.Field, notes: Notes): ColumnConvert
     },
     convert: (data) => mapper.convert(data),
   };
-}
-
-// ---------------------------------------------------------------------------
-// Gather (dictionary hydration) and concatenation over the output layouts.
-
-/** Bool values are bit-packed and, unlike other buffers, indexed from the Data's offset. */
-function boolAt(data: arrow.Data, i: number): boolean {
-  const pos = data.offset + i;
-  return ((data.values as Uint8Array)[pos >> 3] & (1 << (pos & 7))) !== 0;
-}
-
-function isVarBinary(type: arrow.DataType): boolean {
-  return type.typeId === arrow.Type.Utf8 || type.typeId === arrow.Type.Binary;
-}
-
-/** Output rows `dict[indices[i]]`; null where the index or the dictionary value is null. */
-export function gather(dict: arrow.Data, indices: arrow.Data): arrow.Data {
-  const n = indices.length;
-  const raw = indices.values as ArrayLike<number | bigint>;
-  // 64-bit indices are rare (dictionaries are small): narrow them once.
-  const idx: ArrayLike<number> =
-    raw instanceof BigInt64Array || raw instanceof BigUint64Array
-      ? Float64Array.from(raw, Number)
-      : (raw as ArrayLike<number>);
-  let validity: Uint8Array | undefined;
-  let nulls = 0;
-  if (indices.nullCount > 0 || dict.nullCount > 0) {
-    validity = newBitmap(n);
-    const indexNulls = indices.nullCount > 0;
-    const dictNulls = dict.nullCount > 0;
-    for (let i = 0; i < n; i++) {
-      if ((!indexNulls || isValid(indices, i)) && (!dictNulls || isValid(dict, idx[i]))) {
-        setBit(validity, i);
-      } else {
-        nulls++;
-      }
-    }
-  }
-  if (isVarBinary(dict.type)) {
-    return gatherVarBinary(dict, idx, n, validity, nulls);
-  }
-  if (dict.type.typeId === arrow.Type.Bool) {
-    const bits = newBitmap(n);
-    for (let i = 0; i < n; i++) {
-      if ((!validity || getBit(validity, i)) && boolAt(dict, idx[i])) {
-        setBit(bits, i);
-      }
-    }
-    return fixedData(dict.type, bits, n, validity, nulls);
-  }
-  const src = dict.values as unknown as {
-    constructor: new (n: number) => { [i: number]: number | bigint };
-  } & ArrayLike<number | bigint>;
-  const out = new src.constructor(n);
-  for (let i = 0; i < n; i++) {
-    if (!validity || getBit(validity, i)) {
-      out[i] = src[idx[i]];
-    }
-  }
-  return fixedData(dict.type, out as unknown as ArrayBufferView, n, validity, nulls);
-}
-
-/** The hot path of dictionary hydration: byte ranges copied without per-row allocation. */
-function gatherVarBinary(
-  dict: arrow.Data,
-  idx: ArrayLike<number>,
-  n: number,
-  validity: Uint8Array | undefined,
-  nulls: number
-): arrow.Data {
-  const off = dict.valueOffsets as Int32Array;
-  const src = dict.values as Uint8Array;
-  const outOff = new Int32Array(n + 1);
-  let total = 0;
-  if (!validity) {
-    for (let i = 0; i < n; i++) {
-      const k = idx[i];
-      total += off[k + 1] - off[k];
-      outOff[i + 1] = total;
-    }
-  } else {
-    for (let i = 0; i < n; i++) {
-      if (getBit(validity, i)) {
-        const k = idx[i];
-        total += off[k + 1] - off[k];
-      }
-      outOff[i + 1] = total;
-    }
-  }
-  if (total > 0x7fffffff) {
-    throw new Error('a hydrated dictionary column exceeds 2 GiB in one batch');
-  }
-  const out = new Uint8Array(total);
-  for (let i = 0; i < n; i++) {
-    let p = outOff[i];
-    const end = outOff[i + 1];
-    if (end === p) {
-      continue;
-    }
-    let s = off[idx[i]];
-    if (end - p > 64) {
-      out.set(src.subarray(s, s + end - p), p);
-    } else {
-      while (p < end) {
-        out[p++] = src[s++];
-      }
-    }
-  }
-  return varBinaryData(dict.type as arrow.Utf8, outOff, out, validity, nulls);
-}
-
-/** Concatenates chunks of one output type into one Data (dictionaries split by deltas). */
-export function concatData(chunks: arrow.Data[]): arrow.Data {
-  if (chunks.length === 1) {
-    return chunks[0];
-  }
-  const type = chunks[0].type;
-  const n = chunks.reduce((sum, c) => sum + c.length, 0);
-  const anyNulls = chunks.some((c) => c.nullCount > 0);
-  const validity = anyNulls ? newBitmap(n) : undefined;
-  let nulls = 0;
-  if (validity) {
-    let row = 0;
-    for (const c of chunks) {
-      for (let i = 0; i < c.length; i++, row++) {
-        if (isValid(c, i)) {
-          setBit(validity, row);
-        } else {
-          nulls++;
-        }
-      }
-    }
-  }
-  if (isVarBinary(type)) {
-    const offsets = new Int32Array(n + 1);
-    const sink = new ByteSink(chunks.reduce((sum, c) => sum + (c.values as Uint8Array).length, 0));
-    let r = 0;
-    for (const c of chunks) {
-      const off = c.valueOffsets as Int32Array;
-      for (let i = 0; i < c.length; i++) {
-        sink.pushBytes(c.values as Uint8Array, off[i], off[i + 1]);
-        offsets[++r] = sink.length;
-      }
-    }
-    return varBinaryData(type as arrow.Utf8, offsets, sink.finish(), validity, nulls);
-  }
-  if (type.typeId === arrow.Type.Bool) {
-    const bits = newBitmap(n);
-    let r = 0;
-    for (const c of chunks) {
-      for (let i = 0; i < c.length; i++, r++) {
-        if (boolAt(c, i)) {
-          setBit(bits, r);
-        }
-      }
-    }
-    return fixedData(type, bits, n, validity, nulls);
-  }
-  const first = chunks[0].values as unknown as {
-    constructor: new (n: number) => { set(a: ArrayLike<unknown>, at: number): void };
-  };
-  const out = new first.constructor(n);
-  let r = 0;
-  for (const c of chunks) {
-    out.set(
-      (c.values as unknown as ArrayLike<unknown> & { subarray(a: number, b: number): ArrayLike<unknown> }).subarray(
-        0,
-        c.length
-      ),
-      r
-    );
-    r += c.length;
-  }
-  return fixedData(type, out as unknown as ArrayBufferView, n, validity, nulls);
 }

@@ -1,5 +1,5 @@
-// Frame → one Arrow IPC *file* exactly as Grafana's SDK reads it (grafana-protocol
-// §3): schema metadata name/refId/meta, field metadata tstype/labels/config, and
+// Frame → one Arrow IPC *file* exactly as Grafana's SDK reads it (data.UnmarshalArrowFrame):
+// schema metadata name/refId/meta, field metadata tstype/labels/config, and
 // only the Arrow types Grafana decodes. The chunks' buffers are referenced as they are
 // (see ipc-file.ts), so an encoded frame costs no copy of its values.
 import * as arrow from 'apache-arrow';

@@ -1,12 +1,11 @@
-// Flame graph format (preferred visualisation `flamegraph`, grafana-protocol §4): a
+// Flame graph format (preferred visualisation `flamegraph`, Grafana's flame graph panel): a
 // nested set in depth-first order — level, value (total ns), self (ns), label — built
 // from spans by merging identical call paths, so the graph is a profile of the range.
 // A result that already has level/value/self/label columns is passed through.
 import * as arrow from 'apache-arrow';
 
-import { fixedData, VarBinaryBuilder } from './buffers';
+import { concatData, fixedData, VarBinaryBuilder } from './buffers';
 import { describeColumns, findColumn, toField, type Column } from './columns';
-import { concatData } from './convert';
 import { FrameFormatError, type FrameField } from './model';
 import type { Notes } from './notes';
 import { findSpanColumns, readSpans, SPAN_NAMES } from './spans';

@@ -1,4 +1,4 @@
-// Arrow → Grafana data frames. See docs/ARCHITECTURE.md and grafana-protocol §3–§4.
+// Arrow → Grafana data frames (one Arrow IPC file per frame, as Grafana's SDK reads them). See docs/ARCHITECTURE.md.
 export { framesFromBatches } from './frames';
 export { encodeFrame, encodeFrameChunks, isGrafanaType } from './encode';
 export { chunksLength, joinChunks } from './ipc-file';

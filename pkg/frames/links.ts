@@ -5,9 +5,8 @@
 // (DataLink.internal: datasourceUid + query, packages/grafana-data types/dataLink.ts);
 // Grafana interpolates `${__value.raw}`, `${__value.time}`, `${__from}`, `${__to}` and
 // `${__url_time_range}` when the link is clicked, so every link carries the panel's range.
-import { isValid } from './buffers';
+import { concatData, isValid } from './buffers';
 import { toField, type Column } from './columns';
-import { concatData } from './convert';
 import { utf8At } from './json-value';
 import type { FieldConfig, FrameField, FrameFormat } from './model';
 

@@ -5,10 +5,9 @@ import * as arrow from 'apache-arrow';
 
 import { LEVEL_NAMES } from '../../src/query/logLevels';
 
-import { fixedData, isValid, VarBinaryBuilder } from './buffers';
+import { concatData, fixedData, gather, isValid, VarBinaryBuilder } from './buffers';
 import { toHex } from './hex';
 import { describeColumns, findColumn as findByName, toField, type Column } from './columns';
-import { concatData, gather } from './convert';
 import { jsonAt, utf8At } from './json-value';
 import { FrameFormatError, type FrameField } from './model';
 import type { Notes } from './notes';

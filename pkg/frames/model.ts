@@ -1,5 +1,5 @@
 // The frame model at the boundary between the query pipeline and Grafana: what a
-// frame holds before it is encoded as one Arrow IPC file (grafana-protocol §3).
+// frame holds before it is encoded as one Arrow IPC file (the form Grafana's SDK decodes).
 import type * as arrow from 'apache-arrow';
 
 export type FrameFormat = 'table' | 'time_series' | 'logs' | 'traces' | 'flame_graph' | 'heatmap';

@@ -4,9 +4,8 @@
 // Micromegas names and common aliases; each span's parent is resolved to a row.
 import * as arrow from 'apache-arrow';
 
-import { isValid } from './buffers';
+import { concatData, isValid } from './buffers';
 import { findColumn, type Column } from './columns';
-import { concatData } from './convert';
 import { jsonAt, utf8At } from './json-value';
 import type { Notes } from './notes';
 import { NS_PER_UNIT } from './time';

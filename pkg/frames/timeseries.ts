@@ -3,9 +3,8 @@
 // (string label columns) is pivoted; already-wide input is only sorted.
 import * as arrow from 'apache-arrow';
 
-import { fixedData, isValid, newBitmap } from './buffers';
+import { concatData, fixedData, gather, isValid, newBitmap, setBit } from './buffers';
 import { describeColumns, toField, type Column } from './columns';
-import { concatData, gather } from './convert';
 import { utf8At } from './json-value';
 import { FrameFormatError, type FrameField, type Notice } from './model';
 import type { Notes } from './notes';

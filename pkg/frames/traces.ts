@@ -1,11 +1,10 @@
-// Traces format (preferred visualisation `trace`, grafana-protocol §4): one frame of
+// Traces format (preferred visualisation `trace`, Grafana's trace dataplane): one frame of
 // spans with traceID, spanID, parentSpanID, operationName, serviceName, serviceTags,
 // startTime (ms), duration (ms) and tags, from Micromegas span columns or aliases.
 import * as arrow from 'apache-arrow';
 
-import { fixedData, isValid, VarBinaryBuilder } from './buffers';
+import { concatData, fixedData, isValid, VarBinaryBuilder } from './buffers';
 import { describeColumns, findColumn, type Column } from './columns';
-import { concatData } from './convert';
 import { jsonAt, utf8At } from './json-value';
 import { FrameFormatError, type FrameField } from './model';
 import type { Notes } from './notes';

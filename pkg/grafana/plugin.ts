@@ -15,6 +15,8 @@ import {
 import { InstanceManager, errorText, type ClientFactory } from './instances';
 import { createLogger, guardStdout, type Logger } from './log';
 import type { QueryDataResponseOut } from './messages';
+import { Admission, admissionLimitsFromEnv } from './admission';
+import { IdleGc } from './idle-gc';
 import { PluginMetrics } from './metrics';
 import { finishFramed, installPreframedSend } from './preframed';
 import type { ServiceDeps } from './services';
@@ -112,11 +114,16 @@ export async function runPlugin(options: PluginOptions): Promise<void> {
   const factory =
     typeof options.clientFactory === 'function' ? Promise.resolve(options.clientFactory) : options.clientFactory.load();
   const instances = factory.then((f) => new InstanceManager(f, logger));
+  const admissionLimits = admissionLimitsFromEnv(env);
+  admissionLimits.warnings.forEach((w) => logger.warn(w));
+  // Memory back after a burst: one full collection once the plugin is idle again.
+  const idleGc = new IdleGc(() => admission.stats.running === 0);
+  const admission = new Admission(admissionLimits.limits, (running) => idleGc.update(running));
   // Loaded once the handshake line is out (see below); calls wait for it.
   let startLoading!: () => void;
   const services = new Promise<void>((resolve) => (startLoading = resolve)).then(async () => {
     const [impl, manager] = await Promise.all([import('./services'), instances]);
-    const deps: ServiceDeps = { instances: manager, logger, metrics, shutdownSignal: shutdown.signal };
+    const deps: ServiceDeps = { instances: manager, logger, metrics, shutdownSignal: shutdown.signal, admission };
     return {
       health: impl.healthService(),
       data: impl.dataService(deps) as unknown as Handlers,

@@ -1,5 +1,7 @@
 // pluginv2 service handlers. They translate protocol messages to pipeline calls
 // (pkg/query) and back; no query logic lives here.
+import { defaultMaxListeners, setMaxListeners } from 'node:events';
+
 import * as grpc from '@grpc/grpc-js';
 
 import {
@@ -11,6 +13,7 @@ import {
   type QueryEnv,
   type QueryResult,
 } from '../query';
+import { OverloadError, type Admission } from './admission';
 import { errorText, type Instance, type InstanceManager } from './instances';
 import type { DataFrameJSON } from '../frames/json';
 import { parseTailRequest, runTail, TailRequestError, type TailRequest } from '../stream';
@@ -37,6 +40,18 @@ export interface ServiceDeps {
   metrics: PluginMetrics;
   /** Aborted when the plugin shuts down: cancels everything still running. */
   shutdownSignal: AbortSignal;
+  /** Bounds the queries and resource calls in flight (per data source and per process). */
+  admission: Admission;
+}
+
+/** Waits for a slot of the instance's data source (see admission.ts). */
+function slotFor(deps: ServiceDeps, instance: Instance, signal: AbortSignal): Promise<() => void> {
+  return deps.admission.acquire({
+    key: instance.settings.uid,
+    limit: instance.settings.maxConcurrentQueries,
+    queueTimeoutMs: instance.settings.queueTimeoutSeconds * 1000,
+    signal,
+  });
 }
 
 type Unary<Req, Res> = (call: grpc.ServerUnaryCall<Req, Res>, callback: grpc.sendUnaryData<Res>) => void;
@@ -48,31 +63,53 @@ interface CallSignal {
 }
 
 /**
- * AbortSignal for one call: Grafana's cancellation/deadline or plugin shutdown.
- * (A listener on the long-lived shutdown signal, removed at the end of the call,
- * rather than AbortSignal.any, which keeps dependants around on some Node 20 releases.)
+ * Calls to abort when the plugin shuts down. One listener on the long-lived shutdown signal
+ * for all of them: a listener per call made Node print MaxListenersExceededWarning (at
+ * error level) as soon as more than 10 calls were in flight.
+ */
+const shutdownRegistries = new WeakMap<AbortSignal, Set<() => void>>();
+
+function onShutdown(shutdown: AbortSignal, abort: () => void): () => void {
+  let registry = shutdownRegistries.get(shutdown);
+  if (!registry) {
+    const set = new Set<() => void>();
+    registry = set;
+    shutdownRegistries.set(shutdown, set);
+    shutdown.addEventListener('abort', () => [...set].forEach((f) => f()), { once: true });
+  }
+  registry.add(abort);
+  const r = registry;
+  return () => r.delete(abort);
+}
+
+/**
+ * AbortSignal for one call: Grafana's cancellation/deadline or plugin shutdown. `dependants`:
+ * how many queries of the call listen to it (each adds one abort listener).
  */
 function callSignal(
   call: grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown>,
-  shutdown: AbortSignal
+  shutdown: AbortSignal,
+  dependants = 1
 ): CallSignal {
   const controller = new AbortController();
+  // Each query of the request listens (bounded by the request): not a leak.
+  setMaxListeners(Math.max(defaultMaxListeners, dependants * 2 + 4), controller.signal);
   const onCancel = () => controller.abort(new Error('the request was cancelled by Grafana'));
-  const onShutdown = () => controller.abort(shutdown.reason);
   if (call.cancelled) {
     onCancel();
   } else {
     call.once('cancelled', onCancel);
   }
+  let detach = () => undefined as unknown;
   if (shutdown.aborted) {
-    onShutdown();
+    controller.abort(shutdown.reason);
   } else {
-    shutdown.addEventListener('abort', onShutdown, { once: true });
+    detach = onShutdown(shutdown, () => controller.abort(shutdown.reason));
   }
   return {
     signal: controller.signal,
     done: () => {
-      shutdown.removeEventListener('abort', onShutdown);
+      detach();
       call.removeListener('cancelled', onCancel);
     },
   };
@@ -126,7 +163,9 @@ async function runOne(
   const started = process.hrtime.bigint();
   deps.metrics.queryStarted();
   let result: DataResponseOut;
+  let release: (() => void) | undefined;
   try {
+    release = await slotFor(deps, instance, signal);
     const input: DataQueryInput = {
       refId: q.refId,
       maxDataPoints: q.maxDataPoints,
@@ -140,7 +179,10 @@ async function runOne(
       ? { frames: r.frames, error: redact(r.error), status: r.status ?? 500, errorSource: r.errorSource ?? 'plugin' }
       : { frames: r.frames, status: STATUS_OK };
   } catch (e) {
-    if (signal.aborted) {
+    if (e instanceof OverloadError) {
+      log.warn('query refused: overloaded', { error: e.message, ...deps.admission.stats });
+      result = { frames: [], error: e.message, status: 429, errorSource: 'plugin' };
+    } else if (signal.aborted) {
       const reason = signal.reason instanceof Error ? signal.reason.message : 'cancelled';
       result = { frames: [], error: `query cancelled: ${reason}`, status: 499, errorSource: 'plugin' };
     } else {
@@ -152,6 +194,7 @@ async function runOne(
       result = { frames: [], error: redact(errorText(e)), status, errorSource };
     }
   }
+  release?.();
   if (signal.aborted && result.error === undefined) {
     // A result finished just as the call was cancelled: nobody will read it.
     result = { frames: [], error: 'query cancelled', status: 499, errorSource: 'plugin' };
@@ -169,7 +212,7 @@ export function dataService(deps: ServiceDeps): { QueryData: Unary<PbQueryDataRe
   return {
     QueryData: (call, callback) => {
       const req = call.request;
-      const { signal, done } = callSignal(call, deps.shutdownSignal);
+      const { signal, done } = callSignal(call, deps.shutdownSignal, req.queries.length);
       const lease = deps.instances.acquire(req.pluginContext?.dataSourceInstanceSettings);
       const finish = (responses: Record<string, DataResponseOut>) => {
         done();
@@ -187,10 +230,28 @@ export function dataService(deps: ServiceDeps): { QueryData: Unary<PbQueryDataRe
         return;
       }
       const instance = lease.instance;
-      Promise.all(req.queries.map((q) => runOne(deps, instance, req.pluginContext, q, signal))).then(
+      // Answers are keyed by refId: a second query with the same refId would silently replace the first.
+      const counts = new Map<string, number>();
+      for (const q of req.queries) {
+        counts.set(q.refId, (counts.get(q.refId) ?? 0) + 1);
+      }
+      const unique = req.queries.filter((q) => counts.get(q.refId) === 1);
+      Promise.all(unique.map((q) => runOne(deps, instance, req.pluginContext, q, signal))).then(
         (results) => {
           const responses: Record<string, DataResponseOut> = {};
-          req.queries.forEach((q, i) => (responses[q.refId] = results[i]));
+          unique.forEach((q, i) => (responses[q.refId] = results[i]));
+          for (const [refId, n] of counts) {
+            if (n > 1) {
+              deps.metrics.queryStarted();
+              deps.metrics.queryFinished(0, true);
+              responses[refId] = {
+                frames: [],
+                error: `${n} queries in this request share refId ${JSON.stringify(refId)}: give each query its own refId (query letter) so each gets its own answer`,
+                status: 400,
+                errorSource: 'plugin',
+              };
+            }
+          }
           finish(responses);
         },
         (e) => {
@@ -229,8 +290,16 @@ export function diagnosticsService(deps: ServiceDeps): Record<string, Unary<any,
       const signal = cs.signal;
       done = cs.done;
       const log = deps.logger.with({ datasource: lease.instance.settings.uid, call: 'CheckHealth' });
+      // Save & test also says what the backend changed or ignored in the settings (e.g. a clamped timeout).
+      const remarks = lease.instance.settings.warnings;
+      const withRemarks = (message: string) =>
+        remarks.length === 0 ? message : `${message}. Settings: ${remarks.join('; ')}`;
       checkHealth(envFor(lease.instance, req.pluginContext, signal, log)).then(
-        (h) => reply(h.status === 'OK' ? HealthStatus.OK : HealthStatus.ERROR, h.message, h.details),
+        (h) =>
+          reply(h.status === 'OK' ? HealthStatus.OK : HealthStatus.ERROR, withRemarks(h.message), {
+            ...h.details,
+            ...(remarks.length > 0 ? { settingsWarnings: remarks } : {}),
+          }),
         (e) => {
           log.error('health check failed with an exception', { error: errorText(e) });
           reply(HealthStatus.ERROR, `Health check failed: ${errorText(e)}`);
@@ -279,24 +348,48 @@ export function resourceService(deps: ServiceDeps): {
       const signal = cs.signal;
       done = cs.done;
       const log = deps.logger.with({ datasource: lease.instance.settings.uid, resource: req.path });
-      handleResource(envFor(lease.instance, req.pluginContext, signal, log), {
-        path: req.path,
-        method: req.method,
-        url: req.url || undefined,
-        body: req.body,
-      }).then(
-        (r) => {
-          const headers: Record<string, { values: string[] }> = {};
-          for (const [k, v] of Object.entries(r.headers)) {
-            headers[k] = { values: v };
+      const instance = lease.instance;
+      slotFor(deps, instance, signal)
+        .then(async (release) => {
+          try {
+            return await handleResource(envFor(instance, req.pluginContext, signal, log), {
+              path: req.path,
+              method: req.method,
+              url: req.url || undefined,
+              body: req.body,
+            });
+          } finally {
+            release();
           }
-          send({ code: r.status, headers, body: Buffer.from(r.body.buffer, r.body.byteOffset, r.body.byteLength) });
-        },
-        (e) => {
-          log.error('resource call failed with an exception', { error: errorText(e) });
-          send(jsonBody(500, { error: redact(errorText(e)) }));
-        }
-      );
+        })
+        .then(
+          (r) => {
+            const headers: Record<string, { values: string[] }> = {};
+            for (const [k, v] of Object.entries(r.headers)) {
+              headers[k] = { values: v };
+            }
+            const body = Buffer.from(r.body.buffer, r.body.byteOffset, r.body.byteLength);
+            // Error answers carry text built from server messages: scrubbed at the exit like every other.
+            send({
+              code: r.status,
+              headers,
+              body: r.status >= 400 ? Buffer.from(redact(body.toString('utf8'))) : body,
+            });
+          },
+          (e) => {
+            if (e instanceof OverloadError) {
+              log.warn('resource call refused: overloaded', { error: e.message, ...deps.admission.stats });
+              send(jsonBody(429, { error: e.message }));
+              return;
+            }
+            if (signal.aborted) {
+              send(jsonBody(499, { error: 'the request was cancelled' }));
+              return;
+            }
+            log.error('resource call failed with an exception', { error: errorText(e) });
+            send(jsonBody(500, { error: redact(errorText(e)) }));
+          }
+        );
     },
   };
 }

@@ -200,7 +200,8 @@ function checkTimeout(ms: number | undefined, what: string): void {
 export class FlightSQLClient {
   readonly uri: string;
   readonly server: ServerAddress;
-  private readonly stub: FlightStub;
+  private stub: FlightStub;
+  private readonly channelOptions: grpc.ChannelOptions;
   private readonly options: ClientOptions;
   private readonly auth?: AuthProviderObject;
   private readonly baseHeaders: Array<[string, string]>;
@@ -249,13 +250,43 @@ export class FlightSQLClient {
       'grpc.max_receive_message_length': -1,
       'grpc.max_send_message_length': -1,
       'grpc.primary_user_agent': 'micromegas-typescript',
+      // After an outage, grpc-js's default back-off (1 s growing to 120 s) kept failing calls
+      // with a stale ECONNREFUSED long after the server was back. Retry connecting within 1 s,
+      // and keep subchannels per client so reconnect() really starts a fresh connection.
+      'grpc.initial_reconnect_backoff_ms': 250,
+      'grpc.max_reconnect_backoff_ms': 1000,
+      'grpc.use_local_subchannel_pool': 1,
       ...(options.tls?.serverName
         ? { 'grpc.ssl_target_name_override': options.tls.serverName, 'grpc.default_authority': options.tls.serverName }
         : {}),
       ...options.channelOptions,
     };
+    this.channelOptions = channelOptions;
+    this.stub = this.newStub();
+  }
+
+  private newStub(): FlightStub {
     const Ctor = clientConstructor(FLIGHT_SERVICE);
-    this.stub = new Ctor(this.server.address, this.credentials(), channelOptions) as unknown as FlightStub;
+    return new Ctor(this.server.address, this.credentials(), this.channelOptions) as unknown as FlightStub;
+  }
+
+  /**
+   * Reconnect on demand: a call refused because the channel is waiting out its back-off
+   * (TRANSIENT_FAILURE) gets a fresh channel, which connects at once. Returns true when the
+   * caller may retry. The old channel carries no call (it cannot connect), so closing it is safe.
+   */
+  private reconnect(): boolean {
+    if (this.closed) {
+      return false;
+    }
+    const state = this.stub.getChannel().getConnectivityState(false);
+    if (state !== grpc.connectivityState.TRANSIENT_FAILURE && state !== grpc.connectivityState.IDLE) {
+      return state === grpc.connectivityState.CONNECTING || state === grpc.connectivityState.READY;
+    }
+    const old = this.stub;
+    this.stub = this.newStub();
+    old.close();
+    return true;
   }
 
   private credentials(): grpc.ChannelCredentials {
@@ -315,6 +346,14 @@ export class FlightSQLClient {
       token = await this.auth.getToken();
     } catch (err) {
       const msg = redact(err instanceof Error ? err.message : String(err), this.secrets);
+      if ((err as { reason?: unknown } | null)?.reason === 'unreachable') {
+        // Not a refusal: nothing answered (OidcError from ./oidc, matched by shape for custom providers).
+        throw new MicromegasError({
+          code: GrpcStatus.UNAVAILABLE,
+          serverMessage: msg,
+          message: `UNAVAILABLE: could not obtain a token: ${msg}`,
+        });
+      }
       throw new MicromegasError({
         code: GrpcStatus.UNAUTHENTICATED,
         serverMessage: msg,
@@ -400,6 +439,7 @@ export class FlightSQLClient {
       },
       translate: (err) => this.translate(err),
       invalidateAuth: () => this.invalidateAuth(),
+      reconnect: () => this.reconnect(),
     };
     return new QueryStream(opener, opts.signal);
   }

@@ -3,6 +3,8 @@
 // the server's message and what can be parsed out of it (query id, SQL position).
 import { status as GrpcStatus } from '@grpc/grpc-js';
 
+import { redactSecrets } from '../../src/shared/redact';
+
 /** gRPC status names indexed by code, for messages and `codeName`. */
 export const STATUS_NAMES: Readonly<Record<number, string>> = Object.freeze(
   Object.fromEntries(
@@ -76,16 +78,9 @@ export function parseServerMessage(message: string): ParsedServerMessage {
   return out;
 }
 
-/** Replaces every occurrence of the given secrets by `[redacted]`. */
+/** Replaces the given secrets (in every encoding) and credential-shaped text: the project's one redactor. */
 export function redact(text: string, secrets: Iterable<string | undefined>): string {
-  let out = text;
-  for (const s of secrets) {
-    if (s && s.length >= 4) {
-      out = out.split(s).join('[redacted]');
-    }
-  }
-  // Belt and braces: a bearer credential echoed by a proxy never survives either.
-  return out.replace(/(Bearer\s+)[A-Za-z0-9._~+/=-]+/g, '$1[redacted]');
+  return redactSecrets(text, secrets);
 }
 
 interface GrpcLikeError {

@@ -22,7 +22,7 @@ export type {
 export { QueryStream } from './query-stream';
 export { MicromegasError, parseServerMessage, STATUS_NAMES } from './errors';
 export type { AuthProvider, AuthProviderObject } from './auth';
-export { OidcClientCredentialsProvider } from './oidc';
+export { OidcClientCredentialsProvider, OidcError } from './oidc';
 export { OidcLoginProvider } from './oidc-login';
 export type { OidcLoginOptions } from './oidc-login';
 export type { OidcClientCredentialsOptions } from './oidc';

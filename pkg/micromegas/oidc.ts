@@ -21,6 +21,21 @@ export interface OidcClientCredentialsOptions {
   now?: () => number;
 }
 
+/** Why a token could not be had: the issuer did not answer, or it answered with a refusal/bad document. */
+export class OidcError extends Error {
+  override readonly name = 'OidcError';
+  constructor(
+    message: string,
+    readonly reason: 'unreachable' | 'refused',
+    /** The issuer as configured. */
+    readonly issuer: string,
+    /** The URL that failed (discovery or token endpoint). */
+    readonly url: string
+  ) {
+    super(message);
+  }
+}
+
 /** Refresh this long before expiry. */
 export const REFRESH_MARGIN_MS = 5 * 60_000;
 const DEFAULT_EXPIRES_IN_S = 3600;
@@ -95,7 +110,13 @@ export class OidcClientCredentialsProvider implements AuthProviderObject {
       res = await this.opts.fetch(url, { ...init, signal: AbortSignal.timeout(this.opts.timeoutMs) });
     } catch (err) {
       const cause = err instanceof Error ? ((err.cause as Error | undefined)?.message ?? err.message) : String(err);
-      throw new Error(`OIDC ${what} at ${url} failed: ${this.redact(cause)}`);
+      // No HTTP answer (connection refused, DNS, TLS, timeout): the issuer is unreachable.
+      throw new OidcError(
+        `the OAuth issuer ${this.opts.issuer} is unreachable: OIDC ${what} at ${url} failed: ${this.redact(cause)}`,
+        'unreachable',
+        this.opts.issuer,
+        url
+      );
     }
     const text = await res.text();
     let body: unknown;
@@ -107,7 +128,12 @@ export class OidcClientCredentialsProvider implements AuthProviderObject {
     if (!res.ok) {
       const b = (body ?? {}) as Record<string, unknown>;
       const detail = [b.error, b.error_description].filter((x) => typeof x === 'string').join(': ');
-      throw new Error(`OIDC ${what} at ${url} failed: HTTP ${res.status}${detail ? ` (${this.redact(detail)})` : ''}`);
+      throw new OidcError(
+        `OIDC ${what} at ${url} failed: HTTP ${res.status}${detail ? ` (${this.redact(detail)})` : ''}`,
+        'refused',
+        this.opts.issuer,
+        url
+      );
     }
     if (typeof body !== 'object' || body === null) {
       throw new Error(`OIDC ${what} at ${url} returned a response that is not a JSON object`);

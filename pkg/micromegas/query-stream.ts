@@ -16,6 +16,16 @@ export interface DoGetOpener {
   translate(err: unknown): MicromegasError;
   /** Drops a cached token; returns true when a retry may succeed. */
   invalidateAuth(): boolean;
+  /** Replaces a channel stuck in reconnect back-off; returns true when a retry may succeed. */
+  reconnect?(): boolean;
+}
+
+/** The request never left: no connection (refused, or the channel waiting out its back-off). */
+function notSent(e: MicromegasError): boolean {
+  return (
+    e.code === GrpcStatus.UNAVAILABLE &&
+    /No connection established|ECONNREFUSED|Failed to connect|connect ECONN/i.test(e.serverMessage)
+  );
 }
 
 function abortReason(signal: AbortSignal): unknown {
@@ -117,8 +127,13 @@ export class QueryStream implements AsyncIterable<RecordBatch> {
     return this.opened;
   }
 
-  /** Starts the call and reads up to the schema message (retrying once after UNAUTHENTICATED). */
+  /**
+   * Starts the call and reads up to the schema message, retrying once after UNAUTHENTICATED
+   * (fresh token) and once when the request never left (fresh connection: the server may be back).
+   */
   private async start(): Promise<Opened> {
+    let reconnected = false;
+    let reauthenticated = false;
     for (let attempt = 0; ; attempt++) {
       if (this.signal?.aborted) {
         throw abortReason(this.signal);
@@ -157,9 +172,14 @@ export class QueryStream implements AsyncIterable<RecordBatch> {
         if (
           e instanceof MicromegasError &&
           e.code === GrpcStatus.UNAUTHENTICATED &&
-          attempt === 0 &&
+          !reauthenticated &&
           this.opener.invalidateAuth()
         ) {
+          reauthenticated = true;
+          continue;
+        }
+        if (e instanceof MicromegasError && notSent(e) && !reconnected && this.opener.reconnect?.()) {
+          reconnected = true;
           continue;
         }
         throw e;

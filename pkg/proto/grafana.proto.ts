@@ -1,6 +1,6 @@
 // Grafana's backend plugin protocol (package pluginv2) plus the two services that
 // hashicorp/go-plugin expects next to it: gRPC health (its ping) and the controller
-// (graceful shutdown). Field numbers follow shared/docs/grafana-protocol.md; the
+// (graceful shutdown). Field numbers are those of grafana-plugin-sdk-go's backend.proto; the
 // optional `format` fields are left out so the default (Arrow) always applies.
 export const PLUGINV2_PROTO = `
 syntax = "proto3";

@@ -9,13 +9,12 @@
 import { DataType, type Schema } from 'apache-arrow';
 
 import type { Notice } from '../frames';
-import { asSubquery, quoteIdent, quoteLiteral, segments, topLevelMatches, topLevelView } from './sqlscan';
+import { ADHOC_OPERATORS, PLAIN_IDENTIFIER, type AdhocOperator } from '../../src/shared/query';
+import { analyzeStatement, asSubquery, quoteIdent, quoteLiteral, type StatementAnalysis } from '../../src/shared/sql';
 import { openStream } from './stream';
 import type { QueryClient, StreamCallOptions } from './types';
 
-export type AdhocOperator = '=' | '!=' | '<' | '>' | '<=' | '>=' | '=~' | '!~' | '=|' | '!=|';
-
-export const ADHOC_OPERATORS: readonly AdhocOperator[] = ['=', '!=', '<', '>', '<=', '>=', '=~', '!~', '=|', '!=|'];
+export { ADHOC_OPERATORS, type AdhocOperator };
 
 export interface AdhocFilter {
   key: string;
@@ -33,8 +32,6 @@ export class AdhocFilterError extends Error {
   }
 }
 
-/** Micromegas columns are plain snake_case names; anything else is refused rather than guessed. */
-const PLAIN_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const NUMBER = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
 
 function describe(raw: unknown): string {
@@ -152,10 +149,6 @@ export function filterText(f: AdhocFilter): string {
   return `${f.key} ${f.operator} ${v}`;
 }
 
-function hasCodeKeyword(sql: string, keyword: RegExp): boolean {
-  return segments(sql).some((s) => s.kind === 'code' && keyword.test(s.text));
-}
-
 const IDENT = String.raw`(?:"(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_]*)`;
 const ORDER_ITEM = new RegExp(
   String.raw`^\s*(\d+|(?:${IDENT}\s*\.\s*)*(${IDENT}))(\s+(?:asc|desc))?(\s+nulls\s+(?:first|last))?\s*$`,
@@ -167,23 +160,18 @@ const ORDER_ITEM = new RegExp(
  * the ordering of a subquery, so without this a filtered query would lose its order. Only
  * result columns and ordinals can be restated; anything else is reported.
  */
-export function outerOrderBy(sql: string, columns: readonly string[]): { clause?: string; problem?: string } {
-  const view = topLevelView(sql);
-  const orders = topLevelMatches(view, /\border\s+by\b/gi);
-  if (orders.length === 0) {
+export function outerOrderBy(
+  statement: string | StatementAnalysis,
+  columns: readonly string[]
+): { clause?: string; problem?: string } {
+  const a = typeof statement === 'string' ? analyzeStatement(statement) : statement;
+  const order = a.tail?.orderBy;
+  if (!order) {
     return {};
   }
-  const start = orders[orders.length - 1];
-  const bodyStart = start + /^order\s+by/i.exec(view.masked.slice(start))![0].length;
-  const ends = topLevelMatches(view, /\b(?:limit|offset|fetch)\b|;/gi).filter((i) => i > bodyStart);
-  const end = ends.length > 0 ? ends[0] : sql.length;
-  const commas = topLevelMatches({ masked: view.masked.slice(0, end), depth: view.depth }, /,/g).filter(
-    (i) => i > bodyStart
-  );
-  const bounds = [bodyStart, ...commas.map((c) => c + 1), end + 1];
   const items: string[] = [];
-  for (let k = 0; k + 1 < bounds.length; k++) {
-    const text = view.plain.slice(bounds[k], bounds[k + 1] - 1);
+  for (const item of order.items) {
+    const text = a.plain.slice(item.start, item.end);
     const m = ORDER_ITEM.exec(text);
     if (!m) {
       return { problem: text.trim() };
@@ -208,9 +196,6 @@ export function outerOrderBy(sql: string, columns: readonly string[]): { clause?
   return { clause: `ORDER BY ${items.join(', ')}` };
 }
 
-/** Statements that can be a subquery. */
-const WRAPPABLE = /^[\s(]*(?:select|with|values|from)\b/i;
-
 export interface WrappedQuery {
   sql: string;
   notices: Notice[];
@@ -220,8 +205,14 @@ export interface WrappedQuery {
  * Wraps a statement so its result keeps only the rows matching the filters whose key is
  * a column of `schema`; the others are reported (never dropped silently).
  */
-export function wrapWithFilters(sql: string, schema: Schema, filters: readonly AdhocFilter[]): WrappedQuery {
-  if (filters.length > 0 && !isWrappable(sql)) {
+export function wrapWithFilters(
+  statement: string | StatementAnalysis,
+  schema: Schema,
+  filters: readonly AdhocFilter[]
+): WrappedQuery {
+  const a = typeof statement === 'string' ? analyzeStatement(statement) : statement;
+  const sql = a.sql;
+  if (filters.length > 0 && !a.wrappable) {
     // SHOW, EXPLAIN, DESCRIBE… cannot be a subquery.
     return {
       sql,
@@ -251,7 +242,7 @@ export function wrapWithFilters(sql: string, schema: Schema, filters: readonly A
   if (applied.length === 0) {
     return { sql, notices };
   }
-  if (hasCodeKeyword(sql, /\blimit\b/i)) {
+  if (a.tail?.limit) {
     notices.push({
       severity: 'info',
       text:
@@ -262,7 +253,7 @@ export function wrapWithFilters(sql: string, schema: Schema, filters: readonly A
   const kinds = new Map<string, ColumnKind>(
     applied.map((f) => [f.key, isNumericType(columns.get(f.key)!) ? 'numeric' : 'other'])
   );
-  const order = outerOrderBy(sql, [...columns.keys()]);
+  const order = outerOrderBy(a, [...columns.keys()]);
   if (order.problem !== undefined) {
     notices.push({
       severity: 'warning',
@@ -285,7 +276,7 @@ const schemaCaches = new WeakMap<QueryClient, Map<string, { expires: number; sch
 
 /** Whether the statement can be wrapped as a subquery at all (SHOW, EXPLAIN… cannot). */
 export function isWrappable(sql: string): boolean {
-  return WRAPPABLE.test(topLevelView(sql).masked);
+  return analyzeStatement(sql).wrappable;
 }
 
 /**

@@ -1,4 +1,5 @@
-// Per-request user attribution metadata (micromegas.md §1.3). Only delegating credentials
+// Per-request user attribution metadata (x-user-id, x-user-email, x-user-name, x-client-type
+// headers the Micromegas server logs with each query). Only delegating credentials
 // may name another user: API keys/tokens delegate, OIDC tokens (incl. OAuth client
 // credentials) do not, and the server answers PERMISSION_DENIED to impersonation.
 import type { GrafanaUser, PipelineSettings } from './types';

@@ -1,5 +1,5 @@
 // What the editor can be told without asking the server: Micromegas views, view sets,
-// table functions and UDFs (micromegas.md §3), plus the DataFusion functions users need
+// table functions and UDFs (as the Micromegas analytics server defines them), plus the DataFusion functions users need
 // most. One line each; the server's own GetTables answer is merged in by resources.ts.
 
 export type TableKind = 'view' | 'view_set' | 'function';

@@ -1,6 +1,7 @@
 // Error mapping: server failures (gRPC status from Micromegas) are "downstream" with an
 // HTTP-like status and the server's own text (query_id, line/column kept); our own
 // failures (query JSON, macros, format conversion) are "plugin" 400. No secret survives.
+import { redactSecrets } from '../../src/shared/redact';
 import type { ErrorSource, PipelineSettings } from './types';
 
 /** gRPC status codes we map (numbers from the gRPC spec). */
@@ -86,15 +87,9 @@ export function httpStatusForGrpc(code: number): number {
   }
 }
 
-/** Replaces secrets and bearer credentials in a message. */
+/** Replaces secrets (in every encoding) and credential-shaped text: the project's one redactor. */
 export function redactMessage(text: string, secrets: readonly string[] | undefined): string {
-  let out = text;
-  for (const s of secrets ?? []) {
-    if (s && s.length >= 4) {
-      out = out.split(s).join('[redacted]');
-    }
-  }
-  return out.replace(/(Bearer\s+)[A-Za-z0-9._~+/=-]+/gi, '$1[redacted]');
+  return redactSecrets(text, secrets ?? []);
 }
 
 function serverText(err: { message?: unknown; details?: unknown; codeName?: unknown }, code: number): string {
@@ -125,7 +120,9 @@ export function mapError(err: unknown, ctx: MapContext): MappedError {
     source,
     grpcCode,
   });
-  if (ctx.timedOut) {
+  // Our timer and the call's gRPC deadline (or the server's) expire together; whichever is
+  // seen first, before or after the first batch, the advice is the same.
+  if (ctx.timedOut || grpcCodeOf(err) === GRPC.DEADLINE_EXCEEDED) {
     const s = Math.round((ctx.settings.queryTimeoutMs ?? 0) / 1000);
     return done(
       `the query did not finish within the query timeout (${s} s): narrow the time range or aggregate more, or raise the data source's query timeout`,

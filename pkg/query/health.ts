@@ -14,6 +14,9 @@ function hintFor(code: number | undefined, message: string, timedOut: boolean): 
   }
   switch (code) {
     case 14:
+      if (/OAuth issuer .* is unreachable/.test(message)) {
+        return 'Cannot reach the OAuth issuer: check the issuer URL and that Grafana can reach it (proxy, firewall, DNS)';
+      }
       if (
         /ssl|tls|certificate|handshake|wrong version number|EPROTO|self[- ]signed|Connection dropped|Protocol error/i.test(
           message

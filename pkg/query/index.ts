@@ -15,7 +15,7 @@ export type {
   ResourceResponse,
 } from './types';
 export { MACROS, MacroError, expandMacros, type MacroDoc, type MacroContext } from './macros';
-export { runQuery } from './run';
+export { planQuery, runQuery, type QueryPlan } from './run';
 export { checkHealth } from './health';
 export { handleResource, RESOURCE_CACHE_TTL_MS } from './resources';
 export { DEFAULT_ROW_LIMIT, DEFAULT_QUERY_TIMEOUT_MS } from './limits';

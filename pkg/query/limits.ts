@@ -4,10 +4,12 @@
 // rows: a binned result with several series has series × bins rows.
 import { DataType, type Data, type RecordBatch, type Schema } from 'apache-arrow';
 
+import { DEFAULT_QUERY_TIMEOUT_SECONDS, DEFAULT_ROW_LIMIT } from '../../src/shared/query';
+
 import type { Notice } from '../frames';
 
-export const DEFAULT_ROW_LIMIT = 1_000_000;
-export const DEFAULT_QUERY_TIMEOUT_MS = 300_000;
+export { DEFAULT_ROW_LIMIT };
+export const DEFAULT_QUERY_TIMEOUT_MS = DEFAULT_QUERY_TIMEOUT_SECONDS * 1000;
 
 export interface LimitPlan {
   /** Rows we keep at most (undefined = unlimited). */

@@ -8,7 +8,7 @@ import { LEVEL_NAMES } from '../frames/logs';
 import { intervalText } from './duration';
 import { rfc3339 } from './macros';
 import { QueryModelError } from './model';
-import { asSubquery, quoteIdent, topLevelMatches, topLevelView } from './sqlscan';
+import { analyzeStatement, asSubquery, quoteIdent, withoutTail, type StatementAnalysis } from '../../src/shared/sql';
 
 /** `queryType` of a derived volume query (set by the frontend's getSupplementaryQuery). */
 export const LOG_VOLUME_QUERY_TYPE = 'logVolume';
@@ -45,23 +45,14 @@ export function isLogVolumeQuery(
   return json.queryType === LOG_VOLUME_QUERY_TYPE;
 }
 
-/** Clauses that start a new part of a statement: a tail ORDER BY / LIMIT only counts after the last one. */
-const CLAUSE = /\b(?:select|from|where|group\s+by|having|window|qualify|union|intersect|except)\b/gi;
-const TAIL = /\b(?:order\s+by|limit|offset|fetch)\b/gi;
-
 /**
  * The statement without its top-level trailing ORDER BY / LIMIT / OFFSET / FETCH (and
  * semicolon), so the volume counts every matching line, not the page the logs view shows.
  * Clauses inside parentheses (subqueries, window specs), strings, quoted identifiers and
- * comments are kept: strings, identifiers and comments are blanked before the search and
- * only parenthesis depth 0 counts.
+ * comments are kept (src/shared/sql finds the tail).
  */
-export function withoutTrailingOrderLimit(sql: string): string {
-  const view = topLevelView(sql);
-  const lastClause = Math.max(-1, ...topLevelMatches(view, CLAUSE));
-  const tail = topLevelMatches(view, TAIL).find((i) => i > lastClause);
-  const body = tail === undefined ? sql : sql.slice(0, tail);
-  return body.replace(/[\s;]+$/, '');
+export function withoutTrailingOrderLimit(statement: string | StatementAnalysis): string {
+  return withoutTail(typeof statement === 'string' ? analyzeStatement(statement) : statement);
 }
 
 /** The result columns the volume reads, chosen as the logs format chooses them. */

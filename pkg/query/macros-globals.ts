@@ -4,48 +4,15 @@
 // as plain text, wherever they appear (also inside quotes and comments).
 import moment from 'moment';
 
+import { readVariableRef, type VariableRef } from '../../src/shared/sql';
+
 import { MacroError } from './macros-error';
+
+export { readVariableRef, type VariableRef };
 
 export interface TimeVariableContext {
   from: Date;
   to: Date;
-}
-
-/** One template variable reference, in any of Grafana's three syntaxes. */
-export interface VariableRef {
-  /** The reference as written, e.g. `${__from:date:iso}`. */
-  text: string;
-  /** Variable name without `$`, e.g. `__from`. */
-  name: string;
-  syntax: 'plain' | 'braced' | 'bracketed';
-  /** What follows the first `:` (`date:iso`), if any. */
-  format?: string;
-  /** `${name.path}` field path, if any. */
-  fieldPath?: string;
-}
-
-// Grafana's own variable syntax: `$name`, `${name}`, `${name.path}`, `${name:format}`,
-// `[[name]]`, `[[name:format]]` (one word as format in the bracket form).
-const REF = /\$(\w+)|\$\{(\w+)(?:\.([^:}]+))?(?::([^}]+))?\}|\[\[(\w+?)(?::(\w+))?\]\]/y;
-
-/** Reads the variable reference starting at `i`, if there is one. */
-export function readVariableRef(sql: string, i: number): VariableRef | undefined {
-  const c = sql[i];
-  if (c !== '$' && c !== '[') {
-    return undefined;
-  }
-  REF.lastIndex = i;
-  const m = REF.exec(sql);
-  if (!m) {
-    return undefined;
-  }
-  if (m[1] !== undefined) {
-    return { text: m[0], name: m[1], syntax: 'plain' };
-  }
-  if (m[2] !== undefined) {
-    return { text: m[0], name: m[2], syntax: 'braced', fieldPath: m[3], format: m[4] };
-  }
-  return { text: m[0], name: m[5], syntax: 'bracketed', format: m[6] };
 }
 
 const TIME_VARIABLES = ['__from', '__to', '__range', '__range_s', '__range_ms'] as const;
@@ -145,17 +112,21 @@ export function expandTimeVariables(text: string, ctx: TimeVariableContext): str
   if (!text.includes('__')) {
     return text;
   }
-  let out = '';
+  const out: string[] = [];
+  let copied = 0;
   let i = 0;
   while (i < text.length) {
     const ref = readVariableRef(text, i);
     if (!ref) {
-      out += text[i];
       i++;
       continue;
     }
-    out += isTimeVariableRef(ref) ? renderTimeVariable(ref, ctx) : ref.text;
+    if (isTimeVariableRef(ref)) {
+      out.push(text.slice(copied, i), renderTimeVariable(ref, ctx));
+      copied = i + ref.text.length;
+    }
     i += ref.text.length;
   }
-  return out;
+  out.push(text.slice(copied));
+  return out.join('');
 }

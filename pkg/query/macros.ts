@@ -5,15 +5,8 @@
 import { adhocCondition, type AdhocFilter } from './adhoc';
 import { intervalText, normalizeIntervalLiteral } from './duration';
 import { MacroError } from './macros-error';
-import {
-  expandTimeVariables,
-  isTimeVariableRef,
-  readVariableRef,
-  renderTimeVariable,
-  TIME_VARIABLE_FORMS,
-  type VariableRef,
-} from './macros-globals';
-import { parseArgs, skipNonCode } from './sqlscan';
+import { parseArgs, readVariableRef, segments, type VariableRef } from '../../src/shared/sql';
+import { expandTimeVariables, isTimeVariableRef, renderTimeVariable, TIME_VARIABLE_FORMS } from './macros-globals';
 
 export { intervalText, MacroError };
 
@@ -245,7 +238,14 @@ export const MACROS: readonly MacroDoc[] = DEFS.map(({ name, signature, descript
   description,
 }));
 
-const INTERVAL_BEFORE = /\binterval\s*$/i;
+/** Whether the code just before offset `i` ends with the word INTERVAL (then blanks). */
+function afterIntervalKeyword(sql: string, i: number): boolean {
+  let j = i;
+  while (j > 0 && /\s/.test(sql[j - 1])) {
+    j--;
+  }
+  return j >= 8 && sql.slice(j - 8, j).toLowerCase() === 'interval' && (j === 8 || !/[A-Za-z0-9_$]/.test(sql[j - 9]));
+}
 
 /**
  * A `$__name`, `${__name…}` or `[[__name…]]` the backend does not know. In a dashboard
@@ -280,76 +280,100 @@ function intervalVariable(ref: VariableRef): MacroDef | undefined {
  * replacing `$__interval`. Dashboard variables (`$host`, `${host}`) are left as written.
  */
 export function expandMacros(sql: string, ctx: MacroContext): string {
-  let out = '';
+  // One pass over the lexer's segments; the output is collected in parts and joined once,
+  // so the work is linear in the text (a multi-value variable can make it megabytes).
+  const out: string[] = [];
+  const segs = segments(sql);
+  let k = 0;
   let i = 0;
-  while (i < sql.length) {
-    const skip = skipNonCode(sql, i);
-    if (skip) {
-      const token = expandTimeVariables(sql.slice(i, skip.end), ctx);
-      out +=
-        skip.kind === 'string' && INTERVAL_BEFORE.test(out) ? normalizeIntervalLiteral(token, ctx.intervalMs) : token;
-      i = skip.end;
+  while (k < segs.length) {
+    const seg = segs[k];
+    const segEnd = seg.start + seg.text.length;
+    if (segEnd <= i) {
+      k++; // consumed by a macro's argument list
       continue;
     }
-    const ref = readVariableRef(sql, i);
-    if (!ref) {
-      out += sql[i];
-      i++;
+    if (seg.kind !== 'code') {
+      const token = expandTimeVariables(seg.text, ctx);
+      out.push(
+        seg.kind === 'string' && afterIntervalKeyword(sql, seg.start)
+          ? normalizeIntervalLiteral(token, ctx.intervalMs)
+          : token
+      );
+      i = segEnd;
+      k++;
       continue;
     }
-    if (isTimeVariableRef(ref)) {
-      out += renderTimeVariable(ref, ctx);
-      i += ref.text.length;
-      continue;
-    }
-    const interval = intervalVariable(ref);
-    if (interval) {
-      out += interval.expand([], ctx);
-      i += ref.text.length;
-      continue;
-    }
-    if (!ref.name.startsWith('__')) {
-      // A dashboard variable the frontend did not replace: not ours to judge.
-      out += ref.text;
-      i += ref.text.length;
-      continue;
-    }
-    if (ref.syntax === 'braced') {
-      // Never valid SQL: a Grafana variable only the frontend knows (or a typo).
-      throw unknownVariable(ref.text);
-    }
-    if (ref.syntax === 'bracketed') {
-      // `[[__x]]` may be a nested array literal of a column named __x: leave it.
-      out += ref.text;
-      i += ref.text.length;
-      continue;
-    }
-    const def = BY_NAME.get(ref.text);
-    if (!def) {
-      throw unknownVariable(ref.text);
-    }
-    let end = i + ref.text.length;
-    let args: string[] = [];
-    if (def.parens !== 'none' && sql[end] === '(') {
-      const parsed = parseArgs(sql, end);
-      if (!parsed) {
-        throw new MacroError(`${def.name}: missing closing parenthesis in ${def.signature}`);
+    i = Math.max(i, seg.start);
+    let copied = i;
+    while (i < segEnd) {
+      const c = sql[i];
+      const ref = c === '$' || c === '[' ? readVariableRef(sql, i) : undefined;
+      if (!ref) {
+        i++;
+        continue;
       }
-      // Macros inside arguments expand first (e.g. a nested $__interval).
-      args = parsed.args.map((a) => expandMacros(a, ctx));
-      end = parsed.end;
-    } else if (def.parens === 'required') {
-      throw new MacroError(`${def.name} expects an argument list: ${def.signature}`);
-    }
-    try {
-      out += def.expand(args, ctx);
-    } catch (e) {
-      if (e instanceof MacroError && !e.message.startsWith('$__')) {
-        throw new MacroError(`${def.name} ${e.message}`);
+      if (i > copied) {
+        out.push(sql.slice(copied, i));
       }
-      throw e;
+      const expanded = expandRef(sql, i, ref, ctx);
+      out.push(expanded.text);
+      i = expanded.end;
+      copied = i;
     }
-    i = end;
+    if (copied < segEnd && copied < i) {
+      out.push(sql.slice(copied, Math.min(i, segEnd)));
+    }
+    k++;
   }
-  return out;
+  return out.join('');
+}
+
+/** The expansion of the reference at `i` and the offset after it (with its argument list). */
+function expandRef(sql: string, i: number, ref: VariableRef, ctx: MacroContext): { text: string; end: number } {
+  const end = i + ref.text.length;
+  if (isTimeVariableRef(ref)) {
+    return { text: renderTimeVariable(ref, ctx), end };
+  }
+  const interval = intervalVariable(ref);
+  if (interval) {
+    return { text: interval.expand([], ctx), end };
+  }
+  if (!ref.name.startsWith('__')) {
+    // A dashboard variable the frontend did not replace: not ours to judge.
+    return { text: ref.text, end };
+  }
+  if (ref.syntax === 'braced') {
+    // Never valid SQL: a Grafana variable only the frontend knows (or a typo).
+    throw unknownVariable(ref.text);
+  }
+  if (ref.syntax === 'bracketed') {
+    // `[[__x]]` may be a nested array literal of a column named __x: leave it.
+    return { text: ref.text, end };
+  }
+  const def = BY_NAME.get(ref.text);
+  if (!def) {
+    throw unknownVariable(ref.text);
+  }
+  let after = end;
+  let args: string[] = [];
+  if (def.parens !== 'none' && sql[end] === '(') {
+    const parsed = parseArgs(sql, end);
+    if (!parsed) {
+      throw new MacroError(`${def.name}: missing closing parenthesis in ${def.signature}`);
+    }
+    // Macros inside arguments expand first (e.g. a nested $__interval).
+    args = parsed.args.map((a) => expandMacros(a, ctx));
+    after = parsed.end;
+  } else if (def.parens === 'required') {
+    throw new MacroError(`${def.name} expects an argument list: ${def.signature}`);
+  }
+  try {
+    return { text: def.expand(args, ctx), end: after };
+  } catch (e) {
+    if (e instanceof MacroError && !e.message.startsWith('$__')) {
+      throw new MacroError(`${def.name} ${e.message}`);
+    }
+    throw e;
+  }
 }

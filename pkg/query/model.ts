@@ -1,17 +1,11 @@
 // The panel query model (docs/ARCHITECTURE.md "Query JSON"): parsing, validation and the
 // migration of the upstream plugin's saved queries (v1 `queryText`, v2 without `format`).
+import { QUERY_FORMAT_VALUES, QUERY_MODEL_VERSION, type QueryFormat } from '../../src/shared/query';
+
 import { parseAdhocFilters, type AdhocFilter } from './adhoc';
 
-export type QueryFormat = 'table' | 'time_series' | 'logs' | 'traces' | 'flame_graph' | 'heatmap';
-
-export const QUERY_FORMATS: readonly QueryFormat[] = [
-  'table',
-  'time_series',
-  'logs',
-  'traces',
-  'flame_graph',
-  'heatmap',
-];
+export type { QueryFormat };
+export const QUERY_FORMATS = QUERY_FORMAT_VALUES;
 
 export interface QueryModel {
   /** SQL as written (macros not yet expanded). */
@@ -89,7 +83,7 @@ export function parseQueryModel(json: Uint8Array | string | Record<string, unkno
   }
 
   const version = obj.version;
-  const upstreamShaped = !(typeof version === 'number' && version >= 3);
+  const upstreamShaped = !(typeof version === 'number' && version >= QUERY_MODEL_VERSION);
 
   const query = obj.query;
   const queryText = obj.queryText;

@@ -4,6 +4,8 @@
 import type { Field, Schema } from 'apache-arrow';
 
 import { arrowTypeToText } from '../frames';
+import { ADHOC_VALUES_LIMIT } from '../../src/shared/query';
+
 import { adhocCondition, parseAdhocFilters } from './adhoc';
 import { attributionHeaders } from './attribution';
 import { FUNCTIONS, GLOBAL_VIEWS, TABLE_FUNCTIONS, VIEW_SETS, type TableDoc } from './catalog';
@@ -12,15 +14,15 @@ import { DEFAULT_QUERY_TIMEOUT_MS } from './limits';
 import { expandMacros, MACROS } from './macros';
 import { parsePerfettoRequest, perfettoDownload } from './perfetto-resource';
 import { RequestError } from './request-error';
-import { parseArgs, quoteIdent, quoteLiteral } from './sqlscan';
+import { parseArgs, quoteIdent, quoteLiteral } from '../../src/shared/sql';
 import { callControl, openStream } from './stream';
 import type { QueryClient, QueryEnv, ResourceRequest, ResourceResponse } from './types';
 
 export const RESOURCE_CACHE_TTL_MS = 30_000;
 const CACHE_MAX_ENTRIES = 256;
-const VALUES_DEFAULT_LIMIT = 1000;
+const VALUES_DEFAULT_LIMIT = ADHOC_VALUES_LIMIT;
 // Like other Grafana SQL sources' ad hoc value lists: beyond this, `more: true` says so.
-const VALUES_MAX_LIMIT = 1000;
+const VALUES_MAX_LIMIT = ADHOC_VALUES_LIMIT;
 
 interface CacheEntry {
   expires: number;

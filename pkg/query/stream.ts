@@ -3,6 +3,7 @@
 // cancellation, our deadline and our own early stop (row limit reached).
 import type { RecordBatch, Schema } from 'apache-arrow';
 
+import { MAX_TIMER_MS } from '../../src/shared/durations';
 import type { BatchStream } from './types';
 
 export interface OpenedStream {
@@ -70,10 +71,14 @@ export function callControl(parent: AbortSignal | undefined, timeoutMs: number |
   }
   const timer =
     timeoutMs && timeoutMs > 0
-      ? setTimeout(() => {
-          timedOut = true;
-          controller.abort(new Error(`timed out after ${timeoutMs} ms`));
-        }, timeoutMs)
+      ? setTimeout(
+          () => {
+            timedOut = true;
+            controller.abort(new Error(`timed out after ${timeoutMs} ms`));
+            // A Node timer holds at most MAX_TIMER_MS: a longer delay would fire at once.
+          },
+          Math.min(timeoutMs, MAX_TIMER_MS)
+        )
       : undefined;
   timer?.unref?.();
   return {

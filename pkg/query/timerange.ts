@@ -6,6 +6,10 @@ export interface TimeRange {
   to: Date;
 }
 
+/** The bounds of an i64 nanosecond timestamp, in ms since the epoch. */
+export const MIN_EPOCH_MS = -9_223_372_036_854;
+export const MAX_EPOCH_MS = 9_223_372_036_854;
+
 /** Converts pluginv2 epoch-ms bounds; absent or all-zero → no range. */
 export function resolveTimeRange(tr: { fromEpochMS: number; toEpochMS: number } | undefined): TimeRange | undefined {
   if (!tr) {
@@ -18,6 +22,13 @@ export function resolveTimeRange(tr: { fromEpochMS: number; toEpochMS: number } 
   }
   if (!Number.isFinite(fromMs) || !Number.isFinite(toMs)) {
     throw new QueryModelError('invalid time range: the bounds are not numbers');
+  }
+  // Micromegas keeps nanosecond timestamps in an i64: 1677-09-21 … 2262-04-11 (also within a JS Date).
+  const outside = [fromMs, toMs].find((ms) => ms < MIN_EPOCH_MS || ms > MAX_EPOCH_MS);
+  if (outside !== undefined) {
+    throw new QueryModelError(
+      `time range out of bounds: ${outside} ms since 1970 is outside what a nanosecond timestamp holds (${new Date(MIN_EPOCH_MS).toISOString()} to ${new Date(MAX_EPOCH_MS).toISOString()}); pick a time range within these dates`
+    );
   }
   if (fromMs > toMs) {
     throw new QueryModelError(

@@ -1,9 +1,11 @@
 // jsonData + decryptedSecureJsonData → DataSourceSettings, with messages that say
 // what to change in the data source configuration page.
+import { resolveAuthType } from '../../src/shared/auth';
+import { checkDuration, QUERY_TIMEOUT, QUEUE_TIMEOUT, type DurationLimit } from '../../src/shared/durations';
+
 import { formatUrl, parseUpstreamHost, parseUrl, type Endpoint } from './endpoint';
 import { looksLikeJwt } from '../micromegas/jwt';
 import {
-  DEFAULT_QUERY_TIMEOUT_SECONDS,
   DEFAULT_ROW_LIMIT,
   SettingsError,
   type AuthSettings,
@@ -70,7 +72,9 @@ export function parseSettings(raw: RawInstanceSettings): DataSourceSettings {
     headers,
     preserveDictionary: bool(json, 'preserveDictionary', false),
     rowLimit: positiveInt(json, 'rowLimit', DEFAULT_ROW_LIMIT, 'Row limit'),
-    queryTimeoutSeconds: positiveNumber(json, 'queryTimeoutSeconds', DEFAULT_QUERY_TIMEOUT_SECONDS, 'Query timeout'),
+    queryTimeoutSeconds: duration(json, QUERY_TIMEOUT, warnings),
+    queueTimeoutSeconds: duration(json, QUEUE_TIMEOUT, warnings),
+    maxConcurrentQueries: optionalPositiveInt(json, 'maxConcurrentQueries', 'Concurrent queries'),
     enableUserAttribution,
     attributionWithOAuth,
     upstreamShape,
@@ -139,7 +143,7 @@ function parseJsonData(input: unknown): Json {
 function parseEndpoint(json: Json): Endpoint {
   const url = str(json, 'url');
   if (url !== undefined && url.trim() !== '') {
-    return parseUrl(url, bool(json, 'secure', false));
+    return parseUrl(url);
   }
   const host = str(json, 'host');
   if (host !== undefined && host.trim() !== '') {
@@ -151,7 +155,6 @@ function parseEndpoint(json: Json): Endpoint {
 }
 
 function parseAuth(json: Json, secure: Record<string, string>, upstreamShape: boolean): AuthSettings {
-  const declared = (str(json, 'authType') ?? str(json, 'selectedAuthType'))?.trim().toLowerCase();
   const token = secure.token?.trim() ?? '';
   const oauthIssuer = str(json, 'oauthIssuer')?.trim() ?? '';
   const oauthClientId = str(json, 'oauthClientId')?.trim() ?? '';
@@ -159,12 +162,13 @@ function parseAuth(json: Json, secure: Record<string, string>, upstreamShape: bo
   const oauthAudience = str(json, 'oauthAudience')?.trim() ?? '';
   const anyOauth = oauthIssuer !== '' || oauthClientId !== '' || oauthClientSecret !== '';
 
-  let type: string;
-  if (declared === undefined || declared === '') {
-    type = token !== '' ? 'token' : anyOauth ? 'oauth2' : 'none';
-  } else {
-    type = declared;
-  }
+  const resolved = resolveAuthType({
+    authType: json.authType,
+    selectedAuthType: json.selectedAuthType,
+    hasToken: token !== '',
+    hasOAuth: anyOauth,
+  });
+  const type = typeof resolved === 'string' ? resolved : resolved.unknown;
   switch (type) {
     case 'none':
       if (upstreamShape && bool(json, 'secure', false) && token === '' && !anyOauth) {
@@ -175,8 +179,6 @@ function parseAuth(json: Json, secure: Record<string, string>, upstreamShape: bo
       }
       return { type: 'none' };
     case 'token':
-    case 'api key':
-    case 'apikey':
       if (token === '') {
         throw new SettingsError(
           'Authentication is "token" but no token is saved: paste the Micromegas API key in the Token field'
@@ -188,9 +190,7 @@ function parseAuth(json: Json, secure: Record<string, string>, upstreamShape: bo
         );
       }
       return { type: 'token', token: token.replace(/^bearer\s+/i, '') };
-    case 'oauth2':
-    case 'oauth2-client-credentials':
-    case 'oauth': {
+    case 'oauth2': {
       const missing = [
         oauthIssuer === '' && 'issuer URL',
         oauthClientId === '' && 'client ID',
@@ -220,9 +220,7 @@ function parseAuth(json: Json, secure: Record<string, string>, upstreamShape: bo
         ...(oauthAudience !== '' ? { audience: oauthAudience } : {}),
       };
     }
-    case 'username/password':
-    case 'basic':
-    case 'password':
+    case 'unsupported':
       throw new SettingsError(
         'Username/password authentication is not supported: Micromegas has no FlightSQL handshake. Use a Micromegas API key (Token) or OAuth2 client credentials'
       );
@@ -371,6 +369,23 @@ function positiveNumber(json: Json, key: string, fallback: number, label: string
     throw new SettingsError(`${label} ("${key}") must be a positive number, got ${JSON.stringify(v)}`);
   }
   return n;
+}
+
+/** A duration setting: validated, clamped to its maximum with a warning (src/shared/durations.ts). */
+function duration(json: Json, limit: DurationLimit, warnings: string[]): number {
+  const checked = checkDuration(limit, json[limit.key]);
+  if (!checked.ok) {
+    throw new SettingsError(checked.error);
+  }
+  if (checked.warning) {
+    warnings.push(checked.warning);
+  }
+  return checked.seconds;
+}
+
+function optionalPositiveInt(json: Json, key: string, label: string): number | undefined {
+  const v = json[key];
+  return v === undefined || v === null || v === '' || v === 0 ? undefined : positiveInt(json, key, 0, label);
 }
 
 function positiveInt(json: Json, key: string, fallback: number, label: string): number {

@@ -45,7 +45,12 @@ export interface DataSourceSettings {
   preserveDictionary: boolean;
   /** Hard cap on rows per query. */
   rowLimit: number;
+  /** Validated and clamped (src/shared/durations.ts): a Node timer holds at most ~24.8 days. */
   queryTimeoutSeconds: number;
+  /** How long a query may wait for a slot when the data source or the process is at its limit. */
+  queueTimeoutSeconds: number;
+  /** jsonData `maxConcurrentQueries`: queries of this data source running at once (undefined: the default). */
+  maxConcurrentQueries?: number;
   /** Send the Grafana user as x-user-* metadata. */
   enableUserAttribution: boolean;
   /**
@@ -68,6 +73,5 @@ export class SettingsError extends Error {
   override readonly name = 'SettingsError';
 }
 
-export const DEFAULT_ROW_LIMIT = 1_000_000;
-export const DEFAULT_QUERY_TIMEOUT_SECONDS = 300;
-export const DEFAULT_GRPC_PORT = 50051;
+export { DEFAULT_QUERY_TIMEOUT_SECONDS, DEFAULT_ROW_LIMIT } from '../../src/shared/query';
+export { DEFAULT_GRPC_PORT } from '../../src/shared/endpoint';

@@ -1,10 +1,10 @@
 import type { DataSourceSettings } from '@grafana/data';
 
+import { resolveAuthType } from '../shared/auth';
+import { parseEndpoint } from '../shared/endpoint';
 import { AuthType, MicromegasOptions, MicromegasSecureJsonData } from '../types';
 
 export type Settings = DataSourceSettings<MicromegasOptions, MicromegasSecureJsonData>;
-
-const SCHEMES = ['grpc://', 'grpc+tls://', 'http://', 'https://'];
 
 /** The URL the backend will use: ours, else built from the upstream `host` + `secure`. */
 export function effectiveUrl(jsonData: MicromegasOptions): string {
@@ -17,57 +17,34 @@ export function effectiveUrl(jsonData: MicromegasOptions): string {
   return '';
 }
 
-/** An actionable message for a bad URL, or undefined when it is usable. */
+/** An actionable message for a bad URL, or undefined when it is usable (the backend's own parser). */
 export function validateUrl(url: string): string | undefined {
-  const trimmed = url.trim();
-  if (trimmed === '') {
-    return 'Enter the FlightSQL address, for example grpc://localhost:50051.';
-  }
-  const scheme = SCHEMES.find((s) => trimmed.toLowerCase().startsWith(s));
-  if (!scheme) {
-    if (/^[^/:\s]+:\d+$/.test(trimmed)) {
-      return `Add a scheme: grpc://${trimmed} (plain) or grpc+tls://${trimmed} (TLS).`;
-    }
-    return 'Use grpc://host:port, grpc+tls://host:port, http://host:port or https://host:port.';
-  }
-  const rest = trimmed.slice(scheme.length);
-  const m = /^(\[[0-9a-fA-F:.]+\]|[^/:\s]+)(?::(\d+))?\/?$/.exec(rest);
-  if (!m) {
-    return 'The address must be host:port after the scheme, with no path.';
-  }
-  if (m[2] !== undefined) {
-    const port = Number(m[2]);
-    if (port < 1 || port > 65535) {
-      return 'The port must be between 1 and 65535.';
-    }
-  }
-  return undefined;
+  const r = parseEndpoint(url);
+  return r.ok ? undefined : `${r.message}.`;
 }
 
 export function usesTls(url: string): boolean {
-  return /^(grpc\+tls|https):\/\//i.test(url.trim());
+  const r = parseEndpoint(url);
+  return r.ok && r.endpoint.tls;
 }
 
 /**
- * The authentication mode to show. Upstream saved the option *label* for OAuth
- * (`oauth2-client-credentials`) and sometimes the value (`oauth2`): both mean OAuth here.
- * `username/password` cannot work (Micromegas has no Flight handshake) and is reported.
+ * The authentication mode to show: the backend's own rule (src/shared/auth.ts), so that
+ * with no `authType` a saved token shows as Token, and every alias the backend accepts is
+ * shown as what it means. `username/password` cannot work (Micromegas has no Flight
+ * handshake) and is reported; an unknown value shows as None (the backend rejects it).
  */
-export function effectiveAuthType(jsonData: MicromegasOptions): AuthType | 'unsupported' {
-  if (jsonData.authType === 'none' || jsonData.authType === 'token' || jsonData.authType === 'oauth2') {
-    return jsonData.authType;
-  }
-  switch (jsonData.selectedAuthType) {
-    case 'oauth2':
-    case 'oauth2-client-credentials':
-      return 'oauth2';
-    case 'token':
-      return 'token';
-    case 'username/password':
-      return 'unsupported';
-    default:
-      return 'none';
-  }
+export function effectiveAuthType(
+  jsonData: MicromegasOptions,
+  saved: { token?: boolean; oauthClientSecret?: boolean } = {}
+): AuthType | 'unsupported' {
+  const resolved = resolveAuthType({
+    authType: jsonData.authType,
+    selectedAuthType: jsonData.selectedAuthType,
+    hasToken: Boolean(saved.token),
+    hasOAuth: Boolean(jsonData.oauthIssuer || jsonData.oauthClientId || saved.oauthClientSecret),
+  });
+  return typeof resolved === 'string' ? resolved : 'none';
 }
 
 export interface HeaderSlot {
@@ -123,7 +100,12 @@ export function migrateUpstreamSettings(settings: Settings): Settings | undefine
   if (!jsonData.url && jd.host) {
     jsonData.url = effectiveUrl(jd);
   }
-  const auth = effectiveAuthType(jd);
+  const auth = effectiveAuthType(jd, {
+    token: Boolean(settings.secureJsonFields?.token || settings.secureJsonData?.token),
+    oauthClientSecret: Boolean(
+      settings.secureJsonFields?.oauthClientSecret || settings.secureJsonData?.oauthClientSecret
+    ),
+  });
   if (!jsonData.authType && auth !== 'unsupported') {
     jsonData.authType = auth;
   }

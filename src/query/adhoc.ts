@@ -1,5 +1,6 @@
 import type { AdHocVariableFilter, GetTagResponse, MetricFindValue, ScopedVars, TimeRange } from '@grafana/data';
 
+import { ADHOC_VALUES_LIMIT, PLAIN_IDENTIFIER } from '../shared/query';
 import { resourceErrorMessage, type ResourceFetcher, type SchemaClient } from '../resources';
 import { tablesInStatement } from '../sql/tableRefs';
 import type { AdhocFilterModel, ColumnInfo, MicromegasQuery, ValuesResponse } from '../types';
@@ -9,11 +10,7 @@ import { sqlOf } from './migrate';
 /** Where keys and values come from when the variable does not pass the panel queries. */
 export const DEFAULT_ADHOC_TABLES = ['log_entries', 'measures', 'processes'] as const;
 
-/** Most values listed for one key (the backend's cap too); beyond it the list says so. */
-export const ADHOC_VALUES_LIMIT = 1000;
-
-/** The backend accepts plain column names only (pkg/query/adhoc.ts). */
-const PLAIN_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+export { ADHOC_VALUES_LIMIT };
 
 /** Lists, structs, maps and binary (JSONB properties) have no `key = value` to offer. */
 const UNFILTERABLE =

@@ -9,12 +9,13 @@ import { after, before, describe, it } from 'node:test';
 
 import { startDevServer, type DevServer } from '../harness/devserver';
 import { assertGrafanaFrame } from '../harness/frame-validate';
+import { requiredSkip } from '../harness/required';
 import { ensureGoHost, GoCallError, GoHost, type HostLogLine } from '../harness/go-host';
 import { BACKEND_EXECUTABLE, dataQuery, ensureBackendBuilt, GrafanaHost, pluginContext } from '../harness/grafana-host';
 import { sdkDataResponseStatus } from '../harness/sdk-status';
 
 const availability = ensureGoHost();
-const skip = availability.ok ? false : availability.reason;
+const skip = requiredSkip(availability.ok ? false : availability.reason);
 if (skip) {
   console.log(`skipping the go-plugin host tests: ${skip}`);
 }

@@ -52,6 +52,18 @@ describe('backend executable against the dev server', () => {
       'the dev server to log the cancelled query'
     );
 
+  /** The dev server signals each step of a query in its log: waits for a line naming it. */
+  const devServerLogged = (marker: string, what: string) =>
+    waitFor(
+      () =>
+        dev
+          .stderr()
+          .split('\n')
+          .some((l) => l.includes(marker) && l.includes(what)),
+      8000,
+      `the dev server to log "${what}"`
+    );
+
   before(async () => {
     ensureBackendBuilt();
     [dev, host] = await Promise.all([
@@ -167,7 +179,7 @@ describe('backend executable against the dev server', () => {
       [dataQuery('SLOW', { query: `/* devserver:delay_ms=1500 */ SELECT 1 AS ${marker}`, format: 'table' })],
       { signal: controller.signal }
     );
-    await sleep(300);
+    await devServerLogged(marker, 'query started');
     controller.abort();
     await assert.rejects(pending, /CANCELLED|Cancelled/);
     // The server notices the cancelled DoGet and logs it as such (no rows sent).
@@ -276,7 +288,7 @@ describe('backend executable against the dev server', () => {
         dataQuery('S', { query: `/* devserver:delay_ms=1500 */ SELECT 1 AS ${marker}`, format: 'table' }),
       ])
       .catch((e: Error) => e);
-    await sleep(200);
+    await devServerLogged(marker, 'query started');
     const res = await host.shutdown();
     assert.equal(res.code, 0);
     const outcome = await pending;

@@ -37,7 +37,8 @@ describe('settings: our keys', () => {
     assert.equal(parseSettings(raw({ url: 'http://h:1234' })).url, 'grpc://h:1234');
     assert.equal(parseSettings(raw({ url: 'https://h' })).url, 'grpc+tls://h:443');
     assert.equal(parseSettings(raw({ url: 'grpc+tls://h' })).url, 'grpc+tls://h:50051');
-    assert.equal(parseSettings(raw({ url: 'h:7000' })).url, 'grpc://h:7000');
+    // A scheme is required, as on the config page (src/shared/endpoint.ts is both sides' parser).
+    assert.throws(() => parseSettings(raw({ url: 'h:7000' })), /Add a scheme: grpc:\/\/h:7000/);
     assert.equal(parseSettings(raw({ url: 'http://h:80' })).port, 80);
   });
 

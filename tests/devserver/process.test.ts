@@ -156,7 +156,13 @@ describe('cancellation', () => {
           call.pause();
         }
       });
-      await new Promise((r) => setTimeout(r, 1500));
+      // The server says when the unread data holds a query back (this is the only query in
+      // flight); until the client resumes, the query must not finish (no completion line).
+      const waiting = () => server.stderr().includes('back-pressure: a query waits');
+      for (let i = 0; i < 200 && !waiting(); i++) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      assert.ok(waiting(), `the server never waited for the paused client:\n${server.stderr()}`);
       const finishedWhilePaused = server.stderr().includes(`AS ${marker}`);
       assert.equal(finishedWhilePaused, false, 'the query must not run to completion while the client is not reading');
       call.resume();

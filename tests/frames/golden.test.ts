@@ -10,11 +10,14 @@ import * as arrow from 'apache-arrow';
 import { encodeFrame, type FieldType, type Frame } from '../../pkg/frames';
 import { frameToJson } from '../harness/frame-json';
 import { assertGrafanaFrame, readFrame } from '../harness/frame-validate';
+import { requiredSkip } from '../harness/required';
 
 const dir = path.resolve(import.meta.dirname, '../../../shared/testdata/grafana-sdk');
-const skip = existsSync(dir)
-  ? false
-  : `../shared/testdata/grafana-sdk not found (${dir}); golden frame tests need the shared test data`;
+const skip = requiredSkip(
+  existsSync(dir)
+    ? false
+    : `../shared/testdata/grafana-sdk not found (${dir}): clone the shared test data beside the repository`
+);
 
 function golden() {
   const arrowBytes = new Uint8Array(readFileSync(path.join(dir, 'all_types.golden.arrow')));

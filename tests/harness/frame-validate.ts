@@ -1,5 +1,7 @@
-// Checks one encoded frame against the rules Grafana's SDK applies when it reads
-// a plugin's frames (grafana-protocol §3) and the dataplane shapes of §4. Any test
+// Checks one encoded frame against the rules Grafana's SDK (grafana-plugin-sdk-go data
+// package) applies when it reads a plugin's frames — one Arrow IPC file per frame, schema
+// metadata name/refId/meta, field metadata tstype, only the Arrow types it decodes — and
+// the dataplane shapes of its formats (time series, logs, traces, flame graph). Any test
 // that produces frames can run `assertGrafanaFrame(bytes)` on them.
 import * as arrow from 'apache-arrow';
 
@@ -253,7 +255,7 @@ export function assertGrafanaFrame(bytes: Uint8Array): ValidatedFrame {
 }
 
 /**
- * The fields of Grafana's trace frame (grafana-protocol.md, dataplane traces) with the
+ * The fields of Grafana's trace frame (the trace view's dataplane contract) with the
  * tstype each must have, in the order the plugin writes them.
  */
 export const TRACE_FRAME_FIELDS: ReadonlyArray<readonly [name: string, tstype: string]> = [

@@ -3,9 +3,9 @@ import { describe, it } from 'node:test';
 
 import { grafanaDurationToInterval, grafanaDurationToMs } from '../../pkg/query/duration';
 import { expandMacros, MACROS, MacroError, type MacroContext } from '../../pkg/query/macros';
-import { parseArgs, segments } from '../../pkg/query/sqlscan';
+import { parseArgs, segments } from '../../src/shared/sql';
 
-// The upstream plugin's test range (micromegas.md §4.6): 10 minutes, 10 s interval.
+// The upstream plugin's own macro tests use this range: 10 minutes, 10 s interval.
 const ctx: MacroContext = {
   from: new Date('2023-01-01T00:00:00Z'),
   to: new Date('2023-01-01T00:10:00Z'),

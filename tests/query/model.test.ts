@@ -253,6 +253,6 @@ describe('error mapping', () => {
   it('secrets never survive', () => {
     const m = mapError(grpcError(16, 'invalid token s3cr3t-token; Authorization: Bearer abc.def'), { settings });
     assert.doesNotMatch(m.message, /s3cr3t-token|abc\.def/);
-    assert.equal(redactMessage('Bearer xyz', []), 'Bearer [redacted]');
+    assert.equal(redactMessage('Bearer xyz', []), 'Bearer [REDACTED]');
   });
 });

@@ -10,13 +10,14 @@ import { connect, type FlightSQLClient } from '../../pkg/micromegas';
 import { decodeMessage, encodeMessage } from '../../pkg/proto';
 import { tailPath } from '../../pkg/stream';
 import { startDevServer, type DevServer } from '../harness/devserver';
+import { requiredSkip } from '../harness/required';
 import { ensureGoHost, GoHost, type HostLogLine } from '../harness/go-host';
 import { BACKEND_EXECUTABLE, ensureBackendBuilt, pluginContext } from '../harness/grafana-host';
 
 import { decode, ingestLines, tailLogsQuery } from './tail-helpers';
 
 const availability = ensureGoHost();
-const skip = availability.ok ? false : availability.reason;
+const skip = requiredSkip(availability.ok ? false : availability.reason);
 if (skip) {
   console.log(`skipping the live tail go-plugin test: ${skip}`);
 }

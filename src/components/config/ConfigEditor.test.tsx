@@ -197,6 +197,22 @@ describe('ConfigEditor', () => {
     expect(screen.queryByLabelText('Attribution with OAuth 2.0')).not.toBeInTheDocument();
   });
 
+  it('duration settings: a timeout beyond what a timer holds is cut to the maximum, saying so', async () => {
+    const user = userEvent.setup({ delay: null });
+    const latest = renderEditor(settings({ url: 'grpc://h:1' }));
+    await user.click(screen.getByRole('button', { name: 'Expand section Additional settings' }));
+    fireEvent.change(screen.getByLabelText('Query timeout'), { target: { value: '3000000' } });
+    expect(screen.getByText('At most 86400 s (1 day): 86400 is saved.')).toBeInTheDocument();
+    expect(latest.current.jsonData.queryTimeoutSeconds).toBe(86400);
+    fireEvent.change(screen.getByLabelText('Queue timeout'), { target: { value: '99999' } });
+    expect(screen.getByText('At most 3600 s (1 hour): 3600 is saved.')).toBeInTheDocument();
+    expect(latest.current.jsonData.queueTimeoutSeconds).toBe(3600);
+    fireEvent.change(screen.getByLabelText('Query timeout'), { target: { value: '600' } });
+    expect(latest.current.jsonData.queryTimeoutSeconds).toBe(600);
+    fireEvent.change(screen.getByLabelText('Concurrent queries'), { target: { value: '4' } });
+    expect(latest.current.jsonData.maxConcurrentQueries).toBe(4);
+  });
+
   it('offers attribution with OAuth 2.0 as an explicit opt-in, only for OAuth 2.0', async () => {
     const user = userEvent.setup({ delay: null });
     const latest = renderEditor(

@@ -23,13 +23,9 @@ import {
   usesTls,
   validateUrl,
 } from '../../config/settings';
-import {
-  AuthType,
-  DEFAULT_QUERY_TIMEOUT_SECONDS,
-  DEFAULT_ROW_LIMIT,
-  MicromegasOptions,
-  MicromegasSecureJsonData,
-} from '../../types';
+import { AuthType, DEFAULT_ROW_LIMIT, MicromegasOptions, MicromegasSecureJsonData } from '../../types';
+import { DEFAULT_MAX_CONCURRENT_QUERIES } from '../../shared/admission';
+import { DurationLimit, QUERY_TIMEOUT, QUEUE_TIMEOUT, secondsText } from '../../shared/durations';
 import { HeadersEditor } from './HeadersEditor';
 
 type Props = DataSourcePluginOptionsEditorProps<MicromegasOptions, MicromegasSecureJsonData>;
@@ -56,6 +52,24 @@ function positiveInt(text: string): number | undefined {
   return text.trim() !== '' && Number.isInteger(n) && n > 0 ? n : undefined;
 }
 
+/** What a duration box holds: the value to save and the message to show (same bounds as the backend). */
+function durationInput(limit: DurationLimit, text: string): { value?: number; error?: string } {
+  if (text.trim() === '') {
+    return {};
+  }
+  const n = positiveInt(text);
+  if (n === undefined) {
+    return { error: 'Enter a whole number of seconds greater than 0.' };
+  }
+  if (n > limit.maxSeconds) {
+    return {
+      value: limit.maxSeconds,
+      error: `At most ${secondsText(limit.maxSeconds)}: ${limit.maxSeconds} is saved.`,
+    };
+  }
+  return { value: n };
+}
+
 export function ConfigEditor({ options, onOptionsChange }: Props) {
   // Upstream settings are converted once when the page opens; saving keeps the result.
   const [upstream] = useState(() => migrateUpstreamSettings(options as Settings));
@@ -70,11 +84,18 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
   const secureFields = options.secureJsonFields ?? {};
   const secureData = (options.secureJsonData ?? {}) as MicromegasSecureJsonData;
   const url = effectiveUrl(jsonData);
-  const authType = effectiveAuthType(jsonData);
+  const authType = effectiveAuthType(jsonData, {
+    token: Boolean(secureFields.token || secureData.token),
+    oauthClientSecret: Boolean(secureFields.oauthClientSecret || secureData.oauthClientSecret),
+  });
   const [urlTouched, setUrlTouched] = useState(false);
   const urlError = validateUrl(url);
   const [rowLimitText, setRowLimitText] = useState(String(jsonData.rowLimit ?? ''));
-  const [timeoutText, setTimeoutText] = useState(String(jsonData.queryTimeoutSeconds ?? ''));
+  const [durationTexts, setDurationTexts] = useState<Record<DurationLimit['key'], string>>({
+    queryTimeoutSeconds: String(jsonData.queryTimeoutSeconds ?? ''),
+    queueTimeoutSeconds: String(jsonData.queueTimeoutSeconds ?? ''),
+  });
+  const [concurrencyText, setConcurrencyText] = useState(String(jsonData.maxConcurrentQueries ?? ''));
 
   const setJson = (patch: Partial<MicromegasOptions>) =>
     onOptionsChange({ ...options, jsonData: { ...jsonData, ...patch } });
@@ -117,6 +138,31 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
       />
     </Field>
   );
+
+  const durationField = (limit: DurationLimit, label: string, description: string) => {
+    const text = durationTexts[limit.key];
+    const { error } = durationInput(limit, text);
+    return (
+      <Field
+        label={`${label} (seconds)`}
+        description={`${description} Default ${limit.defaultSeconds}, at most ${secondsText(limit.maxSeconds)}.`}
+        invalid={error !== undefined}
+        error={error}
+      >
+        <Input
+          aria-label={label}
+          width={20}
+          placeholder={String(limit.defaultSeconds)}
+          value={text}
+          onChange={(e) => {
+            const next = e.currentTarget.value;
+            setDurationTexts({ ...durationTexts, [limit.key]: next });
+            setJson({ [limit.key]: durationInput(limit, next).value } as Pick<MicromegasOptions, DurationLimit['key']>);
+          }}
+        />
+      </Field>
+    );
+  };
 
   const secretTextArea = (key: SecretKey, label: string, placeholder: string) => (
     <Field label={label}>
@@ -288,23 +334,29 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
             }}
           />
         </Field>
+        {durationField(QUERY_TIMEOUT, 'Query timeout', 'A query running longer is cancelled.')}
         <Field
-          label="Query timeout (seconds)"
-          description={`A query running longer is cancelled. Default ${DEFAULT_QUERY_TIMEOUT_SECONDS}.`}
-          invalid={timeoutText.trim() !== '' && positiveInt(timeoutText) === undefined}
-          error="Enter a whole number of seconds greater than 0."
+          label="Concurrent queries"
+          description={`Queries of this data source running at once; the others wait in line. Empty: the plugin's default (${DEFAULT_MAX_CONCURRENT_QUERIES}).`}
+          invalid={concurrencyText.trim() !== '' && positiveInt(concurrencyText) === undefined}
+          error="Enter a whole number greater than 0."
         >
           <Input
-            aria-label="Query timeout"
+            aria-label="Concurrent queries"
             width={20}
-            placeholder={String(DEFAULT_QUERY_TIMEOUT_SECONDS)}
-            value={timeoutText}
+            placeholder={String(DEFAULT_MAX_CONCURRENT_QUERIES)}
+            value={concurrencyText}
             onChange={(e) => {
-              setTimeoutText(e.currentTarget.value);
-              setJson({ queryTimeoutSeconds: positiveInt(e.currentTarget.value) });
+              setConcurrencyText(e.currentTarget.value);
+              setJson({ maxConcurrentQueries: positiveInt(e.currentTarget.value) });
             }}
           />
         </Field>
+        {durationField(
+          QUEUE_TIMEOUT,
+          'Queue timeout',
+          'How long a query waits for its turn when too many run at once before it fails with an overload error.'
+        )}
         {switchField(
           'preserveDictionary',
           'Preserve dictionary encoding',

@@ -1,6 +1,8 @@
-// A small SQL lexer: just enough to tell code from string literals, quoted identifiers and
-// comments, so macros are only expanded in code, argument lists split correctly and clauses
-// (ORDER BY, LIMIT…) found at the top level only.
+// The SQL lexer of the plugin (frontend, backend and dev server): tells code from string
+// literals, quoted identifiers and comments, with DataFusion's rules (sqlparser-rs, generic
+// dialect): '…' with doubled quotes, E'…' with backslash escapes, dollar-quoted $$…$$ and
+// $tag$…$tag$, "…" identifiers, -- line comments and nested /* … */ comments. One pass,
+// linear in the text; dependency-free.
 
 export type SegmentKind = 'code' | 'string' | 'identifier' | 'comment';
 
@@ -11,7 +13,10 @@ export interface Segment {
   start: number;
 }
 
-/** Returns the end offset (exclusive) of the quoted token starting at `i` (quote char at i). */
+const WORD_CHAR = /[A-Za-z0-9_]/;
+const DOLLAR_TAG = /\$(?:[A-Za-z_][A-Za-z0-9_]*)?\$/y;
+
+/** End offset (exclusive) of the quoted token whose opening quote is at `i`. */
 function quotedEnd(sql: string, i: number, quote: string, backslashEscapes: boolean): number {
   let j = i + 1;
   while (j < sql.length) {
@@ -32,13 +37,38 @@ function quotedEnd(sql: string, i: number, quote: string, backslashEscapes: bool
   return sql.length; // unterminated: the server reports it
 }
 
-/** Length of the non-code token starting at i, or 0 when sql[i] starts code. */
+/** End offset (exclusive) of the block comment opened at `i`; block comments nest. */
+function blockCommentEnd(sql: string, i: number): number {
+  let depth = 1;
+  let j = i + 2;
+  while (j < sql.length) {
+    if (sql[j] === '/' && sql[j + 1] === '*') {
+      depth++;
+      j += 2;
+    } else if (sql[j] === '*' && sql[j + 1] === '/') {
+      depth--;
+      j += 2;
+      if (depth === 0) {
+        return j;
+      }
+    } else {
+      j++;
+    }
+  }
+  return sql.length;
+}
+
+/**
+ * The string, quoted identifier or comment starting at `i` (its kind and end offset), or
+ * undefined when `sql[i]` is code. A `$` opens a dollar-quoted string only as `$$` or
+ * `$tag$`, never as a Grafana variable (`$host`, `$__timeFilter(…)`, `${x}`).
+ */
 export function skipNonCode(sql: string, i: number): { kind: SegmentKind; end: number } | undefined {
   const c = sql[i];
   if (c === "'") {
     // E'…' strings take backslash escapes.
     const prev = sql[i - 1];
-    const escaped = (prev === 'e' || prev === 'E') && !/[A-Za-z0-9_]/.test(sql[i - 2] ?? '');
+    const escaped = (prev === 'e' || prev === 'E') && !WORD_CHAR.test(sql[i - 2] ?? '');
     return { kind: 'string', end: quotedEnd(sql, i, "'", escaped) };
   }
   if (c === '"') {
@@ -49,8 +79,15 @@ export function skipNonCode(sql: string, i: number): { kind: SegmentKind; end: n
     return { kind: 'comment', end: nl < 0 ? sql.length : nl };
   }
   if (c === '/' && sql[i + 1] === '*') {
-    const close = sql.indexOf('*/', i + 2);
-    return { kind: 'comment', end: close < 0 ? sql.length : close + 2 };
+    return { kind: 'comment', end: blockCommentEnd(sql, i) };
+  }
+  if (c === '$' && !WORD_CHAR.test(sql[i - 1] ?? '')) {
+    DOLLAR_TAG.lastIndex = i;
+    const tag = DOLLAR_TAG.exec(sql);
+    if (tag) {
+      const close = sql.indexOf(tag[0], i + tag[0].length);
+      return { kind: 'string', end: close < 0 ? sql.length : close + tag[0].length };
+    }
   }
   return undefined;
 }
@@ -61,7 +98,9 @@ export function segments(sql: string): Segment[] {
   let codeStart = 0;
   let i = 0;
   while (i < sql.length) {
-    const skip = skipNonCode(sql, i);
+    const c = sql[i];
+    // Only these characters can open a non-code token.
+    const skip = c === "'" || c === '"' || c === '-' || c === '/' || c === '$' ? skipNonCode(sql, i) : undefined;
     if (!skip) {
       i++;
       continue;
@@ -131,41 +170,15 @@ export function quoteLiteral(value: string): string {
 }
 
 /**
- * The SQL with strings, quoted identifiers and comments blanked (same length), and the
- * parenthesis depth before each offset: keyword searches then see top-level code only.
- */
-export function topLevelView(sql: string): { masked: string; plain: string; depth: number[] } {
-  const segs = segments(sql);
-  const blank = (kinds: string[]) =>
-    segs.map((s) => (kinds.includes(s.kind) ? ' '.repeat(s.text.length) : s.text)).join('');
-  const masked = blank(['comment', 'string', 'identifier']);
-  /** Comments blanked only: the text clauses are read from. */
-  const plain = blank(['comment']);
-  const depth: number[] = [];
-  let d = 0;
-  for (const c of masked) {
-    depth.push(d);
-    d += c === '(' ? 1 : c === ')' ? -1 : 0;
-  }
-  return { masked, plain, depth };
-}
-
-/** Offsets of the matches of `re` (global) that sit in top-level code. */
-export function topLevelMatches(view: { masked: string; depth: readonly number[] }, re: RegExp): number[] {
-  const found: number[] = [];
-  for (const m of view.masked.matchAll(re)) {
-    if (view.depth[m.index ?? 0] === 0) {
-      found.push(m.index ?? 0);
-    }
-  }
-  return found;
-}
-
-/**
  * A statement as a derived table, `(<sql>) AS alias`: without its trailing semicolon (it
  * would end the statement inside the parentheses) and with a newline before ")" (which ends
  * a trailing line comment).
  */
 export function asSubquery(sql: string, alias: string): string {
-  return `(\n${sql.replace(/;\s*$/, '')}\n) AS ${alias}`;
+  let end = sql.length;
+  while (end > 0 && /\s/.test(sql[end - 1])) {
+    end--;
+  }
+  const body = sql[end - 1] === ';' ? sql.slice(0, end - 1) : sql;
+  return `(\n${body}\n) AS ${alias}`;
 }

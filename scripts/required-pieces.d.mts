@@ -1,0 +1,1 @@
+export declare const REQUIRED_SKIP_PREFIX: string;

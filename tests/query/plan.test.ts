@@ -1,0 +1,76 @@
+// runQuery's plan: the statements it sends, counted on a wrapped client. The two result
+// schema probes (the statement's columns for ad hoc filters, the filtered statement's
+// columns for the log volume) are different statements and are cached under different keys.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+
+import { FlightSQLClient } from '../../pkg/micromegas';
+import { runQuery, type DataQueryInput } from '../../pkg/query';
+import { startDevServer, type DevServer } from '../harness/devserver';
+
+import { testEnv } from './env';
+
+const HOUR = 3_600_000;
+
+describe('runQuery plans, then executes', () => {
+  let server: DevServer;
+  let client: FlightSQLClient;
+  let now: number;
+  before(async () => {
+    now = Math.floor(Date.now() / 60_000) * 60_000;
+    server = await startDevServer({ now: new Date(now).toISOString(), hours: 2 });
+    client = new FlightSQLClient(server.uri);
+  });
+  after(async () => {
+    client?.close();
+    await server?.stop();
+  });
+
+  /** A client that records every statement it is asked to run. */
+  function counting(sent: string[]): FlightSQLClient {
+    return new Proxy(client, {
+      get(target, prop, receiver) {
+        if (prop === 'queryStream') {
+          return (sql: string, ...rest: unknown[]) => {
+            sent.push(sql);
+            return (target.queryStream as (...a: unknown[]) => unknown).call(target, sql, ...rest);
+          };
+        }
+        const v: unknown = Reflect.get(target, prop, receiver);
+        return typeof v === 'function' ? v.bind(target) : v;
+      },
+    });
+  }
+
+  const volumeQuery = (query: string): DataQueryInput => ({
+    refId: 'log-volume-A',
+    maxDataPoints: 100,
+    intervalMS: 60_000,
+    timeRange: { fromEpochMS: now - HOUR, toEpochMS: now },
+    queryType: 'logVolume',
+    json: {
+      query,
+      format: 'logs',
+      version: 3,
+      adhocFilters: [{ key: 'level', operator: '<=', value: '4' }],
+    },
+  });
+
+  it('a filtered log volume probes the statement and the filtered statement under distinct keys', async () => {
+    const sent: string[] = [];
+    const c = counting(sent);
+    const sql = 'SELECT time, level, msg FROM log_entries ORDER BY time DESC LIMIT 50 /* plan-keys-1 */';
+    const first = await runQuery(testEnv(c), volumeQuery(sql));
+    assert.equal(first.error, undefined, first.error);
+    const probes = sent.filter((s) => s.endsWith('LIMIT 0'));
+    assert.equal(probes.length, 2, `two different probes:\n${probes.join('\n---\n')}`);
+    assert.ok(!probes[0].includes('AS adhoc WHERE'), 'the first probe reads the statement itself');
+    assert.ok(probes[1].includes('AS adhoc WHERE'), 'the second probe reads the filtered statement');
+    // Refreshed: both answers come from the cache, only the volume query is sent.
+    sent.length = 0;
+    const again = await runQuery(testEnv(c), volumeQuery(sql));
+    assert.equal(again.error, undefined, again.error);
+    assert.equal(sent.filter((s) => s.endsWith('LIMIT 0')).length, 0);
+    assert.equal(sent.length, 1);
+  });
+});

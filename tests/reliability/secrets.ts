@@ -1,0 +1,36 @@
+// The encodings a secret can travel in, and an assertion that none of them is in a text.
+import assert from 'node:assert/strict';
+
+/** Every encoding a secret is known to have travelled in (issue 14, finding 5). */
+export function encodingsOf(secret: string, clientId = 'svc-client'): Record<string, string> {
+  return {
+    raw: secret,
+    upper: secret.toUpperCase(),
+    percent: encodeURIComponent(secret),
+    percentLower: encodeURIComponent(secret).replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase()),
+    form: new URLSearchParams([['s', secret]]).toString().slice(2),
+    doublePercent: encodeURIComponent(encodeURIComponent(secret)),
+    base64: Buffer.from(secret).toString('base64'),
+    base64url: Buffer.from(secret).toString('base64url'),
+    basicAuth: Buffer.from(`${clientId}:${secret}`).toString('base64'),
+    basicAuthOffset: Buffer.from(`x${clientId}:${secret}`).toString('base64'),
+    json: JSON.stringify(secret).slice(1, -1),
+    goJson: JSON.stringify(secret)
+      .slice(1, -1)
+      .replace(/&/g, '\\u0026')
+      .replace(/</g, '\\u003c')
+      .replace(/>/g, '\\u003e'),
+  };
+}
+
+/** Fails naming the encoding when any form of `secret` is in `text`. */
+export function assertNoSecret(text: string, secret: string, where: string): void {
+  for (const [kind, form] of Object.entries(encodingsOf(secret))) {
+    // base64 of a longer text holds the secret in its middle only: check the part that is the secret's own.
+    const probe = kind.startsWith('basicAuth') ? form.slice(-Math.floor((secret.length * 4) / 3) + 2, -2) : form;
+    assert.ok(
+      !text.toLowerCase().includes(probe.toLowerCase()),
+      `${where}: the ${kind} form of a secret leaked: ${text}`
+    );
+  }
+}
