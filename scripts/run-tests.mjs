@@ -14,6 +14,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } fr
 import path from 'node:path';
 
 import { buildGoHost } from './build-go-host.mjs';
+import { ensureApt } from './ensure-apt.mjs';
 import { ensureChromium } from './ensure-chromium.mjs';
 import { REQUIRED_SKIP_PREFIX } from './required-pieces.mjs';
 
@@ -183,6 +184,13 @@ if (!only || only === 'node') {
     } else if (!goHost.ok) {
       problems.push(goHost.reason);
       totals.failed += 1;
+    }
+  }
+  // The release tests' Debian packages, once up front (tests/ship asks again and skips, or fails under CI, if missing).
+  if (nodeFiles.some((f) => f.includes(`${path.sep}ship${path.sep}`)) && process.platform === 'linux') {
+    const apt = ensureApt('busybox', 'qemu', 'cross-arm64', ...(process.arch === 'x64' ? ['wine'] : []));
+    if (!apt.ok) {
+      console.log(`release tests: ${apt.reason}`);
     }
   }
   runNodeTests(nodeFiles, 'node tests', ['--test-concurrency=2']);

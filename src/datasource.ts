@@ -11,17 +11,23 @@ import {
   getDefaultTimeRange,
   GetTagResponse,
   DataSourceWithLogsContextSupport,
+  DataSourceWithQueryModificationSupport,
   DataSourceWithSupplementaryQueriesSupport,
+  DataSourceWithToggleableQueryFiltersSupport,
   dateTime,
   LegacyMetricFindQueryOptions,
+  LoadingState,
   LogRowContextOptions,
   LogRowContextQueryDirection,
   LogRowModel,
   MetricFindValue,
+  QueryFilterOptions,
+  QueryFixAction,
   ScopedVars,
   SupplementaryQueryOptions,
   SupplementaryQueryType,
   TimeRange,
+  ToggleFilterAction,
 } from '@grafana/data';
 import { DataSourceWithBackend } from '@grafana/runtime';
 import { lastValueFrom, Observable } from 'rxjs';
@@ -30,6 +36,7 @@ import { createAnnotationSupport } from './annotations';
 import { probeSql, tagKeys, tagValues, toAdhocModel, type AdhocSource } from './query/adhoc';
 import { defaultQuery, migrateQuery, sqlOf } from './query/migrate';
 import { interpolateSql } from './query/interpolate';
+import { addFilter, hasFilter, removeFilter, toggleFilter, type SqlFilter } from './query/logFilters';
 import { routeLiveTail } from './query/liveTail';
 import { buildLogContextQuery, hasLogContext, type LogContextQuery } from './query/logContext';
 import { SUPPORTED_SUPPLEMENTARY_TYPES, supplementaryQuery, supplementaryRequest } from './query/logVolume';
@@ -38,18 +45,58 @@ import { SchemaClient } from './resources';
 import { MicromegasOptions, MicromegasQuery } from './types';
 import { MicromegasVariableSupport } from './variables';
 
-function responseError(response: DataQueryResponse): string | undefined {
+/**
+ * The failure of a response, if any: per-query `errors`, else the request-level `error`
+ * that @grafana/runtime's toDataQueryResponse alone sets for a non-200 answer without
+ * per-query results (cancellation, plugin 500, 401/403, proxy 502).
+ */
+export function responseError(response: DataQueryResponse): string | undefined {
   const messages = (response.errors ?? [])
     .map((e) => e.message ?? e.data?.message)
     .filter((m): m is string => Boolean(m));
-  return messages.length ? messages.join('; ') : undefined;
+  if (messages.length) {
+    return messages.join('; ');
+  }
+  // eslint-disable-next-line @typescript-eslint/no-deprecated -- toDataQueryResponse still reports request-level failures only here
+  const e = response.error;
+  if (e || response.state === LoadingState.Error) {
+    return e?.message || e?.data?.message || e?.statusText || 'the request failed';
+  }
+  return undefined;
+}
+
+/** A key/value filter from Explore, if it has both. */
+function sqlFilter(
+  options: Record<string, string> | undefined,
+  operator: SqlFilter['operator']
+): SqlFilter | undefined {
+  const key = options?.key;
+  const value = options?.value;
+  return key && value !== undefined ? { key, operator, value } : undefined;
+}
+
+function withSql(query: MicromegasQuery, sql: string): MicromegasQuery {
+  return { ...migrateQuery(query), query: sql };
+}
+
+let requestSeq = 0;
+
+/**
+ * A request id of its own for each request the data source sends by itself: Grafana's
+ * BackendSrv cancels an in-flight request when another starts with the same requestId.
+ */
+function uniqueRequestId(uid: string, purpose: string): string {
+  requestSeq += 1;
+  return `${uid}-${purpose}-${requestSeq}`;
 }
 
 export class DataSource
   extends DataSourceWithBackend<MicromegasQuery, MicromegasOptions>
   implements
     DataSourceWithLogsContextSupport<MicromegasQuery>,
-    DataSourceWithSupplementaryQueriesSupport<MicromegasQuery>
+    DataSourceWithSupplementaryQueriesSupport<MicromegasQuery>,
+    DataSourceWithToggleableQueryFiltersSupport<MicromegasQuery>,
+    DataSourceWithQueryModificationSupport<MicromegasQuery>
 {
   /** Editor resources (tables, columns, functions) with caching and quiet failure. */
   readonly schema: SchemaClient;
@@ -67,6 +114,40 @@ export class DataSource
   /** Explore's Live mode streams logs queries over Grafana Live; everything else queries the backend. */
   query(request: DataQueryRequest<MicromegasQuery>): Observable<DataQueryResponse> {
     return routeLiveTail(this, request, (r) => super.query(r));
+  }
+
+  /** Query history and the query library show the SQL, not the query's JSON. */
+  getQueryDisplayText(query: MicromegasQuery): string {
+    return sqlOf(migrateQuery(query));
+  }
+
+  /** Log details' "filter for value" / "filter out value": a condition in the SQL's WHERE. */
+  toggleQueryFilter(query: MicromegasQuery, filter: ToggleFilterAction): MicromegasQuery {
+    const f = sqlFilter(filter.options, filter.type === 'FILTER_OUT' ? '!=' : '=');
+    return f ? withSql(query, toggleFilter(sqlOf(migrateQuery(query)), f)) : query;
+  }
+
+  /** Whether log details shows "filter for value" as active. */
+  queryHasFilter(query: MicromegasQuery, filter: QueryFilterOptions): boolean {
+    const f = sqlFilter(filter, filter.operator === '!=' ? '!=' : '=');
+    return f !== undefined && hasFilter(sqlOf(migrateQuery(query)), f);
+  }
+
+  getSupportedQueryModifications(): string[] {
+    return ['ADD_FILTER', 'ADD_FILTER_OUT'];
+  }
+
+  /** Explore's "Add to filters" (ADD_FILTER / ADD_FILTER_OUT); other actions leave the query as is. */
+  modifyQuery(query: MicromegasQuery, action: QueryFixAction): MicromegasQuery {
+    if (action.type !== 'ADD_FILTER' && action.type !== 'ADD_FILTER_OUT') {
+      return query;
+    }
+    const f = sqlFilter(action.options, action.type === 'ADD_FILTER_OUT' ? '!=' : '=');
+    if (!f) {
+      return query;
+    }
+    const opposite: SqlFilter = { ...f, operator: f.operator === '=' ? '!=' : '=' };
+    return withSql(query, addFilter(removeFilter(sqlOf(migrateQuery(query)), opposite), f));
   }
 
   getDefaultQuery(app: CoreApp): Partial<MicromegasQuery> {
@@ -163,7 +244,13 @@ export class DataSource
 
   private logContext(row: LogRowModel, options?: LogRowContextOptions, query?: MicromegasQuery): LogContextQuery {
     const direction = options?.direction === LogRowContextQueryDirection.Forward ? 'FORWARD' : 'BACKWARD';
-    const built = buildLogContextQuery(row, direction, options?.limit, query?.refId ?? 'log-context');
+    const built = buildLogContextQuery(
+      row,
+      direction,
+      options?.limit,
+      query?.refId ?? 'log-context',
+      options?.timeWindowMs
+    );
     if (!built) {
       throw new Error(
         'This log line has no process_id, exe or computer label: select one of them to show its context.'
@@ -181,7 +268,11 @@ export class DataSource
     return hasLogContext(row) ? this.logContext(row, options, query).query : null;
   }
 
-  /** Lines of the same source around `row`, through the normal backend path (auth, TLS, limits). */
+  /**
+   * Lines of the same source around `row`, through the normal backend path (auth, TLS,
+   * limits). Grafana asks both directions at once: each has its own request id. A failure
+   * rejects, so the context view shows it instead of "no lines".
+   */
   async getLogRowContext(
     row: LogRowModel,
     options?: LogRowContextOptions,
@@ -193,9 +284,15 @@ export class DataSource
       to: dateTime(toMs),
       raw: { from: dateTime(fromMs), to: dateTime(toMs) },
     };
-    const requestId = `${this.uid}-log-context-${row.uid}`;
+    const direction = options?.direction === LogRowContextQueryDirection.Forward ? 'forward' : 'backward';
+    const requestId = uniqueRequestId(this.uid, `log-context-${direction}`);
     const request = this.singleQueryRequest(target, range, options?.scopedVars ?? {}, requestId, CoreApp.Explore);
-    return lastValueFrom(this.query(request));
+    const response = await lastValueFrom(this.query(request));
+    const error = responseError(response);
+    if (error) {
+      throw new Error(error);
+    }
+    return response;
   }
 
   /** Explore's "Logs volume": counted by the backend over the whole range (query/logVolume.ts). */
@@ -215,13 +312,16 @@ export class DataSource
     return supplementaryRequest(type, request, options);
   }
 
-  /** One query through the backend, outside of a panel; errors become exceptions. */
+  /**
+   * One query through the backend, outside of a panel, with a request id of its own;
+   * errors (per query or of the whole request) become exceptions.
+   */
   async runSql(target: MicromegasQuery, range: TimeRange, scopedVars: ScopedVars): Promise<DataFrame[]> {
     const request = this.singleQueryRequest(
       target,
       range,
       scopedVars,
-      `${this.uid}-${target.refId}`,
+      uniqueRequestId(this.uid, target.refId || 'query'),
       CoreApp.Dashboard
     );
     const response = await lastValueFrom(this.query(request));

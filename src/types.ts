@@ -1,6 +1,7 @@
 import type { DataSourceJsonData } from '@grafana/data';
 import type { DataQuery } from '@grafana/schema';
 
+import type { BuilderState } from './components/builder/model';
 import type { QueryFormat } from './shared/query';
 
 /** Result shapes the backend knows (src/shared/query.ts, the contract both sides import). */
@@ -27,6 +28,11 @@ export const QUERY_FORMATS: ReadonlyArray<{ label: string; value: QueryFormat; d
     label: 'Flame graph',
     value: 'flame_graph',
     description: 'Spans (id, parent, name, duration) merged by call path into a flame graph of the range',
+  },
+  {
+    label: 'Heatmap',
+    value: 'heatmap',
+    description: 'time, bucket, count rows (or histograms) as heatmap cells for the heatmap panel',
   },
 ];
 
@@ -70,6 +76,10 @@ export interface MicromegasQuery extends DataQuery {
   annotation?: AnnotationOptions;
   /** Added on the way out from the dashboard's ad hoc filters; never saved with the panel. */
   adhocFilters?: AdhocFilterModel[];
+  /** Which editor shows the query; the backend ignores it (docs/builder.md). */
+  editorMode?: 'builder' | 'code';
+  /** The query builder's state; the SQL it generated is in `query`. */
+  builder?: BuilderState;
   // Upstream builder fields: kept so old dashboards round-trip; the SQL in `query` is authoritative.
   rawEditor?: boolean;
   table?: string;

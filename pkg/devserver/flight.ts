@@ -46,7 +46,20 @@ export interface ApiKey {
 export interface FlightOptions {
   lake: Lake;
   apiKeys: ApiKey[];
+  /** Keys of admin principals (Micromegas grants admin through its OIDC admin list; API keys never are). */
+  adminKeys?: ApiKey[];
   log: (line: string) => void;
+}
+
+/** Who calls, as Micromegas' CallerContext sees it. */
+export interface Caller {
+  name?: string;
+  admin: boolean;
+  /**
+   * The mutating functions (retire/materialize/regenerate partitions, deny list…) are registered
+   * for admins, and for everyone in a deployment that can never produce an admin (API keys only).
+   */
+  mayMutate: boolean;
 }
 
 interface AnyMessage {
@@ -214,12 +227,16 @@ function flightInfo(schema: Schema, ticket: Buffer, descriptor?: unknown): Recor
 
 export function flightService(opts: FlightOptions): grpc.UntypedServiceImplementation {
   const { lake, log } = opts;
-  const keys = opts.apiKeys.map((k) => ({ name: k.name, key: Buffer.from(k.key, 'utf8') }));
+  const keys = [
+    ...opts.apiKeys.map((k) => ({ name: k.name, key: Buffer.from(k.key, 'utf8'), admin: false })),
+    ...(opts.adminKeys ?? []).map((k) => ({ name: k.name, key: Buffer.from(k.key, 'utf8'), admin: true })),
+  ];
+  const adminPossible = (opts.adminKeys ?? []).length > 0;
 
-  /** Returns the caller's key name, or throws UNAUTHENTICATED when keys are configured. */
-  function authenticate(metadata: Metadata): string | undefined {
+  /** The caller, or UNAUTHENTICATED when keys are configured; without keys auth is off and every caller is admin. */
+  function authenticate(metadata: Metadata): Caller {
     if (keys.length === 0) {
-      return undefined;
+      return { admin: true, mayMutate: true };
     }
     const raw = metadata.get('authorization')[0];
     const value = typeof raw === 'string' ? raw : raw?.toString('utf8');
@@ -227,7 +244,7 @@ export function flightService(opts: FlightOptions): grpc.UntypedServiceImplement
       const token = Buffer.from(value.slice('Bearer '.length), 'utf8');
       for (const k of keys) {
         if (k.key.length === token.length && timingSafeEqual(k.key, token)) {
-          return k.name;
+          return { name: k.name, admin: k.admin, mayMutate: k.admin || !adminPossible };
         }
       }
     }
@@ -288,25 +305,25 @@ export function flightService(opts: FlightOptions): grpc.UntypedServiceImplement
   async function doGetStatement(
     call: grpc.ServerWritableStream<unknown, unknown>,
     sql: string,
-    user: string | undefined
+    caller: Caller
   ): Promise<void> {
     const headers: QueryHeaders = readQueryHeaders(call.metadata);
     const started = process.hrtime.bigint();
     // Logged so that tests (and operators) see back-pressure happen without timing it.
     // A query slowed by a test hook says when it starts, so tests act on it without sleeping.
     if ((headers.delayMs ?? readDirectives(sql).delayMs ?? 0) > 0) {
-      log(`query started (delayed) user=${user ?? 'anonymous'} sql=${JSON.stringify(sql)}`);
+      log(`query started (delayed) user=${caller.name ?? 'anonymous'} sql=${JSON.stringify(sql)}`);
     }
     const sink = makeSink(call, () =>
       log(
-        `back-pressure: a query waits for its client to read user=${user ?? 'anonymous'} ${clientInfo(call.metadata)}`
+        `back-pressure: a query waits for its client to read user=${caller.name ?? 'anonymous'} ${clientInfo(call.metadata)}`
       )
     );
-    const stats = await runQuery(lake, sql, headers, sink);
+    const stats = await runQuery(lake, sql, headers, sink, caller);
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
     const range = headers.range ? ` range=[${headers.range.begin}, ${headers.range.end}]` : '';
     log(
-      `query_id=${stats.queryId} user=${user ?? 'anonymous'} ${clientInfo(call.metadata)}${range}${headers.limit !== undefined ? ` limit=${headers.limit}` : ''} rows=${stats.rows} batches=${stats.batches} partitions=${stats.partitionsRead} ms=${ms.toFixed(1)}${sink.cancelled() ? ' cancelled' : ''} sql=${JSON.stringify(sql)}`
+      `query_id=${stats.queryId} user=${caller.name ?? 'anonymous'} ${clientInfo(call.metadata)}${range}${headers.limit !== undefined ? ` limit=${headers.limit}` : ''} rows=${stats.rows} batches=${stats.batches} partitions=${stats.partitionsRead} ms=${ms.toFixed(1)}${sink.cancelled() ? ' cancelled' : ''} sql=${JSON.stringify(sql)}`
     );
   }
 
@@ -365,7 +382,7 @@ export function flightService(opts: FlightOptions): grpc.UntypedServiceImplement
     DoGet: (call: grpc.ServerWritableStream<{ ticket: Buffer }, unknown>) => {
       void (async () => {
         try {
-          const user = authenticate(call.metadata);
+          const caller = authenticate(call.metadata);
           const ticket = call.request.ticket;
           const any = unpackAny(ticket);
           const name = any?.type_url.slice(FLIGHT_SQL_TYPE_PREFIX.length);
@@ -393,7 +410,7 @@ export function flightService(opts: FlightOptions): grpc.UntypedServiceImplement
                 'error building dataframe: SQL error: the ticket holds no SQL statement'
               );
             }
-            await doGetStatement(call, sql, user);
+            await doGetStatement(call, sql, caller);
           }
           call.end();
         } catch (err) {
@@ -407,7 +424,7 @@ export function flightService(opts: FlightOptions): grpc.UntypedServiceImplement
     DoAction: (call: grpc.ServerWritableStream<{ type: string; body: Buffer }, unknown>) => {
       void (async () => {
         try {
-          authenticate(call.metadata);
+          const caller = authenticate(call.metadata);
           const { type, body } = call.request;
           if (type === 'CreatePreparedStatement') {
             const any = unpackAny(body);
@@ -425,7 +442,8 @@ export function flightService(opts: FlightOptions): grpc.UntypedServiceImplement
               lake,
               req.query,
               { range: undefined, preserveDictionary: true },
-              queryId
+              queryId,
+              caller
             );
             session.close();
             const result = packAny('ActionCreatePreparedStatementResult', {
@@ -456,7 +474,10 @@ export function flightService(opts: FlightOptions): grpc.UntypedServiceImplement
       const chunks: Buffer[] = [];
       let failed = false;
       try {
-        authenticate(call.metadata);
+        // bulk_ingest writes rows verbatim: Micromegas keeps it for admins.
+        if (!authenticate(call.metadata).admin) {
+          throw grpcError(status.PERMISSION_DENIED, 'bulk_ingest requires admin privileges');
+        }
       } catch (err) {
         failed = true;
         call.emit('error', fail(err));

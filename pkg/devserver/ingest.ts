@@ -81,6 +81,16 @@ function sqlValue(col: ColumnDef, value: unknown, type: DataType): string {
   }
 }
 
+/**
+ * Columns of the processes/streams *views* that Micromegas derives from blocks (max(insert_time),
+ * max(end_time)…) rather than storing: the ingested tables (the Python API's 13 process columns)
+ * do not carry them. Derived from the row's own column when it has one, else NULL.
+ */
+const DERIVED: Record<string, Record<string, string | null>> = {
+  processes: { last_update_time: 'insert_time', last_block_end_ticks: null, last_block_end_time: null },
+  streams: { last_update_time: 'insert_time', format: null },
+};
+
 function defaultValue(col: ColumnDef): string {
   switch (col.kind) {
     case 'ts':
@@ -120,8 +130,10 @@ export async function ingest(lake: Lake, tableName: string, table: Table): Promi
       `error ingesting into ${tableName}: unknown column(s) ${unknown.join(', ')}; expected a subset of ${[...known].join(', ')}`
     );
   }
+  const present = (n: string): boolean => table.schema.fields.some((f) => f.name === n);
+  const derived = view === 'payloads' ? {} : (DERIVED[view.name] ?? {});
   if (view !== 'payloads') {
-    const missingTime = [view.lo, view.hi].filter((n) => !table.schema.fields.some((f) => f.name === n));
+    const missingTime = [view.lo, view.hi].filter((n) => !present(n) && !(n in derived && present(derived[n]!)));
     if (missingTime.length) {
       throw grpcError(
         status.INVALID_ARGUMENT,
@@ -136,9 +148,12 @@ export async function ingest(lake: Lake, tableName: string, table: Table): Promi
       const rows: string[] = [];
       for (let r = 0; r < batch.numRows; r++) {
         const values = columns.map((col) => {
-          const idx = batch.schema.fields.findIndex((f) => f.name === col.name);
+          let idx = batch.schema.fields.findIndex((f) => f.name === col.name);
+          if (idx < 0 && derived[col.name] !== undefined) {
+            idx = batch.schema.fields.findIndex((f) => f.name === derived[col.name]);
+          }
           if (idx < 0) {
-            return defaultValue(col);
+            return col.name in derived ? 'NULL' : defaultValue(col);
           }
           const vec = batch.getChildAt(idx)!;
           return sqlValue(col, vec.get(r), vec.type);

@@ -6,7 +6,16 @@ import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { DIALECT_SQL } from './dialect';
 import { storePerfettoTraces } from './perfetto';
 import { generateSample, type SampleOptions, type SampleProcess } from './sample';
-import { createTableSql, quoteIdent, storageColumns, VIEWS, VIEW_BY_NAME, type ViewDef } from './schema';
+import {
+  catalogSql,
+  createTableSql,
+  duckType,
+  quoteIdent,
+  storageColumns,
+  VIEWS,
+  VIEW_BY_NAME,
+  type ViewDef,
+} from './schema';
 
 export interface TimeRange {
   beginMs: number;
@@ -77,7 +86,7 @@ export class Lake {
       );
       await conn.run('DROP SCHEMA stage CASCADE');
       await lake.refreshPartitionTable(conn);
-      for (const statement of DIALECT_SQL) {
+      for (const statement of [...DIALECT_SQL, ...catalogSql()]) {
         await conn.run(statement);
       }
       // Queries may not touch the host's files (read_csv, COPY … TO, ATTACH).
@@ -92,7 +101,10 @@ export class Lake {
   private async partitionStage(conn: DuckDBConnection, view: ViewDef): Promise<void> {
     const cols = storageColumns(view);
     await conn.run(createTableSql(`lake.${quoteIdent(`${view.name}@empty`)}`, cols));
-    const colList = cols.map((col) => quoteIdent(col.name)).join(', ');
+    // Storage takes the declared types (the stage's are whatever generation produced).
+    const colList = cols
+      .map((col) => `CAST(${quoteIdent(col.name)} AS ${duckType(col.kind)}) AS ${quoteIdent(col.name)}`)
+      .join(', ');
     const lo = quoteIdent(view.lo);
     const hi = quoteIdent(view.hi);
     const reader = await conn.runAndReadAll(
@@ -152,7 +164,8 @@ export class Lake {
   async session(range: TimeRange | undefined, referenced: Set<string>, allViews = false): Promise<Session> {
     const conn = await this.instance.connect();
     let partitionsRead = 0;
-    const statements: string[] = ["SET TimeZone = 'UTC'"];
+    // DataFusion divides integers as integers (7 / 2 = 3).
+    const statements: string[] = ["SET TimeZone = 'UTC'", 'SET integer_division = true'];
     for (const view of VIEWS) {
       if (referenced.has(view.name)) {
         partitionsRead += this.overlapping(view.name, range).length;

@@ -6,7 +6,7 @@ import type { ApiKey } from './flight';
 import type { DevServerConfig } from './server';
 
 const USAGE = `usage: npm run devserver -- [--host 127.0.0.1] [--port 50051] [--scale 1] [--now RFC3339] [--hours 24] [--seed 42]
-       [--api-keys '[{"name":"n","key":"k"}]'] [--tls-cert F --tls-key F [--tls-ca F] [--tls-require-client-cert]]`;
+       [--api-keys '[{"name":"n","key":"k"}]'] [--admin-keys '[{"name":"n","key":"k"}]'] [--tls-cert F --tls-key F [--tls-ca F] [--tls-require-client-cert]]`;
 
 function fail(message: string): never {
   process.stderr.write(`devserver: ${message}\n${USAGE}\n`);
@@ -60,6 +60,7 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv): DevServerConf
     '--hours',
     '--seed',
     '--api-keys',
+    '--admin-keys',
     '--tls-cert',
     '--tls-key',
     '--tls-ca',
@@ -102,6 +103,10 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv): DevServerConf
   const apiKeys = keysText
     ? parseApiKeys(keysText, flags.has('--api-keys') ? '--api-keys' : 'MICROMEGAS_API_KEYS')
     : [];
+  const adminText = flags.get('--admin-keys') ?? env.MICROMEGAS_ADMIN_KEYS;
+  const adminKeys = adminText
+    ? parseApiKeys(adminText, flags.has('--admin-keys') ? '--admin-keys' : 'MICROMEGAS_ADMIN_KEYS')
+    : [];
   const certFile = flags.get('--tls-cert');
   const keyFile = flags.get('--tls-key');
   if ((certFile === undefined) !== (keyFile === undefined)) {
@@ -137,6 +142,7 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv): DevServerConf
     hours,
     seed,
     apiKeys,
+    adminKeys,
     tls,
     log: (line) => process.stderr.write(`${new Date().toISOString()} ${line}\n`),
   };
@@ -149,7 +155,7 @@ async function main(): Promise<void> {
   const { startServer } = await import('./server');
   const server = await startServer(config);
   config.log(
-    `sample data: ${config.hours} h up to ${new Date(config.nowMs).toISOString()}, scale ${config.scale}, seed ${config.seed}, ${server.lake.processes.length} processes, ready in ${Date.now() - started} ms${config.apiKeys.length ? `, ${config.apiKeys.length} API key(s)` : ', auth disabled'}`
+    `sample data: ${config.hours} h up to ${new Date(config.nowMs).toISOString()}, scale ${config.scale}, seed ${config.seed}, ${server.lake.processes.length} processes, ready in ${Date.now() - started} ms${config.apiKeys.length + (config.adminKeys?.length ?? 0) ? `, ${config.apiKeys.length} API key(s), ${config.adminKeys?.length ?? 0} admin key(s)` : ', auth disabled'}`
   );
   process.stdout.write(`devserver listening on ${server.uri}\n`);
   let stopping = false;

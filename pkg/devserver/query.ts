@@ -12,6 +12,7 @@ import type { QueryHeaders } from './headers';
 import { batchMessages, schemaMessage, type FlightMessage } from './ipc';
 import type { Lake, Session, TimeRange } from './lake';
 import { prepareSql, withLimit, type PreparedSql } from './sql';
+import { checkAccess, DataFusionParseError, translate, Untranslatable, type Translation } from './translate';
 
 /** Arrow-flight splits batches around 2 MiB; do the same so default 4 MiB clients cope. */
 const MAX_BATCH_BYTES = 2 * 1024 * 1024;
@@ -39,10 +40,38 @@ async function rewrite(
   sql: string,
   range: TimeRange | undefined,
   queryId: string,
-  dryRun: boolean
+  dryRun: boolean,
+  access: Access
 ): Promise<PreparedSql> {
+  let translated: Translation | undefined;
+  try {
+    // Checked on the client's SQL, before anything acts (retire_partitions really drops data).
+    checkAccess(sql, access.mayMutate);
+  } catch (err) {
+    if (err instanceof DataFusionParseError) {
+      throw grpcError(status.INVALID_ARGUMENT, `error building dataframe: ${err.message} (query_id=${queryId})`);
+    }
+    throw err;
+  }
   const rewritten = await retirePartitionsRewrite(lake, sql, dryRun);
-  const prepared = prepareSql(rewritten, range !== undefined, (view) => lake.viewBody(view, range));
+  try {
+    translated = translate(rewritten);
+  } catch (err) {
+    if (err instanceof DataFusionParseError) {
+      const at = err.position ? ` (at line ${err.position.line}, column ${err.position.column})` : '';
+      throw grpcError(status.INVALID_ARGUMENT, `error building dataframe: ${err.message}${at} (query_id=${queryId})`);
+    }
+    if (!(err instanceof Untranslatable)) {
+      throw err;
+    }
+    // A construct the translator does not print: run the SQL as written (DuckDB semantics).
+  }
+  const prepared = prepareSql(
+    translated?.sql ?? rewritten,
+    range !== undefined,
+    (view) => lake.viewBody(view, range),
+    translated ? { sql, dictOutputs: translated.dictOutputs } : undefined
+  );
   if (prepared.unknownViewSet !== undefined) {
     throw grpcError(
       status.INVALID_ARGUMENT,
@@ -52,14 +81,22 @@ async function rewrite(
   return prepared;
 }
 
+/** What the caller may do (flight.ts decides from the credentials). */
+export interface Access {
+  mayMutate: boolean;
+}
+
+const EVERYTHING: Access = { mayMutate: true };
+
 /** Plans the query: parses it in a range-bound session and returns its output schema. */
 export async function planQuery(
   lake: Lake,
   sql: string,
   headers: Pick<QueryHeaders, 'range' | 'preserveDictionary'>,
-  queryId: string
+  queryId: string,
+  access: Access = EVERYTHING
 ): Promise<{ session: Session; prepared: PreparedSql; schema: Schema }> {
-  const prepared = await rewrite(lake, sql, headers.range, queryId, true);
+  const prepared = await rewrite(lake, sql, headers.range, queryId, true, access);
   const session = await lake.session(headers.range, prepared.referenced, prepared.catalog);
   try {
     let statement;
@@ -69,13 +106,7 @@ export async function planQuery(
       throw queryError('error building dataframe', err, sql, queryId);
     }
     checkReadOnly(statement.statementType, queryId);
-    if (prepared.missingRange) {
-      statement.destroySync();
-      throw grpcError(
-        status.INTERNAL,
-        `error creating physical plan: External error: query range mandatory for ${prepared.missingRange} view (query_id=${queryId})`
-      );
-    }
+    // Preparing only plans (DataFusion's logical plan): a missing range fails when executed.
     const names: string[] = [];
     const types = [];
     for (let i = 0; i < statement.columnCount; i++) {
@@ -91,10 +122,16 @@ export async function planQuery(
   }
 }
 
-export async function runQuery(lake: Lake, sql: string, headers: QueryHeaders, sink: QuerySink): Promise<QueryStats> {
+export async function runQuery(
+  lake: Lake,
+  sql: string,
+  headers: QueryHeaders,
+  sink: QuerySink,
+  access: Access = EVERYTHING
+): Promise<QueryStats> {
   const queryId = randomUUID();
   const stats: QueryStats = { queryId, rows: 0, batches: 0, partitionsRead: 0 };
-  const prepared = await rewrite(lake, sql, headers.range, queryId, false);
+  const prepared = await rewrite(lake, sql, headers.range, queryId, false, access);
   const directives = prepared.directives;
   const failAfter = headers.failAfterBatches ?? directives.failAfterBatches;
   const delayMs = headers.delayMs ?? directives.delayMs ?? 0;

@@ -91,35 +91,37 @@ const MEASURE_COLUMNS: ColumnDef[] = [
   c('process_properties', 'jsonb'),
 ];
 
+// processes and streams are aggregations over blocks (GROUP BY process_id / stream_id with
+// first_value/max): DataFusion declares every column but the group key nullable.
 export const PROCESS_COLUMNS: ColumnDef[] = [
   c('process_id', 'utf8'),
-  c('exe', 'utf8'),
-  c('username', 'utf8'),
-  c('realname', 'utf8'),
-  c('computer', 'utf8'),
-  c('distro', 'utf8'),
-  c('cpu_brand', 'utf8'),
-  c('tsc_frequency', 'int64'),
-  c('start_time', 'ts'),
-  c('start_ticks', 'int64'),
-  c('insert_time', 'ts'),
+  c('exe', 'utf8', true),
+  c('username', 'utf8', true),
+  c('realname', 'utf8', true),
+  c('computer', 'utf8', true),
+  c('distro', 'utf8', true),
+  c('cpu_brand', 'utf8', true),
+  c('tsc_frequency', 'int64', true),
+  c('start_time', 'ts', true),
+  c('start_ticks', 'int64', true),
+  c('insert_time', 'ts', true),
   c('parent_process_id', 'utf8', true),
-  c('properties', 'jsonb'),
-  c('last_update_time', 'ts'),
-  c('last_block_end_ticks', 'int64'),
-  c('last_block_end_time', 'ts'),
+  c('properties', 'jsonb', true),
+  c('last_update_time', 'ts', true),
+  c('last_block_end_ticks', 'int64', true),
+  c('last_block_end_time', 'ts', true),
 ];
 
 export const STREAM_COLUMNS: ColumnDef[] = [
   c('stream_id', 'utf8'),
-  c('process_id', 'utf8'),
-  c('dependencies_metadata', 'binary'),
-  c('objects_metadata', 'binary'),
-  c('tags', 'tags'),
-  c('properties', 'jsonb'),
-  c('insert_time', 'ts'),
-  c('format', 'utf8'),
-  c('last_update_time', 'ts'),
+  c('process_id', 'utf8', true),
+  c('dependencies_metadata', 'binary', true),
+  c('objects_metadata', 'binary', true),
+  c('tags', 'tags', true),
+  c('properties', 'jsonb', true),
+  c('insert_time', 'ts', true),
+  c('format', 'utf8', true),
+  c('last_update_time', 'ts', true),
 ];
 
 /** Stored block rows (what ingestion writes); the `blocks` view joins streams and processes onto them. */
@@ -250,4 +252,73 @@ export function quoteIdent(name: string): string {
 
 export function createTableSql(qualifiedName: string, columns: ColumnDef[]): string {
   return `CREATE TABLE ${qualifiedName} (${columns.map((col) => `${quoteIdent(col.name)} ${duckType(col.kind)}`).join(', ')})`;
+}
+
+/** DataFusion's display of a column's Arrow type (information_schema.columns.data_type, DESCRIBE). */
+export function dataFusionType(kind: WireKind): string {
+  switch (kind) {
+    case 'dict-utf8':
+      return 'Dictionary(Int32, Utf8)';
+    case 'jsonb':
+      return 'Dictionary(Int32, Binary)';
+    case 'utf8':
+      return 'Utf8';
+    case 'binary':
+      return 'Binary';
+    case 'ts':
+      return 'Timestamp(ns, "+00:00")';
+    case 'int32':
+      return 'Int32';
+    case 'int64':
+      return 'Int64';
+    case 'uint32':
+      return 'UInt32';
+    case 'float64':
+      return 'Float64';
+    case 'bool':
+      return 'Boolean';
+    case 'tags':
+      return 'List(Utf8)';
+  }
+}
+
+/** The information_schema tables DataFusion lists next to the registered views. */
+export const INFORMATION_SCHEMA_TABLES = [
+  'tables',
+  'views',
+  'columns',
+  'df_settings',
+  'schemata',
+  'routines',
+  'parameters',
+];
+
+/** DuckDB statements creating the catalog tables behind information_schema, SHOW and DESCRIBE. */
+export function catalogSql(): string[] {
+  const lit = (v: string): string => `'${v.replace(/'/g, "''")}'`;
+  const tables = [
+    ...VIEWS.filter((v) => v.global).map((v) => `('datafusion', 'public', ${lit(v.name)}, 'BASE TABLE')`),
+    ...INFORMATION_SCHEMA_TABLES.map((t) => `('datafusion', 'information_schema', ${lit(t)}, 'VIEW')`),
+  ];
+  const columns = VIEWS.filter((v) => v.global).flatMap((v) =>
+    v.columns.map(
+      (col, i) =>
+        `('datafusion', 'public', ${lit(v.name)}, ${lit(col.name)}, ${i}, ${lit(col.nullable ? 'YES' : 'NO')}, ${lit(dataFusionType(col.kind))})`
+    )
+  );
+  return [
+    'CREATE TABLE lake.__df_tables (table_catalog VARCHAR NOT NULL, table_schema VARCHAR NOT NULL, table_name VARCHAR NOT NULL, table_type VARCHAR NOT NULL)',
+    `INSERT INTO lake.__df_tables VALUES ${tables.join(', ')}`,
+    `CREATE TABLE lake.__df_columns AS SELECT table_catalog, table_schema, table_name, column_name, CAST(ordinal_position AS UBIGINT) AS ordinal_position,
+       CAST(NULL AS VARCHAR) AS column_default, is_nullable, data_type, CAST(NULL AS UBIGINT) AS character_maximum_length,
+       CAST(NULL AS UBIGINT) AS character_octet_length, CAST(NULL AS UBIGINT) AS numeric_precision, CAST(NULL AS UBIGINT) AS numeric_precision_radix,
+       CAST(NULL AS UBIGINT) AS numeric_scale, CAST(NULL AS UBIGINT) AS datetime_precision, CAST(NULL AS VARCHAR) AS interval_type
+     FROM (VALUES ${columns.join(', ')}) c(table_catalog, table_schema, table_name, column_name, ordinal_position, is_nullable, data_type)`,
+    `CREATE TABLE lake.__df_views (table_catalog VARCHAR NOT NULL, table_schema VARCHAR NOT NULL, table_name VARCHAR NOT NULL, definition VARCHAR)`,
+    `CREATE TABLE lake.__df_schemata AS SELECT * FROM (VALUES ('datafusion', 'public', NULL, NULL, NULL, NULL, NULL), ('datafusion', 'information_schema', NULL, NULL, NULL, NULL, NULL))
+       s(catalog_name, schema_name, schema_owner, default_character_set_catalog, default_character_set_schema, default_character_set_name, sql_path)`,
+    `CREATE TABLE lake.__df_df_settings AS SELECT * FROM (VALUES ('datafusion.execution.time_zone', '+00:00', 'The default time zone'),
+       ('datafusion.sql_parser.dialect', 'generic', 'Configure the SQL dialect used by DataFusion''s parser'))
+       s(name, value, description)`,
+  ];
 }

@@ -3,6 +3,7 @@ import * as grpc from '@grpc/grpc-js';
 
 import { serviceDefinition } from '../proto';
 import { FLIGHT_SERVICE, flightService, type ApiKey } from './flight';
+import { initTranslator } from './translate';
 import { Lake } from './lake';
 
 export interface DevServerConfig {
@@ -13,6 +14,8 @@ export interface DevServerConfig {
   hours: number;
   seed: number;
   apiKeys: ApiKey[];
+  /** Admin principals' keys (`--admin-keys`); when set, only they may call the mutating functions. */
+  adminKeys?: ApiKey[];
   tls?: { certPem: string; keyPem: string; caPem?: string; requireClientCert: boolean };
   log: (line: string) => void;
 }
@@ -27,14 +30,17 @@ export interface RunningServer {
 const MAX_MESSAGE = 100 * 1024 * 1024;
 
 export async function startServer(config: DevServerConfig): Promise<RunningServer> {
-  const lake = await Lake.create({ seed: config.seed, nowMs: config.nowMs, hours: config.hours, scale: config.scale });
+  const [lake] = await Promise.all([
+    Lake.create({ seed: config.seed, nowMs: config.nowMs, hours: config.hours, scale: config.scale }),
+    initTranslator(),
+  ]);
   const server = new grpc.Server({
     'grpc.max_receive_message_length': MAX_MESSAGE,
     'grpc.max_send_message_length': -1,
   });
   server.addService(
     serviceDefinition(FLIGHT_SERVICE),
-    flightService({ lake, apiKeys: config.apiKeys, log: config.log })
+    flightService({ lake, apiKeys: config.apiKeys, adminKeys: config.adminKeys, log: config.log })
   );
   const credentials = config.tls
     ? grpc.ServerCredentials.createSsl(

@@ -75,7 +75,12 @@ export function quoteEndColumns(sql: string): string {
 }
 
 /** `viewBody` gives the range-filtered rows of a view-instance-only set (with its instance key). */
-export function prepareSql(input: string, hasRange: boolean, viewBody: (view: ViewDef) => string): PreparedSql {
+export function prepareSql(
+  input: string,
+  hasRange: boolean,
+  viewBody: (view: ViewDef) => string,
+  original: { sql: string; dictOutputs: Set<string> } = { sql: input, dictOutputs: dictFunctionOutputs(input) }
+): PreparedSql {
   const referenced = new Set<string>();
   let missingRange: string | undefined;
   let unknownViewSet: string | undefined;
@@ -109,8 +114,9 @@ export function prepareSql(input: string, hasRange: boolean, viewBody: (view: Vi
     sql,
     referenced,
     catalog: CATALOG.test(sql),
-    dictOutputs: dictFunctionOutputs(input),
-    directives: readDirectives(input),
+    dictOutputs: original.dictOutputs,
+    // Directives live in comments, which translation drops: read them from the client's SQL.
+    directives: readDirectives(original.sql),
     missingRange,
     unknownViewSet,
   };

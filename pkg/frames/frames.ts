@@ -6,7 +6,9 @@ import { convertBatches, forEachConverted } from './columns';
 import { columnConverter } from './convert';
 import { emptyData, encodeFrameChunks, frameSchema, isGrafanaType } from './encode';
 import { flameGraphFields } from './flamegraph';
+import { heatmapFields } from './heatmap';
 import { IpcFileWriter } from './ipc-file';
+import { addLinks, addLogLinks } from './links';
 import { logsFields } from './logs';
 import type { EncodedFrames, FrameField, FrameMeta, FrameOptions, Notice } from './model';
 import { Notes } from './notes';
@@ -55,8 +57,19 @@ export async function framesFromBatches(
       fields = flameGraphFields(columns, notes);
       meta.preferredVisualisationType = 'flamegraph';
       break;
+    case 'heatmap':
+      fields = heatmapFields(columns, notes);
+      meta.type = 'heatmap-cells';
+      meta.typeVersion = [0, 0];
+      break;
     default:
       throw new Error(`unknown frame format ${JSON.stringify(options.format)}`);
+  }
+  if (options.links) {
+    fields = addLinks(fields, options.format, options.links, options.executedQueryString ?? '');
+    if (options.format === 'logs') {
+      fields = addLogLinks(fields, columns, options.links);
+    }
   }
   const notices = finishMeta(meta, options, notes);
   const frame = { name: options.frameName ?? '', refId: options.refId, meta, fields };
@@ -114,7 +127,7 @@ async function streamTable(
 
   const meta: FrameMeta = {};
   const notices = finishMeta(meta, options, notes);
-  const fields = converters.map((conv, c) => {
+  const converted = converters.map((conv, c) => {
     const arrowType = conv.outType;
     for (const t of written[c]) {
       if (!sameLayout(t, arrowType)) {
@@ -132,6 +145,9 @@ async function streamTable(
       config: conv.config,
     };
   });
+  const fields = options.links
+    ? addLinks(converted, 'table', options.links, options.executedQueryString ?? '')
+    : converted;
   const frameInfo = { name: options.frameName ?? '', refId: options.refId, meta };
   return { frames: [writer.finish(frameSchema(frameInfo, fields))], rowCount, notices };
 }

@@ -2,7 +2,7 @@
 // frame holds before it is encoded as one Arrow IPC file (the form Grafana's SDK decodes).
 import type * as arrow from 'apache-arrow';
 
-export type FrameFormat = 'table' | 'time_series' | 'logs' | 'traces' | 'flame_graph';
+export type FrameFormat = 'table' | 'time_series' | 'logs' | 'traces' | 'flame_graph' | 'heatmap';
 
 export interface Notice {
   severity: 'info' | 'warning' | 'error';
@@ -17,6 +17,8 @@ export interface FrameOptions {
   executedQueryString?: string;
   notices?: Notice[];
   frameName?: string;
+  /** The data source the frames come from: drill-down links are added when given (links.ts). */
+  links?: { dataSourceUid: string; dataSourceName: string };
   /** Written to `meta.custom` (e.g. what the pipeline sent to Micromegas), read after the last batch like `notices`. */
   custom?: Record<string, unknown>;
 }

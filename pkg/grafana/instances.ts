@@ -38,6 +38,8 @@ const noop = () => undefined;
 
 export function pipelineSettings(s: DataSourceSettings): PipelineSettings {
   return {
+    uid: s.uid,
+    name: s.name,
     rowLimit: s.rowLimit,
     queryTimeoutMs: s.queryTimeoutSeconds * 1000,
     enableUserAttribution: s.enableUserAttribution,

@@ -64,6 +64,9 @@ export type AuthKind = 'none' | 'token' | 'oauth2';
 
 /** Data source settings the pipeline needs (parsed by pkg/settings). */
 export interface PipelineSettings {
+  /** The instance's uid and name (plugin context): drill-down links point at this data source. */
+  uid?: string;
+  name?: string;
   /** Maximum rows per query (default 1,000,000). */
   rowLimit?: number;
   /** Query and resource timeout in ms (default 300 s). */

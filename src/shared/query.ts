@@ -3,9 +3,16 @@
 // rule, and the limits both sides apply. Dependency-free; both import it.
 
 /** Result shapes the backend knows. */
-export type QueryFormat = 'table' | 'time_series' | 'logs' | 'traces' | 'flame_graph';
+export type QueryFormat = 'table' | 'time_series' | 'logs' | 'traces' | 'flame_graph' | 'heatmap';
 
-export const QUERY_FORMAT_VALUES: readonly QueryFormat[] = ['table', 'time_series', 'logs', 'traces', 'flame_graph'];
+export const QUERY_FORMAT_VALUES: readonly QueryFormat[] = [
+  'table',
+  'time_series',
+  'logs',
+  'traces',
+  'flame_graph',
+  'heatmap',
+];
 
 /** `version` of queries written by this plugin; the upstream plugin wrote 2 or nothing. */
 export const QUERY_MODEL_VERSION = 3;

@@ -3,6 +3,7 @@
 // These need no Micromegas server: the settings point to a closed port.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 
 import { BACKEND_EXECUTABLE, dataQuery, ensureBackendBuilt, GrafanaHost, pluginContext } from '../harness/grafana-host';
@@ -211,13 +212,17 @@ describe('backend executable: orphaned by its host', () => {
       launcher.stdout!.once('data', (d: Buffer) => resolve(Number(d.toString().trim())));
       launcher.once('exit', () => reject(new Error('launcher exited early')));
     });
-    const alive = (pid: number) => {
+    // An exited plugin whose new parent has not reaped it yet is a zombie: it has exited.
+    const state = (pid: number): string | undefined => {
       try {
-        process.kill(pid, 0);
-        return true;
+        return readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '')[0];
       } catch {
-        return false;
+        return undefined;
       }
+    };
+    const alive = (pid: number) => {
+      const s = state(pid);
+      return s !== undefined && s !== 'Z';
     };
     assert.ok(alive(pluginPid));
     launcher.kill('SIGKILL');
@@ -225,10 +230,11 @@ describe('backend executable: orphaned by its host', () => {
     while (alive(pluginPid) && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 200));
     }
+    const finalState = state(pluginPid);
     const stillAlive = alive(pluginPid);
     if (stillAlive) {
       process.kill(pluginPid, 'SIGKILL');
     }
-    assert.equal(stillAlive, false, 'the orphaned plugin exited');
+    assert.equal(stillAlive, false, `the orphaned plugin exited (process state ${finalState ?? 'gone'})`);
   });
 });

@@ -190,7 +190,7 @@ describe('client against the dev server (no auth)', () => {
       assert.equal(b.numRows, 1);
       break;
     }
-    assert.equal((await client.query('SELECT 42 AS x')).getChild('x')!.get(0), 42);
+    assert.equal((await client.query('SELECT 42 AS x')).getChild('x')!.get(0), 42n);
     // close() cancels streams in flight; later calls fail clearly.
     const other = connect(server.uri);
     const inflight = other.queryStream(
@@ -432,7 +432,7 @@ describe('client against the dev server with API keys', () => {
 
   it('accepts a valid bearer token and rejects a missing or wrong one without echoing it', async () => {
     const ok = connect(server.uri, { token: key });
-    assert.equal((await ok.query('SELECT 1 AS one')).getChild('one')!.get(0), 1);
+    assert.equal((await ok.query('SELECT 1 AS one')).getChild('one')!.get(0), 1n);
     ok.close();
     const none = connect(server.uri);
     await assert.rejects(
@@ -459,9 +459,9 @@ describe('client against the dev server with API keys', () => {
         clientSecret: idp.clientSecret,
       });
       const client = connect(server.uri, { authProvider: provider });
-      assert.equal((await client.query('SELECT 2 AS two')).getChild('two')!.get(0), 2);
+      assert.equal((await client.query('SELECT 2 AS two')).getChild('two')!.get(0), 2n);
       assert.equal(idp.requests.length, 2, 'one refresh after UNAUTHENTICATED');
-      assert.equal((await client.query('SELECT 3 AS three')).getChild('three')!.get(0), 3);
+      assert.equal((await client.query('SELECT 3 AS three')).getChild('three')!.get(0), 3n);
       assert.equal(idp.requests.length, 2, 'token cached');
       assert.equal((await client.getSqlInfo([0])).get(0), 'Micromegas Flight SQL Server');
       client.close();

@@ -30,12 +30,14 @@ import { TestFlightClient, decodeAny } from './flight-client';
 const NOW = '2024-05-01T12:00:00Z';
 const KEYS = [{ name: 'grafana', key: 'mmk_test_secret_1234' }];
 const AUTH = { authorization: `Bearer ${KEYS[0]!.key}` };
+const ADMIN_KEYS = [{ name: 'ops', key: 'mmk_admin_secret_5678' }];
+const ADMIN = { authorization: `Bearer ${ADMIN_KEYS[0]!.key}` };
 
 let server: DevServer;
 let client: TestFlightClient;
 
 before(async () => {
-  server = await startDevServer({ scale: 0.02, now: NOW, apiKeys: KEYS });
+  server = await startDevServer({ scale: 0.02, now: NOW, apiKeys: KEYS, adminKeys: ADMIN_KEYS });
   client = new TestFlightClient(server.uri);
 });
 after(async () => {
@@ -123,6 +125,28 @@ describe('prepared statements', () => {
     assert.deepEqual(await client.doAction('ClosePreparedStatement', close, AUTH), []);
   });
 
+  test('preparing only plans: thread_spans without a range prepares (DataFusion names), executing it fails', async () => {
+    const { rows } = await client.table(
+      "SELECT stream_id FROM streams WHERE array_has(tags, 'cpu') AND NOT array_has(tags, 'async') LIMIT 1",
+      AUTH
+    );
+    const sql = `SELECT name, count(*), avg(duration) FROM view_instance('thread_spans', '${rows[0]!.stream_id}') GROUP BY name`;
+    const results = await client.doAction(
+      'CreatePreparedStatement',
+      TestFlightClient.any('ActionCreatePreparedStatementRequest', { query: sql }),
+      AUTH
+    );
+    const res = decodeAny<{ dataset_schema: Buffer }>(results[0]!, 'ActionCreatePreparedStatementResult');
+    const schema = RecordBatchReader.from(res.dataset_schema).open().schema;
+    assert.deepEqual(
+      schema.fields.map((f) => `${f.name}:${f.type}`),
+      ['name:Dictionary<Int32, Utf8>', 'count(*):Int64', 'avg(view_instance().duration):Float64']
+    );
+    const run = await client.query(sql, AUTH);
+    assert.equal(run.error?.code, status.INTERNAL);
+    assert.match(run.error!.details, /query range mandatory for thread_spans view/);
+  });
+
   test('a bad statement fails with the query error shape', async () => {
     const body = TestFlightClient.any('ActionCreatePreparedStatementRequest', {
       query: 'SELECT nope FROM log_entries',
@@ -136,13 +160,34 @@ describe('prepared statements', () => {
 });
 
 describe('partition administration', () => {
+  test('with admin principals configured, an API key (never admin) does not see the mutating functions', async () => {
+    const range = { ...AUTH, query_range_begin: '2024-05-01T05:00:00Z', query_range_end: '2024-05-01T05:59:59Z' };
+    const before = (await client.table('SELECT count(*) AS n FROM log_entries', range)).rows[0]!.n;
+    const retire = await client.query(
+      "SELECT * FROM retire_partitions('log_entries', 'global', '2024-05-01T05:00:00Z', '2024-05-01T06:00:00Z')",
+      AUTH
+    );
+    assert.equal(retire.error?.code, status.INVALID_ARGUMENT);
+    assert.match(
+      retire.error!.details,
+      /^error building dataframe: Error during planning: table function 'retire_partitions' not found \(query_id=/
+    );
+    assert.equal((await client.table('SELECT count(*) AS n FROM log_entries', range)).rows[0]!.n, before);
+    const byFile = await client.query("SELECT retire_partition_by_file('x')", AUTH);
+    assert.match(byFile.error!.details, /Error during planning: Invalid function 'retire_partition_by_file'/);
+    const denials = await client.query('SELECT * FROM list_query_denials()', AUTH);
+    assert.match(denials.error!.details, /table function 'list_query_denials' not found/);
+    // The read-only administration functions stay available.
+    assert.equal((await client.query('SELECT count(*) FROM list_partitions()', AUTH)).error, undefined);
+  });
+
   test('retire_partitions drops the partitions inside the range and reports them', async () => {
     const range = { ...AUTH, query_range_begin: '2024-05-01T02:00:00Z', query_range_end: '2024-05-01T03:59:59Z' };
     const before = Number((await client.table('SELECT count(*) AS n FROM log_entries', range)).rows[0]!.n);
     assert.ok(before > 0);
     const { rows } = await client.table(
       "SELECT time, msg FROM retire_partitions('log_entries', 'global', '2024-05-01T02:00:00Z', '2024-05-01T04:00:00Z')",
-      AUTH
+      ADMIN
     );
     assert.equal(rows.at(-1)!.msg, 'retired 2 partition(s)');
     assert.equal(Number((await client.table('SELECT count(*) AS n FROM log_entries', range)).rows[0]!.n), 0);
@@ -209,6 +254,54 @@ describe('DoPut ingest', () => {
   const ingestCmd = (table: string): Buffer =>
     TestFlightClient.any('CommandStatementIngest', { table, temporary: false });
 
+  test('bulk_ingest is refused to a non-admin caller with PERMISSION_DENIED, as Micromegas does', async () => {
+    const t = tableFromArrays({ process_id: ['p'] });
+    await assert.rejects(client.doPut(ingestCmd('processes'), t, AUTH), (e: ServiceError) => {
+      assert.equal(e.code, status.PERMISSION_DENIED);
+      assert.equal(e.details, 'bulk_ingest requires admin privileges');
+      return true;
+    });
+  });
+
+  test("bulk_ingest('processes', …) with the 13 columns of the Python API example", async () => {
+    // python-api.md: process_id, exe, username, realname, computer, distro, cpu_brand, tsc_frequency,
+    // start_time, start_ticks, insert_time, parent_process_id, properties (a list of key/value structs).
+    const pid = '550e8400-e29b-41d4-a716-446655440000';
+    const now = Date.parse('2024-05-01T11:45:00Z');
+    const ts = new Timestamp(TimeUnit.NANOSECOND, '+00:00');
+    const prop = new Struct([new Field('key', new Utf8(), false), new Field('value', new Utf8(), false)]);
+    const propsType = new List(new Field('item', prop, true));
+    const table = new Table({
+      process_id: vectorFromArray([pid], new Utf8()),
+      exe: vectorFromArray(['/usr/bin/myapp'], new Utf8()),
+      username: vectorFromArray(['user'], new Utf8()),
+      realname: vectorFromArray(['User Name'], new Utf8()),
+      computer: vectorFromArray(['hostname'], new Utf8()),
+      distro: vectorFromArray(['Ubuntu 22.04'], new Utf8()),
+      cpu_brand: vectorFromArray(['Intel Core i7'], new Utf8()),
+      tsc_frequency: vectorFromArray([2400000000n]),
+      start_time: vectorFromArray([now], ts),
+      start_ticks: vectorFromArray([1234567890n]),
+      insert_time: vectorFromArray([now], ts),
+      parent_process_id: vectorFromArray([''], new Utf8()),
+      properties: vectorFromArray([[]], propsType),
+    });
+    assert.equal(table.schema.fields.length, 13);
+    const results = await client.doPut(ingestCmd('processes'), table, ADMIN);
+    assert.equal(
+      decodeMessage<{ record_count: number }>('arrow.flight.protocol.sql.DoPutUpdateResult', results[0]!).record_count,
+      1
+    );
+    const { rows } = await client.table(
+      `SELECT exe, distro, parent_process_id, last_update_time FROM processes WHERE process_id = '${pid}'`,
+      { ...ADMIN, query_range_begin: '2024-05-01T11:00:00Z', query_range_end: '2024-05-01T12:00:00Z' }
+    );
+    assert.equal(rows.length, 1);
+    assert.equal(rows[0]!.exe, '/usr/bin/myapp');
+    // The view's last_update_time is derived from the row's insert time.
+    assert.equal(rows[0]!.last_update_time, now);
+  });
+
   test('processes and streams round trip through the views', async () => {
     const pid = '11111111-2222-4333-8444-555555555555';
     const t0 = Date.parse('2024-05-01T11:30:00Z');
@@ -247,7 +340,7 @@ describe('DoPut ingest', () => {
         ],
       })
     );
-    const results = await client.doPut(ingestCmd('processes'), new Table([batch]), AUTH);
+    const results = await client.doPut(ingestCmd('processes'), new Table([batch]), ADMIN);
     assert.equal(results.length, 1);
     assert.equal(
       decodeMessage<{ record_count: number }>('arrow.flight.protocol.sql.DoPutUpdateResult', results[0]!).record_count,
@@ -288,7 +381,7 @@ describe('DoPut ingest', () => {
         children: [utf8('s-ingested'), utf8(pid), tagsData, tsData(t0), tsData(t0)],
       })
     );
-    const sRes = await client.doPut(ingestCmd('streams'), new Table([sBatch]), AUTH);
+    const sRes = await client.doPut(ingestCmd('streams'), new Table([sBatch]), ADMIN);
     assert.equal(
       decodeMessage<{ record_count: number }>('arrow.flight.protocol.sql.DoPutUpdateResult', sRes[0]!).record_count,
       1
@@ -302,7 +395,10 @@ describe('DoPut ingest', () => {
     const ts = new Timestamp(TimeUnit.NANOSECOND, '+00:00');
     const tsData = (ms: number) => makeData({ type: ts, length: 1, data: BigInt64Array.of(BigInt(ms) * 1_000_000n) });
     const utf8 = (v: string) => vectorFromArray([v], new Utf8()).data[0]!;
-    const { rows: proc } = await client.table('SELECT process_id, exe FROM processes ORDER BY exe LIMIT 1', AUTH);
+    const { rows: proc } = await client.table(
+      'SELECT process_id, exe FROM processes WHERE process_id IN (SELECT process_id FROM streams) ORDER BY exe LIMIT 1',
+      AUTH
+    );
     const { rows: stream } = await client.table(
       `SELECT stream_id FROM streams WHERE process_id = '${proc[0]!.process_id}' LIMIT 1`,
       AUTH
@@ -330,7 +426,7 @@ describe('DoPut ingest', () => {
         ],
       })
     );
-    const res = await client.doPut(ingestCmd('blocks'), new Table([batch]), AUTH);
+    const res = await client.doPut(ingestCmd('blocks'), new Table([batch]), ADMIN);
     assert.equal(
       decodeMessage<{ record_count: number }>('arrow.flight.protocol.sql.DoPutUpdateResult', res[0]!).record_count,
       1
@@ -344,13 +440,13 @@ describe('DoPut ingest', () => {
 
   test('unsupported tables and unknown columns are rejected clearly', async () => {
     const t = tableFromArrays({ x: Int32Array.of(1) });
-    await assert.rejects(client.doPut(ingestCmd('log_entries'), t, AUTH), (e: ServiceError) => {
+    await assert.rejects(client.doPut(ingestCmd('log_entries'), t, ADMIN), (e: ServiceError) => {
       assert.equal(e.code, status.INTERNAL);
       assert.equal(e.details, 'error ingesting into log_entries: bulk ingest for table log_entries not supported');
       return true;
     });
     await assert.rejects(
-      client.doPut(ingestCmd('processes'), t, AUTH),
+      client.doPut(ingestCmd('processes'), t, ADMIN),
       (e: ServiceError) => e.code === status.INVALID_ARGUMENT && /unknown column\(s\) x/.test(e.details)
     );
     await assert.rejects(
@@ -381,6 +477,6 @@ describe('malformed requests', () => {
       (e: ServiceError) => e.code === status.INVALID_ARGUMENT && /no SQL statement/.test(e.details)
     );
     // The server still answers.
-    assert.equal((await client.table('SELECT 3 AS x', AUTH)).rows[0]!.x, 3);
+    assert.equal((await client.table('SELECT 3 AS x', AUTH)).rows[0]!.x, 3n);
   });
 });

@@ -42,7 +42,7 @@ describe('TLS', { skip: hasOpenssl ? false : 'openssl is not installed' }, () =>
     const tls = new TestFlightClient(server.uri, grpc.credentials.createSsl(Buffer.from(pki.caPem)));
     try {
       const { rows } = await tls.table('SELECT 1 AS x');
-      assert.equal(rows[0]!.x, 1);
+      assert.equal(rows[0]!.x, 1n);
     } finally {
       tls.close();
     }
@@ -202,7 +202,7 @@ describe('cancellation', () => {
       assert.ok(line, `no cancelled log line in:\n${server.stderr()}`);
       assert.ok(Number(/batches=(\d+)/.exec(line)![1]) < 50);
       const { rows } = await c.table('SELECT 2 AS x');
-      assert.equal(rows[0]!.x, 2);
+      assert.equal(rows[0]!.x, 2n);
     } finally {
       c.close();
     }

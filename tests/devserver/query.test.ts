@@ -50,14 +50,14 @@ describe('statement tickets', () => {
     assert.ok(schemaBytes.length > 0);
     const res = await client.doGet(ticket);
     assert.equal(res.error, undefined);
-    assert.equal(res.batches[0]!.getChild('answer')!.get(0), 42);
+    assert.equal(res.batches[0]!.getChild('answer')!.get(0), 42n); // DataFusion reads integer literals as Int64
   });
 
   test('DoGet accepts the Any-wrapped and the raw ticket', async () => {
     const any = await client.query('SELECT 7 AS x', {}, 'any');
     const raw = await client.query('SELECT 7 AS x', {}, 'raw');
-    assert.equal(any.batches[0]!.getChild('x')!.get(0), 7);
-    assert.equal(raw.batches[0]!.getChild('x')!.get(0), 7);
+    assert.equal(any.batches[0]!.getChild('x')!.get(0), 7n);
+    assert.equal(raw.batches[0]!.getChild('x')!.get(0), 7n);
   });
 
   test('the schema message comes first even for zero rows', async () => {
@@ -230,13 +230,23 @@ describe('time range headers', () => {
     assert.ok(Number(rows[0]!.hi) <= Date.parse(HOUR.query_range_end));
   });
 
-  test('a bare `end` column reads as in DataFusion (CASE … END untouched)', async () => {
+  test('`end` after a comma ends the select list as in DataFusion; quoted "end" reads the column', async () => {
     const { rows: cpu } = await client.table(
       "SELECT stream_id FROM streams WHERE array_contains(tags, 'cpu') AND NOT array_contains(tags, 'async') LIMIT 1"
     );
+    const range = { query_range_begin: '2024-04-30T00:00:00Z', query_range_end: '2024-05-02T00:00:00Z' };
+    const vi = `view_instance('thread_spans', '${cpu[0]!.stream_id}')`;
+    // sqlparser (generic dialect, trailing commas allowed in projections) stops the statement at
+    // the reserved word and DataFusion's statement loop reports it.
+    const bare = await client.query(`SELECT begin, end FROM ${vi}`, range);
+    assert.equal(bare.error?.code, status.INVALID_ARGUMENT);
+    assert.match(
+      bare.error!.details,
+      /SQL error: ParserError\("Expected: end of statement, found: end at Line: 1, Column: 15"\)/
+    );
     const { rows } = await client.table(
-      `SELECT CASE WHEN depth = 0 THEN 'root' ELSE 'child' END AS kind, end - begin AS span, duration FROM view_instance('thread_spans', '${cpu[0]!.stream_id}') ORDER BY begin LIMIT 3`,
-      { query_range_begin: '2024-04-30T00:00:00Z', query_range_end: '2024-05-02T00:00:00Z' }
+      `SELECT CASE WHEN depth = 0 THEN 'root' ELSE 'child' END AS kind, "end" - begin AS span, duration FROM ${vi} ORDER BY begin LIMIT 3`,
+      range
     );
     assert.equal(rows.length, 3);
     assert.ok(rows.every((r) => r.kind === 'root' || r.kind === 'child'));
@@ -495,7 +505,11 @@ describe('functions', () => {
     assert.ok(parts.rows.length >= 24);
     const sets = (await client.table('SELECT view_set_name FROM list_view_sets()')).rows.map((r) => r.view_set_name);
     assert.ok(sets.includes('thread_spans'));
-    const tables = (await client.table('SHOW TABLES')).rows.map((r) => r.name).sort();
+    // DataFusion's SHOW TABLES: information_schema.tables, the views under datafusion.public.
+    const tables = (await client.table('SHOW TABLES')).rows
+      .filter((r) => r.table_schema === 'public')
+      .map((r) => r.table_name)
+      .sort();
     assert.deepEqual(tables, ['blocks', 'log_entries', 'log_stats', 'measures', 'processes', 'streams']);
     const cols = (
       await client.table("SELECT column_name FROM information_schema.columns WHERE table_name = 'log_entries'")

@@ -19,6 +19,8 @@ export interface DevServerOptions {
   hours?: number;
   seed?: number;
   apiKeys?: Array<{ name: string; key: string }>;
+  /** Keys of admin principals (`--admin-keys`). */
+  adminKeys?: Array<{ name: string; key: string }>;
   tls?: { certPem: string; keyPem: string; caPem?: string; requireClientCert?: boolean };
   env?: Record<string, string>;
 }
@@ -62,6 +64,9 @@ export function startDevServer(options: DevServerOptions = {}): Promise<DevServe
   }
   if (options.seed !== undefined) {
     args.push('--seed', String(options.seed));
+  }
+  if (options.adminKeys) {
+    args.push('--admin-keys', JSON.stringify(options.adminKeys));
   }
   if (options.apiKeys) {
     args.push('--api-keys', JSON.stringify(options.apiKeys));

@@ -18,7 +18,8 @@ const pluginJson = JSON.parse(readFileSync(path.join(REPO_ROOT, 'src', 'plugin.j
 };
 const built =
   existsSync(path.join(REPO_ROOT, 'dist', 'module.js')) &&
-  existsSync(path.join(REPO_ROOT, 'dist', `${pluginJson.executable}_linux_amd64`));
+  existsSync(path.join(REPO_ROOT, 'dist', `${pluginJson.executable}_linux_amd64`)) &&
+  existsSync(path.join(REPO_ROOT, 'dist', 'lib', 'linux_amd64', pluginJson.executable));
 
 describe(
   'release zip',
@@ -57,14 +58,22 @@ describe(
         'CHANGELOG.md',
         'LICENSE',
         'img/logo.svg',
+        // The Linux executable is a launcher; the SEA and its glibc are in lib/linux_amd64/.
+        `lib/linux_amd64/${pluginJson.executable}`,
+        'lib/linux_amd64/ld-linux-x86-64.so.2',
+        'lib/linux_amd64/libc.so.6',
       ]) {
         assert.ok(names.has(f), `${f} in the zip`);
       }
       assert.ok(![...names].some((n) => n.endsWith('.map')), 'no source maps');
-      // dist/ may also hold the arm64 executable (`build:backend -- --arch all`): it has its own zip.
+      // dist/ may also hold other platforms' executables (`build:backend -- --arch all`): they have their own zips.
       assert.deepEqual(
         [...names].filter((n) => n.startsWith(`${pluginJson.executable}_`)),
         [`${pluginJson.executable}_linux_amd64`]
+      );
+      assert.deepEqual(
+        [...new Set([...names].filter((n) => n.startsWith('lib/')).map((n) => n.split('/')[1]))],
+        ['linux_amd64']
       );
       const inner = JSON.parse(zip.readAsText(`${pluginJson.id}/plugin.json`));
       assert.equal(inner.id, pluginJson.id);
