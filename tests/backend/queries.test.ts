@@ -126,7 +126,7 @@ describe('backend executable against the dev server', () => {
     ]);
     assert.deepEqual(Object.keys(responses).sort(), ['A', 'B', 'C']);
     assert.equal(responses.A.error, '');
-    assert.equal(frameTable(responses.A.frames[0]).get(0)?.toJSON().x, 1);
+    assert.equal(frameTable(responses.A.frames[0]).get(0)?.toJSON().x, 1n); // DataFusion: integer literals are Int64
     assert.equal(responses.C.error, '');
     const c = frameTable(responses.C.frames[0]);
     assert.ok(c.numRows > 0 && c.numRows <= 5);
@@ -263,7 +263,7 @@ describe('backend executable against the dev server', () => {
     assert.equal((await host.checkHealth(upstream)).status, 'OK');
     const r = await host.queryData(upstream, [dataQuery('A', { queryText: 'SELECT 7 AS seven', format: 'table' })]);
     assert.equal(r.A.error, '');
-    assert.equal(frameTable(r.A.frames[0]).get(0)?.toJSON().seven, 7);
+    assert.equal(frameTable(r.A.frames[0]).get(0)?.toJSON().seven, 7n);
   });
 
   it('logs are JSON lines and never contain the token', async () => {
