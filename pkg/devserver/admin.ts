@@ -4,7 +4,7 @@
 import { parseRfc3339 } from './headers';
 import type { Lake } from './lake';
 
-const ARG = String.raw`\s*(?:timestamp(?:tz)?\s+)?'((?:[^']|'')*)'\s*`;
+const ARG = String.raw`\s*(?:cast\s*\(\s*)?(?:timestamp(?:tz)?\s+)?'((?:[^']|'')*)'(?:\s+as\s+timestamp(?:tz)?\s*\))?\s*`;
 const RETIRE = new RegExp(String.raw`retire_partitions\s*\(${ARG},${ARG},${ARG},${ARG}\)`, 'gi');
 
 const lit = (s: string): string => `'${s.replace(/'/g, "''")}'`;
@@ -42,6 +42,44 @@ export async function retirePartitionsRewrite(lake: Lake, sql: string, dryRun = 
       rows.push(`(TIMESTAMPTZ ${lit(now)}, ${lit(`retired ${retired.length} partition(s)`)})`);
     }
     out = out.replace(all!, `(SELECT * FROM (VALUES ${rows.join(', ')}) __retired(time, msg))`);
+  }
+  return out;
+}
+
+const BY_FILE = new RegExp(String.raw`retire_partition_by_file\s*\(${ARG}\)`, 'gi');
+const BY_METADATA = new RegExp(String.raw`retire_partition_by_metadata\s*\(${ARG},${ARG},${ARG},${ARG}\)`, 'gi');
+
+/**
+ * retire_partition_by_file(path) and retire_partition_by_metadata(view_set, instance, begin, end)
+ * retire one partition and answer the documented SUCCESS/ERROR string (admin functions-reference).
+ */
+export async function retireOneRewrite(lake: Lake, sql: string, dryRun = false): Promise<string> {
+  let out = sql;
+  for (const m of [...sql.matchAll(BY_FILE)]) {
+    const path = m[1]!.replace(/''/g, "'");
+    const p = lake.partitionByFile(path);
+    if (p && !dryRun) {
+      await lake.retireWhere(p.view, (x) => x === p);
+    }
+    out = out.replace(m[0], lit(p ? `SUCCESS: Retired partition ${path}` : `ERROR: Partition not found: ${path}`));
+  }
+  for (const m of [...out.matchAll(BY_METADATA)]) {
+    const [viewSet, instance, rawBegin, rawEnd] = m.slice(1).map((s) => s!.replace(/''/g, "'"));
+    const begin = parseRfc3339(rawBegin!.replace(' ', 'T'));
+    const end = parseRfc3339(rawEnd!.replace(' ', 'T'));
+    const what = `${viewSet}/${instance} [${rawBegin}, ${rawEnd})`;
+    let answer = `ERROR: Partition not found: ${what}`;
+    if (typeof begin !== 'string' && typeof end !== 'string' && instance === 'global') {
+      const match = (p: { beginMs: number; endMs: number }): boolean => p.beginMs === begin.ms && p.endMs === end.ms;
+      const found = lake.listPartitions(viewSet!).some(match);
+      if (found) {
+        if (!dryRun) {
+          await lake.retireWhere(viewSet!, match);
+        }
+        answer = `SUCCESS: Retired partition ${what}`;
+      }
+    }
+    out = out.replace(m[0], lit(answer));
   }
   return out;
 }

@@ -14,6 +14,9 @@ const VIEW_SETS: Array<[string, boolean]> = [
   ['log_stats', true],
   ['thread_spans', false],
   ['async_events', false],
+  ['net_spans', false],
+  ['otel_spans', false],
+  ['images', false],
 ];
 
 // Public colour maps (matplotlib's viridis, magma, plasma, inferno, cividis; Google's turbo)
@@ -148,9 +151,4 @@ export const DIALECT_SQL: string[] = [
      WHERE p.process_id = pid AND p.span_types = CASE WHEN kinds IN ('thread', 'async', 'both') THEN kinds
        ELSE error(format('span_types must be ''thread'', ''async'' or ''both'', got ''{}''', kinds)) END
      ORDER BY p.chunk_id`,
-  `CREATE MACRO retire_partition_by_metadata(view_set, instance_id, begin_t, end_t) AS
-     CASE WHEN EXISTS (SELECT 1 FROM lake.__partitions p WHERE p.view_set_name = view_set AND p.view_instance_id = instance_id
-                         AND p.begin_insert_time = CAST(begin_t AS TIMESTAMPTZ) AND p.end_insert_time = CAST(end_t AS TIMESTAMPTZ))
-          THEN format('SUCCESS: retired partition {}/{} [{}, {}) (dev server: partition kept, nothing is deleted)', view_set, instance_id, begin_t, end_t)
-          ELSE format('ERROR: partition not found: {}/{} [{}, {})', view_set, instance_id, begin_t, end_t) END`,
 ];

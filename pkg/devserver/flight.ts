@@ -26,6 +26,7 @@ import {
 
 import { FLIGHT_SQL_TYPE_PREFIX, decodeMessage, encodeMessage } from '../proto';
 import { grpcError } from './errors';
+import { matchContext } from './denials';
 import { clientInfo, readQueryHeaders, type QueryHeaders } from './headers';
 import { ingest } from './ingest';
 import { batchMessages, schemaMessage, schemaStreamBytes, serializeSchema, type FlightMessage } from './ipc';
@@ -319,7 +320,12 @@ export function flightService(opts: FlightOptions): grpc.UntypedServiceImplement
         `back-pressure: a query waits for its client to read user=${caller.name ?? 'anonymous'} ${clientInfo(call.metadata)}`
       )
     );
-    const stats = await runQuery(lake, sql, headers, sink, caller);
+    const context = matchContext(call.metadata, caller.name, sql, call.getPeer());
+    const stats = await runQuery(lake, sql, headers, sink, {
+      ...caller,
+      identity: context.user_id ?? undefined,
+      context,
+    });
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
     const range = headers.range ? ` range=[${headers.range.begin}, ${headers.range.end}]` : '';
     log(

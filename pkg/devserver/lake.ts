@@ -3,6 +3,7 @@
 // the partitions that overlap the query range and apply the view's own predicate.
 import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 
+import { DenyList } from './denials';
 import { DIALECT_SQL } from './dialect';
 import { storePerfettoTraces } from './perfetto';
 import { generateSample, type SampleOptions, type SampleProcess } from './sample';
@@ -52,6 +53,8 @@ export class Lake {
   private partitions = new Map<string, Partition[]>();
   private ingestSeq = 0;
   processes: SampleProcess[] = [];
+  /** The query deny list (deny_queries…), kept for the server's lifetime as Micromegas keeps it in its database. */
+  readonly denials = new DenyList();
 
   private constructor(private readonly instance: DuckDBInstance) {}
 
@@ -64,6 +67,9 @@ export class Lake {
       await conn.run('CREATE SCHEMA lake');
       lake.processes = await generateSample(conn, sample);
       await storePerfettoTraces(conn);
+      for (const view of VIEWS.filter((v) => v.noSample)) {
+        await conn.run(createTableSql(`stage.${view.name}`, storageColumns(view)));
+      }
       // One connection per view so the splits run concurrently.
       await Promise.all(
         VIEWS.map(async (view) => {
@@ -270,8 +276,18 @@ export class Lake {
 
   /** Drops partitions of a view set inside [begin, end) (retire_partitions). */
   async retire(viewSet: string, beginMs: number, endMs: number): Promise<Partition[]> {
+    return this.retireWhere(viewSet, (p) => p.beginMs >= beginMs && p.endMs <= endMs);
+  }
+
+  /** The partition list_partitions() shows with this file_path (the storage table's name), if any. */
+  partitionByFile(filePath: string): Partition | undefined {
+    return [...this.partitions.values()].flat().find((p) => p.table === filePath);
+  }
+
+  /** Drops the partitions of a view set that match. */
+  async retireWhere(viewSet: string, match: (p: Partition) => boolean): Promise<Partition[]> {
     const list = this.partitions.get(viewSet) ?? [];
-    const retired = list.filter((p) => p.beginMs >= beginMs && p.endMs <= endMs);
+    const retired = list.filter(match);
     if (retired.length === 0) {
       return [];
     }

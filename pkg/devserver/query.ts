@@ -5,12 +5,14 @@ import { StatementType } from '@duckdb/node-api';
 import { status, type ServiceError } from '@grpc/grpc-js';
 import type { RecordBatch, Schema } from 'apache-arrow';
 
-import { retirePartitionsRewrite } from './admin';
+import { retireOneRewrite, retirePartitionsRewrite } from './admin';
+import { deniedError, denialsRewrite, recoveryStatement, type MatchContext } from './denials';
 import { arrowSchema, BatchAssembler, outputColumns } from './arrow';
 import { grpcError, queryError } from './errors';
 import type { QueryHeaders } from './headers';
 import { batchMessages, schemaMessage, type FlightMessage } from './ipc';
 import type { Lake, Session, TimeRange } from './lake';
+import { VIEW_BY_NAME } from './schema';
 import { prepareSql, withLimit, type PreparedSql } from './sql';
 import { checkAccess, DataFusionParseError, translate, Untranslatable, type Translation } from './translate';
 
@@ -44,16 +46,25 @@ async function rewrite(
   access: Access
 ): Promise<PreparedSql> {
   let translated: Translation | undefined;
+  let rewritten: string;
   try {
     // Checked on the client's SQL, before anything acts (retire_partitions really drops data).
     checkAccess(sql, access.mayMutate);
+    rewritten = await retireOneRewrite(
+      lake,
+      await retirePartitionsRewrite(
+        lake,
+        await denialsRewrite(lake, sql, access.identity ?? 'unknown', dryRun),
+        dryRun
+      ),
+      dryRun
+    );
   } catch (err) {
     if (err instanceof DataFusionParseError) {
       throw grpcError(status.INVALID_ARGUMENT, `error building dataframe: ${err.message} (query_id=${queryId})`);
     }
     throw err;
   }
-  const rewritten = await retirePartitionsRewrite(lake, sql, dryRun);
   try {
     translated = translate(rewritten);
   } catch (err) {
@@ -75,15 +86,22 @@ async function rewrite(
   if (prepared.unknownViewSet !== undefined) {
     throw grpcError(
       status.INVALID_ARGUMENT,
-      `error building dataframe: Error during planning: view set '${prepared.unknownViewSet}' not found (known: log_entries, measures, thread_spans, async_events) (query_id=${queryId})`
+      `error building dataframe: Error during planning: view set '${prepared.unknownViewSet}' not found (known: ${[
+        ...VIEW_BY_NAME.values(),
+      ]
+        .filter((v) => v.instanceKey)
+        .map((v) => v.name)
+        .join(', ')}) (query_id=${queryId})`
     );
   }
   return prepared;
 }
 
-/** What the caller may do (flight.ts decides from the credentials). */
+/** What the caller may do (flight.ts decides from the credentials), and the deny list's match context. */
 export interface Access {
   mayMutate: boolean;
+  identity?: string;
+  context?: MatchContext;
 }
 
 const EVERYTHING: Access = { mayMutate: true };
@@ -131,6 +149,13 @@ export async function runQuery(
 ): Promise<QueryStats> {
   const queryId = randomUUID();
   const stats: QueryStats = { queryId, rows: 0, batches: 0, partitionsRead: 0 };
+  // The deny list runs in front of everything (Micromegas §5), except the recovery statements.
+  if (access.context && !(access.mayMutate && recoveryStatement(sql))) {
+    const rule = await lake.denials.check(lake, access.context);
+    if (rule) {
+      throw deniedError(rule, queryId);
+    }
+  }
   const prepared = await rewrite(lake, sql, headers.range, queryId, false, access);
   const directives = prepared.directives;
   const failAfter = headers.failAfterBatches ?? directives.failAfterBatches;

@@ -34,6 +34,8 @@ export interface ViewDef {
   instanceKey?: string;
   /** Storage-only columns that the view does not expose (e.g. the instance key of thread spans). */
   hidden?: ColumnDef[];
+  /** No sample data: only the declared (empty) storage exists. */
+  noSample?: boolean;
   /** The range is mandatory for view instances of this set (thread spans). */
   rangeMandatory?: boolean;
 }
@@ -235,6 +237,85 @@ export const VIEWS: ViewDef[] = [
     hi: 'time',
     global: false,
     instanceKey: 'process_id',
+  },
+  // Per-process view sets without sample data ("global" is rejected upstream too): the declared
+  // schema serves planning and zero-row answers. FixedSizeBinary ids travel as Binary here.
+  {
+    name: 'net_spans',
+    columns: [
+      c('process_id', 'dict-utf8'),
+      c('stream_id', 'dict-utf8'),
+      c('span_id', 'int64'),
+      c('parent_span_id', 'int64'),
+      c('depth', 'uint32'),
+      c('kind', 'dict-utf8'),
+      c('name', 'dict-utf8'),
+      c('connection_name', 'dict-utf8'),
+      c('is_outgoing', 'bool'),
+      c('begin_bits', 'int64'),
+      c('end_bits', 'int64'),
+      c('bit_size', 'int64'),
+      c('begin_time', 'ts'),
+      c('end_time', 'ts'),
+    ],
+    lo: 'begin_time',
+    hi: 'end_time',
+    global: false,
+    instanceKey: 'process_id',
+    noSample: true,
+  },
+  {
+    name: 'otel_spans',
+    columns: [
+      c('process_id', 'dict-utf8'),
+      c('stream_id', 'dict-utf8'),
+      c('block_id', 'dict-utf8'),
+      c('insert_time', 'ts'),
+      c('exe', 'utf8'),
+      c('username', 'utf8'),
+      c('computer', 'utf8'),
+      c('process_properties', 'jsonb'),
+      c('trace_id', 'binary'),
+      c('span_id', 'binary'),
+      c('parent_span_id', 'binary', true),
+      c('start_time', 'ts'),
+      c('end_time', 'ts'),
+      c('duration', 'int64'),
+      c('name', 'dict-utf8'),
+      c('kind', 'dict-utf8'),
+      c('status', 'dict-utf8'),
+      c('status_message', 'utf8', true),
+      c('properties', 'jsonb'),
+      c('events', 'binary'),
+      c('links', 'binary'),
+    ],
+    lo: 'start_time',
+    hi: 'end_time',
+    global: false,
+    instanceKey: 'process_id',
+    noSample: true,
+  },
+  {
+    name: 'images',
+    columns: [
+      c('process_id', 'dict-utf8'),
+      c('stream_id', 'dict-utf8'),
+      c('block_id', 'dict-utf8'),
+      c('insert_time', 'ts'),
+      c('exe', 'dict-utf8'),
+      c('username', 'dict-utf8'),
+      c('computer', 'dict-utf8'),
+      c('time', 'ts'),
+      c('name', 'utf8'),
+      c('format', 'dict-utf8'),
+      c('payload_size', 'int64'),
+      c('data', 'binary'),
+    ],
+    lo: 'time',
+    hi: 'time',
+    global: false,
+    instanceKey: 'process_id',
+    noSample: true,
   },
 ];
 

@@ -74,6 +74,30 @@ export function quoteEndColumns(sql: string): string {
     .join('');
 }
 
+const PROCESS_SPANS = /process_spans\s*\(\s*'((?:[^']|'')*)'\s*,\s*'((?:[^']|'')*)'\s*\)/gi;
+
+/**
+ * process_spans(process_id, 'thread' | 'async' | 'both'): the process's thread spans with
+ * stream_id and thread_name prepended, and its async spans (begin/end events paired) with
+ * stream_id '' and thread_name 'async' (functions-reference "process_spans").
+ */
+function processSpans(pid: string, kinds: string, viewBody: (view: ViewDef) => string): string {
+  const lit = (v: string): string => `'${v.replace(/'/g, "''")}'`;
+  if (!['thread', 'async', 'both'].includes(kinds)) {
+    return `(SELECT error(${lit(`process_spans: types must be 'thread', 'async' or 'both', got '${kinds}'`)}))`;
+  }
+  const thread = `SELECT t.stream_id AS stream_id, coalesce(json_extract_string(s.properties, '$."thread-name"'), t.stream_id) AS thread_name,
+      t.id, t.parent, t.depth, t.hash, t."begin", t."end", t.duration, t.name, t.target, t.filename, t.line
+    FROM (${viewBody(VIEW_BY_NAME.get('thread_spans')!)}) t JOIN streams s ON s.stream_id = t.stream_id WHERE s.process_id = ${lit(pid)}`;
+  const events = viewBody(VIEW_BY_NAME.get('async_events')!);
+  const async = `SELECT '' AS stream_id, 'async' AS thread_name, b.span_id AS id, b.parent_span_id AS parent, b.depth, b.hash,
+      b.time AS "begin", e.time AS "end", epoch_ns(e.time) - epoch_ns(b.time) AS duration, b.name, b.target, b.filename, b.line
+    FROM (${events}) b JOIN (${events}) e ON e.span_id = b.span_id AND e.process_id = b.process_id AND e.event_type = 'end'
+    WHERE b.event_type = 'begin' AND b.process_id = ${lit(pid)}`;
+  const parts = kinds === 'thread' ? [thread] : kinds === 'async' ? [async] : [thread, async];
+  return `(${parts.join(' UNION ALL ')})`;
+}
+
 /** `viewBody` gives the range-filtered rows of a view-instance-only set (with its instance key). */
 export function prepareSql(
   input: string,
@@ -105,13 +129,19 @@ export function prepareSql(
     const cols = view.columns.map((c) => quoteIdent(c.name)).join(', ');
     return `(SELECT ${cols} FROM (${viewBody(view)}) WHERE ${quoteIdent(view.instanceKey)} = ${idLit})`;
   });
+  const withSpans = sql.replace(PROCESS_SPANS, (_all, rawPid: string, rawKinds: string) => {
+    referenced.add('streams');
+    referenced.add('thread_spans');
+    referenced.add('async_events');
+    return processSpans(rawPid.replace(/''/g, "'"), rawKinds.replace(/''/g, "'"), viewBody);
+  });
   for (const view of VIEWS) {
-    if (view.global && new RegExp(`\\b${view.name}\\b`, 'i').test(sql)) {
+    if (view.global && new RegExp(`\\b${view.name}\\b`, 'i').test(withSpans)) {
       referenced.add(view.name);
     }
   }
   return {
-    sql,
+    sql: withSpans,
     referenced,
     catalog: CATALOG.test(sql),
     dictOutputs: original.dictOutputs,

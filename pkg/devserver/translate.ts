@@ -324,6 +324,30 @@ const RENAMES: Record<string, string> = {
   btrim: 'trim',
 };
 
+/** DataFusion functions the printer rewrites (the rest pass through to DuckDB or the dialect macros). */
+export const TRANSLATED_FUNCTIONS: ReadonlySet<string> = new Set([
+  ...Object.keys(RENAMES),
+  'approx_percentile_cont',
+  'approx_percentile_cont_with_weight',
+  'approx_median',
+  'approx_distinct',
+  'cardinality',
+  'median',
+  'arrow_cast',
+  'encode',
+  'to_hex',
+  'to_timestamp',
+  'named_struct',
+  'date_part',
+  'datepart',
+  'properties_to_dict',
+  'jsonb_path_query',
+  'row_number',
+  'rank',
+  'dense_rank',
+  'ntile',
+]);
+
 /** arrow_cast type names → DuckDB types. */
 const ARROW_TYPES: Record<string, string> = {
   Int8: 'TINYINT',
@@ -1264,6 +1288,16 @@ class Printer {
       case 'date_part':
       case 'datepart':
         return `CAST(date_part(${args.join(', ')}) AS INTEGER)`;
+      case 'jsonb_path_query': {
+        // Every match as a JSONB array; DuckDB's JSONPath returns a list for wildcard paths only.
+        const pathText = strArg(1);
+        if (pathText === undefined || pathText.includes('?')) {
+          throw new Untranslatable('jsonb_path_query path');
+        }
+        return pathText.includes('*')
+          ? `to_json(json_extract(${args[0]}, ${args[1]}))`
+          : `to_json(list_filter(json_extract(${args[0]}, [${args[1]}]), x -> x IS NOT NULL))`;
+      }
       case 'approx_distinct':
         return `CAST(${call('approx_count_distinct')} AS UBIGINT)`;
       case 'cardinality':

@@ -7,6 +7,7 @@ import { columnConverter } from './convert';
 import { emptyData, encodeFrameChunks, frameSchema, isGrafanaType } from './encode';
 import { flameGraphFields } from './flamegraph';
 import { heatmapFields } from './heatmap';
+import { BatchCoalescer } from './coalesce';
 import { IpcFileWriter } from './ipc-file';
 import { addLinks, addLogLinks } from './links';
 import { logsFields } from './logs';
@@ -107,6 +108,7 @@ async function streamTable(
   const hasNulls = converters.map(() => false);
   const written: arrow.DataType[][] = converters.map(() => []);
   const writer = new IpcFileWriter();
+  const coalescer = new BatchCoalescer((numRows, columns) => writer.writeBatch(numRows, columns));
   const rowCount = await forEachConverted(converters, batches, (numRows, columns) => {
     columns.forEach((data, c) => {
       if (data.nullCount > 0) {
@@ -116,8 +118,9 @@ async function streamTable(
         written[c].push(data.type);
       }
     });
-    writer.writeBatch(numRows, columns);
+    coalescer.push(numRows, columns);
   });
+  coalescer.flush();
   if (writer.batchCount === 0) {
     writer.writeBatch(
       0,

@@ -3,7 +3,7 @@
 // (string label columns) is pivoted; already-wide input is only sorted.
 import * as arrow from 'apache-arrow';
 
-import { concatData, fixedData, gather, isValid, newBitmap, setBit } from './buffers';
+import { concatData, fixedData, gather, isValid, newBitmap } from './buffers';
 import { describeColumns, toField, type Column } from './columns';
 import { utf8At } from './json-value';
 import { FrameFormatError, type FrameField, type Notice } from './model';
@@ -173,41 +173,78 @@ function pivot(
   unitCol: Column | undefined,
   notes: Notes
 ): FrameField[] {
-  const ns = time.values as unknown as BigInt64Array;
   const n = time.length;
-  // Distinct times, in order, and each row's slot among them.
+  // Distinct times, in order, and each row's slot among them. int64 compared as
+  // (high, low) 32-bit words: no BigInt per row.
+  const words = new Int32Array(time.values.buffer, time.values.byteOffset, n * 2);
   const slot = new Int32Array(n).fill(-1);
-  const times: bigint[] = [];
-  let prev: bigint | undefined;
+  const firstRowOfTime = new Uint32Array(order.length);
+  let T = 0;
+  let prev = -1;
   for (const row of order) {
-    const t = ns[row];
-    if (prev === undefined || t !== prev) {
-      times.push(t);
+    if (prev < 0 || words[2 * row] !== words[2 * prev] || words[2 * row + 1] !== words[2 * prev + 1]) {
+      firstRowOfTime[T++] = row;
     }
-    prev = t;
-    slot[row] = times.length - 1;
+    prev = row;
+    slot[row] = T - 1;
+  }
+  const times = new BigInt64Array(T);
+  const timeWords = new Int32Array(times.buffer);
+  for (let k = 0; k < T; k++) {
+    timeWords[2 * k] = words[2 * firstRowOfTime[k]];
+    timeWords[2 * k + 1] = words[2 * firstRowOfTime[k] + 1];
   }
   // Each row's series, keyed by its label values.
   const labelData = labelCols.map((c) => concatData(c.chunks));
   const seriesByKey = new Map<string, number>();
   const seriesLabels: string[][] = [];
   const seriesOfRow = new Int32Array(n);
+  // Long results list the series in the same order at every time: guess that the series
+  // after the previous row's is the one that followed it last time, and confirm by
+  // comparing label bytes with a row of that series (no string decoded per row).
+  const comparable = labelData.every(isUtf8);
+  const seriesRow: number[] = [];
+  const nextSeries: number[] = [];
   // Each series' units (usually one): not part of its identity.
   const unitData = unitCol && concatData(unitCol.chunks);
+  const unitComparable = unitData !== undefined && isUtf8(unitData);
   const seriesUnits: Array<Set<string>> = [];
+  const lastUnitRow: number[] = [];
+  let prevSeries = -1;
   for (const row of order) {
-    const values = labelData.map((d) => (isValid(d, row) ? utf8At(d, row) : ''));
-    const key = values.join('\u0000');
-    let s = seriesByKey.get(key);
-    if (s === undefined) {
-      s = seriesLabels.length;
-      seriesByKey.set(key, s);
-      seriesLabels.push(values);
-      seriesUnits.push(new Set());
+    let s = comparable && prevSeries >= 0 ? nextSeries[prevSeries] : -1;
+    for (let c = 0; s >= 0 && c < labelData.length; c++) {
+      if (!sameText(labelData[c], row, seriesRow[s])) {
+        s = -1;
+      }
     }
+    if (s < 0) {
+      const values = labelData.map((d) => (isValid(d, row) ? utf8At(d, row) : ''));
+      const key = values.join('\u0000');
+      const known = seriesByKey.get(key);
+      if (known === undefined) {
+        s = seriesLabels.length;
+        seriesByKey.set(key, s);
+        seriesLabels.push(values);
+        seriesUnits.push(new Set());
+        seriesRow.push(row);
+        nextSeries.push(-1);
+        lastUnitRow.push(-1);
+      } else {
+        s = known;
+      }
+    }
+    if (prevSeries >= 0) {
+      nextSeries[prevSeries] = s;
+    }
+    prevSeries = s;
     seriesOfRow[row] = s;
     if (unitData && isValid(unitData, row)) {
-      seriesUnits[s].add(utf8At(unitData, row));
+      const last = lastUnitRow[s];
+      if (!(unitComparable && last >= 0 && sameText(unitData, row, last))) {
+        seriesUnits[s].add(utf8At(unitData, row));
+        lastUnitRow[s] = row;
+      }
     }
   }
   // Deterministic legend order: series sorted by their labels.
@@ -229,7 +266,6 @@ function pivot(
     notes.push(mixedUnitsNotice(unitCol.name, [...mixedUnits], mixedSeries));
   }
 
-  const T = times.length;
   const cells = T * seriesLabels.length * valueCols.length;
   if (cells > MAX_WIDE_CELLS) {
     throw new FrameFormatError(
@@ -239,7 +275,7 @@ function pivot(
     );
   }
   const fields: FrameField[] = [
-    toField(timeCol, { chunks: [fixedData(TIME_NS, BigInt64Array.from(times), T, undefined, 0)], nullable: false }),
+    toField(timeCol, { chunks: [fixedData(TIME_NS, times, T, undefined, 0)], nullable: false }),
   ];
   let duplicates = 0;
   for (const col of valueCols) {
@@ -250,19 +286,31 @@ function pivot(
       isBool ? Float64Array : (src as unknown as { constructor: new (n: number) => unknown }).constructor
     ) as new (n: number) => { [i: number]: number | bigint };
     const out = seriesLabels.map(() => ({ values: new Ctor(T), validity: newBitmap(T), filled: newBitmap(T) }));
+    // 64-bit integers move as two 32-bit words: reading them as BigInt would allocate per cell.
+    const wide = src instanceof BigInt64Array || src instanceof BigUint64Array;
+    const srcWords = wide ? new Int32Array(src.buffer, src.byteOffset, src.length * 2) : undefined;
+    const outWords = wide ? out.map((o) => new Int32Array((o.values as unknown as BigInt64Array).buffer)) : [];
+    const anyNull = data.nullCount > 0;
     for (const row of order) {
-      const target = out[seriesOfRow[row]];
+      const s = seriesOfRow[row];
+      const target = out[s];
       const k = slot[row];
-      if ((target.filled[k >> 3] & (1 << (k & 7))) !== 0) {
+      const bit = 1 << (k & 7);
+      if ((target.filled[k >> 3] & bit) !== 0) {
         duplicates++;
       }
-      setBit(target.filled, k);
-      if (!isValid(data, row)) {
-        target.validity[k >> 3] &= ~(1 << (k & 7));
+      target.filled[k >> 3] |= bit;
+      if (anyNull && !isValid(data, row)) {
+        target.validity[k >> 3] &= ~bit;
         continue;
       }
-      target.values[k] = isBool ? (boolAt(data, row) ? 1 : 0) : src[row];
-      setBit(target.validity, k);
+      if (srcWords) {
+        outWords[s][2 * k] = srcWords[2 * row];
+        outWords[s][2 * k + 1] = srcWords[2 * row + 1];
+      } else {
+        target.values[k] = isBool ? (boolAt(data, row) ? 1 : 0) : src[row];
+      }
+      target.validity[k >> 3] |= bit;
     }
     const outType = isBool ? FLOAT64 : col.type;
     for (const s of seriesOrder) {
@@ -292,6 +340,29 @@ function pivot(
     });
   }
   return fields;
+}
+
+/** Utf8 with 32-bit offsets: its values can be compared byte for byte. */
+function isUtf8(data: arrow.Data): boolean {
+  return data.type.typeId === arrow.Type.Utf8 && data.valueOffsets instanceof Int32Array;
+}
+
+/** Whether rows a and b hold the same text (null counts as ''), as utf8At would decode them. */
+function sameText(data: arrow.Data, a: number, b: number): boolean {
+  const offsets = data.valueOffsets as Int32Array;
+  const sa = offsets[a];
+  const sb = offsets[b];
+  const len = isValid(data, a) ? offsets[a + 1] - sa : 0;
+  if (len !== (isValid(data, b) ? offsets[b + 1] - sb : 0)) {
+    return false;
+  }
+  const bytes = data.values as Uint8Array;
+  for (let k = 0; k < len; k++) {
+    if (bytes[sa + k] !== bytes[sb + k]) {
+      return false;
+    }
+  }
+  return true;
 }
 
 function boolAt(data: arrow.Data, i: number): boolean {

@@ -17,14 +17,7 @@ import { createLogger, guardStdout, type Logger } from './log';
 import type { QueryDataResponseOut } from './messages';
 import { PluginMetrics } from './metrics';
 import { finishFramed, installPreframedSend } from './preframed';
-import {
-  dataService,
-  diagnosticsService,
-  healthService,
-  resourceService,
-  streamService,
-  type ServiceDeps,
-} from './services';
+import type { ServiceDeps } from './services';
 
 /** No cap on what we send; receive at least 16 MiB (the Go SDK's default), we allow more. */
 const SERVER_OPTIONS: grpc.ServerOptions = {
@@ -41,9 +34,47 @@ const PARENT_CHECK_MS = 2000;
 const SHUTDOWN_GRACE_MS = 2000;
 
 export interface PluginOptions {
-  clientFactory: ClientFactory;
+  /**
+   * The client factory, or a loader for it: the executable passes a loader so the
+   * Micromegas client (apache-arrow, Flight) loads after the handshake.
+   */
+  clientFactory: ClientFactory | { load(): Promise<ClientFactory> };
   env?: NodeJS.ProcessEnv;
   logger?: Logger;
+}
+
+type Handlers = Record<string, grpc.UntypedHandleCall>;
+type AnyHandler = (call: unknown, callback?: grpc.sendUnaryData<unknown>) => void;
+
+/**
+ * Handlers for a service whose implementation loads after the handshake: a call that
+ * arrives before it is ready waits for it. What the handshake itself needs (gRPC, the
+ * pluginv2 definitions) stays on the start-up path; the query pipeline, the
+ * Micromegas client and apache-arrow do not (Grafana waits for the handshake line).
+ */
+function deferred(
+  definition: grpc.ServiceDefinition,
+  handlers: Promise<Handlers>,
+  logger: Logger
+): grpc.UntypedServiceImplementation {
+  const impl: Record<string, AnyHandler> = {};
+  for (const [name, method] of Object.entries(definition)) {
+    impl[name] = (call, callback) => {
+      handlers.then(
+        (h) => (h[name] as AnyHandler)(call, callback),
+        (e) => {
+          const error = { code: grpc.status.INTERNAL, details: `the plugin failed to start: ${errorText(e)}` };
+          logger.error('plugin services failed to load', { error: errorText(e) });
+          if (method.responseStream) {
+            (call as grpc.ServerWritableStream<unknown, unknown>).emit('error', error);
+          } else {
+            callback?.(error);
+          }
+        }
+      );
+    };
+  }
+  return impl as grpc.UntypedServiceImplementation;
 }
 
 /** QueryData with the hand-written response encoder: frames are copied once, into the bytes sent. */
@@ -78,18 +109,38 @@ export async function runPlugin(options: PluginOptions): Promise<void> {
 
   const shutdown = new AbortController();
   const metrics = new PluginMetrics();
-  const instances = new InstanceManager(options.clientFactory, logger);
-  const deps: ServiceDeps = { instances, logger, metrics, shutdownSignal: shutdown.signal };
+  const factory =
+    typeof options.clientFactory === 'function' ? Promise.resolve(options.clientFactory) : options.clientFactory.load();
+  const instances = factory.then((f) => new InstanceManager(f, logger));
+  // Loaded once the handshake line is out (see below); calls wait for it.
+  let startLoading!: () => void;
+  const services = new Promise<void>((resolve) => (startLoading = resolve)).then(async () => {
+    const [impl, manager] = await Promise.all([import('./services'), instances]);
+    const deps: ServiceDeps = { instances: manager, logger, metrics, shutdownSignal: shutdown.signal };
+    return {
+      health: impl.healthService(),
+      data: impl.dataService(deps) as unknown as Handlers,
+      diagnostics: impl.diagnosticsService(deps) as Handlers,
+      resource: impl.resourceService(deps) as unknown as Handlers,
+      stream: impl.streamService(deps),
+    };
+  });
+  const pick = (key: keyof Awaited<typeof services>) => services.then((all) => all[key]);
 
   const server = new grpc.Server(SERVER_OPTIONS);
-  server.addService(serviceDefinition('grpc.health.v1.Health'), healthService());
-  server.addService(dataDefinition(), dataService(deps) as unknown as grpc.UntypedServiceImplementation);
-  server.addService(serviceDefinition('pluginv2.Diagnostics'), diagnosticsService(deps));
+  const data = dataDefinition();
   server.addService(
-    serviceDefinition('pluginv2.Resource'),
-    resourceService(deps) as unknown as grpc.UntypedServiceImplementation
+    serviceDefinition('grpc.health.v1.Health'),
+    deferred(serviceDefinition('grpc.health.v1.Health'), pick('health'), logger)
   );
-  server.addService(serviceDefinition('pluginv2.Stream'), streamService(deps));
+  server.addService(data, deferred(data, pick('data'), logger));
+  for (const [name, key] of [
+    ['pluginv2.Diagnostics', 'diagnostics'],
+    ['pluginv2.Resource', 'resource'],
+    ['pluginv2.Stream', 'stream'],
+  ] as const) {
+    server.addService(serviceDefinition(name), deferred(serviceDefinition(name), pick(key), logger));
+  }
 
   let stopping = false;
   const stop = (reason: string) => {
@@ -105,7 +156,7 @@ export async function runPlugin(options: PluginOptions): Promise<void> {
     const force = setTimeout(() => server.forceShutdown(), SHUTDOWN_GRACE_MS);
     server.tryShutdown(() => {
       clearTimeout(force);
-      instances.disposeAll().finally(exit);
+      instances.then((m) => m.disposeAll()).finally(exit);
     });
   };
 
@@ -125,6 +176,14 @@ export async function runPlugin(options: PluginOptions): Promise<void> {
     process.exit(1);
   }
   writeHandshake(handshakeLine(port));
+  // Grafana has its address; now load what the first call needs, then run the query
+  // path once on synthetic data (pkg/grafana/warmup.ts).
+  setImmediate(startLoading);
+  void services
+    .then(() => import('./warmup'))
+    .then((w) => w.warmUp(`127.0.0.1:${port}`))
+    .then(() => logger.debug('query path warmed up', { msSinceStart: Math.round(performance.now()) }))
+    .catch((e) => logger.debug('warm-up failed (only the first query is slower)', { error: errorText(e) }));
   logger.info('plugin started', {
     port,
     pid: process.pid,

@@ -9,7 +9,9 @@ import { connect, DEFAULT_URI } from './client';
 import { MicromegasError } from './errors';
 import { OidcClientCredentialsProvider } from './oidc';
 import { csvHeader, csvRows, jsonRecords, OutputFormat, renderTable } from './output';
+import { resolveConnection, type ConnectionConfig } from './profiles';
 import { parseDatetime, parseTimeDelta } from './time';
+import { version as CLI_VERSION } from '../../package.json';
 
 export const USAGE = `usage: micromegas-query [options] SQL
        micromegas-query [options] --file FILE   (FILE '-' reads stdin)
@@ -23,8 +25,11 @@ options:
   --all              no time range (query everything)
   --format F         table (default), csv or json
   --max-colwidth N   table cell width cap (default 50, 0 = unlimited)
-  --uri URI          server (default $MICROMEGAS_ANALYTICS_URI or ${DEFAULT_URI})
+  --uri URI          server (default $MICROMEGAS_ANALYTICS_URI, the profile's uri, or ${DEFAULT_URI})
+  --profile NAME     connection profile of ~/.micromegas/config.json (default $MICROMEGAS_PROFILE,
+                     then the file's default_profile), as the Python CLI
   --timeout SECONDS  deadline for the query
+  -V, --version      print the version and exit
   -h, --help         show this help
 
 environment:
@@ -47,10 +52,12 @@ interface CliArgs {
   uri?: string;
   timeoutMs?: number;
   help: boolean;
+  version: boolean;
+  profile?: string;
 }
 
 export function parseArgs(argv: string[]): CliArgs {
-  const args: CliArgs = { all: false, format: 'table', maxColWidth: 50, help: false };
+  const args: CliArgs = { all: false, format: 'table', maxColWidth: 50, help: false, version: false };
   const positional: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     let a = argv[i];
@@ -70,6 +77,10 @@ export function parseArgs(argv: string[]): CliArgs {
       case '-h':
       case '--help':
         args.help = true;
+        break;
+      case '-V':
+      case '--version':
+        args.version = true;
         break;
       case '--file':
         args.file = value();
@@ -102,6 +113,9 @@ export function parseArgs(argv: string[]): CliArgs {
       case '--uri':
         args.uri = value();
         break;
+      case '--profile':
+        args.profile = value();
+        break;
       case '--timeout': {
         const s = Number(value());
         if (!Number.isFinite(s) || s <= 0) {
@@ -117,7 +131,7 @@ export function parseArgs(argv: string[]): CliArgs {
         positional.push(argv[i]);
     }
   }
-  if (args.help) {
+  if (args.help || args.version) {
     return args;
   }
   if (positional.length > 1) {
@@ -161,9 +175,23 @@ export function parseCliTime(flag: string, value: string, now: number): Date {
   }
 }
 
-function authFromEnv(env: NodeJS.ProcessEnv): { token?: string; authProvider?: AuthProvider } {
-  if (env.MICROMEGAS_OIDC_ISSUER && env.MICROMEGAS_OIDC_CLIENT_ID) {
-    return { authProvider: OidcClientCredentialsProvider.fromEnv(env) };
+/** Credentials: OAuth client credentials (environment, else the profile), else MICROMEGAS_TOKEN. */
+function authFor(env: NodeJS.ProcessEnv, conn: ConnectionConfig): { token?: string; authProvider?: AuthProvider } {
+  if (conn.oidcIssuer && conn.oidcClientId) {
+    if (!conn.oidcClientSecret) {
+      throw new Error(
+        `MICROMEGAS_OIDC_CLIENT_SECRET environment variable not set${conn.profile ? ` (profile '${conn.profile}' names an OIDC issuer and client id)` : ''}`
+      );
+    }
+    return {
+      authProvider: new OidcClientCredentialsProvider({
+        issuer: conn.oidcIssuer,
+        clientId: conn.oidcClientId,
+        clientSecret: conn.oidcClientSecret,
+        audience: conn.oidcAudience,
+        scope: conn.oidcScope,
+      }),
+    };
   }
   return env.MICROMEGAS_TOKEN ? { token: env.MICROMEGAS_TOKEN } : {};
 }
@@ -193,6 +221,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     args = parseArgs(argv);
     if (args.help) {
       await write(io.stdout, USAGE);
+      return 0;
+    }
+    if (args.version) {
+      await write(io.stdout, `micromegas-query ${CLI_VERSION}\n`);
       return 0;
     }
     if (args.file !== undefined) {
@@ -226,8 +258,9 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   }
   let client;
   try {
-    const uri = args.uri ?? io.env.MICROMEGAS_ANALYTICS_URI ?? DEFAULT_URI;
-    client = connect(uri, { ...authFromEnv(io.env), clientEntrypoint: 'cli-query', timeoutMs: args.timeoutMs });
+    const conn = resolveConnection({ profile: args.profile, env: io.env });
+    const uri = args.uri ?? conn.uri;
+    client = connect(uri, { ...authFor(io.env, conn), clientEntrypoint: 'cli-query', timeoutMs: args.timeoutMs });
   } catch (err) {
     await write(io.stderr, `micromegas-query: error: ${oneLine(err)}\n`);
     return 1;

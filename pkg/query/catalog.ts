@@ -116,6 +116,11 @@ export const TABLE_FUNCTIONS: readonly FunctionDoc[] = [
   },
   { name: 'list_query_denials', signature: 'list_query_denials()', description: 'admin: query deny-list rules' },
   {
+    name: 'deny_queries',
+    signature: 'deny_queries(match_expr, reason)',
+    description: 'admin: deny the queries a boolean expression over the match context matches',
+  },
+  {
     name: 'retire_partitions',
     signature: 'retire_partitions(view_set, view_instance, begin, end)',
     description: 'admin: delete partitions of a view in a time range',
@@ -141,6 +146,11 @@ export const FUNCTIONS: readonly FunctionDoc[] = [
   },
   { name: 'properties_length', signature: 'properties_length(properties)', description: 'number of properties' },
   { name: 'properties_to_jsonb', signature: 'properties_to_jsonb(properties)', description: 'properties as JSONB' },
+  {
+    name: 'properties_to_dict',
+    signature: 'properties_to_dict(list_of_key_value_structs)',
+    description: 'dictionary-encodes a List<Struct<key, value>> (not the JSONB properties columns)',
+  },
   {
     name: 'properties_to_array',
     signature: 'properties_to_array(dict_properties)',
@@ -196,6 +206,12 @@ export const FUNCTIONS: readonly FunctionDoc[] = [
     description: 'sum of values in a histogram',
   },
   { name: 'rgba', signature: 'rgba(r, g, b, a)', description: 'color as UInt32 0xRRGGBBAA' },
+  { name: 'lerp_color', signature: 'lerp_color(c1, c2, t)', description: 'interpolates two packed RGBA colors' },
+  {
+    name: 'color_scale',
+    signature: "color_scale('viridis', t, alpha)",
+    description: 'packed color from a perceptual scale (viridis, magma, plasma, inferno, cividis, turbo)',
+  },
   { name: 'lerp', signature: 'lerp(a, b, t)', description: 'linear interpolation' },
   { name: 'unlerp', signature: 'unlerp(a, b, x)', description: 'inverse linear interpolation' },
   { name: 'bin_center', signature: 'bin_center(coord, cell_size)', description: 'center of the cell holding coord' },
@@ -203,6 +219,11 @@ export const FUNCTIONS: readonly FunctionDoc[] = [
     name: 'retire_partition_by_metadata',
     signature: 'retire_partition_by_metadata(view_set, view_instance, begin, end)',
     description: 'admin: retire one partition',
+  },
+  {
+    name: 'retire_partition_by_file',
+    signature: 'retire_partition_by_file(file_path)',
+    description: 'admin: retire the partition stored in that file',
   },
   {
     name: 'remove_query_denial',
@@ -242,4 +263,21 @@ export const FUNCTIONS: readonly FunctionDoc[] = [
     description: 'aggregate: approximate percentile',
   },
   { name: 'approx_distinct', signature: 'approx_distinct(expr)', description: 'aggregate: approximate distinct count' },
+  { name: 'approx_median', signature: 'approx_median(expr)', description: 'aggregate: approximate median' },
+  { name: 'arrow_cast', signature: "arrow_cast(expr, 'Int32')", description: 'cast to an Arrow type by name' },
+  { name: 'to_char', signature: "to_char(timestamp, '%Y-%m-%d')", description: 'timestamp formatted as text' },
+  {
+    name: 'to_timestamp_seconds',
+    signature: 'to_timestamp_seconds(epoch_seconds)',
+    description: 'seconds since the epoch to a timestamp',
+  },
+  {
+    name: 'from_unixtime',
+    signature: 'from_unixtime(epoch_seconds)',
+    description: 'seconds since the epoch to a timestamp',
+  },
+  { name: 'make_array', signature: 'make_array(a, b, …)', description: 'a list of the values' },
+  { name: 'cardinality', signature: 'cardinality(list)', description: 'number of elements of a list' },
+  { name: 'unnest', signature: 'unnest(list)', description: 'one row per list element' },
+  { name: 'named_struct', signature: "named_struct('a', x, 'b', y)", description: 'a struct of named fields' },
 ];

@@ -59,6 +59,16 @@ function optionalBool(obj: Record<string, unknown>, key: string, fallback: boole
   return v;
 }
 
+/**
+ * Default of a missing `timeFilter` / `autoLimit`. Ours: true. An upstream-shaped query (alert rule,
+ * API-created or provisioned panel that never went through upstream's editor) ran on the upstream
+ * backend with Go's zero value, false — no range headers, no row cap — so it keeps false and its
+ * results stay identical after the switch. Upstream's editor always wrote both keys.
+ */
+export function switchDefault(upstreamShaped: boolean): boolean {
+  return !upstreamShaped;
+}
+
 /** Parses and validates one panel query (upstream shapes included). */
 export function parseQueryModel(json: Uint8Array | string | Record<string, unknown>): QueryModel {
   const parsed = parseJson(json);
@@ -123,8 +133,8 @@ export function parseQueryModel(json: Uint8Array | string | Record<string, unkno
     format,
     formatDefaulted,
     upstreamShaped,
-    timeFilter: optionalBool(obj, 'timeFilter', true),
-    autoLimit: optionalBool(obj, 'autoLimit', true),
+    timeFilter: optionalBool(obj, 'timeFilter', switchDefault(upstreamShaped)),
+    autoLimit: optionalBool(obj, 'autoLimit', switchDefault(upstreamShaped)),
     rowLimit,
     intervalMs,
     adhocFilters: parseAdhocFilters(obj.adhocFilters),

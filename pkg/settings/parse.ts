@@ -3,6 +3,7 @@
 import { resolveAuthType } from '../../src/shared/auth';
 
 import { formatUrl, parseUpstreamHost, parseUrl, type Endpoint } from './endpoint';
+import { looksLikeJwt } from '../micromegas/jwt';
 import {
   DEFAULT_QUERY_TIMEOUT_SECONDS,
   DEFAULT_ROW_LIMIT,
@@ -86,6 +87,11 @@ export function parseSettings(raw: RawInstanceSettings): DataSourceSettings {
  * x-user-email differ from the token's subject. These remarks say what the switches do here.
  */
 function attributionWarnings(attribution: boolean, withOAuth: boolean, auth: AuthSettings): string[] {
+  if (auth.type === 'token' && attribution && looksLikeJwt(auth.token)) {
+    return [
+      'the token is a JWT (an OIDC access token), not a Micromegas API key: with user attribution on, Micromegas answers every query with PERMISSION_DENIED "User impersonation not allowed". Use an API key, or turn off User Attribution',
+    ];
+  }
   if (auth.type !== 'oauth2') {
     return withOAuth
       ? [

@@ -195,6 +195,27 @@ describe('settings: actionable errors', () => {
   it('upstream secure without credentials', () => rejects({ host: 'h:1', secure: true }, {}, /required for a secure/));
 });
 
+describe('settings: a JWT given as the token', () => {
+  // header {"alg":"RS256","typ":"JWT"}, payload {"sub":"alice"}, fake signature
+  const jwt = 'eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJl';
+  it('with user attribution on, warns that Micromegas will answer "User impersonation not allowed", without the token', () => {
+    const s = parseSettings(raw({ url: 'grpc://h:1', authType: 'token' }, { token: jwt }));
+    const w = s.warnings.find((x) => /JWT/.test(x));
+    assert.ok(w, s.warnings.join('\n'));
+    assert.match(w, /User impersonation not allowed/);
+    assert.match(w, /API key|User Attribution/);
+    assert.ok(!s.warnings.join(' ').includes(jwt));
+  });
+  it('an API key, or attribution off, gets no such warning', () => {
+    const key = parseSettings(raw({ url: 'grpc://h:1', authType: 'token' }, { token: 'mmk_0123456789abcdef' }));
+    assert.ok(!key.warnings.some((x) => /JWT/.test(x)));
+    const off = parseSettings(
+      raw({ url: 'grpc://h:1', authType: 'token', enableUserAttribution: false }, { token: jwt })
+    );
+    assert.ok(!off.warnings.some((x) => /JWT/.test(x)));
+  });
+});
+
 describe('settings: user attribution with OAuth2 (explicit opt-in)', () => {
   const oauth = {
     url: 'grpc://h:1',

@@ -2,6 +2,8 @@
 // against the dev server.
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
@@ -53,6 +55,36 @@ describe('micromegas-query CLI', () => {
   after(async () => {
     await server?.stop();
     await idp?.stop();
+  });
+
+  it('reads connection profiles from ~/.micromegas/config.json like the Python CLI', async () => {
+    const home = mkdtempSync(path.join(tmpdir(), 'mm-home-'));
+    try {
+      mkdirSync(path.join(home, '.micromegas'));
+      writeFileSync(
+        path.join(home, '.micromegas', 'config.json'),
+        JSON.stringify({
+          default_profile: 'broken',
+          profiles: { dev: { uri: server.uri }, broken: { uri: 'grpc://127.0.0.1:1' } },
+        })
+      );
+      const profileEnv = { HOME: home, MICROMEGAS_TOKEN: KEY };
+      const ok = await run(['SELECT 7 AS seven', '--all', '--format', 'csv', '--profile', 'dev'], profileEnv);
+      assert.equal(ok.code, 0, ok.stderr);
+      assert.equal(ok.stdout, 'seven\n7\n');
+      const viaEnv = await run(['SELECT 7 AS seven', '--all', '--format', 'csv'], {
+        ...profileEnv,
+        MICROMEGAS_PROFILE: 'dev',
+      });
+      assert.equal(viaEnv.code, 0, viaEnv.stderr);
+      const unknown = await run(['SELECT 1', '--all', '--profile', 'nope'], profileEnv);
+      assert.equal(unknown.code, 1);
+      assert.match(unknown.stderr, /unknown profile 'nope' \(available: broken, dev\)/);
+      const unsafe = await run(['SELECT 1', '--all', '--profile', '..'], profileEnv);
+      assert.match(unsafe.stderr, /invalid profile name/);
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
   });
 
   it('prints CSV and JSON with --all', async () => {
@@ -128,5 +160,13 @@ describe('micromegas-query CLI', () => {
     const help = await run(['--help'], {});
     assert.equal(help.code, 0);
     assert.match(help.stdout, /MICROMEGAS_ANALYTICS_URI/);
+    const pkgVersion = (
+      JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }
+    ).version;
+    for (const flag of ['--version', '-V']) {
+      const v = await run([flag], {});
+      assert.equal(v.code, 0);
+      assert.equal(v.stdout, `micromegas-query ${pkgVersion}\n`);
+    }
   });
 });

@@ -1,5 +1,7 @@
-// A small local OIDC stand-in for tests: discovery document + client-credentials token
-// endpoint on 127.0.0.1, recording every token request.
+// A small local OIDC stand-in for tests: discovery document, client-credentials token endpoint,
+// and for people an authorization endpoint (authorization code + PKCE S256, redirecting straight
+// back as a logged-in browser would) with refresh tokens, on 127.0.0.1, recording every token request.
+import { createHash, randomUUID } from 'node:crypto';
 import { createServer, IncomingMessage, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -40,17 +42,73 @@ export async function startOidcStandIn(opts: {
     clientSecret: opts.clientSecret ?? 'svc-secret-value',
   };
   let issuer = '';
+  const codes = new Map<string, { challenge: string; redirect: string }>();
+  const refreshTokens = new Set<string>();
   const server: Server = createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', issuer);
     if (req.method === 'GET' && url.pathname === '/realm/.well-known/openid-configuration') {
       res.setHeader('content-type', 'application/json');
-      res.end(JSON.stringify({ issuer, token_endpoint: `${issuer}/token` }));
+      res.end(
+        JSON.stringify({ issuer, token_endpoint: `${issuer}/token`, authorization_endpoint: `${issuer}/authorize` })
+      );
+      return;
+    }
+    if (req.method === 'GET' && url.pathname === '/realm/authorize') {
+      const p = url.searchParams;
+      const redirect = p.get('redirect_uri') ?? '';
+      if (
+        p.get('response_type') !== 'code' ||
+        p.get('client_id') !== state.clientId ||
+        p.get('code_challenge_method') !== 'S256' ||
+        !/^http:\/\/127\.0\.0\.1:\d+\/callback$/.test(redirect)
+      ) {
+        res.statusCode = 400;
+        res.end('bad authorization request');
+        return;
+      }
+      const code = randomUUID();
+      codes.set(code, { challenge: p.get('code_challenge') ?? '', redirect });
+      res.statusCode = 302;
+      res.setHeader('location', `${redirect}?code=${code}&state=${encodeURIComponent(p.get('state') ?? '')}`);
+      res.end();
       return;
     }
     if (req.method === 'POST' && url.pathname === '/realm/token') {
       const form = new URLSearchParams(await body(req));
       state.requests.push({ form });
       res.setHeader('content-type', 'application/json');
+      const grant = form.get('grant_type');
+      if (grant === 'authorization_code' || grant === 'refresh_token') {
+        let ok = form.get('client_id') === state.clientId;
+        if (grant === 'authorization_code') {
+          const issued = codes.get(form.get('code') ?? '');
+          codes.delete(form.get('code') ?? '');
+          const verifier = form.get('code_verifier') ?? '';
+          ok &&=
+            !!issued &&
+            issued.redirect === form.get('redirect_uri') &&
+            createHash('sha256').update(verifier).digest('base64url') === issued.challenge;
+        } else {
+          ok &&= refreshTokens.has(form.get('refresh_token') ?? '');
+        }
+        if (!ok) {
+          res.statusCode = 400;
+          res.end(JSON.stringify({ error: 'invalid_grant' }));
+          return;
+        }
+        const refresh = `refresh-${randomUUID()}`;
+        refreshTokens.add(refresh);
+        const token = state.tokens[Math.min(state.requests.length - 1, state.tokens.length - 1)];
+        res.end(
+          JSON.stringify({
+            access_token: token,
+            refresh_token: refresh,
+            token_type: 'Bearer',
+            ...(state.expiresIn === undefined ? {} : { expires_in: state.expiresIn }),
+          })
+        );
+        return;
+      }
       if (
         form.get('grant_type') !== 'client_credentials' ||
         form.get('client_id') !== state.clientId ||

@@ -534,6 +534,56 @@ describe('functions', () => {
       )
     ).rows[0]!.message;
     assert.match(String(msg), /^SUCCESS:/);
+    // It acted: the partition is gone, so retiring it again fails.
+    const again = (
+      await client.table(
+        `SELECT retire_partition_by_metadata('measures', 'global', CAST('${iso(p.begin_insert_time)}' AS TIMESTAMP), CAST('${iso(p.end_insert_time)}' AS TIMESTAMP)) AS message`
+      )
+    ).rows[0]!.message;
+    assert.match(String(again), /^ERROR: Partition not found/);
+  });
+
+  test('retire_partition_by_file retires the partition list_partitions() names', async () => {
+    const { rows } = await client.table(
+      "SELECT file_path FROM list_partitions() WHERE view_set_name = 'log_stats' ORDER BY begin_insert_time LIMIT 1"
+    );
+    const path = String(rows[0]!.file_path);
+    const sql = `SELECT retire_partition_by_file('${path.replace(/'/g, "''")}') AS result`;
+    assert.equal((await client.table(sql)).rows[0]!.result, `SUCCESS: Retired partition ${path}`);
+    assert.equal((await client.table(sql)).rows[0]!.result, `ERROR: Partition not found: ${path}`);
+    const left = await client.table(
+      `SELECT count(*) AS n FROM list_partitions() WHERE file_path = '${path.replace(/'/g, "''")}'`
+    );
+    assert.equal(left.rows[0]!.n, 0n);
+  });
+
+  test('the query deny list: a denied query answers RESOURCE_EXHAUSTED until the rule is removed', async () => {
+    const added = await client.table(
+      "SELECT msg AS rule_id FROM deny_queries('entrypoint = ''nightly-report'' AND sql LIKE ''%log_stats%''', 'report storm')"
+    );
+    const ruleId = String(added.rows[0]!.rule_id);
+    const headers = { 'x-client-entrypoint': 'nightly-report' };
+    const denied = await client.query('SELECT count(*) FROM log_stats', headers);
+    assert.equal(denied.error?.code, status.RESOURCE_EXHAUSTED);
+    assert.match(
+      denied.error!.details,
+      new RegExp(
+        `^query denied by rule ${ruleId} \\(reason: report storm\\); ask an admin to lift it with remove_query_denial\\('${ruleId}'\\); query_id=`
+      )
+    );
+    // Another entrypoint, or another view, is not matched.
+    assert.equal((await client.query('SELECT count(*) FROM log_stats')).error, undefined);
+    assert.equal((await client.query('SELECT count(*) FROM measures', headers)).error, undefined);
+    const listed = await client.table('SELECT rule_id, reason, match_expr, last_hit_at FROM list_query_denials()');
+    assert.equal(listed.rows.length, 1);
+    assert.equal(listed.rows[0]!.reason, 'report storm');
+    assert.notEqual(listed.rows[0]!.last_hit_at, null);
+    // Rules without a column or not boolean are refused at creation.
+    const blanket = await client.query("SELECT * FROM deny_queries('1 = 1', 'everything')");
+    assert.match(blanket.error!.details, /must reference at least one match-context column/);
+    const removed = await client.table(`SELECT remove_query_denial('${ruleId}') AS result`);
+    assert.equal(removed.rows[0]!.result, `SUCCESS: removed rule ${ruleId}`);
+    assert.equal((await client.query('SELECT count(*) FROM log_stats', headers)).error, undefined);
   });
 
   test('thread spans nest consistently: parent one level up and enclosing its child', async () => {

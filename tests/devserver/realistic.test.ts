@@ -276,6 +276,39 @@ LIMIT 10`,
 FROM view_instance('thread_spans', '${stream}') WHERE depth = 0`,
     shape: ['name: Utf8', 'duration: Int64', 'rank: UInt64'],
   },
+  {
+    title: 'process_spans: all spans across threads of a process (functions-reference)',
+    sql: () => `SELECT stream_id, thread_name, name, duration
+FROM process_spans('${pid}', 'thread')
+ORDER BY begin`,
+    shape: ['stream_id: Utf8', 'thread_name: Utf8', 'name: Utf8', 'duration: Int64'],
+    check: (rows) => assert.ok(rows.length > 0 && rows.every((r) => r.stream_id !== '')),
+  },
+  {
+    title: 'process_spans both: frame time per thread (functions-reference)',
+    sql: () => `SELECT thread_name, name, AVG(duration) / 1000000.0 as avg_ms
+FROM process_spans('${pid}', 'both')
+WHERE depth = 0
+GROUP BY thread_name, name
+ORDER BY avg_ms DESC`,
+    shape: ['thread_name: Utf8', 'name: Utf8', 'avg_ms: Float64'],
+    check: (rows) => assert.ok(rows.length > 0),
+  },
+  {
+    title: 'process_spans async: begin/end events paired into spans',
+    sql: () =>
+      `SELECT thread_name, count(*) AS n, min(duration) AS shortest FROM process_spans('${pid}', 'async') GROUP BY thread_name`,
+    shape: ['thread_name: Utf8', 'n: Int64', 'shortest: Int64'],
+    check: (rows) => {
+      assert.equal(rows[0]!.thread_name, 'async');
+      assert.ok(Number(rows[0]!.shortest) > 0);
+    },
+  },
+  {
+    title: 'net_spans of a process: declared schema, no sample data',
+    sql: () => `SELECT name, connection_name, is_outgoing, bit_size FROM view_instance('net_spans', '${pid}')`,
+    shape: ['name: Utf8', 'connection_name: Utf8', 'is_outgoing: Boolean', 'bit_size: Int64'],
+  },
   // --- async events / test_async_events.py ------------------------------------------------
   {
     title: 'async events timeline (query-patterns)',
@@ -509,6 +542,13 @@ FROM jsonb_array_elements(jsonb_parse('[{"name": "Alice"}, {"name": "Bob"}]'))`,
     title: 'jsonb_path_query_first returns JSONB (functions-reference)',
     sql: () => `SELECT jsonb_path_query_first(jsonb_parse('{"items": [10, 20, 30]}'), '$.items[1]') as second`,
     shape: ['second: Binary'],
+  },
+  {
+    title: 'jsonb_path_query: every match as a JSONB array (functions-reference)',
+    sql: () =>
+      `SELECT jsonb_format_json(jsonb_path_query(jsonb_parse('{"users": [{"name": "Alice"}, {"name": "Bob"}]}'), '$.users[*].name')) as names, jsonb_format_json(jsonb_path_query(jsonb_parse('{"a": 1}'), '$.missing')) as none`,
+    shape: ['names: Utf8', 'none: Utf8'],
+    check: (rows) => assert.deepEqual([rows[0]!.names, rows[0]!.none], ['["Alice","Bob"]', '[]']),
   },
   {
     title: 'DataFusion built-ins: arrow_typeof, encode hex, approx_distinct, cardinality(make_array)',

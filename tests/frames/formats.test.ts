@@ -81,6 +81,33 @@ describe('time_series format', () => {
     assert.equal(c.rowCount, 4);
   });
 
+  it('keeps series apart when they change order between times, share a prefix or have an empty label', async () => {
+    const schema = new arrow.Schema([
+      field('time', new arrow.TimestampNanosecond('+00:00')),
+      field('host', new arrow.Utf8(), true),
+      field('v', new arrow.Int64()),
+    ]);
+    const c = await convert(
+      batchesOf(schema, {
+        time: tsData([ms(0), ms(0), ms(0), ms(1), ms(1), ms(1), ms(2), ms(2), ms(2)]),
+        host: utf8(['a', 'b', null, 'b', 'a', '', 'a', 'ab', 'b']),
+        v: i64([1n, 2n, 3n, 4n, 5n, 6n, 7n, 8n, 9n]),
+      }),
+      'time_series'
+    );
+    assert.deepEqual(
+      c.json.schema.fields.map((f) => f.labels),
+      [undefined, { host: '' }, { host: 'a' }, { host: 'ab' }, { host: 'b' }]
+    );
+    assert.deepEqual(c.json.data.values, [
+      [tMs(0), tMs(1), tMs(2)],
+      [3, 6, null], // a null label and an empty one are the same series
+      [1, 5, 7],
+      [null, null, 8],
+      [2, 4, 9],
+    ]);
+  });
+
   it('finds a time column not named time and sorts already-wide input', async () => {
     const schema = new arrow.Schema([
       field('cpu', new arrow.Float64()),

@@ -16,8 +16,17 @@ describe('query model', () => {
     assert.equal(m.format, 'time_series');
     assert.equal(m.formatDefaulted, true);
     assert.equal(m.upstreamShaped, true);
-    assert.equal(m.timeFilter, true);
-    assert.equal(m.autoLimit, true);
+    // Missing keys: upstream's backend read Go's zero value, false (no range, no row cap).
+    assert.equal(m.timeFilter, false);
+    assert.equal(m.autoLimit, false);
+  });
+  it('a missing timeFilter/autoLimit keeps the upstream backend meaning for upstream-shaped queries only', () => {
+    const upstream = parseQueryModel({ refId: 'A', query: 'SELECT time, value FROM measures', version: 2 });
+    assert.deepEqual([upstream.timeFilter, upstream.autoLimit], [false, false]);
+    const explicit = parseQueryModel({ query: 'SELECT 1', version: 2, timeFilter: true, autoLimit: true });
+    assert.deepEqual([explicit.timeFilter, explicit.autoLimit], [true, true]);
+    const ours = parseQueryModel({ query: 'SELECT 1', version: 3 });
+    assert.deepEqual([ours.timeFilter, ours.autoLimit], [true, true]);
   });
   it('upstream v2 with builder fields → the SQL in query is authoritative', () => {
     const json = {

@@ -1,0 +1,403 @@
+// Start-up, idle memory, first query, tail latency and memory under sustained small
+// queries: the built executable against a minimal Go plugin (tests/go-baseline:
+// hashicorp/go-plugin + grpc-go from Debian, answering QueryData with a precomputed
+// frame), an empty Node single executable (Node's own floor for a SEA) and plain `node`,
+// all in one run.
+//   npm run bench -- startup        (or: node --import tsx scripts/bench/startup.ts)
+// Environment: BENCH_STARTS (15 launches of each), BENCH_CALLS (2,000 timed SELECT 1 calls),
+// BENCH_SUSTAINED (10,000 calls for the RSS trace), BENCH_FRESH (5 fresh processes for the first query).
+//
+// How each figure is obtained:
+//   exec → handshake: spawn() to the first stdout line (go-plugin's handshake line), timed
+//     here, launches of the four executables interleaved; p50. CPU: the child's utime +
+//     stime (/proc/<pid>/stat) when the line arrives, so machine load does not inflate it.
+//   idle RSS: VmRSS 1 s after the handshake line (RssAnon = private memory beside it).
+//   first query: a fresh plugin started by tests/go-host (go-plugin + grpc-go, as Grafana
+//     starts plugins), idle 1 s (Grafana starts plugins before their first query), then one
+//     QueryData `SELECT 1`, timed in Go around grpc-go's Invoke; ÷ the same call's p50 once warm.
+//   tail latency: BENCH_CALLS back-to-back QueryData `SELECT 1` through tests/go-host after
+//     500 warm-up calls, Go-timed, p50 and p99; the Go baseline answers without a server, so
+//     its figures are the go-plugin round-trip floor; the raw DoGet (this process, same
+//     client library) is the dev server's own share.
+//   sustained: BENCH_SUSTAINED calls in blocks of 500, VmRSS after each block.
+import { spawn, spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import path from 'node:path';
+
+import { FlightSQLClient } from '../../pkg/micromegas';
+import { CLIENT_IDENTITY } from '../../pkg/settings/client-options';
+import { startDevServer, type DevServer } from '../../tests/harness/devserver';
+import { ensureGoHost, GoHost } from '../../tests/harness/go-host';
+import {
+  BACKEND_EXECUTABLE,
+  dataQuery,
+  ensureBackendBuilt,
+  pluginContext,
+  REPO_ROOT,
+} from '../../tests/harness/grafana-host';
+
+const STARTS = Number(process.env.BENCH_STARTS ?? 15);
+const CALLS = Number(process.env.BENCH_CALLS ?? 2000);
+const SUSTAINED = Number(process.env.BENCH_SUSTAINED ?? 10_000);
+const FRESH = Number(process.env.BENCH_FRESH ?? 5);
+const SMALL_SQL = 'SELECT 1 AS x';
+const COOKIE = { grafana_plugin_type: 'datasource', PLUGIN_PROTOCOL_VERSIONS: '2' };
+const MiB = 1024 * 1024;
+
+const quantile = (xs: number[], q: number): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))];
+};
+const p50 = (xs: number[]) => quantile(xs, 0.5);
+const p99 = (xs: number[]) => quantile(xs, 0.99);
+
+function procStatus(pid: number, key: string): number {
+  const text = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? NaN) * 1024;
+}
+
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime + stime, in clock ticks (USER_HZ = 100)
+}
+
+// ---- the executables ----
+
+interface Launchable {
+  name: string;
+  command: string;
+  args: string[];
+  env?: Record<string, string>;
+}
+
+/** An empty single executable made from this node binary: prints a handshake-shaped line, then idles. */
+function emptySea(): Launchable {
+  const dir = path.join(REPO_ROOT, 'node_modules', '.cache', 'bench-empty-sea');
+  const exe = path.join(dir, `empty-sea-${process.version}`);
+  if (!existsSync(exe)) {
+    mkdirSync(dir, { recursive: true });
+    const main = path.join(dir, 'empty.cjs');
+    writeFileSync(main, "process.stdout.write('1|2|tcp|127.0.0.1:1|grpc\\n');\nsetInterval(() => {}, 1 << 30);\n");
+    const blob = path.join(dir, 'empty.blob');
+    const config = path.join(dir, 'sea-config.json');
+    // Same SEA flavour as scripts/build-backend.mjs (code cache on).
+    writeFileSync(
+      config,
+      JSON.stringify({ main, output: blob, disableExperimentalSEAWarning: true, useCodeCache: true })
+    );
+    spawnSync(process.execPath, ['--experimental-sea-config', config], { cwd: dir, stdio: 'ignore' });
+    const tmp = `${exe}.tmp`;
+    copyFileSync(process.execPath, tmp);
+    const res = spawnSync(
+      process.execPath,
+      [
+        path.join(REPO_ROOT, 'node_modules', 'postject', 'dist', 'cli.js'),
+        tmp,
+        'NODE_SEA_BLOB',
+        blob,
+        '--sentinel-fuse',
+        'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2',
+      ],
+      { stdio: 'ignore' }
+    );
+    if (res.status !== 0) {
+      throw new Error('postject failed making the empty single executable');
+    }
+    copyFileSync(tmp, exe);
+    rmSync(tmp);
+    spawnSync('chmod', ['755', exe]);
+  }
+  return { name: 'empty Node SEA', command: exe, args: [] };
+}
+
+function goBaselineBinary(): { ok: true; binary: string } | { ok: false; reason: string } {
+  const res = spawnSync(process.execPath, [path.join(REPO_ROOT, 'scripts', 'build-go-host.mjs'), '--baseline'], {
+    cwd: REPO_ROOT,
+    encoding: 'utf8',
+  });
+  if (res.status === 3) {
+    return { ok: false, reason: res.stderr.trim() };
+  }
+  if (res.status !== 0) {
+    throw new Error(`building tests/go-baseline failed:\n${res.stdout}${res.stderr}`);
+  }
+  return { ok: true, binary: res.stdout.trim().split('\n').pop()! };
+}
+
+// ---- start-up and idle memory ----
+
+interface Launch {
+  ms: number;
+  cpu: number;
+  rss: number;
+  anon: number;
+}
+
+function launch(exe: Launchable): Promise<Launch> {
+  return new Promise((resolve, reject) => {
+    const t0 = process.hrtime.bigint();
+    const child = spawn(exe.command, exe.args, {
+      env: { ...process.env, ...COOKIE, PLUGIN_MIN_PORT: '26000', PLUGIN_MAX_PORT: '26999', ...exe.env },
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    let out = '';
+    let done = false;
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (done || !out.includes('\n')) {
+        return;
+      }
+      done = true;
+      const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+      const cpu = cpuMs(child.pid!);
+      setTimeout(() => {
+        const rss = procStatus(child.pid!, 'VmRSS');
+        const anon = procStatus(child.pid!, 'RssAnon');
+        child.kill('SIGKILL');
+        child.once('exit', () => resolve({ ms, cpu, rss, anon }));
+      }, 1000);
+    });
+    child.once('exit', (code) => done || reject(new Error(`${exe.name} exited (${code}) before its handshake`)));
+    child.once('error', reject);
+  });
+}
+
+async function startups(exes: Launchable[]): Promise<Map<string, Launch[]>> {
+  const runs = new Map(exes.map((e) => [e.name, [] as Launch[]]));
+  for (let i = 0; i < STARTS; i++) {
+    for (const exe of exes) {
+      runs.get(exe.name)!.push(await launch(exe));
+    }
+  }
+  return runs;
+}
+
+// ---- queries through go-plugin ----
+
+interface QueryFigures {
+  startMs: number[];
+  first: number[];
+  p50: number;
+  p99: number;
+  max: number;
+  rssTrace: number[];
+}
+
+class Queries {
+  readonly to = Date.now();
+  readonly from = this.to - 3600_000;
+  readonly ctx: ReturnType<typeof pluginContext>;
+
+  constructor(
+    private readonly goHost: string,
+    dev: DevServer
+  ) {
+    this.ctx = pluginContext({ uid: 'bench-startup', jsonData: { url: dev.uri }, user: { login: 'admin' } });
+  }
+
+  private query() {
+    return [dataQuery('A', { query: SMALL_SQL, format: 'table' }, { from: this.from, to: this.to })];
+  }
+
+  private async start(executable: string, env?: Record<string, string>): Promise<GoHost> {
+    return GoHost.start(this.goHost, { executable, env, logLevel: 'warn', minPort: 27000, maxPort: 27999 });
+  }
+
+  private async timed(host: GoHost, repeat: number): Promise<number[]> {
+    const { responses, latenciesNs } = await host.queryDataTimed(this.ctx, this.query(), { repeat });
+    if (responses.A?.error || !responses.A?.frames.length) {
+      throw new Error(`QueryData failed: ${responses.A?.error ?? 'no frame'}`);
+    }
+    return latenciesNs.map((ns) => ns / 1e6);
+  }
+
+  async figures(executable: string, env?: Record<string, string>, sustained = true): Promise<QueryFigures> {
+    const startMs: number[] = [];
+    const first: number[] = [];
+    for (let i = 0; i < FRESH; i++) {
+      const host = await this.start(executable, env);
+      try {
+        startMs.push(host.started.startMs);
+        await new Promise((r) => setTimeout(r, 1000));
+        first.push((await this.timed(host, 1))[0]);
+      } finally {
+        await host.stop();
+      }
+    }
+    const host = await this.start(executable, env);
+    try {
+      await this.timed(host, 500);
+      const times = await this.timed(host, CALLS);
+      const rssTrace: number[] = [];
+      if (sustained) {
+        for (let done = 0; done < SUSTAINED; done += 500) {
+          await this.timed(host, 500);
+          rssTrace.push(procStatus(host.started.pid, 'VmRSS'));
+        }
+      }
+      return { startMs, first, p50: p50(times), p99: p99(times), max: Math.max(...times), rssTrace };
+    } finally {
+      await host.stop();
+    }
+  }
+}
+
+async function rawDoGet(dev: DevServer): Promise<{ p50: number; p99: number }> {
+  const client = new FlightSQLClient(dev.uri, { ...CLIENT_IDENTITY, sessionId: 'bench-startup' });
+  try {
+    const one = async () => {
+      const t0 = performance.now();
+      for await (const batch of client.queryStream(SMALL_SQL, undefined, undefined)) {
+        void batch;
+      }
+      return performance.now() - t0;
+    };
+    for (let i = 0; i < 500; i++) {
+      await one();
+    }
+    const times: number[] = [];
+    for (let i = 0; i < CALLS; i++) {
+      times.push(await one());
+    }
+    return { p50: p50(times), p99: p99(times) };
+  } finally {
+    client.close();
+  }
+}
+
+/** Our frame for SELECT 1 (through the plugin), for the Go baseline to answer with. */
+async function precomputedFrame(goHost: string, dev: DevServer): Promise<string> {
+  const q = new Queries(goHost, dev);
+  const host = await GoHost.start(goHost, { executable: BACKEND_EXECUTABLE, logLevel: 'warn' });
+  try {
+    const { responses } = await host.queryDataTimed(q.ctx, [
+      dataQuery('A', { query: SMALL_SQL, format: 'table' }, { from: q.from, to: q.to }),
+    ]);
+    const file = path.join(tmpdir(), `go-baseline-frame-${process.pid}.arrow`);
+    writeFileSync(file, responses.A.frames[0]);
+    return file;
+  } finally {
+    await host.stop();
+  }
+}
+
+// ---- report ----
+
+const ms = (x: number) => `${x.toFixed(1)} ms`;
+const mib = (x: number) => `${(x / MiB).toFixed(1)} MiB`;
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ');
+
+async function main(): Promise<void> {
+  ensureBackendBuilt();
+  const loadBefore = load();
+  const goHost = ensureGoHost();
+  const baseline = goBaselineBinary();
+  const dev = await startDevServer({ scale: 0.01 });
+  let frameFile: string | undefined;
+  try {
+    const ours: Launchable = { name: 'ours', command: BACKEND_EXECUTABLE, args: [] };
+    const empty = emptySea();
+    const plain: Launchable = {
+      name: 'plain node',
+      command: process.execPath,
+      args: ['-e', "process.stdout.write('1|2|tcp|127.0.0.1:1|grpc\\n'); setInterval(() => {}, 1 << 30)"],
+    };
+    let go: Launchable | undefined;
+    if (goHost.ok && baseline.ok) {
+      frameFile = await precomputedFrame(goHost.binary, dev);
+      go = { name: 'Go baseline', command: baseline.binary, args: [], env: { GO_BASELINE_FRAME: frameFile } };
+    }
+    const runs = await startups([ours, ...(go ? [go] : []), empty, plain]);
+    const stat = (name: string) => {
+      const r = runs.get(name)!;
+      return {
+        ms: p50(r.map((x) => x.ms)),
+        cpu: p50(r.map((x) => x.cpu)),
+        rss: p50(r.map((x) => x.rss)),
+        anon: p50(r.map((x) => x.anon)),
+      };
+    };
+    const o = stat(ours.name);
+    const e = stat(empty.name);
+    const n = stat(plain.name);
+    const g = go ? stat(go.name) : undefined;
+
+    let ourQ: QueryFigures | undefined;
+    let goQ: QueryFigures | undefined;
+    let raw: { p50: number; p99: number } | undefined;
+    if (goHost.ok) {
+      const q = new Queries(goHost.binary, dev);
+      ourQ = await q.figures(BACKEND_EXECUTABLE);
+      if (go) {
+        goQ = await q.figures(go.command, go.env, false);
+      }
+      raw = await rawDoGet(dev);
+    }
+
+    console.log(`load average: ${loadBefore} before, ${load()} after (2-core machine shared with other work)`);
+    console.log(
+      `exec → handshake p50 over ${STARTS} launches: ours ${ms(o.ms)} (target ≤ 80 ms), ` +
+        `${g ? `Go baseline ${ms(g.ms)}, ` : ''}empty Node SEA ${ms(e.ms)}, plain node ${ms(n.ms)}`
+    );
+    console.log(
+      `   ours ÷ empty Node SEA: ${(o.ms / e.ms).toFixed(2)}${g ? `; ours ÷ Go baseline: ${(o.ms / g.ms).toFixed(2)}` : ''}; ` +
+        `CPU spent before the handshake: ours ${o.cpu.toFixed(0)} ms, empty SEA ${e.cpu.toFixed(0)} ms${g ? `, Go ${g.cpu.toFixed(0)} ms` : ''}`
+    );
+    console.log(
+      `idle RSS 1 s after the handshake (p50): ours ${mib(o.rss)} (target ≤ 48 MiB), ` +
+        `${g ? `Go baseline ${mib(g.rss)}, ` : ''}empty Node SEA ${mib(e.rss)}, plain node ${mib(n.rss)}`
+    );
+    console.log(
+      `   ours − plain node floor: ${mib(o.rss - n.rss)}; ours − empty SEA floor: ${mib(o.rss - e.rss)}` +
+        `${g ? `; ours ÷ Go baseline: ${(o.rss / g.rss).toFixed(2)}` : ''}; ` +
+        `private (RssAnon): ours ${mib(o.anon)}, empty SEA ${mib(e.anon)}${g ? `, Go ${mib(g.anon)}` : ''}`
+    );
+    if (!goHost.ok || !ourQ || !raw) {
+      console.log(`query figures: not measured: ${goHost.ok ? '' : goHost.reason}`);
+      return;
+    }
+    if (!go) {
+      console.log(`Go baseline: not built: ${baseline.ok ? '' : baseline.reason}`);
+    }
+    const warm = ourQ.p50;
+    console.log(
+      `go-plugin start (launch → usable client, timed by go-plugin) p50: ours ${ms(p50(ourQ.startMs))}` +
+        `${goQ ? `, Go baseline ${ms(p50(goQ.startMs))}` : ''}`
+    );
+    console.log(
+      `first query in a fresh process (1 s after start, p50 of ${FRESH}) ÷ warm p50: ${(p50(ourQ.first) / warm).toFixed(2)} ` +
+        `(target ≤ 2; ${ms(p50(ourQ.first))} vs ${ms(warm)}${goQ ? `; Go baseline ${ms(p50(goQ.first))} vs ${ms(goQ.p50)}` : ''})`
+    );
+    console.log(
+      `SELECT 1 QueryData over ${CALLS} back-to-back calls: ours p50 ${ms(ourQ.p50)} / p99 ${ms(ourQ.p99)} (target p99 ≤ 10 ms), ` +
+        `p99 ÷ p50 ${(ourQ.p99 / ourQ.p50).toFixed(2)}, max ${ms(ourQ.max)}; ` +
+        `${goQ ? `Go baseline (no server: go-plugin round-trip floor) p50 ${ms(goQ.p50)} / p99 ${ms(goQ.p99)}; ` : ''}` +
+        `raw DoGet from Node (the dev server's share) p50 ${ms(raw.p50)} / p99 ${ms(raw.p99)}`
+    );
+    console.log(
+      `   ours − raw DoGet: p50 ${ms(ourQ.p50 - raw.p50)}, p99 ${ms(ourQ.p99 - raw.p99)}` +
+        `${goQ ? `; ours − raw DoGet − Go baseline: p99 ${ms(ourQ.p99 - raw.p99 - goQ.p99)}` : ''}`
+    );
+    const trace = ourQ.rssTrace;
+    const half = trace.slice(Math.floor(trace.length / 2));
+    console.log(
+      `RSS under ${SUSTAINED} sustained SELECT 1 calls (every 500): max ${mib(Math.max(...trace))} (target ≤ 60 MiB, flat), ` +
+        `first ${mib(trace[0])}, last ${mib(trace[trace.length - 1])}, second half ${mib(Math.min(...half))}–${mib(Math.max(...half))}`
+    );
+    console.log(`   trace (MiB): ${trace.map((x) => (x / MiB).toFixed(0)).join(' ')}`);
+  } finally {
+    await dev.stop();
+    if (frameFile) {
+      rmSync(frameFile, { force: true });
+    }
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
