@@ -1,6 +1,7 @@
 import type { AdHocVariableFilter, GetTagResponse, MetricFindValue, ScopedVars, TimeRange } from '@grafana/data';
 
 import { ADHOC_VALUES_LIMIT, PLAIN_IDENTIFIER } from '../shared/query';
+import { asSubquery } from '../shared/sql';
 import { resourceErrorMessage, type ResourceFetcher, type SchemaClient } from '../resources';
 import { tablesInStatement } from '../sql/tableRefs';
 import type { AdhocFilterModel, ColumnInfo, MicromegasQuery, ValuesResponse } from '../types';
@@ -41,14 +42,6 @@ export interface AdhocSource {
    * rejected): for statements the `schema` resource cannot plan without one (thread spans).
    */
   probeColumns(sql: string, range: TimeRange | undefined): Promise<string[]>;
-}
-
-/**
- * A statement as a derived table: without its trailing semicolon, and with a newline before
- * ")" that ends a trailing line comment.
- */
-function asSubquery(sql: string, alias: string): string {
-  return `(\n${sql.replace(/;\s*$/, '')}\n) AS ${alias}`;
 }
 
 /** SQL that returns no row but the statement's result columns. */

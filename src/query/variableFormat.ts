@@ -1,5 +1,6 @@
 // SQL formatting of template variable values. Pure (no Grafana runtime), so the
 // dashboards test can resolve variables exactly as the browser does.
+import { quoteLiteral } from '../shared/sql';
 
 /** The variable description Grafana hands to a format function (only the flags we read). */
 export interface InterpolatedVariable {
@@ -7,10 +8,7 @@ export interface InterpolatedVariable {
   includeAll?: boolean;
 }
 
-/** SQL string literal: single quotes doubled, then wrapped in quotes. */
-export function quoteLiteral(value: string): string {
-  return `'${value.replace(/'/g, "''")}'`;
-}
+export { quoteLiteral };
 
 /**
  * Formats a template variable's value for SQL, the way the upstream plugin (and Grafana's

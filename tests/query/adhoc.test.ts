@@ -19,7 +19,7 @@ import {
 import { expandMacros } from '../../pkg/query/macros';
 import { startDevServer, type DevServer } from '../harness/devserver';
 
-import { testEnv } from './env';
+import { countingClient, testEnv } from './env';
 import { assertGrafanaFrame } from '../harness/frame-validate';
 
 const one = (key: string, operator: string, value: string, values?: string[]) =>
@@ -305,18 +305,7 @@ describe('ad hoc filters through the pipeline (real client, dev server)', () => 
   it('the result columns of a statement are read once per client and 30 s, not on every refresh', async () => {
     // Counts the statements sent through a wrapped client (the cache is per client).
     const sent: string[] = [];
-    const counting = new Proxy(client, {
-      get(target, prop, receiver) {
-        if (prop === 'queryStream') {
-          return (sql: string, ...rest: unknown[]) => {
-            sent.push(sql);
-            return (target.queryStream as (...a: unknown[]) => unknown).call(target, sql, ...rest);
-          };
-        }
-        const v: unknown = Reflect.get(target, prop, receiver);
-        return typeof v === 'function' ? v.bind(target) : v;
-      },
-    });
+    const counting = countingClient(client, sent);
     const json = { query: 'SELECT exe AS x FROM processes', adhocFilters: [{ key: 'x', value: 'x' }] };
     const probes = () => sent.filter((sql) => sql.endsWith('AS adhoc LIMIT 0')).length;
     for (let i = 0; i < 3; i++) {

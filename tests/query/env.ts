@@ -20,3 +20,19 @@ export function testEnv(
     ...overrides,
   };
 }
+
+/** The client, recording in `sent` every statement it is asked to run (a wrapped client to count calls on). */
+export function countingClient(client: FlightSQLClient, sent: string[]): FlightSQLClient {
+  return new Proxy(client, {
+    get(target, prop, receiver) {
+      if (prop === 'queryStream') {
+        return (sql: string, ...rest: unknown[]) => {
+          sent.push(sql);
+          return (target.queryStream as (...a: unknown[]) => unknown).call(target, sql, ...rest);
+        };
+      }
+      const v: unknown = Reflect.get(target, prop, receiver);
+      return typeof v === 'function' ? v.bind(target) : v;
+    },
+  });
+}

@@ -8,7 +8,7 @@ import { FlightSQLClient } from '../../pkg/micromegas';
 import { runQuery, type DataQueryInput } from '../../pkg/query';
 import { startDevServer, type DevServer } from '../harness/devserver';
 
-import { testEnv } from './env';
+import { countingClient, testEnv } from './env';
 
 const HOUR = 3_600_000;
 
@@ -26,22 +26,6 @@ describe('runQuery plans, then executes', () => {
     await server?.stop();
   });
 
-  /** A client that records every statement it is asked to run. */
-  function counting(sent: string[]): FlightSQLClient {
-    return new Proxy(client, {
-      get(target, prop, receiver) {
-        if (prop === 'queryStream') {
-          return (sql: string, ...rest: unknown[]) => {
-            sent.push(sql);
-            return (target.queryStream as (...a: unknown[]) => unknown).call(target, sql, ...rest);
-          };
-        }
-        const v: unknown = Reflect.get(target, prop, receiver);
-        return typeof v === 'function' ? v.bind(target) : v;
-      },
-    });
-  }
-
   const volumeQuery = (query: string): DataQueryInput => ({
     refId: 'log-volume-A',
     maxDataPoints: 100,
@@ -58,7 +42,7 @@ describe('runQuery plans, then executes', () => {
 
   it('a filtered log volume probes the statement and the filtered statement under distinct keys', async () => {
     const sent: string[] = [];
-    const c = counting(sent);
+    const c = countingClient(client, sent);
     const sql = 'SELECT time, level, msg FROM log_entries ORDER BY time DESC LIMIT 50 /* plan-keys-1 */';
     const first = await runQuery(testEnv(c), volumeQuery(sql));
     assert.equal(first.error, undefined, first.error);
