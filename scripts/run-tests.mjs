@@ -80,12 +80,13 @@ function countNodeTest(output, label, status) {
   }
 }
 
-function runNodeTests(files, label, extra = []) {
+function runNodeTests(files, label, extra = [], env = {}) {
   if (files.length === 0) {
     return;
   }
   const res = run(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...extra, ...files], {
     capture: true,
+    env,
   });
   process.stdout.write(res.stdout ?? '');
   countNodeTest(res.stdout ?? '', label, res.status);
@@ -171,7 +172,12 @@ if (!only || only === 'jest') {
 if ((!only || only === 'browser') && browserFiles.length > 0) {
   const chromium = ensureChromium();
   if (chromium.ok) {
-    runNodeTests(browserFiles, 'browser tests', ['--test-concurrency=1']);
+    // Once per Grafana host of the sandbox (dev/sandbox/hosts/hosts.json): module.js on React 19
+    // with the newest @grafana/* 13.x, and on React 18 with the oldest supported 12.x.
+    const hosts = JSON.parse(readFileSync(path.join(root, 'dev', 'sandbox', 'hosts', 'hosts.json'), 'utf8'));
+    for (const host of hosts.browserTests) {
+      runNodeTests(browserFiles, `browser tests on ${host}`, ['--test-concurrency=1'], { SANDBOX_GRAFANA: host });
+    }
   } else {
     problems.push(`browser tests not run: ${chromium.reason}`);
     totals.failed += 1;
