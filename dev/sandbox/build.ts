@@ -99,14 +99,19 @@ function fromGrafanaHost(host: GrafanaHost): esbuild.Plugin {
 }
 
 // @grafana/plugin-compat (used by @grafana/scenes) imports @grafana/runtime exports that only
-// newer versions have and checks them at run time; webpack (Grafana's bundler) lets a missing
-// named export be undefined, esbuild refuses it in ESM. Its runtime imports go through a
+// newer versions have and checks them at run time, and scenes' panel builders import
+// @grafana/schema defaults a given schema version may lack; webpack (Grafana's bundler) lets a
+// missing named export be undefined, esbuild refuses it in ESM. These imports go through a
 // CommonJS wrapper of the same module instance, whose missing names are undefined.
+const LENIENT: Array<[importerPackage: string, imported: RegExp]> = [
+  [`${path.sep}@grafana${path.sep}plugin-compat${path.sep}`, /^@grafana\/runtime(\/unstable)?$/],
+  [`${path.sep}@grafana${path.sep}scenes${path.sep}`, /^@grafana\/schema\//],
+];
 const lenientRuntimeImports: esbuild.Plugin = {
   name: 'lenient-runtime-imports',
   setup(build) {
-    build.onResolve({ filter: /^@grafana\/runtime(\/unstable)?$/ }, async (args) => {
-      if (!args.importer.includes(`${path.sep}@grafana${path.sep}plugin-compat${path.sep}`)) {
+    build.onResolve({ filter: /^@grafana\/(runtime|schema)/ }, async (args) => {
+      if (!LENIENT.some(([from, re]) => args.importer.includes(from) && re.test(args.path))) {
         return undefined;
       }
       const real = await build.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir });
