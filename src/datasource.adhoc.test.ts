@@ -218,16 +218,6 @@ describe('ad hoc filters: getTagValues', () => {
     expect(bodies.find((b) => b.table === 'measures')!.filters).toEqual([]);
   });
 
-  it('says when more values exist than the 1000 listed', async () => {
-    const { backend, ds } = setup();
-    backend.on('values', () => ({
-      data: { values: Array.from({ length: ADHOC_VALUES_LIMIT }, (_, i) => `v${i}`), more: true },
-    }));
-    const r = (await ds.getTagValues({ key: 'name', timeRange: range, filters: [] })) as GetTagResponse;
-    expect(r.data).toHaveLength(ADHOC_VALUES_LIMIT);
-    expect(r.error?.message).toMatch(/^Showing the first 1000 values of name in this time range: type a value/);
-  });
-
   it('uses the tables of the panel queries when Grafana passes them', async () => {
     const { backend, ds } = setup();
     backend.on('values', () => ({ data: { values: ['x'] } }));

@@ -14,6 +14,7 @@ import {
   DataSourceWithSupplementaryQueriesSupport,
   dateTime,
   LegacyMetricFindQueryOptions,
+  LoadingState,
   LogRowContextOptions,
   LogRowContextQueryDirection,
   LogRowModel,
@@ -38,11 +39,35 @@ import { SchemaClient } from './resources';
 import { MicromegasOptions, MicromegasQuery } from './types';
 import { MicromegasVariableSupport } from './variables';
 
-function responseError(response: DataQueryResponse): string | undefined {
+/**
+ * The failure of a response, if any: per-query `errors`, else the request-level `error`
+ * that @grafana/runtime's toDataQueryResponse alone sets for a non-200 answer without
+ * per-query results (cancellation, plugin 500, 401/403, proxy 502).
+ */
+export function responseError(response: DataQueryResponse): string | undefined {
   const messages = (response.errors ?? [])
     .map((e) => e.message ?? e.data?.message)
     .filter((m): m is string => Boolean(m));
-  return messages.length ? messages.join('; ') : undefined;
+  if (messages.length) {
+    return messages.join('; ');
+  }
+  // eslint-disable-next-line @typescript-eslint/no-deprecated -- toDataQueryResponse still reports request-level failures only here
+  const e = response.error;
+  if (e || response.state === LoadingState.Error) {
+    return e?.message || e?.data?.message || e?.statusText || 'the request failed';
+  }
+  return undefined;
+}
+
+let requestSeq = 0;
+
+/**
+ * A request id of its own for each request the data source sends by itself: Grafana's
+ * BackendSrv cancels an in-flight request when another starts with the same requestId.
+ */
+function uniqueRequestId(uid: string, purpose: string): string {
+  requestSeq += 1;
+  return `${uid}-${purpose}-${requestSeq}`;
 }
 
 export class DataSource
@@ -163,7 +188,13 @@ export class DataSource
 
   private logContext(row: LogRowModel, options?: LogRowContextOptions, query?: MicromegasQuery): LogContextQuery {
     const direction = options?.direction === LogRowContextQueryDirection.Forward ? 'FORWARD' : 'BACKWARD';
-    const built = buildLogContextQuery(row, direction, options?.limit, query?.refId ?? 'log-context');
+    const built = buildLogContextQuery(
+      row,
+      direction,
+      options?.limit,
+      query?.refId ?? 'log-context',
+      options?.timeWindowMs
+    );
     if (!built) {
       throw new Error(
         'This log line has no process_id, exe or computer label: select one of them to show its context.'
@@ -181,7 +212,11 @@ export class DataSource
     return hasLogContext(row) ? this.logContext(row, options, query).query : null;
   }
 
-  /** Lines of the same source around `row`, through the normal backend path (auth, TLS, limits). */
+  /**
+   * Lines of the same source around `row`, through the normal backend path (auth, TLS,
+   * limits). Grafana asks both directions at once: each has its own request id. A failure
+   * rejects, so the context view shows it instead of "no lines".
+   */
   async getLogRowContext(
     row: LogRowModel,
     options?: LogRowContextOptions,
@@ -193,9 +228,15 @@ export class DataSource
       to: dateTime(toMs),
       raw: { from: dateTime(fromMs), to: dateTime(toMs) },
     };
-    const requestId = `${this.uid}-log-context-${row.uid}`;
+    const direction = options?.direction === LogRowContextQueryDirection.Forward ? 'forward' : 'backward';
+    const requestId = uniqueRequestId(this.uid, `log-context-${direction}`);
     const request = this.singleQueryRequest(target, range, options?.scopedVars ?? {}, requestId, CoreApp.Explore);
-    return lastValueFrom(this.query(request));
+    const response = await lastValueFrom(this.query(request));
+    const error = responseError(response);
+    if (error) {
+      throw new Error(error);
+    }
+    return response;
   }
 
   /** Explore's "Logs volume": counted by the backend over the whole range (query/logVolume.ts). */
@@ -215,13 +256,16 @@ export class DataSource
     return supplementaryRequest(type, request, options);
   }
 
-  /** One query through the backend, outside of a panel; errors become exceptions. */
+  /**
+   * One query through the backend, outside of a panel, with a request id of its own;
+   * errors (per query or of the whole request) become exceptions.
+   */
   async runSql(target: MicromegasQuery, range: TimeRange, scopedVars: ScopedVars): Promise<DataFrame[]> {
     const request = this.singleQueryRequest(
       target,
       range,
       scopedVars,
-      `${this.uid}-${target.refId}`,
+      uniqueRequestId(this.uid, target.refId || 'query'),
       CoreApp.Dashboard
     );
     const response = await lastValueFrom(this.query(request));

@@ -1,6 +1,12 @@
-import { createDataFrame, CustomVariableSupport, DataQueryRequest, DataQueryResponse, FieldType } from '@grafana/data';
-import { from, Observable, of } from 'rxjs';
-import { catchError, map } from 'rxjs/operators';
+import {
+  createDataFrame,
+  CustomVariableSupport,
+  DataQueryRequest,
+  DataQueryResponse,
+  FieldType,
+  LoadingState,
+} from '@grafana/data';
+import { catchError, from, map, Observable, of } from 'rxjs';
 
 import { VariableQueryEditor } from './components/VariableQueryEditor';
 import type { DataSource } from './datasource';
@@ -31,9 +37,11 @@ export class MicromegasVariableSupport extends CustomVariableSupport<DataSource,
           }),
         ],
       })),
-      catchError((err: unknown) =>
-        of({ data: [], errors: [{ message: err instanceof Error ? err.message : String(err) }] })
-      )
+      catchError((err: unknown) => {
+        // Both shapes: Scenes reads `error`, older variable code reads `errors`.
+        const error = { message: err instanceof Error ? err.message : String(err), refId: target.refId };
+        return of({ data: [], state: LoadingState.Error, error, errors: [error] });
+      })
     );
   }
 }

@@ -1,6 +1,12 @@
 // stderr logging in the JSON-line shape hashicorp/go-plugin parses (hclog):
 // `@level`, `@message`, `@timestamp` plus free fields. stdout belongs to the
 // handshake line alone, so console output is rerouted here.
+//
+// go-plugin (client.go logStderr, log_entry.go parseJSON) decodes each line with Go's
+// encoding/json into interface{} values and re-logs the fields through Grafana's logger,
+// which prints them with %v: numbers arrive as float64 and print as 1.79e+12, objects
+// as Go maps. So field values go out as text, and a field never repeats a key the
+// host's line already has (its level, message, logger, time).
 import { redact, redactValue } from './redact';
 
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error';
@@ -19,6 +25,19 @@ export interface Logger {
 
 const RANK: Record<LogLevel, number> = { trace: 0, debug: 1, info: 2, warn: 3, error: 4 };
 const RESERVED = new Set(['@level', '@message', '@timestamp', '@module']);
+/** Keys of the host's own line (hclog, go-plugin's "timestamp", Grafana's logfmt t/level/msg/logger). */
+const HOST_KEYS = new Set(['level', 'msg', 't', 'logger', 'timestamp', 'caller']);
+
+/** A field as the host prints it cleanly: numbers in decimal, objects as JSON text. */
+function fieldValue(value: unknown): unknown {
+  if (typeof value === 'number' || typeof value === 'bigint') {
+    return String(value);
+  }
+  if (value !== null && typeof value === 'object') {
+    return safeInspect(value);
+  }
+  return value;
+}
 
 /** Reads the level from MICROMEGAS_PLUGIN_LOG_LEVEL, then GF_PLUGIN_LOG_LEVEL; default info. */
 export function levelFromEnv(env: NodeJS.ProcessEnv = process.env): LogLevel {
@@ -80,7 +99,7 @@ class JsonLogger implements Logger {
     const extra = redactValue({ ...this.fixed, ...fields }) as LogFields;
     for (const [k, v] of Object.entries(extra)) {
       if (v !== undefined && !RESERVED.has(k)) {
-        entry[k] = v;
+        entry[HOST_KEYS.has(k) ? `field_${k}` : k] = fieldValue(v);
       }
     }
     let line: string;

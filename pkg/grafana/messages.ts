@@ -59,9 +59,16 @@ export interface PbQueryDataRequest {
  */
 export type FrameBytes = Uint8Array | readonly Uint8Array[];
 
+/** DataResponse.status of a successful answer, as the Go SDK sends it. */
+export const STATUS_OK = 200;
+
 export interface DataResponseOut {
   frames: FrameBytes[];
   error?: string;
+  /**
+   * HTTP-like status. The query service always sets it: Grafana's SDK reads 0 (or anything
+   * outside 100–599) as "unknown" and reports 500 to the browser, even with frames.
+   */
   status?: number;
   errorSource?: string;
 }

@@ -129,7 +129,7 @@ export async function runPlugin(options: PluginOptions): Promise<void> {
     port,
     pid: process.pid,
     node: process.version,
-    level: env.MICROMEGAS_PLUGIN_LOG_LEVEL ?? env.GF_PLUGIN_LOG_LEVEL ?? 'info',
+    logLevel: env.MICROMEGAS_PLUGIN_LOG_LEVEL ?? env.GF_PLUGIN_LOG_LEVEL ?? 'info',
     preframedResponses: installPreframedSend(),
   });
 

@@ -26,6 +26,7 @@ import {
   type PbQueryDataRequest,
   type PbStreamRequest,
   type QueryDataResponseOut,
+  STATUS_OK,
 } from './messages';
 import type { PluginMetrics } from './metrics';
 import { redact, redactValue } from './redact';
@@ -137,7 +138,7 @@ async function runOne(
     const r: QueryResult = await runQuery(envFor(instance, ctx, signal, log), input);
     result = r.error
       ? { frames: r.frames, error: redact(r.error), status: r.status ?? 500, errorSource: r.errorSource ?? 'plugin' }
-      : { frames: r.frames };
+      : { frames: r.frames, status: STATUS_OK };
   } catch (e) {
     if (signal.aborted) {
       const reason = signal.reason instanceof Error ? signal.reason.message : 'cancelled';

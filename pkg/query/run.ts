@@ -5,7 +5,15 @@ import { framesFromBatches, type Notice } from '../frames';
 import { isWrappable, resultSchema, wrapWithFilters } from './adhoc';
 import { attributionHeaders } from './attribution';
 import { mapError, redactMessage } from './errors';
-import { DEFAULT_QUERY_TIMEOUT_MS, limitBatches, planLimits, truncationNotice } from './limits';
+import {
+  DEFAULT_QUERY_TIMEOUT_MS,
+  limitBatches,
+  planLimits,
+  timeAxisColumn,
+  truncationNotice,
+  type LimitPlan,
+  type TimeAxisLimit,
+} from './limits';
 import {
   isLogVolumeQuery,
   logVolumeFrames,
@@ -22,6 +30,28 @@ import type { DataQueryInput, QueryEnv, QueryResult, QuerySentInfo } from './typ
 
 function hasTimeColumn(schema: Schema): boolean {
   return schema.fields.some((f) => DataType.isTimestamp(f.type) || DataType.isDate(f.type));
+}
+
+/**
+ * Auto limit of a time series counts points on its time column; a result that has none
+ * (shown as a table) is capped at the same number of rows instead.
+ */
+function effectiveLimits(
+  plan: LimitPlan,
+  format: QueryFormat,
+  schema: Schema
+): { limits: LimitPlan; timeAxis?: TimeAxisLimit } {
+  if (plan.timePoints === undefined) {
+    return { limits: plan };
+  }
+  const column = format === 'time_series' ? timeAxisColumn(schema) : undefined;
+  if (column !== undefined) {
+    return { limits: plan, timeAxis: { column, max: plan.timePoints } };
+  }
+  if (plan.cap !== undefined && plan.timePoints >= plan.cap) {
+    return { limits: plan };
+  }
+  return { limits: { ...plan, cap: plan.timePoints, reason: 'autoLimit' } };
 }
 
 /** Runs one query; never throws: failures become the DataResponse error. */
@@ -78,6 +108,9 @@ export async function runQuery(env: QueryEnv, query: DataQueryInput): Promise<Qu
       // A volume's rows are buckets × levels, not points: maxDataPoints does not apply.
       autoLimit: model.autoLimit && !volume,
       maxDataPoints: query.maxDataPoints,
+      timeSeries: model.format === 'time_series',
+      rangeMs: range ? range.to.getTime() - range.from.getTime() : undefined,
+      intervalMs,
     });
     const notices: Notice[] = [...plan.notices, ...adhocNotices];
     env.logger.debug('running query', {
@@ -108,10 +141,16 @@ export async function runQuery(env: QueryEnv, query: DataQueryInput): Promise<Qu
     // framesFromBatches reads the notices once every batch is consumed, so the truncation
     // notice pushed during consumption is included (checked by tests/query/pipeline.test.ts).
     let truncated = false;
-    const limited = limitBatches(batches, plan.cap, () => {
-      truncated = true;
-      notices.push(truncationNotice(plan));
-    });
+    const { limits, timeAxis } = effectiveLimits(plan, format, schema);
+    const limited = limitBatches(
+      batches,
+      limits.cap,
+      (by) => {
+        truncated = true;
+        notices.push(truncationNotice(limits, by));
+      },
+      timeAxis
+    );
     // What was sent to Micromegas, for the query inspector (meta.custom), not a panel notice.
     const custom: QuerySentInfo = {};
     if (bind) {

@@ -12,7 +12,7 @@ import {
   setTemplateSrv,
   TemplateSrv,
 } from '@grafana/runtime';
-import { Observable, of, throwError } from 'rxjs';
+import { defer, filter, mergeMap, Observable, Subject, takeUntil, throwIfEmpty } from 'rxjs';
 
 import { MicromegasOptions } from '../types';
 
@@ -21,14 +21,22 @@ export interface RecordedRequest {
   method?: string;
   params?: Record<string, unknown>;
   data?: unknown;
+  requestId?: string;
 }
 
 type Route = (req: RecordedRequest) => { status?: number; data: unknown };
 
-/** A fake Grafana HTTP API: routes by URL path; unmatched requests fail like a 404. */
+/**
+ * A fake Grafana HTTP API: routes by URL path; unmatched requests fail like a 404. Like
+ * Grafana's BackendSrv (public/app/core/services/backend_srv.ts), answers arrive
+ * asynchronously, a non-2xx answer is an error carrying status and data, and a request
+ * started with a `requestId` cancels the in-flight request with the same id, which then
+ * fails with `{ cancelled: true, status: -1, statusText: 'Request was aborted' }`.
+ */
 export class FakeBackend {
   requests: RecordedRequest[] = [];
   private routes = new Map<string, Route>();
+  private readonly inFlight = new Subject<string>();
 
   on(path: string, route: Route): this {
     this.routes.set(path, route);
@@ -62,8 +70,27 @@ export class FakeBackend {
       method: options.method,
       params: options.params,
       data: options.data,
+      requestId: options.requestId,
     };
     this.requests.push(req);
+    if (options.requestId) {
+      this.inFlight.next(options.requestId);
+    }
+    return defer(() => Promise.resolve()).pipe(
+      mergeMap(() => this.answer<T>(path, req, options)),
+      takeUntil(this.inFlight.pipe(filter((id) => id === options.requestId))),
+      throwIfEmpty(() => ({
+        type: 'cancelled',
+        cancelled: true,
+        data: null,
+        status: -1,
+        statusText: 'Request was aborted',
+        config: options,
+      }))
+    );
+  }
+
+  private answer<T>(path: string, req: RecordedRequest, options: BackendSrvRequest): Promise<FetchResponse<T>> {
     const key = [...this.routes.keys()].find((k) => path === k || path.endsWith(`/resources/${k}`));
     const route = key ? this.routes.get(key) : undefined;
     const answer = route ? route(req) : { status: 404, data: { error: `no route for ${path}` } };
@@ -79,7 +106,7 @@ export class FakeBackend {
       url: options.url,
       config: options,
     } as FetchResponse<T>;
-    return status < 400 ? of(response) : throwError(() => response);
+    return status < 400 ? Promise.resolve(response) : Promise.reject(response);
   }
 
   install() {

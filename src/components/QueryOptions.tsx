@@ -74,7 +74,7 @@ export function QueryOptions({ query, onChange, maxRows }: Props) {
       />
       <InlineField
         label="Auto limit"
-        tooltip="Caps rows at the panel's max data points; a notice tells when rows were cut."
+        tooltip="Caps rows at the panel's max data points (time series: points per series); a notice tells when the result was cut."
       >
         <InlineSwitch
           aria-label="Auto limit"

@@ -160,7 +160,6 @@ export async function tagValues(
   const tables = fromQueries.length > 0 ? fromQueries : [...DEFAULT_ADHOC_TABLES];
   const values = new Set<string>();
   const problems: string[] = [];
-  let more = false;
   let found = false;
 
   await Promise.all(
@@ -179,7 +178,6 @@ export async function tagValues(
           filters: otherFilters(opts.filters, key, columns),
         });
         (Array.isArray(r?.values) ? r.values : []).forEach((v) => values.add(v));
-        more ||= r?.more === true;
       } catch (err) {
         problems.push(`${table}: ${resourceErrorMessage(err)}`);
       }
@@ -214,9 +212,6 @@ export async function tagValues(
   }
 
   const sorted = [...values].sort();
-  if (sorted.length > ADHOC_VALUES_LIMIT) {
-    more = true;
-  }
   const data: MetricFindValue[] = sorted.slice(0, ADHOC_VALUES_LIMIT).map((v) => ({ text: v, value: v }));
   if (problems.length > 0) {
     return { data, error: { message: `Values of ${key} could not be listed: ${problems.join('; ')}` } };
@@ -227,13 +222,7 @@ export async function tagValues(
       error: { message: `No table of ${tables.join(', ')} has a column ${key}: type the value to filter on` },
     };
   }
-  if (more) {
-    return {
-      data,
-      error: {
-        message: `Showing the first ${ADHOC_VALUES_LIMIT} values of ${key} in this time range: type a value, or use =~ with a pattern, to filter on others`,
-      },
-    };
-  }
+  // A list cut at the limit is not a failure: Scenes shows any `error` as a warning that
+  // stays until the next look-up, and accepts typed values for the ones not listed.
   return { data };
 }

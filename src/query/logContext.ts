@@ -12,7 +12,10 @@ export type ContextDirection = 'BACKWARD' | 'FORWARD';
 /** Lines shown per side when Grafana passes no limit (its own default is 50). */
 export const DEFAULT_CONTEXT_LIMIT = 50;
 
-/** Window searched on each side of the line: bounds the partitions Micromegas reads. */
+/**
+ * Window searched on the line's side when Grafana passes no `timeWindowMs` (the context
+ * view's window selector): bounds the partitions Micromegas reads.
+ */
 export const CONTEXT_WINDOW_MS = 3600_000;
 
 /** What a context query needs from a log row (LogRowModel's fields, decoupled from React). */
@@ -72,13 +75,15 @@ export interface LogContextQuery {
 /**
  * The context query of a row: same source, strictly before (BACKWARD, newest first) or
  * strictly after (FORWARD, oldest first) the row's time, at most `limit` lines, within
- * an hour of it. Undefined when the row has no time or source (see hasLogContext).
+ * `windowMs` of it (default an hour). Undefined when the row has no time or source (see
+ * hasLogContext).
  */
 export function buildLogContextQuery(
   row: ContextRow,
   direction: ContextDirection,
   limit: number | undefined,
-  refId = 'log-context'
+  refId = 'log-context',
+  windowMs?: number
 ): LogContextQuery | undefined {
   const t = rowTimeNs(row);
   const filters = sourceFilters(row.labels ?? {});
@@ -88,9 +93,11 @@ export function buildLogContextQuery(
   const n = limit !== undefined && Number.isFinite(limit) && limit >= 1 ? Math.floor(limit) : DEFAULT_CONTEXT_LIMIT;
   const backward = direction === 'BACKWARD';
   const rowMs = Number(t / MILLION);
-  const from = backward ? rowMs - CONTEXT_WINDOW_MS : rowMs;
+  const window =
+    windowMs !== undefined && Number.isFinite(windowMs) && windowMs > 0 ? Math.floor(windowMs) : CONTEXT_WINDOW_MS;
+  const from = backward ? rowMs - window : rowMs;
   // +1 ms: the range end is inclusive at ms precision and the row may sit inside its last ms.
-  const to = backward ? rowMs + 1 : rowMs + CONTEXT_WINDOW_MS;
+  const to = backward ? rowMs + 1 : rowMs + window;
   const where = [
     ...filters.map(([k, v]) => `${k} = ${quoteLiteral(v)}`),
     '$__timeFilter(time)',

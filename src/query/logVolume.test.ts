@@ -123,6 +123,18 @@ describe('log volume (supplementary queries)', () => {
     expect(ds.getSupplementaryRequest(SupplementaryQueryType.LogsSample, req)).toBeUndefined();
   });
 
+  it("Explore's interval on the volume request leaves the logs request's scopedVars alone", () => {
+    const { ds } = setup();
+    const main = request([LOGS]);
+    main.scopedVars = { __interval: { text: '1m', value: '1m' }, __interval_ms: { text: '60000', value: 60000 } };
+    const volume = ds.getSupplementaryRequest(SupplementaryQueryType.LogsVolume, main)!;
+    // What Grafana's queryLogsVolume (public/app/features/logs/logsModel.ts) does to the request it gets.
+    volume.scopedVars.__interval = { text: '10s', value: '10s' };
+    volume.scopedVars.__interval_ms = { text: '10000', value: 10000 };
+    expect(main.scopedVars.__interval).toEqual({ text: '1m', value: '1m' });
+    expect(main.scopedVars.__interval_ms).toEqual({ text: '60000', value: 60000 });
+  });
+
   it('the volume request goes through the normal query path with queryType and interval', async () => {
     const { ds, sent } = setup();
     const req = ds.getSupplementaryRequest(SupplementaryQueryType.LogsVolume, request([LOGS]))!;

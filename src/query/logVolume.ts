@@ -59,5 +59,12 @@ export function supplementaryRequest(
   if (targets.length === 0) {
     return undefined;
   }
-  return { ...request, requestId: `${request.requestId}_log_volume`, targets };
+  // Explore sets the volume's own interval in its scopedVars (logsModel.ts queryLogsVolume):
+  // a copy of the map keeps the logs request's __interval (Loki clones the whole request).
+  return {
+    ...request,
+    scopedVars: { ...request.scopedVars },
+    requestId: `${request.requestId}_log_volume`,
+    targets,
+  };
 }

@@ -2,6 +2,8 @@
 // launches it and grpc-go calls it (tests/go-host), against the dev server.
 // Skips, saying why, when Go and Debian's go-plugin/grpc sources are unavailable.
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
@@ -9,6 +11,7 @@ import { startDevServer, type DevServer } from '../harness/devserver';
 import { assertGrafanaFrame } from '../harness/frame-validate';
 import { ensureGoHost, GoCallError, GoHost, type HostLogLine } from '../harness/go-host';
 import { BACKEND_EXECUTABLE, dataQuery, ensureBackendBuilt, GrafanaHost, pluginContext } from '../harness/grafana-host';
+import { sdkDataResponseStatus } from '../harness/sdk-status';
 
 const availability = ensureGoHost();
 const skip = availability.ok ? false : availability.reason;
@@ -24,7 +27,11 @@ const rowText = (row: unknown) => JSON.stringify(row, (_k, v: unknown) => (typeo
 describe('the executable under go-plugin + grpc-go (as Grafana runs it)', { skip }, () => {
   let dev: DevServer;
   let host: GoHost;
-  const ctx = () => pluginContext({ uid: 'go-host', jsonData: { url: dev.uri } });
+  // Grafana's settings version is epoch ms: a large integer in the plugin's log fields.
+  const SETTINGS_VERSION = 1_790_000_000_123;
+  const ctx = () => pluginContext({ uid: 'go-host', jsonData: { url: dev.uri }, lastUpdatedMS: SETTINGS_VERSION });
+  const logDir = mkdtempSync(path.join(os.tmpdir(), 'go-host-log-'));
+  const textLog = path.join(logDir, 'text.log');
 
   before(async () => {
     ensureBackendBuilt();
@@ -34,11 +41,13 @@ describe('the executable under go-plugin + grpc-go (as Grafana runs it)', { skip
         minPort: 20000,
         maxPort: 20499,
         env: { GF_PLUGIN_LOG_LEVEL: 'debug' },
+        textLog,
       }),
     ]);
   });
   after(async () => {
     await Promise.allSettled([host?.stop(), dev?.stop()]);
+    rmSync(logDir, { recursive: true, force: true });
   });
 
   it('go-plugin accepts the handshake line and negotiates gRPC, protocol version 2', async () => {
@@ -47,7 +56,7 @@ describe('the executable under go-plugin + grpc-go (as Grafana runs it)', { skip
     const using = await host.waitForLog((l) => l['@message'] === 'using plugin');
     assert.equal(using.version, 2);
     const started = await host.waitForLog((l) => fromPlugin(l) && l['@message'] === 'plugin started');
-    assert.equal(started.pid, host.started.pid);
+    assert.equal(Number(started.pid), host.started.pid);
   });
 
   it('go-plugin\'s Ping (gRPC health of service "plugin") answers', async () => {
@@ -134,6 +143,20 @@ describe('the executable under go-plugin + grpc-go (as Grafana runs it)', { skip
     assert.equal(Number(assertGrafanaFrame(res.good.frames[0]).table.getChild('x')!.get(0)), 7);
   });
 
+  it("statuses as Grafana's SDK reads them: 200 for every successful refId, the error's own status kept", async () => {
+    const res = await host.queryData(ctx(), [
+      dataQuery('ok', { query: 'SELECT 1 AS x', format: 'table' }),
+      dataQuery('empty', { query: 'SELECT 1 AS x WHERE false', format: 'table' }),
+      dataQuery('bad', { query: 'SELEC broken', format: 'table' }),
+    ]);
+    // A status 0 would read as "unknown" (500) in /api/ds/query, failing a query that succeeded.
+    assert.equal(res.ok.status, 200);
+    assert.equal(sdkDataResponseStatus(res.ok.status), 200);
+    assert.equal(sdkDataResponseStatus(res.empty.status), 200);
+    assert.equal(res.bad.status, 400);
+    assert.equal(sdkDataResponseStatus(res.bad.status), 400);
+  });
+
   it('a method the plugin does not serve is a gRPC status (Unimplemented), and the plugin keeps serving', async () => {
     await assert.rejects(
       host.call('/pluginv2.Data/NoSuchMethod', Buffer.alloc(0)),
@@ -154,6 +177,25 @@ describe('the executable under go-plugin + grpc-go (as Grafana runs it)', { skip
     const demoted = host.logs.filter((l) => fromPlugin(l) && l['@message'].trimStart().startsWith('{'));
     assert.deepEqual(demoted, []);
     assert.deepEqual(host.rawStderr, []);
+  });
+
+  it("the plugin's lines read cleanly once go-plugin re-logs them as text (as Grafana's server log prints them)", async () => {
+    await host.waitForLog((l) => fromPlugin(l) && l['@message'] === 'data source client created');
+    // hclog text: `<time> [INFO]  plugin.<exe>: <message>: key=value ...`, values printed with %v.
+    const lines = readFileSync(textLog, 'utf8')
+      .split('\n')
+      .filter((l) => l.includes(`${PLUGIN_MODULE}: `));
+    const started = lines.find((l) => l.includes(': plugin started:'));
+    assert.ok(started, `no "plugin started" line in:\n${lines.join('\n')}`);
+    // The line's level is hclog's own [INFO]: a second "level" key reads as a contradiction.
+    assert.doesNotMatch(started, / level=/);
+    const created = lines.find((l) => l.includes(': data source client created:'));
+    assert.ok(created);
+    assert.match(created, new RegExp(` version=${SETTINGS_VERSION}( |$)`));
+    for (const line of lines) {
+      // go-plugin parses JSON numbers as float64: %v prints large ones as 1.790000000123e+12.
+      assert.doesNotMatch(line, /=-?\d+(\.\d+)?e[+-]\d+/, line);
+    }
   });
 
   it('Kill stops the plugin gracefully: Shutdown, then the process exits by itself', async () => {

@@ -219,14 +219,14 @@ describe('backend executable against the dev server', () => {
     });
     assert.equal((await host.queryData(v2, [dataQuery('A', { query: 'SELECT 2 AS v', format: 'table' })])).A.error, '');
     await host.waitForLog(
-      (l) => l['@message'] === 'data source client disposed' && l.datasource === 'versioned' && l.version === 1000
+      (l) => l['@message'] === 'data source client disposed' && l.datasource === 'versioned' && l.version === '1000'
     );
     const created = host.logs.filter(
       (l) => l['@message'] === 'data source client created' && l.datasource === 'versioned'
     );
     assert.deepEqual(
       created.map((l) => l.version),
-      [1000, 2000]
+      ['1000', '2000']
     );
     // Same version again: served from the cache, no new client.
     await host.queryData(v2, [dataQuery('A', { query: 'SELECT 2 AS v', format: 'table' })]);

@@ -133,6 +133,7 @@ func main() {
 	startTimeout := flag.Duration("start-timeout", 60*time.Second, "how long to wait for the handshake line")
 	minPort := flag.Uint("min-port", 0, "PLUGIN_MIN_PORT (go-plugin's default range 10000-25000 when both are 0)")
 	maxPort := flag.Uint("max-port", 0, "PLUGIN_MAX_PORT")
+	textLog := flag.String("text-log", "", "also write go-plugin's log, in hclog's text format, to this file")
 	flag.Parse()
 	out := &output{enc: json.NewEncoder(os.Stdout)}
 	if *executable == "" {
@@ -140,12 +141,27 @@ func main() {
 		os.Exit(2)
 	}
 
-	logger := hclog.New(&hclog.LoggerOptions{
+	logger := hclog.NewInterceptLogger(&hclog.LoggerOptions{
 		Name:       "plugin",
 		Level:      hclog.LevelFromString(*level),
 		Output:     os.Stderr,
 		JSONFormat: true,
 	})
+	if *textLog != "" {
+		// The plugin's fields as a person reads them: go-plugin hands them over as parsed
+		// JSON (numbers as float64) and a text logger prints them with %v, as Grafana's
+		// logfmt server log does.
+		f, err := os.Create(*textLog)
+		if err != nil {
+			out.write(map[string]string{"event": "error", "message": "text log: " + err.Error()})
+			os.Exit(2)
+		}
+		defer f.Close()
+		logger.RegisterSink(hclog.NewSinkAdapter(&hclog.LoggerOptions{
+			Level:  hclog.LevelFromString(*level),
+			Output: f,
+		}))
+	}
 
 	// Grafana runs the executable with no arguments; go-plugin adds the cookie,
 	// port range and protocol versions to the environment it inherits from us.

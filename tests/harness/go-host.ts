@@ -70,6 +70,8 @@ export interface GoHostStartOptions {
   /** PLUGIN_MIN_PORT / PLUGIN_MAX_PORT; go-plugin's default is 10000-25000, as in Grafana. */
   minPort?: number;
   maxPort?: number;
+  /** Also write go-plugin's log in hclog's text format (values printed with %v) to this file. */
+  textLog?: string;
 }
 
 export interface GoCallOptions {
@@ -173,6 +175,7 @@ export class GoHost {
         `${opts.startTimeoutMs ?? 30000}ms`,
         ...(opts.minPort !== undefined ? ['-min-port', String(opts.minPort)] : []),
         ...(opts.maxPort !== undefined ? ['-max-port', String(opts.maxPort)] : []),
+        ...(opts.textLog !== undefined ? ['-text-log', opts.textLog] : []),
       ],
       {
         env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', ...opts.env },

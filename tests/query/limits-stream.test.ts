@@ -1,9 +1,18 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { makeData, RecordBatch, Schema, Field, Int32, Struct } from 'apache-arrow';
+import {
+  makeData,
+  RecordBatch,
+  Schema,
+  Field,
+  Int32,
+  Struct,
+  TimestampMillisecond,
+  vectorFromArray,
+} from 'apache-arrow';
 
-import { limitBatches } from '../../pkg/query/limits';
+import { limitBatches, timeAxisColumn, type TruncatedBy } from '../../pkg/query/limits';
 import { RequestError } from '../../pkg/query/request-error';
 import { tableReference } from '../../pkg/query/resources';
 
@@ -70,6 +79,58 @@ describe('limitBatches', () => {
       throw new Error('INTERNAL: error building data stream');
     }
     await assert.rejects(collect(limitBatches(failing(), 100, () => undefined)), /error building data stream/);
+  });
+});
+
+/** One batch of (time ms | null, v) rows. */
+function timeBatch(times: Array<number | null>): RecordBatch {
+  const time = vectorFromArray(times, new TimestampMillisecond());
+  const v = vectorFromArray(Int32Array.from(times, (_, i) => i));
+  const schema = new Schema([new Field('v', new Int32(), false), new Field('time', new TimestampMillisecond(), true)]);
+  const data = makeData({ type: new Struct(schema.fields), length: times.length, children: [v.data[0], time.data[0]] });
+  return new RecordBatch(schema, data);
+}
+
+describe('limitBatches on a time axis (time series auto limit: points per series)', () => {
+  async function* batches(...lists: Array<Array<number | null>>): AsyncGenerator<RecordBatch> {
+    for (const l of lists) {
+      yield timeBatch(l);
+    }
+  }
+  it('keeps every row of up to max distinct times, whatever the number of series, in any order', async () => {
+    const column = timeAxisColumn(timeBatch([1]).schema)!;
+    assert.equal(column, 1);
+    const cuts: TruncatedBy[] = [];
+    // 3 series at 3 times, unordered, with a null time: 3 distinct times fit max 3.
+    const rows = await collect(
+      limitBatches(
+        batches([3000, 1000, 2000], [1000, null, 2000, 3000], [2000, 1000, 3000]),
+        100,
+        (b) => cuts.push(b),
+        {
+          column,
+          max: 3,
+        }
+      )
+    );
+    assert.equal(rows.length, 10);
+    assert.deepEqual(cuts, []);
+  });
+  it('cuts at the row bringing one time too many, across batches, and says so', async () => {
+    const cuts: TruncatedBy[] = [];
+    const rows = await collect(
+      limitBatches(batches([1000, 1000], [2000, 2000, 3000, 3000]), 100, (b) => cuts.push(b), { column: 1, max: 2 })
+    );
+    assert.deepEqual(rows, [0, 1, 0, 1]);
+    assert.deepEqual(cuts, ['timePoints']);
+  });
+  it('the row cap still applies, and wins when it comes first', async () => {
+    const cuts: TruncatedBy[] = [];
+    const rows = await collect(
+      limitBatches(batches([1000, 1000, 1000, 2000]), 2, (b) => cuts.push(b), { column: 1, max: 2 })
+    );
+    assert.equal(rows.length, 2);
+    assert.deepEqual(cuts, ['rows']);
   });
 });
 

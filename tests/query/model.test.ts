@@ -116,6 +116,22 @@ describe('limits', () => {
     assert.equal(planLimits({ autoLimit: true, settingsRowLimit: 5000 }).reason, 'rowLimit');
     assert.equal(planLimits({ autoLimit: false, maxDataPoints: 800, settingsRowLimit: 5000 }).cap, 5000);
   });
+  it('time series: auto limit bounds points per series (at least the bins of the range at the interval), not rows', () => {
+    const p = planLimits({
+      autoLimit: true,
+      maxDataPoints: 1000,
+      settingsRowLimit: 50_000,
+      timeSeries: true,
+      rangeMs: 6 * 3_600_000,
+      intervalMs: 20_000,
+    });
+    assert.equal(p.timePoints, 1081);
+    assert.equal(p.cap, 50_000);
+    assert.equal(p.serverLimit, 50_001);
+    assert.equal(planLimits({ autoLimit: true, maxDataPoints: 1000, timeSeries: true }).timePoints, 1000);
+    assert.equal(planLimits({ autoLimit: false, maxDataPoints: 1000, timeSeries: true }).timePoints, undefined);
+    assert.match(truncationNotice(p, 'timePoints').text, /truncated to 1081 points per series by Auto Limit/);
+  });
   it('per-query rowLimit may lower the cap, never raise it (with a notice)', () => {
     assert.equal(planLimits({ autoLimit: false, settingsRowLimit: 5000, queryRowLimit: 10 }).cap, 10);
     const p = planLimits({ autoLimit: false, settingsRowLimit: 5000, queryRowLimit: 9000 });

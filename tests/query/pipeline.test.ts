@@ -182,6 +182,34 @@ describe('runQuery through the real client and dev server', () => {
     );
   });
 
+  it('auto limit keeps a correctly binned multi-series time series whole; an unbinned one is cut with a notice', async () => {
+    // 6 series over 6 hours, binned at the 20 s interval Grafana sends for maxDataPoints 1000
+    // (6 h / 1000 = 21.6 s, rounded to 20 s): 1081 points per series, 6486 rows.
+    const to = Date.UTC(2026, 0, 1, 6);
+    const from = to - 6 * HOUR;
+    const points = (stepSeconds: number, n: number) =>
+      `SELECT CAST('2026-01-01T00:00:00Z' AS TIMESTAMP) + CAST(i * ${stepSeconds} AS INTEGER) * INTERVAL '1 second' AS time, ` +
+      `'s' || CAST(j AS VARCHAR) AS series, CAST(i + j AS DOUBLE) AS value ` +
+      `FROM range(${n}) t(i) CROSS JOIN range(6) u(j) ORDER BY time, series`;
+    const run = (sql: string) =>
+      runQuery(
+        env(),
+        query(
+          { query: sql, format: 'time_series', version: 3, timeFilter: false },
+          { maxDataPoints: 1000, intervalMS: 20_000, timeRange: { fromEpochMS: from, toEpochMS: to } }
+        )
+      );
+    const binned = ok(await run(points(20, 1081)));
+    assert.equal(binned.json.schema.fields.length, 7, 'time and 6 series');
+    assert.equal(binned.table.numRows, 1081, 'every point of every series');
+    assert.deepEqual(notices(binned.meta), []);
+    // Raw points every second: far more points than the panel can draw, cut with a notice.
+    const raw = ok(await run(points(1, 21_601)));
+    assert.equal(raw.json.schema.fields.length, 7);
+    assert.ok(raw.table.numRows < 21_601 && raw.table.numRows >= 1000, `${raw.table.numRows} points`);
+    assert.ok(notices(raw.meta).some((n) => n.severity === 'warning' && /Auto Limit/.test(n.text)));
+  });
+
   it('row limit: truncation notice when more rows exist, none when the result fits exactly', async () => {
     const all = ok(
       await runQuery(
