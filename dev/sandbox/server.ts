@@ -251,8 +251,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     if (method === 'GET' && p.startsWith('/sandbox/')) {
       return sendFile(res, BUILD_DIR, p.slice('/sandbox/'.length));
     }
-    if (method === 'GET' && p.startsWith('/public/build/img/icons/')) {
-      const rel = p.slice('/public/build/img/icons/'.length);
+    // @grafana/ui 12+ asks for icons under public/build/img/icons/, 11.x under public/img/icons/.
+    const iconPrefix = ['/public/build/img/icons/', '/public/img/icons/'].find((prefix) => p.startsWith(prefix));
+    if (method === 'GET' && iconPrefix) {
+      const rel = p.slice(iconPrefix.length);
       if (existsSync(path.join(ICONS_DIR, path.posix.normalize('/' + rel)))) {
         return sendFile(res, ICONS_DIR, rel);
       }
