@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
+import { grafanaHost } from '../../dev/sandbox/hosts';
 import { startBrowserEnv, type BrowserEnv } from './env';
 
 let env: BrowserEnv;
@@ -66,6 +67,15 @@ function trackQueries(match: RegExp): Array<{ start: number; end?: number }> {
   });
   return seen;
 }
+
+test('module.js runs on the host’s React and Grafana packages', async () => {
+  const host = grafanaHost();
+  await openDashboard('variables');
+  const react = await env.page.evaluate('document.body.dataset.reactVersion');
+  const grafana = await env.page.evaluate('document.body.dataset.grafanaVersion');
+  assert.equal(react, host.reactVersion, `React of ${host.name}`);
+  assert.equal(grafana, host.grafanaVersion, `Grafana version of ${host.name}`);
+});
 
 test('two query variables load at once and both get their values', async () => {
   const requests = trackQueries(/SELECT DISTINCT (exe|computer) FROM processes/);

@@ -113,6 +113,9 @@ async function start(): Promise<void> {
         <Shell loaded={loaded} settings={settings} ds={ds} />
       </Root>
     );
+    // Which React and Grafana module.js runs on (the host of dev/sandbox/hosts/), for the tests.
+    document.body.dataset.reactVersion = React.version;
+    document.body.dataset.grafanaVersion = config.buildInfo.version;
     document.body.dataset.sandboxReady = 'true';
   } catch (err) {
     console.error(err);
