@@ -93,8 +93,9 @@ test('module.js fits React 19 and React 18 hosts: no bundled JSX runtime, no rem
     assert.fail('dist/module.js is missing: run npm run build');
   }
   const js = readFileSync(MODULE_JS, 'utf8');
-  const define = /^define\((\[[^\]]*\])/.exec(js);
-  assert.ok(define, 'module.js starts with an AMD define([...deps])');
+  // After create-plugin's banner comments, the file is one AMD define([...deps], factory).
+  const define = /^(?:\s*\/\*.*?\*\/)*\s*define\((\[[^\]]*\])/s.exec(js);
+  assert.ok(define, 'module.js is an AMD define([...deps], factory)');
   const deps = JSON.parse(define[1]) as string[];
   const unshared = deps.filter((d) => !SHARED.has(d));
   assert.deepEqual(unshared, [], `module.js imports modules Grafana does not share with every version: ${unshared}`);

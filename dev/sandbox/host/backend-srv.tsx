@@ -45,10 +45,11 @@ async function readBody(res: Response): Promise<unknown> {
   if (!text) {
     return undefined;
   }
+  // Grafana's parseResponseBody: JSON when it parses, else the text itself (a proxy's HTML page).
   try {
     return JSON.parse(text);
   } catch {
-    return { message: text };
+    return text;
   }
 }
 
