@@ -6,14 +6,14 @@ import * as esbuild from 'esbuild';
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 
-import { ensureHostInstalled, grafanaHost, type GrafanaHost } from './hosts';
+import { ensureHostInstalled, hostedGrafana, type HostedGrafana } from './hosts';
 
 const here = __dirname;
 const HOST_DIR = path.join(here, 'host');
 const OUTPUTS = ['host.js', 'host.css', 'editor.worker.js'];
 
 /** Where the host page of one Grafana host is built. */
-export function buildDir(host: GrafanaHost = grafanaHost()): string {
+export function buildDir(host: HostedGrafana = hostedGrafana()): string {
   return path.join(here, '.build', host.name);
 }
 
@@ -28,7 +28,7 @@ function newestMtime(dir: string): number {
 }
 
 /** True when an output is missing or older than a host source, this script or the host's install. */
-export function hostBuildIsStale(host: GrafanaHost = grafanaHost()): boolean {
+export function hostBuildIsStale(host: HostedGrafana = hostedGrafana()): boolean {
   const installed = path.join(host.dir, 'node_modules', '.package-lock.json');
   const sources = Math.max(
     newestMtime(HOST_DIR),
@@ -71,7 +71,7 @@ const cjsDefaultInterop: esbuild.Plugin = {
  * @grafana/*, scenes); packages then resolve their own imports from there as usual. A few
  * modules not every Grafana version has (e.g. @grafana/ui/unstable before 12.x) become empty.
  */
-function fromGrafanaHost(host: GrafanaHost): esbuild.Plugin {
+function fromGrafanaHost(host: HostedGrafana): esbuild.Plugin {
   const OPTIONAL = new Set(['@grafana/ui/unstable']);
   return {
     name: 'grafana-host-modules',
@@ -126,8 +126,10 @@ const lenientRuntimeImports: esbuild.Plugin = {
   },
 };
 
-export async function buildHost(options: { force?: boolean; quiet?: boolean; host?: GrafanaHost } = {}): Promise<void> {
-  const host = options.host ?? grafanaHost();
+export async function buildHost(
+  options: { force?: boolean; quiet?: boolean; host?: HostedGrafana } = {}
+): Promise<void> {
+  const host = options.host ?? hostedGrafana();
   ensureHostInstalled(host);
   if (!options.force && !hostBuildIsStale(host)) {
     return;
@@ -180,7 +182,7 @@ if (require.main === module) {
   const i = process.argv.indexOf('--grafana');
   buildHost({
     force: process.argv.includes('--force'),
-    host: grafanaHost(i > 0 ? process.argv[i + 1] : undefined),
+    host: hostedGrafana(i > 0 ? process.argv[i + 1] : undefined),
   }).catch((err) => {
     console.error(err instanceof Error ? err.message : err);
     process.exit(1);

@@ -9,13 +9,13 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 
 import { buildDir, buildHost } from './build';
-import { grafanaHost, type GrafanaHost } from './hosts';
+import { hostedGrafana, type HostedGrafana } from './hosts';
 import { DS_UID, PLUGIN_ID, SettingsError, SettingsStore } from './settings-store';
 import { dataQueryFromPanel, queryResponseBody, type PanelQueryBody } from './ds-query';
 import { GrafanaHost, pluginContext, REPO_ROOT } from '../../tests/harness/grafana-host';
 
 // SANDBOX_DIST_DIR serves another build of the plugin (e.g. a dev build) instead of dist/.
-const iconsDir = (host: GrafanaHost) =>
+const iconsDir = (host: HostedGrafana) =>
   path.join(host.dir, 'node_modules', '@grafana', 'ui', 'dist', 'public', 'img', 'icons');
 const DIST_DIR = path.resolve(process.env.SANDBOX_DIST_DIR ?? path.join(REPO_ROOT, 'dist'));
 const MAX_BODY_BYTES = 16 * 1024 * 1024;
@@ -68,7 +68,7 @@ const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
 };
 
-const page = (host: GrafanaHost) => `<!doctype html>
+const page = (host: HostedGrafana) => `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -201,7 +201,7 @@ function grpcMessage(err: unknown): string {
 }
 
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
-  const host = grafanaHost(options.grafana);
+  const host = hostedGrafana(options.grafana);
   await buildHost({ quiet: true, host });
   const BUILD_DIR = buildDir(host);
   const ICONS_DIR = iconsDir(host);

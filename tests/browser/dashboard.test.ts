@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
-import { grafanaHost } from '../../dev/sandbox/hosts';
+import { hostedGrafana } from '../../dev/sandbox/hosts';
 import { startBrowserEnv, type BrowserEnv } from './env';
 
 let env: BrowserEnv;
@@ -69,7 +69,7 @@ function trackQueries(match: RegExp): Array<{ start: number; end?: number }> {
 }
 
 test('module.js runs on the host’s React and Grafana packages', async () => {
-  const host = grafanaHost();
+  const host = hostedGrafana();
   await openDashboard('variables');
   const react = await env.page.evaluate('document.body.dataset.reactVersion');
   const grafana = await env.page.evaluate('document.body.dataset.grafanaVersion');
@@ -140,7 +140,11 @@ test('an ad hoc filter with a multi-value operator filters the panel', async () 
   const before = exeOf(
     await env.page
       .locator('[data-testid="dashboard-log-row"]')
-      .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-labels') ?? '{}'))
+      .evaluateAll((rows) =>
+        rows.map(
+          (r) => (r as unknown as { getAttribute(n: string): string | null }).getAttribute('data-labels') ?? '{}'
+        )
+      )
   );
   const chosen = [...new Set(before)].filter(Boolean).slice(0, 2);
   assert.equal(chosen.length, 2, `lines from two programs at least: ${JSON.stringify([...new Set(before)])}`);
@@ -164,7 +168,11 @@ test('an ad hoc filter with a multi-value operator filters the panel', async () 
   const after = exeOf(
     await env.page
       .locator('[data-testid="dashboard-log-row"]')
-      .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-labels') ?? '{}'))
+      .evaluateAll((rows) =>
+        rows.map(
+          (r) => (r as unknown as { getAttribute(n: string): string | null }).getAttribute('data-labels') ?? '{}'
+        )
+      )
   );
   await env.screenshot(`dashboard-adhoc-multi-${process.env.SANDBOX_GRAFANA ?? 'default'}`);
   assert.ok(after.length > 0, `some lines come from ${chosen}`);

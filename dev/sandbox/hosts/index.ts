@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 
-export interface GrafanaHost {
+export interface HostedGrafana {
   /** Folder name under dev/sandbox/hosts/. */
   name: string;
   dir: string;
@@ -35,7 +35,7 @@ export function listHosts(): string[] {
   return HOSTS.all;
 }
 
-export function grafanaHost(name = process.env.SANDBOX_GRAFANA || DEFAULT_HOST): GrafanaHost {
+export function hostedGrafana(name = process.env.SANDBOX_GRAFANA || DEFAULT_HOST): HostedGrafana {
   const dir = path.join(HOSTS_DIR, name);
   const pkgFile = path.join(dir, 'package.json');
   if (!existsSync(pkgFile)) {
@@ -46,7 +46,7 @@ export function grafanaHost(name = process.env.SANDBOX_GRAFANA || DEFAULT_HOST):
 }
 
 /** Installs the host's packages (npm ci from its lock) unless they are present and current. */
-export function ensureHostInstalled(host: GrafanaHost, log: (line: string) => void = console.log): void {
+export function ensureHostInstalled(host: HostedGrafana, log: (line: string) => void = console.log): void {
   const lock = path.join(host.dir, 'package-lock.json');
   const marker = path.join(host.dir, 'node_modules', '.package-lock.json');
   if (existsSync(marker) && existsSync(lock) && statSync(marker).mtimeMs >= statSync(lock).mtimeMs) {
@@ -66,6 +66,6 @@ export function ensureHostInstalled(host: GrafanaHost, log: (line: string) => vo
 if (require.main === module) {
   const names = process.argv.slice(2);
   for (const name of names.length ? names : [DEFAULT_HOST]) {
-    ensureHostInstalled(grafanaHost(name));
+    ensureHostInstalled(hostedGrafana(name));
   }
 }
