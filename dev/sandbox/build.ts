@@ -44,14 +44,13 @@ export function hostBuildIsStale(host: HostedGrafana = hostedGrafana()): boolean
 // @grafana/ui's .mjs files default-import some CommonJS packages that set __esModule. esbuild
 // follows Node for .mjs importers (default = module.exports), webpack (Grafana's bundler)
 // takes exports.default; these shims restore webpack's reading.
-const CJS_DEFAULT_INTEROP = ['react-custom-scrollbars-2'];
+// (@grafana/ui 11.x also default-imports react-use's CommonJS hooks, e.g. react-use/lib/useMeasure.)
+const CJS_DEFAULT_INTEROP = [/react-custom-scrollbars-2/, /react-use\/lib\/\w+/];
 
 const cjsDefaultInterop: esbuild.Plugin = {
   name: 'cjs-default-interop',
   setup(build) {
-    const filter = new RegExp(
-      `^(${CJS_DEFAULT_INTEROP.map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})$`
-    );
+    const filter = new RegExp(`^(${CJS_DEFAULT_INTEROP.map((re) => re.source).join('|')})$`);
     build.onResolve({ filter }, (args) => {
       if (!args.importer.endsWith('.mjs')) {
         return undefined;
