@@ -111,6 +111,33 @@ describe('request ids: one per logical request (BackendSrv cancels a duplicate i
     expect(new Set(queryRequests().map((r) => r.requestId)).size).toBe(2);
   });
 
+  it('ad hoc key probes of two panel queries (empty runs, the schema resource cannot plan them) both come back', async () => {
+    const { backend, ds } = setup();
+    backend.on('schema', () => ({ status: 400, data: { error: 'needs a time range' } }));
+    backend.on('columns', () => ({ data: { table: 't', columns: [] } }));
+    backend.onQuery((queries) =>
+      Object.fromEntries(
+        queries.map((q) => {
+          const column = String(q.query).includes('first') ? 'first_col' : 'second_col';
+          return [
+            String(q.refId),
+            { frames: [createDataFrame({ fields: [{ name: column, type: FieldType.string, values: [] }] })] },
+          ];
+        })
+      )
+    );
+    const r = (await ds.getTagKeys({
+      filters: [],
+      timeRange: range,
+      queries: [
+        { refId: 'A', query: "SELECT 'first' AS first_col" },
+        { refId: 'B', query: "SELECT 'second' AS second_col" },
+      ],
+    })) as GetTagResponse;
+    expect(r.error).toBeUndefined();
+    expect(r.data.map((v) => v.text)).toEqual(['first_col', 'second_col']);
+  });
+
   it('ad hoc value look-ups of result-only columns, for two keys at once, both come back', async () => {
     const { backend, ds } = setup();
     backend.on('columns', () => ({ data: { table: 'processes', columns: [] } }));

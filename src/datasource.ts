@@ -11,7 +11,9 @@ import {
   getDefaultTimeRange,
   GetTagResponse,
   DataSourceWithLogsContextSupport,
+  DataSourceWithQueryModificationSupport,
   DataSourceWithSupplementaryQueriesSupport,
+  DataSourceWithToggleableQueryFiltersSupport,
   dateTime,
   LegacyMetricFindQueryOptions,
   LoadingState,
@@ -19,10 +21,13 @@ import {
   LogRowContextQueryDirection,
   LogRowModel,
   MetricFindValue,
+  QueryFilterOptions,
+  QueryFixAction,
   ScopedVars,
   SupplementaryQueryOptions,
   SupplementaryQueryType,
   TimeRange,
+  ToggleFilterAction,
 } from '@grafana/data';
 import { DataSourceWithBackend } from '@grafana/runtime';
 import { lastValueFrom, Observable } from 'rxjs';
@@ -31,6 +36,7 @@ import { createAnnotationSupport } from './annotations';
 import { probeSql, tagKeys, tagValues, toAdhocModel, type AdhocSource } from './query/adhoc';
 import { defaultQuery, migrateQuery, sqlOf } from './query/migrate';
 import { interpolateSql } from './query/interpolate';
+import { addFilter, hasFilter, removeFilter, toggleFilter, type SqlFilter } from './query/logFilters';
 import { routeLiveTail } from './query/liveTail';
 import { buildLogContextQuery, hasLogContext, type LogContextQuery } from './query/logContext';
 import { SUPPORTED_SUPPLEMENTARY_TYPES, supplementaryQuery, supplementaryRequest } from './query/logVolume';
@@ -59,6 +65,20 @@ export function responseError(response: DataQueryResponse): string | undefined {
   return undefined;
 }
 
+/** A key/value filter from Explore, if it has both. */
+function sqlFilter(
+  options: Record<string, string> | undefined,
+  operator: SqlFilter['operator']
+): SqlFilter | undefined {
+  const key = options?.key;
+  const value = options?.value;
+  return key && value !== undefined ? { key, operator, value } : undefined;
+}
+
+function withSql(query: MicromegasQuery, sql: string): MicromegasQuery {
+  return { ...migrateQuery(query), query: sql };
+}
+
 let requestSeq = 0;
 
 /**
@@ -74,7 +94,9 @@ export class DataSource
   extends DataSourceWithBackend<MicromegasQuery, MicromegasOptions>
   implements
     DataSourceWithLogsContextSupport<MicromegasQuery>,
-    DataSourceWithSupplementaryQueriesSupport<MicromegasQuery>
+    DataSourceWithSupplementaryQueriesSupport<MicromegasQuery>,
+    DataSourceWithToggleableQueryFiltersSupport<MicromegasQuery>,
+    DataSourceWithQueryModificationSupport<MicromegasQuery>
 {
   /** Editor resources (tables, columns, functions) with caching and quiet failure. */
   readonly schema: SchemaClient;
@@ -92,6 +114,40 @@ export class DataSource
   /** Explore's Live mode streams logs queries over Grafana Live; everything else queries the backend. */
   query(request: DataQueryRequest<MicromegasQuery>): Observable<DataQueryResponse> {
     return routeLiveTail(this, request, (r) => super.query(r));
+  }
+
+  /** Query history and the query library show the SQL, not the query's JSON. */
+  getQueryDisplayText(query: MicromegasQuery): string {
+    return sqlOf(migrateQuery(query));
+  }
+
+  /** Log details' "filter for value" / "filter out value": a condition in the SQL's WHERE. */
+  toggleQueryFilter(query: MicromegasQuery, filter: ToggleFilterAction): MicromegasQuery {
+    const f = sqlFilter(filter.options, filter.type === 'FILTER_OUT' ? '!=' : '=');
+    return f ? withSql(query, toggleFilter(sqlOf(migrateQuery(query)), f)) : query;
+  }
+
+  /** Whether log details shows "filter for value" as active. */
+  queryHasFilter(query: MicromegasQuery, filter: QueryFilterOptions): boolean {
+    const f = sqlFilter(filter, filter.operator === '!=' ? '!=' : '=');
+    return f !== undefined && hasFilter(sqlOf(migrateQuery(query)), f);
+  }
+
+  getSupportedQueryModifications(): string[] {
+    return ['ADD_FILTER', 'ADD_FILTER_OUT'];
+  }
+
+  /** Explore's "Add to filters" (ADD_FILTER / ADD_FILTER_OUT); other actions leave the query as is. */
+  modifyQuery(query: MicromegasQuery, action: QueryFixAction): MicromegasQuery {
+    if (action.type !== 'ADD_FILTER' && action.type !== 'ADD_FILTER_OUT') {
+      return query;
+    }
+    const f = sqlFilter(action.options, action.type === 'ADD_FILTER_OUT' ? '!=' : '=');
+    if (!f) {
+      return query;
+    }
+    const opposite: SqlFilter = { ...f, operator: f.operator === '=' ? '!=' : '=' };
+    return withSql(query, addFilter(removeFilter(sqlOf(migrateQuery(query)), opposite), f));
   }
 
   getDefaultQuery(app: CoreApp): Partial<MicromegasQuery> {

@@ -2,6 +2,7 @@ import { DataSourcePlugin } from '@grafana/data';
 
 import { ConfigEditor } from './components/config/ConfigEditor';
 import { QueryEditor } from './components/QueryEditor';
+import { QueryEditorHelp } from './components/QueryHelp';
 import { DataSource } from './datasource';
 import { MicromegasOptions, MicromegasQuery, MicromegasSecureJsonData } from './types';
 
@@ -9,4 +10,5 @@ export const plugin = new DataSourcePlugin<DataSource, MicromegasQuery, Micromeg
   DataSource
 )
   .setConfigEditor(ConfigEditor)
-  .setQueryEditor(QueryEditor);
+  .setQueryEditor(QueryEditor)
+  .setQueryEditorHelp(QueryEditorHelp);

@@ -3,6 +3,8 @@
 // the remaining columns. Accepts Micromegas names (time, msg, level) and aliases.
 import * as arrow from 'apache-arrow';
 
+import { LEVEL_NAMES } from '../../src/query/logLevels';
+
 import { fixedData, isValid, VarBinaryBuilder } from './buffers';
 import { toHex } from './hex';
 import { describeColumns, findColumn as findByName, toField, type Column } from './columns';
@@ -15,15 +17,8 @@ import { findTimeColumn } from './timeseries';
 const UTF8 = new arrow.Utf8();
 const BINARY = new arrow.Binary();
 
-/** Micromegas levels (log_entries.level) as Grafana's level names. */
-export const LEVEL_NAMES: Record<number, string> = {
-  1: 'critical',
-  2: 'error',
-  3: 'warning',
-  4: 'info',
-  5: 'debug',
-  6: 'trace',
-};
+// The level names are shared with the frontend's log filters.
+export { LEVEL_NAMES };
 
 /** FNV-1a over UTF-16 code units: a short, stable fingerprint for row ids. */
 function fingerprint(text: string): string {

@@ -1,4 +1,11 @@
-import { CoreApp, createDataFrame, getDefaultTimeRange, LoadingState, PanelData } from '@grafana/data';
+import {
+  CoreApp,
+  createDataFrame,
+  getDefaultTimeRange,
+  LoadingState,
+  PanelData,
+  QueryEditorHelpProps,
+} from '@grafana/data';
 import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import React, { useState } from 'react';
@@ -7,6 +14,7 @@ import { FakeBackend, FakeTemplateSrv, instanceSettings } from '../__testutils__
 import { registeredCompletionProviders } from '../__testutils__/monacoDouble';
 import { DataSource } from '../datasource';
 import { QUERY_EXAMPLES } from '../examples';
+import { plugin } from '../module';
 import { MicromegasQuery } from '../types';
 import { QueryEditor } from './QueryEditor';
 
@@ -82,7 +90,7 @@ describe('QueryEditor', () => {
 
   it('format picker offers Traces and Flame graph, and the query help has a ready example of each', async () => {
     const user = userEvent.setup({ delay: null });
-    const { last } = setup(ours('SELECT 1'));
+    const { last } = setup(ours('SELECT 1'), CoreApp.Unknown);
     await user.click(screen.getByRole('radio', { name: 'Traces' }));
     expect(last().format).toBe('traces');
     await user.click(screen.getByRole('radio', { name: 'Flame graph' }));
@@ -116,7 +124,8 @@ describe('QueryEditor', () => {
   it('formats SQL without touching macros, and runs on demand', async () => {
     const user = userEvent.setup({ delay: null });
     const { last, onRunQuery } = setup(
-      ours('select $__dateBin(time) as time, count(*) from log_entries where exe in ($exe) group by 1')
+      ours('select $__dateBin(time) as time, count(*) from log_entries where exe in ($exe) group by 1'),
+      CoreApp.Unknown
     );
     await user.click(screen.getByRole('button', { name: 'Format SQL' }));
     expect(await screen.findByLabelText('SQL editor')).toHaveValue(last().query);
@@ -158,12 +167,41 @@ describe('QueryEditor', () => {
 
   it('query help examples fill in SQL and format', async () => {
     const user = userEvent.setup({ delay: null });
-    const { last } = setup(ours(''));
+    const { last } = setup(ours(''), CoreApp.Unknown);
     await user.click(screen.getByRole('button', { name: 'Query help' }));
     const logs = QUERY_EXAMPLES.find((e) => e.format === 'logs')!;
     await user.click(screen.getByRole('button', { name: `Use example: ${logs.title}` }));
     expect(last()).toMatchObject({ query: logs.sql, format: 'logs' });
     expect(screen.queryByTestId('micromegas-query-help')).not.toBeInTheDocument();
+  });
+
+  it('where Grafana has its own run control and help (panel editor, Explore, alerting), shows neither twice', () => {
+    for (const app of [CoreApp.PanelEditor, CoreApp.Explore, CoreApp.UnifiedAlerting]) {
+      setup(ours('SELECT 1'), app);
+      expect(screen.queryByRole('button', { name: 'Run query' })).not.toBeInTheDocument();
+      expect(screen.queryByRole('button', { name: 'Query help' })).not.toBeInTheDocument();
+      expect(screen.getByText(/Ctrl\/Cmd\+Enter runs the query/)).toBeInTheDocument();
+      cleanup();
+    }
+  });
+
+  it("the help is the QueryEditorHelp Grafana's query row opens; its examples replace the query", async () => {
+    const user = userEvent.setup({ delay: null });
+    const { ds } = setup(ours('SELECT 1'));
+    const Help = plugin.components.QueryEditorHelp!;
+    const onClickExample = jest.fn();
+    render(
+      <Help
+        datasource={ds as unknown as QueryEditorHelpProps<MicromegasQuery>['datasource']}
+        query={ours('SELECT 1', { refId: 'B' })}
+        onClickExample={onClickExample}
+      />
+    );
+    const logs = QUERY_EXAMPLES.find((e) => e.format === 'logs')!;
+    await user.click(screen.getByRole('button', { name: `Use example: ${logs.title}` }));
+    expect(onClickExample).toHaveBeenCalledWith(
+      expect.objectContaining({ refId: 'B', query: logs.sql, format: 'logs' })
+    );
   });
 
   it('in Explore, offers the logs view for queries on log_entries', async () => {

@@ -9,7 +9,7 @@ import { sentQueryRange } from '../query/sentRange';
 import { formatSql } from '../sql/format';
 import { tablesInStatement, viewOf } from '../sql/tableRefs';
 import { MicromegasOptions, MicromegasQuery, QUERY_VERSION } from '../types';
-import { QueryHelp } from './QueryHelp';
+import { hostHasRunAndHelp, QueryHelp } from './QueryHelp';
 import { QueryOptions } from './QueryOptions';
 import { SqlCodeEditor } from './SqlCodeEditor';
 
@@ -57,6 +57,8 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource, app, data
   const sentRange = sentQueryRange(data?.series, query.refId);
   const readsLogs = tablesInStatement(sql).some((t) => viewOf(t) === 'log_entries');
   const suggestLogs = app === CoreApp.Explore && readsLogs && current.format !== 'logs';
+  // Grafana's query row already runs the query and opens QueryEditorHelp: no second button.
+  const ownControls = !hostHasRunAndHelp(app);
 
   return (
     <Stack direction="column" gap={1}>
@@ -73,15 +75,25 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource, app, data
       )}
       <SqlCodeEditor sql={sql} schema={datasource.schema} onChange={onSqlChange} />
       <Stack direction="row" gap={1} alignItems="center" wrap="wrap">
-        <Button size="sm" variant="primary" icon="play" onClick={() => onRunQuery()}>
-          Run query
-        </Button>
+        {ownControls && (
+          <Button size="sm" variant="primary" icon="play" onClick={() => onRunQuery()}>
+            Run query
+          </Button>
+        )}
         <Button size="sm" variant="secondary" icon="brackets-curly" onClick={onFormat} disabled={sql.trim() === ''}>
           Format SQL
         </Button>
-        <Button size="sm" variant="secondary" fill="text" icon="question-circle" onClick={() => setShowHelp(!showHelp)}>
-          {showHelp ? 'Hide query help' : 'Query help'}
-        </Button>
+        {ownControls && (
+          <Button
+            size="sm"
+            variant="secondary"
+            fill="text"
+            icon="question-circle"
+            onClick={() => setShowHelp(!showHelp)}
+          >
+            {showHelp ? 'Hide query help' : 'Query help'}
+          </Button>
+        )}
         <Text variant="bodySmall" color="secondary">
           Ctrl/Cmd+Enter runs the query.
         </Text>
@@ -103,7 +115,7 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource, app, data
           {formatError}
         </Alert>
       )}
-      {showHelp && <QueryHelp onUseExample={onUseExample} />}
+      {ownControls && showHelp && <QueryHelp onUseExample={onUseExample} />}
     </Stack>
   );
 }

@@ -1,7 +1,31 @@
+import { CoreApp, QueryEditorHelpProps } from '@grafana/data';
 import { Button, Stack, Text } from '@grafana/ui';
 import React from 'react';
 
 import { QUERY_EXAMPLES, QueryExample } from '../examples';
+import type { MicromegasQuery } from '../types';
+
+/**
+ * Hosts whose query row (Grafana's QueryEditorRow) has its own run control and opens the
+ * data source's QueryEditorHelp: the editor shows neither a second time there.
+ */
+const HOSTS_WITH_RUN_AND_HELP: ReadonlySet<string> = new Set([
+  CoreApp.PanelEditor,
+  CoreApp.PanelViewer,
+  CoreApp.Explore,
+  CoreApp.UnifiedAlerting,
+  CoreApp.CloudAlerting,
+  CoreApp.Correlations,
+]);
+
+export function hostHasRunAndHelp(app: string | undefined): boolean {
+  return app !== undefined && HOSTS_WITH_RUN_AND_HELP.has(app);
+}
+
+/** The help Grafana's query row opens (setQueryEditorHelp): an example replaces the query's SQL and format. */
+export function QueryEditorHelp({ query, onClickExample }: QueryEditorHelpProps<MicromegasQuery>) {
+  return <QueryHelp onUseExample={(ex) => onClickExample({ ...query, query: ex.sql, format: ex.format })} />;
+}
 
 interface Props {
   onUseExample: (example: QueryExample) => void;
