@@ -1,4 +1,4 @@
-// /dashboard?name=<name>[&from=now-6h&to=now]: one of the Scenes dashboards of dashboards.ts,
+// /dashboard?name=<name>[&from=now-6h&to=now]: one of the Scenes dashboards of dashboards.tsx,
 // exposed to the browser tests as window.__sandboxScene.
 import type { DataSourceApi, DataSourcePluginMeta } from '@grafana/data';
 import { Alert } from '@grafana/ui';
