@@ -123,7 +123,7 @@ function countEvents(eventsFile, label, status) {
   }
 }
 
-function runNodeTests(files, label, extra = []) {
+function runNodeTests(files, label, extra = [], env = {}) {
   if (files.length === 0) {
     return;
   }
@@ -136,7 +136,7 @@ function runNodeTests(files, label, extra = []) {
     `--test-reporter=${path.join(root, 'scripts', 'test-events-reporter.mjs')}`,
     `--test-reporter-destination=${eventsFile}`,
   ];
-  const res = run(process.execPath, ['--import', 'tsx', '--test', ...reporters, ...extra, ...files]);
+  const res = run(process.execPath, ['--import', 'tsx', '--test', ...reporters, ...extra, ...files], { env });
   countEvents(eventsFile, label, res.status);
 }
 
@@ -231,7 +231,12 @@ if (!only || only === 'jest') {
 if ((!only || only === 'browser') && browserFiles.length > 0) {
   const chromium = ensureChromium();
   if (chromium.ok) {
-    runNodeTests(browserFiles, 'browser tests', ['--test-concurrency=1']);
+    // Once per Grafana host of the sandbox (dev/sandbox/hosts/hosts.json): module.js on React 19
+    // with the newest @grafana/* 13.x, and on React 18 with the oldest supported 12.x.
+    const hosts = JSON.parse(readFileSync(path.join(root, 'dev', 'sandbox', 'hosts', 'hosts.json'), 'utf8'));
+    for (const host of hosts.browserTests) {
+      runNodeTests(browserFiles, `browser tests on ${host}`, ['--test-concurrency=1'], { SANDBOX_GRAFANA: host });
+    }
   } else {
     missingPiece(`browser tests (${browserFiles.length} files) not run`, chromium.reason);
   }

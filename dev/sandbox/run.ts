@@ -1,5 +1,5 @@
 // `npm start`: the dev server (sample telemetry over FlightSQL) + the sandbox, wired together.
-//   node --import tsx dev/sandbox/run.ts [--port 3000] [--scale 1] [--micromegas grpc://host:port] [--verbose]
+//   node --import tsx dev/sandbox/run.ts [--port 3000] [--scale 1] [--micromegas grpc://host:port] [--grafana grafana-12.0] [--verbose]
 // With --micromegas the sandbox talks to that server instead of starting the dev server.
 import { startSandbox, type Sandbox } from './server';
 
@@ -46,7 +46,11 @@ async function main(): Promise<void> {
       micromegas = dev.uri;
     }
     const wanted = Number(argValue('--port') ?? 3000);
-    const options = { jsonData: { url: micromegas, authType: 'none' }, verbose: process.argv.includes('--verbose') };
+    const options = {
+      jsonData: { url: micromegas, authType: 'none' },
+      verbose: process.argv.includes('--verbose'),
+      grafana: argValue('--grafana'),
+    };
     const sandbox: Sandbox = await startSandbox({ ...options, port: wanted }).catch((err: unknown) => {
       if (!isAddrInUse(err)) {
         throw err;
@@ -56,7 +60,7 @@ async function main(): Promise<void> {
     });
     stoppables.push(sandbox);
     console.log(
-      `Micromegas plugin sandbox: ${sandbox.url}/panel  (data source → ${micromegas}; Ctrl+C stops everything)`
+      `Micromegas plugin sandbox: ${sandbox.url}/panel  (data source → ${micromegas}; dashboards at /dashboard; Ctrl+C stops everything)`
     );
   } catch (err) {
     console.error(`npm start failed: ${err instanceof Error ? err.message : String(err)}`);

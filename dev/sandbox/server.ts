@@ -8,13 +8,15 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 
-import { BUILD_DIR, buildHost } from './build';
+import { buildDir, buildHost } from './build';
+import { hostedGrafana, type HostedGrafana } from './hosts';
 import { DS_UID, PLUGIN_ID, SettingsError, SettingsStore } from './settings-store';
 import { dataQueryFromPanel, queryResponseBody, type PanelQueryBody } from './ds-query';
 import { GrafanaHost, pluginContext, REPO_ROOT } from '../../tests/harness/grafana-host';
 
 // SANDBOX_DIST_DIR serves another build of the plugin (e.g. a dev build) instead of dist/.
-const ICONS_DIR = path.join(REPO_ROOT, 'node_modules', '@grafana', 'ui', 'dist', 'public', 'img', 'icons');
+const iconsDir = (host: HostedGrafana) =>
+  path.join(host.dir, 'node_modules', '@grafana', 'ui', 'dist', 'public', 'img', 'icons');
 const DIST_DIR = path.resolve(process.env.SANDBOX_DIST_DIR ?? path.join(REPO_ROOT, 'dist'));
 const MAX_BODY_BYTES = 16 * 1024 * 1024;
 
@@ -30,6 +32,8 @@ export interface SandboxOptions {
   backendEnv?: Record<string, string>;
   /** Log each request to stderr. */
   verbose?: boolean;
+  /** The Grafana host (dev/sandbox/hosts/<name>) whose shared modules module.js runs on. */
+  grafana?: string;
 }
 
 export interface Sandbox {
@@ -64,7 +68,7 @@ const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
 };
 
-const PAGE = `<!doctype html>
+const page = (host: HostedGrafana) => `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -77,7 +81,7 @@ const PAGE = `<!doctype html>
   window.__grafana_public_path__ = '/public/';
   window.grafanaBootData = {
     user: { id: 1, login: 'admin', name: 'Admin', orgId: 1, orgRole: 'Admin', isSignedIn: true, theme: 'dark', timezone: 'utc', locale: 'en-US', language: 'en-US' },
-    settings: { appSubUrl: '', appUrl: location.origin + '/', buildInfo: { version: '12.4.2', edition: 'Open Source' }, featureToggles: {}, datasources: {}, panels: {} },
+    settings: { appSubUrl: '', appUrl: location.origin + '/', buildInfo: { version: '${host.grafanaVersion}', edition: 'Open Source' }, featureToggles: {}, datasources: {}, panels: {} },
     navTree: [],
     assets: {}
   };
@@ -111,7 +115,7 @@ function sendFile(res: http.ServerResponse, root: string, relative: string): voi
     const hint =
       root === DIST_DIR
         ? ' (build the plugin with `npm run build`)'
-        : root === BUILD_DIR
+        : root.includes(`${path.sep}.build${path.sep}`)
           ? ' (the host bundle is built by `npm start` / dev/sandbox/build.ts)'
           : '';
     throw new HttpError(404, `not found: ${relative}${hint}`);
@@ -197,7 +201,11 @@ function grpcMessage(err: unknown): string {
 }
 
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
-  await buildHost({ quiet: true });
+  const host = hostedGrafana(options.grafana);
+  await buildHost({ quiet: true, host });
+  const BUILD_DIR = buildDir(host);
+  const ICONS_DIR = iconsDir(host);
+  const PAGE = page(host);
   const settings = new SettingsStore(
     options.jsonData ?? { url: 'grpc://127.0.0.1:50051', authType: 'none' },
     options.secureJsonData
@@ -232,7 +240,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const p = url.pathname;
     let m: RegExpMatchArray | null;
 
-    if (method === 'GET' && (p === '/' || p === '/config' || p === '/panel' || p === '/variables')) {
+    if (
+      method === 'GET' &&
+      (p === '/' || p === '/config' || p === '/panel' || p === '/variables' || p === '/dashboard')
+    ) {
       res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' });
       res.end(PAGE);
       return;
@@ -240,8 +251,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     if (method === 'GET' && p.startsWith('/sandbox/')) {
       return sendFile(res, BUILD_DIR, p.slice('/sandbox/'.length));
     }
-    if (method === 'GET' && p.startsWith('/public/build/img/icons/')) {
-      const rel = p.slice('/public/build/img/icons/'.length);
+    // @grafana/ui 12+ asks for icons under public/build/img/icons/, 11.x under public/img/icons/.
+    const iconPrefix = ['/public/build/img/icons/', '/public/img/icons/'].find((prefix) => p.startsWith(prefix));
+    if (method === 'GET' && iconPrefix) {
+      const rel = p.slice(iconPrefix.length);
       if (existsSync(path.join(ICONS_DIR, path.posix.normalize('/' + rel)))) {
         return sendFile(res, ICONS_DIR, rel);
       }
@@ -399,6 +412,7 @@ if (require.main === module) {
     port: Number(argValue('--port') ?? 3000),
     jsonData: { url: micromegas, authType: 'none' },
     verbose: process.argv.includes('--verbose'),
+    grafana: argValue('--grafana'),
   })
     .then((sb) => {
       console.log(`sandbox: ${sb.url}/panel  (data source → ${micromegas})`);

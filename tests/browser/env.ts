@@ -53,7 +53,7 @@ export interface BrowserEnv {
   /** Bodies of the page's POST /api/ds/query requests, in order. */
   queryPosts: QueryPost[];
   /** Opens a sandbox page (/config, /panel, /variables) and waits until the plugin is loaded. */
-  open(page: '/config' | '/panel' | '/variables', search?: string): Promise<void>;
+  open(page: '/config' | '/panel' | '/variables' | '/dashboard', search?: string): Promise<void>;
   screenshot(name: string): Promise<string>;
   /** Throws when the page reported errors (allow: patterns of expected console errors). */
   assertClean(allow?: RegExp[]): void;

@@ -1,6 +1,13 @@
-// A fetch-based BackendSrv like Grafana's: JSON in and out, an Observable of FetchResponse,
-// non-2xx answers as FetchError ({ status, statusText, data, config }), and a new request
-// with the same requestId cancelling the one in flight (as a re-run of a panel does).
+// A fetch-based BackendSrv standing in for Grafana's (not published on npm), following
+// grafana/grafana public/app/core/services/backend_srv.ts where it matters to a data source:
+// - JSON in and out, an Observable of FetchResponse;
+// - a non-2xx answer is a FetchError { status, statusText, data: the parsed body, config },
+//   whatever the body holds (a proxy's 502 page, a 401 without `results`);
+// - a request carrying a requestId cancels the one in flight with the same requestId
+//   (Grafana's inFlightRequests + takeUntil), and the cancelled one fails with Grafana's
+//   cancellation object { type: 'cancelled', cancelled: true, status: -1, statusText:
+//   'Request was aborted', data: null } — which @grafana/runtime's toDataQueryResponse turns
+//   into a response with `error` and no `errors`.
 import type { BackendSrv, BackendSrvRequest, FetchError, FetchResponse } from '@grafana/runtime';
 import { lastValueFrom, Observable } from 'rxjs';
 
@@ -38,10 +45,11 @@ async function readBody(res: Response): Promise<unknown> {
   if (!text) {
     return undefined;
   }
+  // Grafana's parseResponseBody: JSON when it parses, else the text itself (a proxy's HTML page).
   try {
     return JSON.parse(text);
   } catch {
-    return { message: text };
+    return text;
   }
 }
 
@@ -97,13 +105,14 @@ export class SandboxBackendSrv {
         .catch((cause: unknown) => {
           if (controller.signal.aborted) {
             // Grafana reports a superseded request as cancelled, not as a failure.
-            const err: FetchError = {
+            const err = {
+              type: 'cancelled',
               status: -1,
               statusText: 'Request was aborted',
               cancelled: true,
-              data: { message: 'Request was aborted' },
+              data: null,
               config: options,
-            };
+            } as unknown as FetchError;
             subscriber.error(err);
             return;
           }
@@ -168,4 +177,5 @@ export class SandboxBackendSrv {
   }
 }
 
-export const backendSrv = new SandboxBackendSrv() as unknown as BackendSrv;
+export const sandboxBackendSrv = new SandboxBackendSrv();
+export const backendSrv = sandboxBackendSrv as unknown as BackendSrv;

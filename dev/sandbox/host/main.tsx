@@ -1,17 +1,19 @@
 // Sandbox entry: initialises @grafana/runtime the way Grafana does for plugins (config with
-// the dark theme, BackendSrv, TemplateSrv, DataSourceSrv), exposes the shared modules to
-// the AMD loader, loads the built plugin and renders one of three pages.
+// the dark theme, BackendSrv, TemplateSrv, DataSourceSrv, runRequest for Scenes), exposes the
+// shared modules to the AMD loader, loads the built plugin and renders one of four pages.
 import { createTheme, type DataSourceApi, type DataSourceSettings } from '@grafana/data';
-import { config, setBackendSrv, setTemplateSrv } from '@grafana/runtime';
+import { config, setBackendSrv, setRunRequest, setTemplateSrv } from '@grafana/runtime';
 import { Alert, GlobalStyles, ThemeContext } from '@grafana/ui';
 import React, { useState } from 'react';
 import { createRoot } from 'react-dom/client';
 
 import { recordedRequests, backendSrv } from './backend-srv';
 import { ConfigPage } from './ConfigPage';
+import { DashboardPage } from './dashboard/DashboardPage';
 import { provideGrafanaExternals } from './externals';
 import { PanelPage } from './PanelPage';
 import { createInstance, fetchSettings, loadPlugin, type LoadedPlugin } from './plugin';
+import { runRequest } from './run-request';
 import { templateSrv } from './template-srv';
 import { VariablesPage } from './VariablesPage';
 
@@ -28,6 +30,7 @@ config.bootData = {
 } as typeof config.bootData;
 setBackendSrv(backendSrv);
 setTemplateSrv(templateSrv);
+setRunRequest(runRequest as Parameters<typeof setRunRequest>[0]);
 provideGrafanaExternals();
 Object.assign(window, { __sandboxRequests: recordedRequests });
 
@@ -35,6 +38,7 @@ const PAGES = [
   { path: '/config', title: 'Data source' },
   { path: '/panel', title: 'Panel editor' },
   { path: '/variables', title: 'Variables' },
+  { path: '/dashboard', title: 'Dashboards' },
 ];
 
 function Shell({
@@ -85,6 +89,7 @@ function Shell({
       )}
       {page === '/panel' && <PanelPage ds={ds} />}
       {page === '/variables' && <VariablesPage ds={ds} />}
+      {page === '/dashboard' && <DashboardPage ds={ds} meta={loaded.meta} />}
     </div>
   );
 }
@@ -108,6 +113,9 @@ async function start(): Promise<void> {
         <Shell loaded={loaded} settings={settings} ds={ds} />
       </Root>
     );
+    // Which React and Grafana module.js runs on (the host of dev/sandbox/hosts/), for the tests.
+    document.body.dataset.reactVersion = React.version;
+    document.body.dataset.grafanaVersion = config.buildInfo.version;
     document.body.dataset.sandboxReady = 'true';
   } catch (err) {
     console.error(err);

@@ -1,8 +1,12 @@
 // TemplateSrv like Grafana's for a single panel: replaces $var, ${var}, ${var:format} and
 // [[var]] from the request's scopedVars, the dashboard range variables ($__from, $__to) and
 // the sandbox's own variables; unknown names (e.g. macros like $__timeFilter) are left alone.
+// On a Scenes dashboard it hands over to the scene, as Grafana's TemplateSrv does
+// (grafana/grafana public/app/features/templating/template_srv.ts): scopedVars.__sceneObject,
+// else the active scene (window.__grafanaSceneContext), interpolates through sceneGraph.
 import type { ScopedVars, TimeRange, TypedVariableModel } from '@grafana/data';
 import type { TemplateSrv } from '@grafana/runtime';
+import { sceneGraph, type SceneObject } from '@grafana/scenes';
 
 const VARIABLE = /\$(\w+)|\[\[(\w+?)(?::(\w+))?\]\]|\$\{(\w+)(?:\.([^:}]+))?(?::([^}]+))?\}/g;
 
@@ -40,6 +44,13 @@ function applyFormat(value: unknown, format: Formatter, variable: unknown): stri
     default:
       return values.join(',');
   }
+}
+
+/** The scene object a request comes from (Scenes wraps it; valueOf() unwraps), else the active scene. */
+function sceneOf(scopedVars?: ScopedVars): SceneObject | undefined {
+  const wrapped = scopedVars?.__sceneObject?.value as { valueOf(): unknown } | undefined;
+  const fromRequest = wrapped?.valueOf() as SceneObject | undefined;
+  return fromRequest ?? (window as unknown as { __grafanaSceneContext?: SceneObject }).__grafanaSceneContext;
 }
 
 export class SandboxTemplateSrv implements TemplateSrv {
@@ -86,6 +97,10 @@ export class SandboxTemplateSrv implements TemplateSrv {
   replace(target?: string, scopedVars?: ScopedVars, format?: Formatter): string {
     if (!target) {
       return target ?? '';
+    }
+    const scene = sceneOf(scopedVars);
+    if (scene) {
+      return sceneGraph.interpolate(scene, target, scopedVars, format as never);
     }
     return target.replace(VARIABLE, (match, v1, v2, fmt2, v3, _fieldPath, fmt3) => {
       const name = v1 ?? v2 ?? v3;
