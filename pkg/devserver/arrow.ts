@@ -7,10 +7,12 @@
 //  - JSON-typed results (properties, jsonb_get, …) → JSONB bytes: Dictionary(Int32,
 //    Binary) when preserve_dictionary, else Binary.
 //  - VARCHAR[] → List<Utf8> (item field `tag` for tags columns, `item` otherwise).
+//  - STRUCT → Struct, other LISTs → List<item> (DataFusion's item name), recursively, children
+//    nullable; a struct with the histogram's entries gets the histogram type Micromegas declares.
 import {
   Binary,
   Bool,
-  type DataType,
+  DataType,
   DateDay,
   Dictionary,
   Field,
@@ -43,9 +45,21 @@ import {
   type DuckDBVector,
   type DuckDBListType,
   type DuckDBDataChunk,
+  DuckDBDateValue,
+  DuckDBDecimalValue,
+  DuckDBListValue,
+  DuckDBStructValue,
+  type DuckDBStructType,
+  DuckDBTimestampMillisecondsValue,
+  DuckDBTimestampNanosecondsValue,
+  DuckDBTimestampSecondsValue,
+  DuckDBTimestampTZValue,
+  DuckDBTimestampValue,
+  type DuckDBValue,
 } from '@duckdb/node-api';
 
 import { encodeJsonb } from '../jsonb';
+import { histogramArrowType, isHistogramStruct } from './histogram';
 import { VIEW_BY_NAME } from './schema';
 
 type Kind =
@@ -62,6 +76,7 @@ type Kind =
   | { k: 'jsonb'; dict: boolean }
   | { k: 'binary' }
   | { k: 'list-utf8'; item: string }
+  | { k: 'nested'; arrow: DataType } // structs and lists, built from DuckDB values
   | { k: 'text' }; // anything else, rendered as text
 
 type NumericCtor =
@@ -142,10 +157,27 @@ function kindOf(type: DuckDBType, isDictName: boolean, preserve: boolean, name: 
       if ((type as DuckDBListType).valueType.typeId === DuckDBTypeId.VARCHAR) {
         return { k: 'list-utf8', item: name === 'tags' || name === 'streams.tags' ? 'tag' : 'item' };
       }
-      return { k: 'text' };
+      return { k: 'nested', arrow: nestedArrowType(type) };
+    case DuckDBTypeId.STRUCT:
+      return { k: 'nested', arrow: nestedArrowType(type) };
     default:
       return { k: 'text' };
   }
+}
+
+/** Arrow type of a value inside (or being) a struct or list: never a dictionary. */
+function nestedArrowType(type: DuckDBType): DataType {
+  if (type.typeId === DuckDBTypeId.STRUCT) {
+    const struct = type as DuckDBStructType;
+    if (isHistogramStruct(struct.entryNames)) {
+      return histogramArrowType();
+    }
+    return new Struct(struct.entryNames.map((n, i) => new Field(n, nestedArrowType(struct.entryTypes[i]!), true)));
+  }
+  if (type.typeId === DuckDBTypeId.LIST) {
+    return new List(new Field('item', nestedArrowType((type as DuckDBListType).valueType), true));
+  }
+  return arrowType(kindOf(type, false, false, ''), 0);
 }
 
 function arrowType(kind: Kind, dictId: number): DataType {
@@ -162,6 +194,8 @@ function arrowType(kind: Kind, dictId: number): DataType {
       return new Binary();
     case 'list-utf8':
       return new List(new Field(kind.item, new Utf8(), true));
+    case 'nested':
+      return kind.arrow;
     case 'text':
       return new Utf8();
   }
@@ -576,6 +610,219 @@ class ListUtf8Builder implements Builder {
   }
 }
 
+// --- nested values (structs, lists) -----------------------------------------
+// Built from DuckDB's values (getItem) rather than raw vectors: list children are not laid
+// out row by row, and struct/list results are small (e.g. one histogram per time bin).
+
+interface ValueBuilder {
+  readonly length: number;
+  push(v: DuckDBValue | null): void;
+  finish(): Data;
+}
+
+const I64_MAX = 0x7fffffffffffffffn;
+const I64_MIN = -0x8000000000000000n;
+const U64_MAX = 0xffffffffffffffffn;
+
+function toNumber(v: DuckDBValue): number {
+  if (v instanceof DuckDBDecimalValue) {
+    return v.toDouble();
+  }
+  if (v instanceof DuckDBDateValue) {
+    return v.days;
+  }
+  return Number(v);
+}
+
+/** Int64/UInt64 values clamped to their range; timestamps in nanoseconds. */
+function toBigInt(v: DuckDBValue, unsigned: boolean): bigint {
+  let b: bigint;
+  if (v instanceof DuckDBTimestampValue || v instanceof DuckDBTimestampTZValue) {
+    b = v.micros * 1000n;
+  } else if (v instanceof DuckDBTimestampMillisecondsValue) {
+    b = v.millis * 1_000_000n;
+  } else if (v instanceof DuckDBTimestampSecondsValue) {
+    b = v.seconds * 1_000_000_000n;
+  } else if (v instanceof DuckDBTimestampNanosecondsValue) {
+    b = v.nanos;
+  } else if (typeof v === 'bigint') {
+    b = v;
+  } else {
+    b = BigInt(Math.trunc(toNumber(v)));
+  }
+  const [lo, hi] = unsigned ? [0n, U64_MAX] : [I64_MIN, I64_MAX];
+  return b < lo ? lo : b > hi ? hi : b;
+}
+
+class StructValues implements ValueBuilder {
+  private valid = new Bitmap();
+  private children: ValueBuilder[];
+  constructor(private readonly type: Struct) {
+    this.children = type.children.map((f) => valueBuilder(f.type));
+  }
+  get length(): number {
+    return this.valid.length;
+  }
+  push(v: DuckDBValue | null): void {
+    this.valid.push(v !== null);
+    const entries = v instanceof DuckDBStructValue ? v.entries : {};
+    this.type.children.forEach((f, i) => this.children[i]!.push(entries[f.name] ?? null));
+  }
+  finish(): Data {
+    return makeData({
+      type: this.type,
+      length: this.length,
+      nullCount: this.valid.nulls,
+      nullBitmap: this.valid.result(),
+      children: this.children.map((c) => c.finish()),
+    });
+  }
+}
+
+class ListValues implements ValueBuilder {
+  private valid = new Bitmap();
+  private offsets: number[] = [0];
+  private child: ValueBuilder;
+  constructor(private readonly type: List) {
+    this.child = valueBuilder(type.children[0]!.type);
+  }
+  get length(): number {
+    return this.valid.length;
+  }
+  push(v: DuckDBValue | null): void {
+    this.valid.push(v !== null);
+    if (v instanceof DuckDBListValue) {
+      v.items.forEach((item) => this.child.push(item));
+    }
+    this.offsets.push(this.child.length);
+  }
+  finish(): Data {
+    return makeData({
+      type: this.type,
+      length: this.length,
+      nullCount: this.valid.nulls,
+      nullBitmap: this.valid.result(),
+      valueOffsets: Int32Array.from(this.offsets),
+      child: this.child.finish(),
+    });
+  }
+}
+
+/** Utf8 (other values as their text) or Binary (JSON as JSONB, BLOB bytes). */
+class VarValues implements ValueBuilder {
+  private values = new VarBuilder();
+  constructor(private readonly type: Utf8 | Binary) {}
+  get length(): number {
+    return this.values.length;
+  }
+  push(v: DuckDBValue | null): void {
+    if (v === null) {
+      this.values.push(null);
+    } else if (DataType.isBinary(this.type)) {
+      this.values.push(typeof v === 'string' ? encodeJsonb(JSON.parse(v)) : (v as { bytes: Uint8Array }).bytes);
+    } else {
+      this.values.push(Buffer.from(String(v), 'utf8'));
+    }
+  }
+  finish(): Data {
+    return this.values.finish(this.type);
+  }
+}
+
+class BoolValues implements ValueBuilder {
+  private values = new Bitmap();
+  private valid = new Bitmap();
+  get length(): number {
+    return this.valid.length;
+  }
+  push(v: DuckDBValue | null): void {
+    this.valid.push(v !== null);
+    this.values.push(v === true);
+  }
+  finish(): Data {
+    return makeData({
+      type: new Bool(),
+      length: this.length,
+      nullCount: this.valid.nulls,
+      nullBitmap: this.valid.result(),
+      data: this.values.result() ?? new Uint8Array((this.length + 7) >> 3).fill(0xff),
+    });
+  }
+}
+
+/** Integers, floats, dates, timestamps: one typed array. */
+class FixedValues implements ValueBuilder {
+  private values: Array<number | bigint> = [];
+  private valid = new Bitmap();
+  private readonly big: boolean;
+  constructor(private readonly type: DataType) {
+    const ctor = type.ArrayType as unknown;
+    this.big = ctor === BigInt64Array || ctor === BigUint64Array;
+  }
+  get length(): number {
+    return this.valid.length;
+  }
+  push(v: DuckDBValue | null): void {
+    this.valid.push(v !== null);
+    if (v === null) {
+      this.values.push(this.big ? 0n : 0);
+    } else {
+      this.values.push(this.big ? toBigInt(v, this.type.ArrayType === BigUint64Array) : toNumber(v));
+    }
+  }
+  finish(): Data {
+    const ctor = this.type.ArrayType as unknown as { from(values: Array<number | bigint>): ArrayLike<number> };
+    return makeData({
+      type: this.type as Int32,
+      length: this.length,
+      nullCount: this.valid.nulls,
+      nullBitmap: this.valid.result(),
+      data: ctor.from(this.values) as Int32Array,
+    });
+  }
+}
+
+function valueBuilder(type: DataType): ValueBuilder {
+  if (DataType.isStruct(type)) {
+    return new StructValues(type);
+  }
+  if (DataType.isList(type)) {
+    return new ListValues(type);
+  }
+  if (DataType.isUtf8(type) || DataType.isBinary(type)) {
+    return new VarValues(type);
+  }
+  if (DataType.isBool(type)) {
+    return new BoolValues();
+  }
+  return new FixedValues(type);
+}
+
+class NestedBuilder implements Builder {
+  private values: ValueBuilder;
+  rows = 0;
+  bytes = 0;
+  constructor(private readonly type: DataType) {
+    this.values = valueBuilder(type);
+  }
+  append(vector: DuckDBVector, n: number): void {
+    for (let i = 0; i < n; i++) {
+      const v = vector.getItem(i);
+      this.values.push(v);
+      // A rough size (the nested builders do not track bytes): enough to bound message sizes.
+      this.bytes += v === null ? 1 : 16 + String(v).length;
+    }
+    this.rows += n;
+  }
+  finish(): Data {
+    const data = this.values.finish();
+    this.values = valueBuilder(this.type);
+    this.rows = 0;
+    this.bytes = 0;
+    return data;
+  }
+}
+
 function makeBuilder(col: OutputColumn): Builder {
   const kind = col.kind;
   const type = col.field.type;
@@ -594,6 +841,8 @@ function makeBuilder(col: OutputColumn): Builder {
       return new StringBuilder(type as Binary, 'binary');
     case 'list-utf8':
       return new ListUtf8Builder(type as List);
+    case 'nested':
+      return new NestedBuilder(type);
     case 'text':
       return new StringBuilder(type as Utf8, 'text');
   }

@@ -73,16 +73,18 @@ export const DIALECT_SQL: string[] = [
   `CREATE MACRO jsonb_object_keys(j) AS json_keys(j)`,
   `CREATE MACRO jsonb_array_length(j) AS CAST(json_array_length(j) AS BIGINT)`,
   // Histograms (datafusion-extensions histogram: struct start, end, min, max, sum, sum_sq,
-  // count UInt64, bins List<UInt64>; a value's bin is floor((v - start) / width) clamped).
+  // count UInt64, bins List<UInt64>, all non-null, see histogram.ts; a value's bin is
+  // floor((v - start) / width) clamped; no values: min f64::MAX, max f64::MIN, sums 0).
   `CREATE MACRO make_histogram(s, e, nb, v) AS {'start': CAST(s AS DOUBLE), 'end': CAST(e AS DOUBLE),
-     'min': min(CAST(v AS DOUBLE)), 'max': max(CAST(v AS DOUBLE)), 'sum': sum(CAST(v AS DOUBLE)),
-     'sum_sq': sum(CAST(v AS DOUBLE) * CAST(v AS DOUBLE)), 'count': CAST(count(v) AS UBIGINT),
+     'min': coalesce(min(CAST(v AS DOUBLE)), 1.7976931348623157e308), 'max': coalesce(max(CAST(v AS DOUBLE)), -1.7976931348623157e308),
+     'sum': coalesce(sum(CAST(v AS DOUBLE)), 0.0), 'sum_sq': coalesce(sum(CAST(v AS DOUBLE) * CAST(v AS DOUBLE)), 0.0), 'count': CAST(count(v) AS UBIGINT),
      'bins': list_transform(range(CAST(nb AS BIGINT)), i -> CAST(coalesce(histogram(CAST(least(greatest(
         floor((CAST(v AS DOUBLE) - s) / ((e - s) / nb)), 0), nb - 1) AS BIGINT))[i], 0) AS UBIGINT))}`,
-  `CREATE MACRO sum_histograms(h) AS {'start': min(struct_extract(h, 'start')), 'end': max(struct_extract(h, 'end')),
+  // No histogram to merge: a NULL histogram, as upstream's unconfigured accumulator.
+  `CREATE MACRO sum_histograms(h) AS CASE WHEN count(h) = 0 THEN NULL ELSE {'start': min(struct_extract(h, 'start')), 'end': max(struct_extract(h, 'end')),
      'min': min(struct_extract(h, 'min')), 'max': max(struct_extract(h, 'max')), 'sum': sum(struct_extract(h, 'sum')),
      'sum_sq': sum(struct_extract(h, 'sum_sq')), 'count': CAST(sum(struct_extract(h, 'count')) AS UBIGINT),
-     'bins': list_reduce(list(struct_extract(h, 'bins')), (x, y) -> list_transform(range(len(x)), k -> x[k + 1] + y[k + 1]))}`,
+     'bins': list_reduce(list(struct_extract(h, 'bins')), (x, y) -> list_transform(range(len(x)), k -> x[k + 1] + y[k + 1]))} END`,
   `CREATE MACRO count_from_histogram(h) AS struct_extract(h, 'count')`,
   `CREATE MACRO sum_from_histogram(h) AS struct_extract(h, 'sum')`,
   `CREATE MACRO variance_from_histogram(h) AS ((struct_extract(h, 'sum_sq') / struct_extract(h, 'count')) - (struct_extract(h, 'sum') / struct_extract(h, 'count')) * (struct_extract(h, 'sum') / struct_extract(h, 'count'))) * (struct_extract(h, 'count') / (struct_extract(h, 'count') - 1.0))`,

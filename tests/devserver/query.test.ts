@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
 import { status } from '@grpc/grpc-js';
-import { DataType, type Schema } from 'apache-arrow';
+import { DataType, type Field, type Schema } from 'apache-arrow';
 
 import { decodeJsonb } from '../../pkg/jsonb';
 import { decodeMessage } from '../../pkg/proto';
@@ -182,7 +182,8 @@ describe('schema', () => {
     assert.equal(rows[0]!.hugeint_sum, 2n);
     assert.equal(rows[0]!.b, true);
     assert.equal(rows[0]!.n, null);
-    assert.equal(rows[0]!.ints, '[1, 2]', 'non-string lists are sent as text');
+    assert.match(typeOf(schema, 'ints'), /^List<Int(32|64)>$/, 'lists are Arrow lists, not text');
+    assert.deepEqual(Array.from(rows[0]!.ints as Iterable<number>, Number), [1, 2]);
     assert.equal(typeOf(schema, 'day'), 'Date32<DAY>');
   });
 
@@ -466,6 +467,103 @@ describe('functions', () => {
       assert.equal(Number(r.h) % 3_600_000, 0);
       assert.equal(r.past, true);
     }
+  });
+
+  test('make_histogram / sum_histograms are Arrow Structs with the fields Micromegas declares', async () => {
+    // datafusion-extensions histogram state_arrow_fields: every child non-null, bins items "bin".
+    const declared = [
+      'start:Float64:false',
+      'end:Float64:false',
+      'min:Float64:false',
+      'max:Float64:false',
+      'sum:Float64:false',
+      'sum_sq:Float64:false',
+      'count:Uint64:false',
+      'bins:List<Uint64>:false',
+    ];
+    const shape = (schema: Schema, name: string) => {
+      const field = schema.fields.find((f) => f.name === name)!;
+      assert.ok(DataType.isStruct(field.type), `${name} is ${String(field.type)}, not a Struct`);
+      const bins = field.type.children.find((c: Field) => c.name === 'bins')!;
+      return {
+        children: field.type.children.map((c: Field) => `${c.name}:${String(c.type)}:${c.nullable}`),
+        bin: `${bins.type.children[0].name}:${bins.type.children[0].nullable}`,
+      };
+    };
+    const hist = `SELECT date_bin(INTERVAL '10 minutes', time) AS t, make_histogram(0.0, 100.0, 10, value) AS h
+                  FROM measures WHERE name = 'cpu_usage' GROUP BY 1`;
+    const { schema, rows } = await client.table(`${hist} ORDER BY 1`, HOUR);
+    assert.deepEqual(shape(schema, 'h'), { children: declared, bin: 'bin:false' });
+    assert.ok(rows.length > 1);
+    let total = 0n;
+    for (const r of rows) {
+      const h = (r.h as { toJSON(): Record<string, unknown> }).toJSON();
+      const bins = Array.from(h.bins as Iterable<bigint>);
+      assert.deepEqual([h.start, h.end, bins.length], [0, 100, 10]);
+      assert.equal(
+        bins.reduce((a, b) => a + b, 0n),
+        h.count
+      );
+      assert.ok((h.min as number) <= (h.max as number));
+      total += h.count as bigint;
+    }
+    // The functions taking a histogram read the same struct; sum_histograms returns the same type.
+    const merged = await client.table(
+      `SELECT sum_histograms(h) AS m, sum(count_from_histogram(h)) AS n, max(quantile_from_histogram(h, 0.5)) AS q
+       FROM (${hist}) x`,
+      HOUR
+    );
+    assert.deepEqual(shape(merged.schema, 'm'), { children: declared, bin: 'bin:false' });
+    const m = (merged.rows[0]!.m as { toJSON(): Record<string, unknown> }).toJSON();
+    assert.equal(m.count, total);
+    assert.equal(BigInt(merged.rows[0]!.n as bigint), total);
+    assert.ok((merged.rows[0]!.q as number) >= 0 && (merged.rows[0]!.q as number) <= 100);
+    // No input rows: upstream's accumulator still answers a valid histogram (min f64::MAX, max f64::MIN).
+    const empty = await client.table(
+      "SELECT make_histogram(0.0, 1.0, 2, value) AS h FROM measures WHERE name = 'none'"
+    );
+    const e = (empty.rows[0]!.h as { toJSON(): Record<string, unknown> }).toJSON();
+    assert.deepEqual(
+      [e.min, e.max, e.sum, e.count, Array.from(e.bins as Iterable<bigint>)],
+      [Number.MAX_VALUE, -Number.MAX_VALUE, 0, 0n, [0n, 0n]]
+    );
+    // Nothing to merge: a null histogram (never a valid struct of nulls in its non-null children).
+    const none = await client.table(`SELECT sum_histograms(h) AS m FROM (${hist}) x WHERE false`, HOUR);
+    assert.equal(none.rows[0]!.m, null);
+  });
+
+  test('any struct or list result is an Arrow Struct / List (nullable children), nulls kept', async () => {
+    const { schema, rows } = await client.table(
+      `SELECT i, CASE WHEN i = 2 THEN NULL ELSE named_struct('n', i, 's', 'x', 'l', make_array(1.5, NULL)) END AS st,
+              make_array(i, i + 1) AS ints
+       FROM generate_series(1, 3) t(i) ORDER BY i`
+    );
+    const st = schema.fields.find((f) => f.name === 'st')!;
+    assert.equal(String(st.type), 'Struct<{n:Int64, s:Utf8, l:List<Float64>}>');
+    assert.deepEqual(
+      st.type.children.map((c: Field) => c.nullable),
+      [true, true, true]
+    );
+    assert.equal(typeOf(schema, 'ints'), 'List<Int64>');
+    const plain = (v: unknown) => {
+      if (v === null) {
+        return null;
+      }
+      const o = (v as { toJSON(): Record<string, unknown> }).toJSON();
+      return { ...o, l: Array.from(o.l as Iterable<unknown>) };
+    };
+    assert.deepEqual(
+      rows.map((r) => plain(r.st)),
+      [{ n: 1n, s: 'x', l: [1.5, null] }, null, { n: 3n, s: 'x', l: [1.5, null] }]
+    );
+    assert.deepEqual(
+      rows.map((r) => Array.from(r.ints as Iterable<bigint>)),
+      [
+        [1n, 2n],
+        [2n, 3n],
+        [3n, 4n],
+      ]
+    );
   });
 
   test('property and JSONB functions', async () => {
