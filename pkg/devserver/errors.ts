@@ -54,7 +54,24 @@ export function errorPosition(duckMessage: string, sql: string): { line: number;
   const fragment = shown.replace(/^\.\.\./, '').replace(/\.\.\.$/, '');
   const start = sourceLine.indexOf(fragment);
   const lead = shown.startsWith('...') ? 3 : 0;
-  return { line, column: (start >= 0 ? start : 0) + caret - lead + 1 };
+  const word = /^("[^"]*"|\w+)/.exec(shown.slice(caret))?.[1];
+  const column = start + caret - lead;
+  if (fragment !== '' && start >= 0 && (word === undefined || sourceLine.startsWith(word, column))) {
+    return { line, column: column + 1 };
+  }
+  // DuckDB ran the translated statement (one line, other spellings): place the word under
+  // the caret in the user's own SQL instead, as DataFusion reports positions in it.
+  if (word === undefined) {
+    return undefined;
+  }
+  // The translation quotes identifiers: find the name quoted or bare.
+  const name = word.replace(/^"(.*)"$/, '$1').replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const at = new RegExp(`"${name}"|(?<![\\w"])${name}(?![\\w"])`, 'i').exec(sql)?.index;
+  if (at === undefined) {
+    return undefined;
+  }
+  const before = sql.slice(0, at).split('\n');
+  return { line: before.length, column: before[before.length - 1]!.length + 1 };
 }
 
 /** The root error in DataFusion-like words; unknown tables are named as DataFusion does. */

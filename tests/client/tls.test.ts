@@ -37,7 +37,7 @@ describe('TLS', () => {
   it('connects with a custom CA (grpc+tls:// and https://)', async () => {
     for (const uri of [tlsUri(tlsServer), `https://127.0.0.1:${tlsServer.port}`]) {
       const c = connect(uri, { tls: { caPem: pki.caPem } });
-      assert.equal((await c.query('SELECT 1 AS one')).getChild('one')!.get(0), 1);
+      assert.equal((await c.query('SELECT 1 AS one')).getChild('one')!.get(0), 1n);
       c.close();
     }
   });
@@ -55,7 +55,7 @@ describe('TLS', () => {
   it('skipVerify connects anyway and warns loudly', async () => {
     const warnings: string[] = [];
     const c = connect(tlsUri(tlsServer), { tls: { skipVerify: true }, logger: { warn: (m) => warnings.push(m) } });
-    assert.equal((await c.query('SELECT 1 AS one')).getChild('one')!.get(0), 1);
+    assert.equal((await c.query('SELECT 1 AS one')).getChild('one')!.get(0), 1n);
     assert.equal(warnings.length, 1);
     assert.match(warnings[0], /TLS certificate verification is DISABLED/);
     c.close();
@@ -65,7 +65,7 @@ describe('TLS', () => {
     const withCert = connect(tlsUri(mtlsServer), {
       tls: { caPem: pki.caPem, certPem: pki.clientCert, keyPem: pki.clientKey },
     });
-    assert.equal((await withCert.query('SELECT 1 AS one')).getChild('one')!.get(0), 1);
+    assert.equal((await withCert.query('SELECT 1 AS one')).getChild('one')!.get(0), 1n);
     withCert.close();
     const without = connect(tlsUri(mtlsServer), { tls: { caPem: pki.caPem } });
     await assert.rejects(without.query('SELECT 1'), MicromegasError);

@@ -351,6 +351,13 @@ describe('limit header', () => {
 });
 
 describe('errors', () => {
+  test('unknown column: the position is in the SQL as written, not in the translated statement', async () => {
+    // The dev server runs a translated, one-line statement; DataFusion reports positions in the user's text.
+    const res = await client.query('SELECT time, msg\nFROM log_entries\nWHERE nope = 1');
+    assert.equal(res.error?.code, status.INVALID_ARGUMENT);
+    assert.match(res.error!.details, /No field named nope \(at line 3, column 7\)/);
+  });
+
   test('unknown table: INVALID_ARGUMENT naming the table, with position and query_id', async () => {
     const res = await client.query('SELECT *\nFROM no_such_view');
     assert.equal(res.error?.code, status.INVALID_ARGUMENT);
