@@ -150,7 +150,7 @@ describe('micromegas-query CLI', () => {
     assert.equal(down.stderr.trimEnd().split('\n').length, 1);
     const scheme = await run(['SELECT 1', '--all', '--uri', 'ftp://x'], env);
     assert.equal(scheme.code, 1);
-    assert.match(scheme.stderr, /unsupported URI scheme 'ftp'/);
+    assert.match(scheme.stderr, /URL scheme "ftp" is not supported/);
     const usage = await run(['SELECT 1'], env);
     assert.equal(usage.code, 2);
     assert.match(usage.stderr, /--begin is required \(or use --all/);

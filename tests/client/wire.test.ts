@@ -132,7 +132,7 @@ describe('client wire format (recording server)', () => {
       client.queryBlocks('2024-01-01T00:00:00Z', '2024-01-02T00:00:00Z', 1.5, 's'),
       /limit must be a non-negative integer/
     );
-    assert.throws(() => connect('ftp://h:1'), /unsupported URI scheme/);
+    assert.throws(() => connect('ftp://h:1'), /URL scheme "ftp" is not supported/);
     assert.throws(() => connect(uri, { tls: { caPem: 'x' } }), /TLS options need a TLS URI/);
     assert.throws(() => connect('grpc+tls://h:1', { tls: { certPem: 'x' } }), /both certPem and keyPem/);
     assert.throws(() => connect(uri, { clientEntrypoint: 'bad\nvalue' }), /invalid clientEntrypoint/);
