@@ -1,7 +1,7 @@
 import type { DataSourceJsonData } from '@grafana/data';
 import type { DataQuery } from '@grafana/schema';
 
-import type { BuilderState } from './components/builder/model';
+import type { BuilderState, UpstreamBuilderFields } from './components/builder/model';
 import type { QueryFormat } from './shared/query';
 
 /** Result shapes the backend knows (src/shared/query.ts, the contract both sides import). */
@@ -62,8 +62,11 @@ export interface AdhocFilterModel {
   values?: string[];
 }
 
-/** The panel query model, shared with the backend (pkg/query). */
-export interface MicromegasQuery extends DataQuery {
+/**
+ * The panel query model, shared with the backend (pkg/query). The upstream builder fields
+ * (UpstreamBuilderFields) are kept so old dashboards round-trip; the SQL in `query` is authoritative.
+ */
+export interface MicromegasQuery extends DataQuery, UpstreamBuilderFields {
   query?: string;
   /** Legacy SQL field of upstream v1 queries; only read when `query` is absent. */
   queryText?: string;
@@ -80,14 +83,6 @@ export interface MicromegasQuery extends DataQuery {
   editorMode?: 'builder' | 'code';
   /** The query builder's state; the SQL it generated is in `query`. */
   builder?: BuilderState;
-  // Upstream builder fields: kept so old dashboards round-trip; the SQL in `query` is authoritative.
-  rawEditor?: boolean;
-  table?: string;
-  columns?: unknown;
-  wheres?: unknown;
-  orderBy?: string;
-  groupBy?: string;
-  limit?: string | number;
 }
 
 /** Authentication modes this plugin writes. */

@@ -32,8 +32,7 @@
 // Peak RSS: /proc/<pid>/clear_refs (5) resets VmHWM to the current RSS just before
 // the query, VmHWM is read after it (kernel-tracked, so no peak is missed); when
 // clear_refs is not writable, VmRSS is sampled every 2 ms instead (may miss a peak).
-import { readFileSync, writeFileSync } from 'node:fs';
-import { loadavg } from 'node:os';
+import { writeFileSync } from 'node:fs';
 
 import type { Data, RecordBatch } from 'apache-arrow';
 
@@ -50,12 +49,13 @@ import {
   GrafanaHost,
   pluginContext,
 } from '../../tests/harness/grafana-host';
+import { envNumber, loadAverage, procStatus } from './lib/measure';
 
-const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000);
-const RUNS = Number(process.env.BENCH_RUNS ?? 5);
-const SMALL_RUNS = Number(process.env.BENCH_SMALL_RUNS ?? 100);
-const WARMUP = Number(process.env.BENCH_WARMUP ?? 3000);
-const STEADY_RUNS = Number(process.env.BENCH_STEADY_RUNS ?? 300);
+const ROWS = envNumber('BENCH_ROWS', 1_000_000);
+const RUNS = envNumber('BENCH_RUNS', 5);
+const SMALL_RUNS = envNumber('BENCH_SMALL_RUNS', 100);
+const WARMUP = envNumber('BENCH_WARMUP', 3000);
+const STEADY_RUNS = envNumber('BENCH_STEADY_RUNS', 300);
 const MODES = (process.env.BENCH_MODES ?? 'hydrated,dictionary')
   .split(',')
   .filter((m): m is Mode => m === 'hydrated' || m === 'dictionary');
@@ -91,11 +91,6 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
-function status(pid: number, key: 'VmRSS' | 'VmHWM'): number {
-  const text = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? NaN) * 1024;
-}
-
 /** Runs `work` and returns the executable's RSS before it and the peak during it. */
 async function peakDuring<T>(
   pid: number,
@@ -107,16 +102,16 @@ async function peakDuring<T>(
   } catch {
     resettable = false;
   }
-  const idle = status(pid, 'VmRSS');
+  const idle = procStatus(pid, 'VmRSS');
   if (resettable) {
     const result = await work();
-    return { idle, peak: status(pid, 'VmHWM'), method: 'VmHWM after clear_refs reset', result };
+    return { idle, peak: procStatus(pid, 'VmHWM'), method: 'VmHWM after clear_refs reset', result };
   }
   let peak = idle;
-  const timer = setInterval(() => (peak = Math.max(peak, status(pid, 'VmRSS'))), 2);
+  const timer = setInterval(() => (peak = Math.max(peak, procStatus(pid, 'VmRSS'))), 2);
   try {
     const result = await work();
-    return { idle, peak: Math.max(peak, status(pid, 'VmRSS')), method: 'VmRSS sampled every 2 ms', result };
+    return { idle, peak: Math.max(peak, procStatus(pid, 'VmRSS')), method: 'VmRSS sampled every 2 ms', result };
   } finally {
     clearInterval(timer);
   }
@@ -410,14 +405,10 @@ class Bench {
 }
 
 const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
-const load = () =>
-  loadavg()
-    .map((l) => l.toFixed(1))
-    .join(' ');
 
 async function main(): Promise<void> {
   ensureBackendBuilt();
-  const loadBefore = load();
+  const loadBefore = loadAverage();
   const dev = await startDevServer({ scale: 0.01 });
   const results: ModeFigures[] = [];
   let small: SmallFigures | undefined;
@@ -436,7 +427,7 @@ async function main(): Promise<void> {
   }
 
   console.log(
-    `load average: ${loadBefore} before, ${load()} after (2-core machine shared with other work; ratios are measured side by side)`
+    `load average: ${loadBefore} before, ${loadAverage()} after (2-core machine shared with other work; ratios are measured side by side)`
   );
   for (const r of results) {
     const label =

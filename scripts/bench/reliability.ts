@@ -23,10 +23,11 @@ import {
   processMemory,
 } from '../../tests/harness/grafana-host';
 import { OutageProxy } from '../../tests/reliability/outage-proxy';
+import { envNumber } from './lib/measure';
 
-const BURST = Number(process.env.BENCH_BURST ?? 256);
-const SETTLE_S = Number(process.env.BENCH_SETTLE_S ?? 60);
-const VALUES = Number(process.env.BENCH_VALUES ?? 40_000);
+const BURST = envNumber('BENCH_BURST', 256);
+const SETTLE_S = envNumber('BENCH_SETTLE_S', 60);
+const VALUES = envNumber('BENCH_VALUES', 40_000);
 const PARTS = new Set((process.env.BENCH_PARTS ?? 'recovery,burst,load,values,loop').split(','));
 const LOAD = (process.env.BENCH_LOAD ?? '1,8,32,128').split(',').map(Number);
 

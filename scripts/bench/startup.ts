@@ -22,7 +22,7 @@
 //   sustained: BENCH_SUSTAINED calls in blocks of 500, VmRSS after each block.
 import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 import { FlightSQLClient } from '../../pkg/micromegas';
@@ -36,11 +36,12 @@ import {
   pluginContext,
   REPO_ROOT,
 } from '../../tests/harness/grafana-host';
+import { envNumber, loadAverage, procStatus } from './lib/measure';
 
-const STARTS = Number(process.env.BENCH_STARTS ?? 15);
-const CALLS = Number(process.env.BENCH_CALLS ?? 2000);
-const SUSTAINED = Number(process.env.BENCH_SUSTAINED ?? 10_000);
-const FRESH = Number(process.env.BENCH_FRESH ?? 5);
+const STARTS = envNumber('BENCH_STARTS', 15);
+const CALLS = envNumber('BENCH_CALLS', 2000);
+const SUSTAINED = envNumber('BENCH_SUSTAINED', 10_000);
+const FRESH = envNumber('BENCH_FRESH', 5);
 const SMALL_SQL = 'SELECT 1 AS x';
 const COOKIE = { grafana_plugin_type: 'datasource', PLUGIN_PROTOCOL_VERSIONS: '2' };
 const MiB = 1024 * 1024;
@@ -51,11 +52,6 @@ const quantile = (xs: number[], q: number): number => {
 };
 const p50 = (xs: number[]) => quantile(xs, 0.5);
 const p99 = (xs: number[]) => quantile(xs, 0.99);
-
-function procStatus(pid: number, key: string): number {
-  const text = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? NaN) * 1024;
-}
 
 function cpuMs(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
@@ -286,14 +282,10 @@ async function precomputedFrame(goHost: string, dev: DevServer): Promise<string>
 
 const ms = (x: number) => `${x.toFixed(1)} ms`;
 const mib = (x: number) => `${(x / MiB).toFixed(1)} MiB`;
-const load = () =>
-  loadavg()
-    .map((l) => l.toFixed(1))
-    .join(' ');
 
 async function main(): Promise<void> {
   ensureBackendBuilt();
-  const loadBefore = load();
+  const loadBefore = loadAverage();
   const goHost = ensureGoHost();
   const baseline = goBaselineBinary();
   const dev = await startDevServer({ scale: 0.01 });
@@ -338,7 +330,7 @@ async function main(): Promise<void> {
       raw = await rawDoGet(dev);
     }
 
-    console.log(`load average: ${loadBefore} before, ${load()} after (2-core machine shared with other work)`);
+    console.log(`load average: ${loadBefore} before, ${loadAverage()} after (2-core machine shared with other work)`);
     console.log(
       `exec → handshake p50 over ${STARTS} launches: ours ${ms(o.ms)} (target ≤ 80 ms), ` +
         `${g ? `Go baseline ${ms(g.ms)}, ` : ''}empty Node SEA ${ms(e.ms)}, plain node ${ms(n.ms)}`

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 
-import { SEA_FUSE } from './sea-inspect';
+import { seaFuse, type SeaFuse } from './sea-inspect';
 
 const LC_SEGMENT_64 = 0x19;
 const LC_CODE_SIGNATURE = 0x1d;
@@ -40,7 +40,7 @@ export interface MachOInfo {
   filetype: number;
   segments: Segment[];
   signature?: { dataoff: number; datasize: number; blobs: number[]; codeDirectory?: CodeDirectory };
-  fuse: 'flipped' | 'unflipped' | 'missing';
+  fuse: SeaFuse;
   fileSize: number;
 }
 
@@ -93,15 +93,13 @@ export function inspectMachO(file: string): MachOInfo {
     }
     at += size;
   }
-  const fuseAt = b.indexOf(SEA_FUSE);
-  const mark = fuseAt < 0 ? '' : b.toString('latin1', fuseAt + SEA_FUSE.length, fuseAt + SEA_FUSE.length + 2);
   return {
     magic,
     cputype: b.readUInt32LE(4),
     filetype: b.readUInt32LE(12),
     segments,
     signature,
-    fuse: mark === ':1' ? 'flipped' : mark === ':0' ? 'unflipped' : 'missing',
+    fuse: seaFuse(b),
     fileSize: b.length,
   };
 }

@@ -4,7 +4,7 @@
 // walked through the resource directory (type → name → language → data entry).
 import { readFileSync } from 'node:fs';
 
-import { SEA_FUSE } from './sea-inspect';
+import { seaFuse, type SeaFuse } from './sea-inspect';
 
 const RT_RCDATA = 10;
 
@@ -13,7 +13,7 @@ export interface PeInfo {
   /** 0x10b PE32, 0x20b PE32+. */
   magic: number;
   subsystem: number;
-  fuse: 'flipped' | 'unflipped' | 'missing';
+  fuse: SeaFuse;
   seaBlob?: Buffer;
 }
 
@@ -47,7 +47,6 @@ export function inspectPe(file: string): PeInfo {
     }
     throw new Error(`RVA 0x${rva.toString(16)} is in no section`);
   };
-  const at = fuseAt(b);
   let seaBlob: Buffer | undefined;
   if (magic === 0x20b && resourceRva) {
     const base = toOffset(resourceRva);
@@ -77,11 +76,5 @@ export function inspectPe(file: string): PeInfo {
       seaBlob = Buffer.from(b.subarray(start, start + b.readUInt32LE(data + 4)));
     }
   }
-  return { machine, magic, subsystem, fuse: at, seaBlob };
-}
-
-function fuseAt(b: Buffer): PeInfo['fuse'] {
-  const at = b.indexOf(SEA_FUSE);
-  const mark = at < 0 ? '' : b.toString('latin1', at + SEA_FUSE.length, at + SEA_FUSE.length + 2);
-  return mark === ':1' ? 'flipped' : mark === ':0' ? 'unflipped' : 'missing';
+  return { machine, magic, subsystem, fuse: seaFuse(b), seaBlob };
 }

@@ -5,6 +5,8 @@ import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 
 /** Fixed by Node: the fuse postject flips from :0 to :1 in a SEA. */
 export const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
+/** 'flipped' (:1), 'unflipped' (:0) or 'missing'. */
+export type SeaFuse = 'flipped' | 'unflipped' | 'missing';
 /** Node's SEA blob header: magic, then a flags word. */
 export const SEA_BLOB_MAGIC = 0x143da20;
 export const SEA_FLAGS = { disableExperimentalSEAWarning: 1 << 0, useSnapshot: 1 << 1, useCodeCache: 1 << 2 } as const;
@@ -17,8 +19,7 @@ export interface SeaInfo {
   elfClass64: boolean;
   littleEndian: boolean;
   machine: number;
-  /** 'flipped' (:1), 'unflipped' (:0) or 'missing'. */
-  fuse: 'flipped' | 'unflipped' | 'missing';
+  fuse: SeaFuse;
   /** The NODE_SEA_BLOB note's descriptor, or undefined when there is none. */
   blob?: Buffer;
 }
@@ -77,14 +78,17 @@ export function inspectSea(file: string): SeaInfo {
     const littleEndian = header[5] === 1;
     const machine = header.readUInt16LE(18);
     const blob = elfClass64 && littleEndian ? findNote(fd, header, 'NODE_SEA_BLOB') : undefined;
-    const bytes = readFileSync(file);
-    const at = bytes.indexOf(SEA_FUSE);
-    const mark = at < 0 ? '' : String.fromCharCode(bytes[at + SEA_FUSE.length], bytes[at + SEA_FUSE.length + 1]);
-    const fuse = mark === ':1' ? 'flipped' : mark === ':0' ? 'unflipped' : 'missing';
-    return { elfClass64, littleEndian, machine, fuse, blob };
+    return { elfClass64, littleEndian, machine, fuse: seaFuse(readFileSync(file)), blob };
   } finally {
     closeSync(fd);
   }
+}
+
+/** The fuse's state in an executable's bytes, whatever its format (ELF, PE, Mach-O). */
+export function seaFuse(bytes: Buffer): SeaFuse {
+  const at = bytes.indexOf(SEA_FUSE);
+  const mark = at < 0 ? '' : bytes.toString('latin1', at + SEA_FUSE.length, at + SEA_FUSE.length + 2);
+  return mark === ':1' ? 'flipped' : mark === ':0' ? 'unflipped' : 'missing';
 }
 
 /** The flags word of a SEA blob (throws when the magic is wrong). */
