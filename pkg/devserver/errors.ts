@@ -1,4 +1,4 @@
-// gRPC errors shaped like the Micromegas analytics server's (micromegas.md §1.7):
+// gRPC errors shaped like the Micromegas analytics server's, whose messages read
 // `<desc>: <root error>[ (at line L, column C)] (query_id=<uuid>)`.
 import { status, type ServiceError, Metadata } from '@grpc/grpc-js';
 

@@ -1,4 +1,5 @@
-// Request metadata the Micromegas server reads on DoGet (micromegas.md §1.3).
+// Request metadata the Micromegas server reads on DoGet: the query range (RFC 3339), the
+// row limit and preserve_dictionary.
 import { status, type Metadata } from '@grpc/grpc-js';
 
 import { grpcError } from './errors';

@@ -1,6 +1,6 @@
 // The Micromegas analytics schema as the dev server serves it: one definition per
 // view with its DuckDB storage type, the Arrow type Micromegas sends for it, and the
-// columns its time-range predicate reads (see micromegas.md §1.4 and §3.1).
+// columns its time-range predicate reads (a view keeps the rows that overlap the query range).
 
 /** How a column travels on the wire (before dictionary hydration). */
 export type WireKind =

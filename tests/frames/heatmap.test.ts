@@ -1,5 +1,5 @@
 // Heatmap format on Arrow input shaped like Micromegas results: histogram structs as
-// make_histogram returns them (shared/docs/micromegas.md §3.3: Struct{start, end, min, max,
+// make_histogram returns them (Micromegas declares the struct as Struct{start, end, min, max,
 // sum, sum_sq: Float64; count: UInt64; bins: List<UInt64>}), expand_histogram's
 // bin_center/count rows, and plain time/bucket/count rows with gaps.
 import assert from 'node:assert/strict';
