@@ -37,7 +37,6 @@ export const QUERY_FORMATS: ReadonlyArray<{ label: string; value: QueryFormat; d
 ];
 
 /** Version written by this plugin; the upstream plugin writes 2 or nothing. */
-export { QUERY_MODEL_VERSION as QUERY_VERSION } from './shared/query';
 
 export interface VariableOptions {
   valueField?: string;
@@ -130,8 +129,6 @@ export interface MicromegasSecureJsonData {
   password?: string;
   [key: `httpHeaderValue${number}`]: string | undefined;
 }
-
-export { DEFAULT_QUERY_TIMEOUT_SECONDS, DEFAULT_ROW_LIMIT } from './shared/query';
 
 // Backend resources (docs/ARCHITECTURE.md, "Backend resources").
 

@@ -274,11 +274,6 @@ export const RESULT_SCHEMA_TTL_MS = 30_000;
 const SCHEMA_CACHE_MAX = 256;
 const schemaCaches = new WeakMap<QueryClient, Map<string, { expires: number; schema: Schema }>>();
 
-/** Whether the statement can be wrapped as a subquery at all (SHOW, EXPLAIN… cannot). */
-export function isWrappable(sql: string): boolean {
-  return analyzeStatement(sql).wrappable;
-}
-
 /**
  * The result schema of a statement, from `SELECT * FROM (<sql>) LIMIT 0` run with the
  * query's own time range (DataFusion plans an empty relation: no data is read). A

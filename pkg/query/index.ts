@@ -18,4 +18,4 @@ export { MACROS, MacroError, expandMacros, type MacroDoc, type MacroContext } fr
 export { planQuery, runQuery, type QueryPlan } from './run';
 export { checkHealth } from './health';
 export { handleResource, RESOURCE_CACHE_TTL_MS } from './resources';
-export { DEFAULT_ROW_LIMIT, DEFAULT_QUERY_TIMEOUT_MS } from './limits';
+export { DEFAULT_QUERY_TIMEOUT_MS } from './limits';

@@ -8,7 +8,6 @@ import { DEFAULT_QUERY_TIMEOUT_SECONDS, DEFAULT_ROW_LIMIT } from '../../src/shar
 
 import type { Notice } from '../frames';
 
-export { DEFAULT_ROW_LIMIT };
 export const DEFAULT_QUERY_TIMEOUT_MS = DEFAULT_QUERY_TIMEOUT_SECONDS * 1000;
 
 export interface LimitPlan {

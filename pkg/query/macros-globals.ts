@@ -8,8 +8,6 @@ import { readVariableRef, type VariableRef } from '../../src/shared/sql';
 
 import { MacroError } from './macros-error';
 
-export { readVariableRef, type VariableRef };
-
 export interface TimeVariableContext {
   from: Date;
   to: Date;

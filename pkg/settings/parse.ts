@@ -2,11 +2,11 @@
 // what to change in the data source configuration page.
 import { resolveAuthType } from '../../src/shared/auth';
 import { checkDuration, QUERY_TIMEOUT, QUEUE_TIMEOUT, type DurationLimit } from '../../src/shared/durations';
+import { DEFAULT_ROW_LIMIT } from '../../src/shared/query';
 
 import { formatUrl, parseUpstreamHost, parseUrl, type Endpoint } from './endpoint';
 import { looksLikeJwt } from '../micromegas/jwt';
 import {
-  DEFAULT_ROW_LIMIT,
   SettingsError,
   type AuthSettings,
   type DataSourceSettings,

@@ -72,6 +72,3 @@ export interface DataSourceSettings {
 export class SettingsError extends Error {
   override readonly name = 'SettingsError';
 }
-
-export { DEFAULT_QUERY_TIMEOUT_SECONDS, DEFAULT_ROW_LIMIT } from '../../src/shared/query';
-export { DEFAULT_GRPC_PORT } from '../../src/shared/endpoint';

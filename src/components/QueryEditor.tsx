@@ -8,7 +8,8 @@ import { migrateQuery } from '../query/migrate';
 import { sentQueryRange } from '../query/sentRange';
 import { formatSql } from '../sql/format';
 import { tablesInStatement, viewOf } from '../sql/tableRefs';
-import { MicromegasOptions, MicromegasQuery, QUERY_VERSION } from '../types';
+import { QUERY_MODEL_VERSION } from '../shared/query';
+import { MicromegasOptions, MicromegasQuery } from '../types';
 import { BuilderSwitch } from './builder/BuilderSwitch';
 import { hostHasRunAndHelp, QueryHelp } from './QueryHelp';
 import { QueryOptions } from './QueryOptions';
@@ -21,7 +22,7 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource, app, data
   const [formatError, setFormatError] = useState<string>();
 
   // Saved upstream queries (and older ones of ours) are rewritten once, keeping their behaviour.
-  const needsMigration = query.version !== QUERY_VERSION || query.query === undefined;
+  const needsMigration = query.version !== QUERY_MODEL_VERSION || query.query === undefined;
   useEffect(() => {
     if (needsMigration) {
       onChange(migrateQuery(query));

@@ -1,4 +1,6 @@
-import { formatVariableValue, quoteLiteral } from './interpolate';
+import { quoteLiteral } from '../shared/sql';
+
+import { formatVariableValue } from './interpolate';
 
 describe('formatVariableValue', () => {
   it('escapes quotes in a single value without adding quotes', () => {

@@ -3,7 +3,7 @@ import { getTemplateSrv } from '@grafana/runtime';
 
 import { protectTokens } from '../sql/placeholders';
 
-export { formatVariableValue, quoteLiteral, type InterpolatedVariable } from './variableFormat';
+export { formatVariableValue, type InterpolatedVariable } from './variableFormat';
 import { formatVariableValue, type InterpolatedVariable } from './variableFormat';
 
 /**

@@ -1,7 +1,8 @@
 // "Show context" in Explore: the lines of the same source (process, else exe/computer)
 // just before or after a log line, read from log_entries through the normal query path.
-import { QUERY_VERSION, type MicromegasQuery } from '../types';
-import { quoteLiteral } from './variableFormat';
+import { QUERY_MODEL_VERSION } from '../shared/query';
+import { type MicromegasQuery } from '../types';
+import { quoteLiteral } from '../shared/sql';
 
 // BigInt() rather than literals: the frontend build targets below ES2020.
 const MILLION = BigInt(1_000_000);
@@ -111,7 +112,7 @@ export function buildLogContextQuery(
     `LIMIT ${n}`,
   ].join('\n');
   return {
-    query: { refId, query: sql, format: 'logs', timeFilter: true, autoLimit: false, version: QUERY_VERSION },
+    query: { refId, query: sql, format: 'logs', timeFilter: true, autoLimit: false, version: QUERY_MODEL_VERSION },
     fromMs: from,
     toMs: to,
   };

@@ -3,7 +3,7 @@
 // statement's own WHERE clause, as a person would edit the SQL. Statements without a
 // top-level FROM, or combining SELECTs (UNION…), are filtered around: `SELECT * FROM (…)`.
 import { levelNumber } from './logLevels';
-import { quoteLiteral } from './variableFormat';
+import { quoteLiteral } from '../shared/sql';
 
 export type FilterOperator = '=' | '!=';
 

@@ -1,6 +1,7 @@
 import { CoreApp } from '@grafana/data';
 
-import { MicromegasQuery, QUERY_FORMATS, QUERY_VERSION, QueryFormat } from '../types';
+import { QUERY_MODEL_VERSION } from '../shared/query';
+import { MicromegasQuery, QUERY_FORMATS, QueryFormat } from '../types';
 
 const FORMATS: readonly QueryFormat[] = QUERY_FORMATS.map((f) => f.value);
 
@@ -18,7 +19,7 @@ const SERVER_EVALUATED_APPS: readonly string[] = [CoreApp.UnifiedAlerting, CoreA
  */
 export function defaultQuery(app?: CoreApp | string): Partial<MicromegasQuery> {
   const format: QueryFormat = app !== undefined && SERVER_EVALUATED_APPS.includes(app) ? 'time_series' : 'table';
-  return { query: '', format, timeFilter: true, autoLimit: true, version: QUERY_VERSION };
+  return { query: '', format, timeFilter: true, autoLimit: true, version: QUERY_MODEL_VERSION };
 }
 
 /**
@@ -32,7 +33,7 @@ export type MigratedQuery<T> = T &
 
 export function migrateQuery<T extends MicromegasQuery>(saved: T | string, refId = 'A'): MigratedQuery<T> {
   const input = (typeof saved === 'string' ? { refId, query: saved } : saved) as T;
-  const upstreamShaped = input.version === undefined || input.version < QUERY_VERSION;
+  const upstreamShaped = input.version === undefined || input.version < QUERY_MODEL_VERSION;
   const sql =
     typeof input.query === 'string' ? input.query : typeof input.queryText === 'string' ? input.queryText : '';
   const format: QueryFormat = isQueryFormat(input.format) ? input.format : upstreamShaped ? 'time_series' : 'table';
@@ -42,7 +43,7 @@ export function migrateQuery<T extends MicromegasQuery>(saved: T | string, refId
     format,
     timeFilter: input.timeFilter ?? true,
     autoLimit: input.autoLimit ?? true,
-    version: QUERY_VERSION,
+    version: QUERY_MODEL_VERSION,
   };
   // `queryText` is only meaningful while `query` is absent; drop it once copied.
   delete migrated.queryText;

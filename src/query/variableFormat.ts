@@ -8,8 +8,6 @@ export interface InterpolatedVariable {
   includeAll?: boolean;
 }
 
-export { quoteLiteral };
-
 /**
  * Formats a template variable's value for SQL, the way the upstream plugin (and Grafana's
  * SQL data sources) do: a single value is inserted as-is with quotes escaped, so that it can

@@ -3,7 +3,8 @@ import { describe, it } from 'node:test';
 
 import { attributionAllowed, attributionHeaders } from '../../pkg/query/attribution';
 import { mapError, redactMessage } from '../../pkg/query/errors';
-import { DEFAULT_ROW_LIMIT, planLimits, truncationNotice } from '../../pkg/query/limits';
+import { planLimits, truncationNotice } from '../../pkg/query/limits';
+import { DEFAULT_ROW_LIMIT } from '../../src/shared/query';
 import { parseQueryModel, QueryModelError } from '../../pkg/query/model';
 import { resolveIntervalMs, resolveTimeRange } from '../../pkg/query/timerange';
 

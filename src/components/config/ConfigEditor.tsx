@@ -23,7 +23,8 @@ import {
   usesTls,
   validateUrl,
 } from '../../config/settings';
-import { AuthType, DEFAULT_ROW_LIMIT, MicromegasOptions, MicromegasSecureJsonData } from '../../types';
+import { DEFAULT_ROW_LIMIT } from '../../shared/query';
+import { AuthType, MicromegasOptions, MicromegasSecureJsonData } from '../../types';
 import { DEFAULT_MAX_CONCURRENT_QUERIES } from '../../shared/admission';
 import { DurationLimit, QUERY_TIMEOUT, QUEUE_TIMEOUT, secondsText } from '../../shared/durations';
 import { HeadersEditor } from './HeadersEditor';
