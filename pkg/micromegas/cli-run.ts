@@ -1,6 +1,7 @@
 // micromegas-query: run one SQL query against Micromegas from a shell, like the
 // Python CLI. Configuration from the environment; every error is one line.
 import { readFileSync } from 'node:fs';
+import { parseArgs as parseCommandLine } from 'node:util';
 
 import { RecordBatch } from 'apache-arrow';
 
@@ -57,80 +58,65 @@ interface CliArgs {
 }
 
 export function parseArgs(argv: string[]): CliArgs {
-  const args: CliArgs = { all: false, format: 'table', maxColWidth: 50, help: false, version: false };
-  const positional: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    let a = argv[i];
-    let inline: string | undefined;
-    if (a.startsWith('--') && a.includes('=')) {
-      inline = a.slice(a.indexOf('=') + 1);
-      a = a.slice(0, a.indexOf('='));
-    }
-    const value = (): string => {
-      const v = inline ?? argv[++i];
-      if (v === undefined) {
-        throw new UsageError(`${a} needs a value`);
-      }
-      return v;
-    };
-    switch (a) {
-      case '-h':
-      case '--help':
-        args.help = true;
-        break;
-      case '-V':
-      case '--version':
-        args.version = true;
-        break;
-      case '--file':
-        args.file = value();
-        break;
-      case '--begin':
-        args.begin = value();
-        break;
-      case '--end':
-        args.end = value();
-        break;
-      case '--all':
-        args.all = true;
-        break;
-      case '--format': {
-        const f = value();
-        if (f !== 'table' && f !== 'csv' && f !== 'json') {
-          throw new UsageError(`--format must be table, csv or json (got '${f}')`);
-        }
-        args.format = f;
-        break;
-      }
-      case '--max-colwidth': {
-        const n = Number(value());
-        if (!Number.isInteger(n) || n < 0) {
-          throw new UsageError('--max-colwidth must be a non-negative integer');
-        }
-        args.maxColWidth = n;
-        break;
-      }
-      case '--uri':
-        args.uri = value();
-        break;
-      case '--profile':
-        args.profile = value();
-        break;
-      case '--timeout': {
-        const s = Number(value());
-        if (!Number.isFinite(s) || s <= 0) {
-          throw new UsageError('--timeout must be a positive number of seconds');
-        }
-        args.timeoutMs = s * 1000;
-        break;
-      }
-      default:
-        if (a.startsWith('-') && a !== '-') {
-          throw new UsageError(`unknown option ${a}`);
-        }
-        positional.push(argv[i]);
-    }
+  let parsed;
+  try {
+    parsed = parseCommandLine({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'V' },
+        file: { type: 'string' },
+        begin: { type: 'string' },
+        end: { type: 'string' },
+        all: { type: 'boolean' },
+        format: { type: 'string' },
+        'max-colwidth': { type: 'string' },
+        uri: { type: 'string' },
+        profile: { type: 'string' },
+        timeout: { type: 'string' },
+      },
+    });
+  } catch (err) {
+    // node:util's own words ("Unknown option '--x'", "Option '--file <value>' argument missing").
+    throw new UsageError((err as Error).message.split('\n')[0]!);
   }
+  const { values, positionals } = parsed;
+  const args: CliArgs = {
+    all: values.all ?? false,
+    format: 'table',
+    maxColWidth: 50,
+    help: values.help ?? false,
+    version: values.version ?? false,
+    file: values.file,
+    begin: values.begin,
+    end: values.end,
+    uri: values.uri,
+    profile: values.profile,
+  };
+  if (values.format !== undefined) {
+    const f = values.format;
+    if (f !== 'table' && f !== 'csv' && f !== 'json') {
+      throw new UsageError(`--format must be table, csv or json (got '${f}')`);
+    }
+    args.format = f;
+  }
+  if (values['max-colwidth'] !== undefined) {
+    const n = Number(values['max-colwidth']);
+    if (!Number.isInteger(n) || n < 0) {
+      throw new UsageError('--max-colwidth must be a non-negative integer');
+    }
+    args.maxColWidth = n;
+  }
+  if (values.timeout !== undefined) {
+    const t = Number(values.timeout);
+    if (!Number.isFinite(t) || t <= 0) {
+      throw new UsageError('--timeout must be a positive number of seconds');
+    }
+    args.timeoutMs = t * 1000;
+  }
+  const positional = positionals;
   if (args.help || args.version) {
     return args;
   }

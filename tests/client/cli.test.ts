@@ -154,6 +154,17 @@ describe('micromegas-query CLI', () => {
     const usage = await run(['SELECT 1'], env);
     assert.equal(usage.code, 2);
     assert.match(usage.stderr, /--begin is required \(or use --all/);
+    for (const [argv, message] of [
+      [['SELECT 1', '--all', '--bogus'], /Unknown option '--bogus'/],
+      [['SELECT 1', '--all', '--uri'], /Option '--uri <value>' argument missing/],
+      [['SELECT 1', '--all', '--format', 'xml'], /--format must be table, csv or json \(got 'xml'\)/],
+      [['SELECT 1', '--all', '--timeout', '0'], /--timeout must be a positive number of seconds/],
+    ] as const) {
+      const r = await run([...argv], env);
+      assert.equal(r.code, 2, argv.join(' '));
+      assert.equal(r.stderr.trimEnd().split('\n').length, 1, r.stderr);
+      assert.match(r.stderr, message);
+    }
     const badBegin = await run(['SELECT 1', '--begin', 'yesterday'], env);
     assert.equal(badBegin.code, 2);
     assert.match(badBegin.stderr, /invalid --begin timestamp 'yesterday'/);
