@@ -94,6 +94,9 @@ function dataDefinition(): grpc.ServiceDefinition {
 
 /** Entry point used by pkg/main.ts. Never returns while the plugin serves. */
 export async function runPlugin(options: PluginOptions): Promise<void> {
+  // Read before anything can yield: the host may die (and we be re-parented) as soon as it
+  // has our handshake line, so a parent read after it could already be the new one.
+  const parent = process.ppid;
   const env = options.env ?? process.env;
   if (!hasMagicCookie(env)) {
     process.stderr.write(NOT_A_PROGRAM_MESSAGE);
@@ -201,7 +204,6 @@ export async function runPlugin(options: PluginOptions): Promise<void> {
 
   process.on('SIGTERM', () => stop('SIGTERM'));
   // If Grafana dies without stopping us, we are re-parented: leave instead of lingering.
-  const parent = process.ppid;
   setInterval(() => {
     if (process.ppid !== parent) {
       stop('Grafana (parent process) exited');
