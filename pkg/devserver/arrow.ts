@@ -377,6 +377,17 @@ class FixedBuilder implements Builder {
   }
 }
 
+/** A Bool column from its validity and value bitmaps (all-true values when none was set). */
+function boolData(length: number, valid: Bitmap, values: Bitmap): Data {
+  return makeData({
+    type: new Bool(),
+    length,
+    nullCount: valid.nulls,
+    nullBitmap: valid.result(),
+    data: values.result() ?? new Uint8Array((length + 7) >> 3).fill(0xff),
+  });
+}
+
 class BoolBuilder implements Builder {
   private values = new Bitmap();
   private valid = new Bitmap();
@@ -392,13 +403,7 @@ class BoolBuilder implements Builder {
     this.bytes += n / 8;
   }
   finish(): Data {
-    return makeData({
-      type: new Bool(),
-      length: this.rows,
-      nullCount: this.valid.nulls,
-      nullBitmap: this.valid.result(),
-      data: this.values.result() ?? new Uint8Array((this.rows + 7) >> 3).fill(0xff),
-    });
+    return boolData(this.rows, this.valid, this.values);
   }
 }
 
@@ -740,13 +745,7 @@ class BoolValues implements ValueBuilder {
     this.values.push(v === true);
   }
   finish(): Data {
-    return makeData({
-      type: new Bool(),
-      length: this.length,
-      nullCount: this.valid.nulls,
-      nullBitmap: this.valid.result(),
-      data: this.values.result() ?? new Uint8Array((this.length + 7) >> 3).fill(0xff),
-    });
+    return boolData(this.length, this.valid, this.values);
   }
 }
 
