@@ -6,6 +6,7 @@ import { columnConverter, type ColumnConverter } from './convert';
 import { emptyData } from './encode';
 import type { FieldConfig, FieldType, FrameField } from './model';
 import type { Notes } from './notes';
+import type { Slicer } from './slicer';
 import { arrowTypeToText as typeText } from './type-text';
 
 /** One result column after type mapping: Grafana-decodable chunks, one per batch. */
@@ -32,10 +33,14 @@ export interface ConvertedResult {
 export async function forEachConverted(
   converters: ColumnConverter[],
   batches: AsyncIterable<arrow.RecordBatch> | Iterable<arrow.RecordBatch>,
-  onBatch: (numRows: number, columns: arrow.Data[]) => void
+  onBatch: (numRows: number, columns: arrow.Data[]) => void,
+  slicer: Slicer
 ): Promise<number> {
   let rowCount = 0;
   for await (const batch of batches) {
+    // Batches already received resolve at once: without a pause, a fast server's whole
+    // result would be converted in one turn of the event loop.
+    await slicer.check();
     const children = batch.data.children;
     if (children.length !== converters.length) {
       throw new Error(`a record batch has ${children.length} columns, the schema announced ${converters.length}`);
@@ -55,13 +60,19 @@ export async function forEachConverted(
 export async function convertBatches(
   schema: arrow.Schema,
   batches: AsyncIterable<arrow.RecordBatch> | Iterable<arrow.RecordBatch>,
-  notes: Notes
+  notes: Notes,
+  slicer: Slicer
 ): Promise<ConvertedResult> {
   const converters = schema.fields.map((f) => columnConverter(f, notes));
   const chunks: arrow.Data[][] = converters.map(() => []);
-  const rowCount = await forEachConverted(converters, batches, (_rows, columns) => {
-    columns.forEach((data, c) => chunks[c].push(data));
-  });
+  const rowCount = await forEachConverted(
+    converters,
+    batches,
+    (_rows, columns) => {
+      columns.forEach((data, c) => chunks[c].push(data));
+    },
+    slicer
+  );
   const columns = converters.map((conv, c): Column => {
     const type = conv.outType;
     return {
