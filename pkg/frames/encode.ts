@@ -6,6 +6,7 @@ import * as arrow from 'apache-arrow';
 
 import { IpcFileWriter, joinChunks } from './ipc-file';
 import type { FieldConfig, FieldType, Frame, FrameField } from './model';
+import type { Slicer } from './slicer';
 
 /** Arrow types Grafana decodes, for each tstype. */
 export function isGrafanaType(type: arrow.DataType, tstype: FieldType): boolean {
@@ -120,6 +121,20 @@ function sliceRows(field: FrameField, start: number, end: number): arrow.Data {
 
 /** The frame as one Arrow IPC file, in chunks that reference the fields' buffers (no copy of the values). */
 export function encodeFrameChunks(frame: Frame): Uint8Array[] {
+  const { writer, schema } = writeFrameBatches(frame);
+  return writer.finish(schema);
+}
+
+/** The same, pausing while the schema is encoded (a time series of many series has thousands of fields). */
+export async function encodeFrameChunksSliced(frame: Frame, slicer: Slicer): Promise<Uint8Array[]> {
+  await slicer.check();
+  const { writer, schema } = writeFrameBatches(frame);
+  await slicer.check();
+  return writer.finishSliced(schema, slicer);
+}
+
+/** The frame's record batches, written; its schema, to finish the file with. */
+function writeFrameBatches(frame: Frame): { writer: IpcFileWriter; schema: arrow.Schema } {
   const { fields } = frame;
   const rows = fields.length > 0 ? fieldLength(fields[0]) : 0;
   for (const f of fields) {
@@ -158,7 +173,7 @@ export function encodeFrameChunks(frame: Frame): Uint8Array[] {
       }
     }
   }
-  return writer.finish(schema);
+  return { writer, schema };
 }
 
 /** The frame as one Arrow IPC file in a single buffer. */

@@ -4,7 +4,7 @@ import * as arrow from 'apache-arrow';
 
 import { convertBatches, forEachConverted } from './columns';
 import { columnConverter } from './convert';
-import { emptyData, encodeFrameChunks, frameSchema, isGrafanaType } from './encode';
+import { emptyData, encodeFrameChunksSliced, frameSchema, isGrafanaType } from './encode';
 import { flameGraphFields } from './flamegraph';
 import { heatmapFields } from './heatmap';
 import { BatchCoalescer } from './coalesce';
@@ -76,7 +76,7 @@ export async function framesFromBatches(
   }
   const notices = finishMeta(meta, options, notes);
   const frame = { name: options.frameName ?? '', refId: options.refId, meta, fields };
-  return { frames: [encodeFrameChunks(frame)], rowCount, notices };
+  return { frames: [await encodeFrameChunksSliced(frame, slicer)], rowCount, notices };
 }
 
 /** Query text, notices (the caller's first) and custom info: known once every batch is read. */
@@ -160,5 +160,5 @@ async function streamTable(
     ? addLinks(converted, 'table', options.links, options.executedQueryString ?? '')
     : converted;
   const frameInfo = { name: options.frameName ?? '', refId: options.refId, meta };
-  return { frames: [writer.finish(frameSchema(frameInfo, fields))], rowCount, notices };
+  return { frames: [await writer.finishSliced(frameSchema(frameInfo, fields), slicer)], rowCount, notices };
 }

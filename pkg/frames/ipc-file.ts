@@ -10,10 +10,12 @@
 // 0xFFFFFFFF continuation, the int32 metadata length, the flatbuffer Message padded
 // to 8 bytes, then the body buffers, each padded to 8 bytes.
 import * as arrow from 'apache-arrow';
-import { FileBlock, Footer } from 'apache-arrow/ipc/metadata/file';
+import { FileBlock } from 'apache-arrow/ipc/metadata/file';
 import { BufferRegion, FieldNode, Message, RecordBatch as RecordBatchHeader } from 'apache-arrow/ipc/metadata/message';
 
 import { bitsFromZero } from './buffers';
+import { footer, runSteps, runStepsSliced, schemaMessage, type Steps } from './ipc-schema';
+import type { Slicer } from './slicer';
 
 const MAGIC = new TextEncoder().encode('ARROW1');
 /** Buffers from this size on are referenced; smaller pieces are copied into shared chunks. */
@@ -105,8 +107,8 @@ class ChunkSink {
 }
 
 /** Writes one encapsulated message's metadata; returns its length including the 8-byte prefix and padding. */
-function writeMessageMetadata(sink: ChunkSink, message: Message): number {
-  const flatbuffer = Message.encode(message);
+function writeMessageMetadata(sink: ChunkSink, message: Message | Uint8Array): number {
+  const flatbuffer = message instanceof Uint8Array ? message : Message.encode(message);
   const aligned = pad8(8 + flatbuffer.byteLength);
   sink.int32s(-1, aligned - 8);
   sink.write(flatbuffer);
@@ -159,19 +161,28 @@ export class IpcFileWriter {
 
   /** The whole file: magic, schema, the batches written, footer. */
   finish(schema: arrow.Schema): Uint8Array[] {
+    return runSteps(this.finishSteps(schema));
+  }
+
+  /** The same, pausing while the schema is encoded (a frame may have thousands of fields). */
+  finishSliced(schema: arrow.Schema, slicer: Slicer): Promise<Uint8Array[]> {
+    return runStepsSliced(this.finishSteps(schema), slicer);
+  }
+
+  private *finishSteps(schema: arrow.Schema): Steps<Uint8Array[]> {
     const head = new ChunkSink();
     head.write(MAGIC);
     head.zeros(2);
-    writeMessageMetadata(head, Message.from(schema));
+    writeMessageMetadata(head, yield* schemaMessage(schema));
     head.flush();
     this.batches.flush();
     const base = head.position;
     const blocks = this.blocks.map((b) => new FileBlock(b.metaDataLength, b.bodyLength, base + b.offset));
     const tail = new ChunkSink();
     tail.int32s(-1, 0); // end-of-stream marker, for readers of the stream part
-    const footer = Footer.encode(new Footer(schema, arrow.MetadataVersion.V5, blocks, []));
-    tail.write(footer);
-    tail.int32s(footer.byteLength);
+    const footerBytes = yield* footer(schema, blocks);
+    tail.write(footerBytes);
+    tail.int32s(footerBytes.byteLength);
     tail.write(MAGIC);
     tail.flush();
     return [...head.chunks, ...this.batches.chunks, ...tail.chunks];

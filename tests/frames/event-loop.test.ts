@@ -8,6 +8,7 @@ import { describe, it } from 'node:test';
 import * as arrow from 'apache-arrow';
 
 import { framesFromBatches, joinChunks, type FrameOptions } from '../../pkg/frames';
+import { encodeJsonb } from '../../pkg/jsonb';
 
 const T0 = 1_700_000_000_000_000_000n;
 
@@ -94,6 +95,16 @@ describe('conversion gives the event loop back', () => {
     assert.equal(result.rowCount, 400_000);
   });
 
+  it('encodes the schema of a frame of 3,000 series field by field, to the same bytes', async () => {
+    // Few rows, many fields: the pause points are in the schema's encoding (every 64 fields, twice).
+    const input = longTimeSeries(3000, 2);
+    const { result, turns } = await turnsDuring(() => convert(input, { sliceMs: 0 }));
+    assert.ok(turns >= 80, `other work ran ${turns} time(s) during the conversion; expected at least 80`);
+    const whole = await convert(input, { sliceMs: 1e9 });
+    assert.deepEqual(joinChunks(result.frames[0]), joinChunks(whole.frames[0]));
+    assert.equal(arrow.tableFromIPC(joinChunks(result.frames[0])).schema.fields.length, 3001);
+  });
+
   it('sorts an unordered time series in slices, to the frame of the ordered rows', async () => {
     const { result, turns } = await turnsDuring(() => convert(longTimeSeries(100, 1000, true), { sliceMs: 0 }));
     assert.ok(turns >= 50, `other work ran ${turns} time(s) during the conversion; expected at least 50`);
@@ -104,6 +115,31 @@ describe('conversion gives the event loop back', () => {
   it('converts already-received table batches with pauses between them', async () => {
     const { turns } = await turnsDuring(() => convert(tableBatches(50, 1000), { format: 'table', sliceMs: 0 }));
     assert.ok(turns >= 49, `other work ran ${turns} time(s) during 50 batches; expected at least 49`);
+  });
+
+  it('converts a large batch of JSONB and lists cell by cell in row ranges, to the same bytes', async () => {
+    const n = 20_000;
+    const schema = new arrow.Schema([
+      new arrow.Field('properties', new arrow.Binary(), true),
+      new arrow.Field('list', new arrow.List(new arrow.Field('item', new arrow.Int32(), true)), true),
+    ]);
+    const children = [
+      arrow.vectorFromArray(
+        Array.from({ length: n }, (_, i) => (i % 7 === 0 ? null : encodeJsonb({ row: i, tags: ['a', 'b'] }))),
+        new arrow.Binary()
+      ).data[0],
+      arrow.vectorFromArray(
+        Array.from({ length: n }, (_, i) => [i, i + 1]),
+        schema.fields[1].type
+      ).data[0],
+    ];
+    const struct = arrow.makeData({ type: new arrow.Struct(schema.fields), length: n, nullCount: 0, children });
+    const input = { schema, batches: [new arrow.RecordBatch(schema, struct)] };
+    const { result, turns } = await turnsDuring(() => convert(input, { format: 'table', sliceMs: 0 }));
+    // 20 ranges of 1,024 rows per column.
+    assert.ok(turns >= 30, `other work ran ${turns} time(s) during the conversion; expected at least 30`);
+    const whole = await convert(input, { format: 'table', sliceMs: 1e9 });
+    assert.deepEqual(joinChunks(result.frames[0]), joinChunks(whole.frames[0]));
   });
 
   it('stops a cancelled conversion at its next pause, with the cancellation as the error', async () => {
