@@ -3,6 +3,7 @@
 import * as arrow from 'apache-arrow';
 
 import { columnConverter, type ColumnConverter } from './convert';
+import { concatData } from './buffers';
 import { emptyData } from './encode';
 import type { FieldConfig, FieldType, FrameField } from './model';
 import type { Notes } from './notes';
@@ -49,12 +50,30 @@ export async function forEachConverted(
     if (batch.numRows === 0) {
       continue;
     }
-    onBatch(
-      batch.numRows,
-      converters.map((conv, c) => conv.convert(children[c]))
-    );
+    const columns: arrow.Data[] = [];
+    for (let c = 0; c < converters.length; c++) {
+      columns.push(await convertColumn(converters[c], children[c], slicer));
+    }
+    onBatch(batch.numRows, columns);
   }
   return rowCount;
+}
+
+/** Rows a cell-by-cell conversion handles between two checks of the slice's budget. */
+const ROW_RANGE = 1024;
+
+/** One batch's column, converted in row ranges (pausing between them) when its conversion is per cell. */
+async function convertColumn(conv: ColumnConverter, data: arrow.Data, slicer: Slicer): Promise<arrow.Data> {
+  if (!conv.perRow || data.length <= ROW_RANGE) {
+    return conv.convert(data);
+  }
+  conv.prepare?.(data);
+  const pieces: arrow.Data[] = [];
+  for (let start = 0; start < data.length; start += ROW_RANGE) {
+    pieces.push(conv.convert(data.slice(start, Math.min(ROW_RANGE, data.length - start))));
+    await slicer.check();
+  }
+  return concatData(pieces);
 }
 
 export async function convertBatches(
