@@ -11,10 +11,10 @@
 // to 8 bytes, then the body buffers, each padded to 8 bytes.
 import * as arrow from 'apache-arrow';
 import { FileBlock } from 'apache-arrow/ipc/metadata/file';
-import { BufferRegion, FieldNode, Message, RecordBatch as RecordBatchHeader } from 'apache-arrow/ipc/metadata/message';
+import { BufferRegion, FieldNode, Message } from 'apache-arrow/ipc/metadata/message';
 
 import { bitsFromZero } from './buffers';
-import { footer, runSteps, runStepsSliced, schemaMessage, type Steps } from './ipc-schema';
+import { footer, recordBatchMessage, runSteps, runStepsSliced, schemaMessage, type Steps } from './ipc-schema';
 import type { Slicer } from './slicer';
 
 const MAGIC = new TextEncoder().encode('ARROW1');
@@ -131,11 +131,17 @@ export class IpcFileWriter {
   }
 
   writeBatch(length: number, columns: arrow.Data[]): void {
+    runSteps(this.writeBatchSteps(length, columns));
+  }
+
+  /** writeBatch, yielding every few hundred columns (a frame may have thousands of fields). */
+  *writeBatchSteps(length: number, columns: arrow.Data[]): Steps<void> {
     const nodes: FieldNode[] = [];
     const regions: BufferRegion[] = [];
     const buffers: Uint8Array[] = [];
     let bodyLength = 0;
-    for (const data of columns) {
+    for (let c = 0; c < columns.length; c++) {
+      const data = columns[c];
       if (data.length !== length) {
         throw new Error(`a column has ${data.length} rows in a batch of ${length}`);
       }
@@ -145,15 +151,22 @@ export class IpcFileWriter {
         buffers.push(buf);
         bodyLength += pad8(buf.byteLength);
       }
+      if ((c & 255) === 255) {
+        yield;
+      }
     }
     const offset = this.batches.position;
     const metaDataLength = writeMessageMetadata(
       this.batches,
-      Message.from(new RecordBatchHeader(length, nodes, regions, null), bodyLength)
+      yield* recordBatchMessage(length, nodes, regions, bodyLength)
     );
-    for (const buf of buffers) {
+    for (let i = 0; i < buffers.length; i++) {
+      const buf = buffers[i];
       this.batches.write(buf);
       this.batches.zeros(pad8(buf.byteLength) - buf.byteLength);
+      if ((i & 1023) === 1023) {
+        yield;
+      }
     }
     this.blocks.push({ metaDataLength, bodyLength, offset });
     this.rows += length;
@@ -169,7 +182,8 @@ export class IpcFileWriter {
     return runStepsSliced(this.finishSteps(schema), slicer);
   }
 
-  private *finishSteps(schema: arrow.Schema): Steps<Uint8Array[]> {
+  /** finish, yielding while the schema is encoded. */
+  *finishSteps(schema: arrow.Schema): Steps<Uint8Array[]> {
     const head = new ChunkSink();
     head.write(MAGIC);
     head.zeros(2);

@@ -1,9 +1,10 @@
-// The two flatbuffers of an IPC file that hold the schema (the schema message and the
-// footer), built one field at a time: a time series of thousands of series is a frame of
-// thousands of fields, and apache-arrow's Message.encode / Footer.encode build each in one
-// call (tens of ms per thousand fields). These generators yield after every field so the
-// caller may pause (slicer.ts); the bytes are those apache-arrow writes (same builder
-// calls, in the same order: ipc/metadata/message.js encodeSchema and file.js Footer.encode).
+// The flatbuffers of an IPC file that grow with the number of fields (the schema message,
+// the footer and a record batch message), built a few hundred fields at a time: a time
+// series of thousands of series is a frame of thousands of fields, and apache-arrow's
+// Message.encode / Footer.encode build each in one call (tens of ms per thousand fields).
+// These generators yield as they go so the caller may pause (slicer.ts); the bytes are
+// those apache-arrow writes (the same builder calls in the same order as
+// ipc/metadata/message.js encodeSchema / encodeRecordBatch and file.js Footer.encode).
 import * as arrow from 'apache-arrow';
 import { Endianness } from 'apache-arrow/fb/endianness';
 import { Footer as FooterTable } from 'apache-arrow/fb/footer';
@@ -11,9 +12,10 @@ import { KeyValue } from 'apache-arrow/fb/key-value';
 import { Message as MessageTable } from 'apache-arrow/fb/message';
 import { MessageHeader } from 'apache-arrow/fb/message-header';
 import { MetadataVersion } from 'apache-arrow/fb/metadata-version';
+import { RecordBatch as RecordBatchTable } from 'apache-arrow/fb/record-batch';
 import { Schema as SchemaTable } from 'apache-arrow/fb/schema';
 import { FileBlock } from 'apache-arrow/ipc/metadata/file';
-import { Message } from 'apache-arrow/ipc/metadata/message';
+import { BufferRegion, FieldNode, Message } from 'apache-arrow/ipc/metadata/message';
 import { Builder } from 'flatbuffers';
 
 import type { Slicer } from './slicer';
@@ -90,6 +92,44 @@ export function* footer(schema: arrow.Schema, blocks: FileBlock[]): Steps<Uint8A
   FooterTable.addRecordBatches(b, recordBatches);
   FooterTable.addDictionaries(b, dictionaries);
   FooterTable.finishFooterBuffer(b, FooterTable.endFooter(b));
+  return b.asUint8Array();
+}
+
+/** A record batch message's flatbuffer (Message.encode(Message.from(new RecordBatch(…), bodyLength))). */
+export function* recordBatchMessage(
+  length: number,
+  nodes: FieldNode[],
+  buffers: BufferRegion[],
+  bodyLength: number
+): Steps<Uint8Array> {
+  const b = new Builder();
+  RecordBatchTable.startNodesVector(b, nodes.length);
+  for (let i = nodes.length - 1; i >= 0; i--) {
+    FieldNode.encode(b, nodes[i]);
+    if ((i & 1023) === 0) {
+      yield;
+    }
+  }
+  const nodesVector = b.endVector();
+  RecordBatchTable.startBuffersVector(b, buffers.length);
+  for (let i = buffers.length - 1; i >= 0; i--) {
+    BufferRegion.encode(b, buffers[i]);
+    if ((i & 1023) === 0) {
+      yield;
+    }
+  }
+  const buffersVector = b.endVector();
+  RecordBatchTable.startRecordBatch(b);
+  RecordBatchTable.addLength(b, BigInt(length));
+  RecordBatchTable.addNodes(b, nodesVector);
+  RecordBatchTable.addBuffers(b, buffersVector);
+  const header = RecordBatchTable.endRecordBatch(b);
+  MessageTable.startMessage(b);
+  MessageTable.addVersion(b, MetadataVersion.V5);
+  MessageTable.addHeader(b, header);
+  MessageTable.addHeaderType(b, MessageHeader.RecordBatch);
+  MessageTable.addBodyLength(b, BigInt(bodyLength));
+  MessageTable.finishMessageBuffer(b, MessageTable.endMessage(b));
   return b.asUint8Array();
 }
 
