@@ -74,6 +74,9 @@ export async function timeOrder(
   let rows = new Uint32Array(n);
   let kept = 0;
   for (let i = 0; i < n; i++) {
+    if ((i & SLICE_MASK) === 0 && slicer.due()) {
+      await slicer.pause();
+    }
     if (isValid(time, i)) {
       rows[kept++] = i;
     }
