@@ -47,7 +47,7 @@ export async function framesFromBatches(
       meta.typeVersion = [0, 1];
       break;
     case 'logs':
-      fields = logsFields(columns, notes);
+      fields = await logsFields(columns, notes, slicer);
       meta.type = 'log-lines';
       meta.typeVersion = [0, 0];
       meta.preferredVisualisationType = 'logs';

@@ -142,6 +142,38 @@ describe('conversion gives the event loop back', () => {
     assert.deepEqual(joinChunks(result.frames[0]), joinChunks(whole.frames[0]));
   });
 
+  it('shapes 50,000 log lines (one batch) in slices, to the same bytes', async () => {
+    const n = 50_000;
+    const schema = new arrow.Schema([
+      new arrow.Field('time', new arrow.TimestampNanosecond('+00:00'), false),
+      new arrow.Field('level', new arrow.Utf8(), false),
+      new arrow.Field('msg', new arrow.Utf8(), false),
+      new arrow.Field('exe', new arrow.Utf8(), false),
+    ]);
+    const text = (f: (i: number) => string) =>
+      arrow.vectorFromArray(
+        Array.from({ length: n }, (_, i) => f(i)),
+        new arrow.Utf8()
+      ).data[0];
+    const children = [
+      arrow.makeData({
+        type: schema.fields[0].type,
+        length: n,
+        data: BigInt64Array.from({ length: n }, (_, i) => T0 + BigInt(i) * 1000n),
+      }),
+      text((i) => (i % 3 === 0 ? 'warn' : 'info')),
+      text((i) => `request ${i} handled`),
+      text((i) => `service-${i % 7}.exe`),
+    ];
+    const struct = arrow.makeData({ type: new arrow.Struct(schema.fields), length: n, nullCount: 0, children });
+    const input = { schema, batches: [new arrow.RecordBatch(schema, struct)] };
+    const { result, turns } = await turnsDuring(() => convert(input, { format: 'logs', sliceMs: 0 }));
+    // Six row loops over 50,000 lines, checking every 1,024.
+    assert.ok(turns >= 200, `other work ran ${turns} time(s) during the conversion; expected at least 200`);
+    const whole = await convert(input, { format: 'logs', sliceMs: 1e9 });
+    assert.deepEqual(joinChunks(result.frames[0]), joinChunks(whole.frames[0]));
+  });
+
   it('stops a cancelled conversion at its next pause, with the cancellation as the error', async () => {
     const input = longTimeSeries(2000, 200);
     const controller = new AbortController();
