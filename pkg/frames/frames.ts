@@ -53,11 +53,11 @@ export async function framesFromBatches(
       meta.preferredVisualisationType = 'logs';
       break;
     case 'traces':
-      fields = tracesFields(columns, notes);
+      fields = await tracesFields(columns, notes, slicer);
       meta.preferredVisualisationType = 'trace';
       break;
     case 'flame_graph':
-      fields = flameGraphFields(columns, notes);
+      fields = await flameGraphFields(columns, notes, slicer);
       meta.preferredVisualisationType = 'flamegraph';
       break;
     case 'heatmap':
