@@ -167,7 +167,12 @@ export async function readSpans(
   if (parent && cols.parent) {
     const key = (k: number, value: string) => (groups ? `${groups[k]}\u0000${value}` : value);
     const byId = new Map<string, number>();
-    ids.forEach((value, k) => byId.set(key(k, value), k));
+    for (let k = 0; k < ids.length; k++) {
+      if ((k & SLICE_MASK) === 0 && slicer.due()) {
+        await slicer.pause();
+      }
+      byId.set(key(k, ids[k]), k);
+    }
     let orphans = 0;
     for (let k = 0; k < rows.length; k++) {
       if ((k & SLICE_MASK) === 0 && slicer.due()) {

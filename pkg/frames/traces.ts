@@ -41,9 +41,14 @@ const STATUS_CODES: Record<string, number> = { unset: 0, ok: 1, error: 2 };
 
 const decoder = new TextDecoder();
 
-function stringField(name: string, values: string[]): FrameField {
+async function stringField(name: string, values: string[], slicer: Slicer): Promise<FrameField> {
   const out = new VarBinaryBuilder(values.length, values.reduce((n, v) => n + v.length, 0) + values.length);
-  values.forEach((v) => out.pushString(v));
+  for (let k = 0; k < values.length; k++) {
+    if ((k & SLICE_MASK) === 0 && slicer.due()) {
+      await slicer.pause();
+    }
+    out.pushString(values[k]);
+  }
   return { name, type: 'string', chunks: [out.finish(UTF8)], nullable: false };
 }
 
@@ -133,11 +138,11 @@ export async function tracesFields(columns: Column[], notes: Notes, slicer: Slic
   // One pass over the spans per field, with a chance to pause between them.
   const fields: FrameField[] = [];
   for (const next of [
-    () => stringField('traceID', traceIds),
-    () => stringField('spanID', spanIds),
-    () => stringField('parentSpanID', parentIds),
-    () => stringField('operationName', spans.name),
-    () => stringField('serviceName', services),
+    () => stringField('traceID', traceIds, slicer),
+    () => stringField('spanID', spanIds, slicer),
+    () => stringField('parentSpanID', parentIds, slicer),
+    () => stringField('operationName', spans.name, slicer),
+    () => stringField('serviceName', services, slicer),
     () => keyValueField('serviceTags', serviceTagCols, spans.row, slicer),
     () => numberField('startTime', spans.beginMs),
     () =>
@@ -171,9 +176,10 @@ export async function tracesFields(columns: Column[], notes: Notes, slicer: Slic
   if (statusMessage) {
     const d = concatData(statusMessage.chunks);
     fields.push(
-      stringField(
+      await stringField(
         'statusMessage',
-        Array.from(spans.row, (i) => (isValid(d, i) ? utf8At(d, i) : ''))
+        Array.from(spans.row, (i) => (isValid(d, i) ? utf8At(d, i) : '')),
+        slicer
       )
     );
   }

@@ -139,6 +139,77 @@ function jsonColumns(rows: number): Input {
   };
 }
 
+/** Log lines (time, level, message, a label column). */
+function logLines(rows: number): Input {
+  const schema = new arrow.Schema([
+    new arrow.Field('time', new arrow.TimestampNanosecond('+00:00'), false),
+    new arrow.Field('level', new arrow.Utf8(), false),
+    new arrow.Field('msg', new arrow.Utf8(), false),
+    new arrow.Field('exe', new arrow.Utf8(), false),
+  ]);
+  const text = (n: number, f: (k: number) => string) =>
+    arrow.vectorFromArray(
+      Array.from({ length: n }, (_, k) => f(k)),
+      new arrow.Utf8()
+    ).data[0];
+  return {
+    schema,
+    batches: batches(schema, rows, (name, start, n) => {
+      switch (name) {
+        case 'time':
+          return arrow.makeData({
+            type: schema.fields[0].type,
+            length: n,
+            data: BigInt64Array.from({ length: n }, (_, k) => T0 + BigInt(start + k) * 1000n),
+          });
+        case 'level':
+          return text(n, (k) => ((start + k) % 3 === 0 ? 'warn' : 'info'));
+        case 'msg':
+          return text(n, (k) => `request ${start + k} handled in ${(start + k) % 97} ms`);
+        default:
+          return text(n, (k) => `service-${(start + k) % 7}.exe`);
+      }
+    }),
+  };
+}
+
+/** Spans of a binary call tree (span i + 1 under span (i + 1) / 2), as thread_spans returns them. */
+function spans(rows: number): Input {
+  const schema = new arrow.Schema([
+    new arrow.Field('id', new arrow.Int64(), false),
+    new arrow.Field('parent', new arrow.Int64(), false),
+    new arrow.Field('name', new arrow.Utf8(), false),
+    new arrow.Field('begin', new arrow.TimestampNanosecond('+00:00'), false),
+    new arrow.Field('duration', new arrow.Int64(), false),
+  ]);
+  const i64 = (n: number, f: (k: number) => bigint) =>
+    arrow.makeData({ type: new arrow.Int64(), length: n, data: BigInt64Array.from({ length: n }, (_, k) => f(k)) });
+  return {
+    schema,
+    batches: batches(schema, rows, (name, start, n) => {
+      switch (name) {
+        case 'id':
+          return i64(n, (k) => BigInt(start + k + 1));
+        case 'parent':
+          return i64(n, (k) => BigInt((start + k + 1) >> 1));
+        case 'name':
+          return arrow.vectorFromArray(
+            Array.from({ length: n }, (_, k) => `fn_${(start + k) % 50}`),
+            new arrow.Utf8()
+          ).data[0];
+        case 'begin':
+          return arrow.makeData({
+            type: schema.fields[3].type,
+            length: n,
+            data: BigInt64Array.from({ length: n }, (_, k) => T0 + BigInt(start + k) * 1000n),
+          });
+        default:
+          return i64(n, () => 500n);
+      }
+    }),
+  };
+}
+
 /** Runs `work` beside a setImmediate ticker: its time and the longest gap between ticks. */
 async function hold(work: () => Promise<unknown>): Promise<{ ms: number; holdMs: number }> {
   let last = performance.now();
@@ -202,6 +273,10 @@ async function main(): Promise<void> {
   await step('time series pivot, 2,000 series × 200 points', longSeries(2000, 200, true), 'time_series');
   await step('time series pivot, 100 series × 10,000 points', longSeries(100, 10_000, false), 'time_series');
   await step('frame encoding, 10,000 series × 10 points', longSeries(10_000, 10, false), 'time_series');
+  await step('logs, 200k lines', logLines(200_000), 'logs');
+  const spanRows = spans(200_000);
+  await step('flame graph, 200k spans', spanRows, 'flame_graph');
+  await step('traces, 200k spans', spanRows, 'traces');
 }
 
 main().catch((e) => {
