@@ -820,6 +820,10 @@ export class FlightSQLClient {
     );
   }
 
+  // The three partition-maintenance calls stay methods of the client, as in the Python client's
+  // FlightSQLClient (materialize_/regenerate_/retire_partitions); its micromegas.admin module holds only
+  // the incompatible-partition helpers, which live in admin.ts here.
+
   /** Materializes partitions of a view set; progress messages are yielded as the server sends them. Admin only. */
   materializePartitions(
     viewSet: string,
