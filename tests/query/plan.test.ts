@@ -57,4 +57,47 @@ describe('runQuery plans, then executes', () => {
     assert.equal(sent.filter((s) => s.endsWith('LIMIT 0')).length, 0);
     assert.equal(sent.length, 1);
   });
+
+  it('a multi-megabyte statement lets other work run between its passes', async () => {
+    // Turns of the event loop (setImmediate callbacks) counted until the statement is sent: a
+    // plan that never yields sends it before any turn.
+    let turns = 0;
+    let ticking = true;
+    const tick = (): void => {
+      turns++;
+      if (ticking) {
+        setImmediate(tick);
+      }
+    };
+    const sentAfter: number[] = [];
+    const c = new Proxy(client, {
+      get(target, prop, receiver) {
+        if (prop === 'queryStream') {
+          return (...args: unknown[]) => {
+            sentAfter.push(turns);
+            return (target.queryStream as (...a: unknown[]) => unknown).apply(target, args);
+          };
+        }
+        const v: unknown = Reflect.get(target, prop, receiver);
+        return typeof v === 'function' ? v.bind(target) : v;
+      },
+    });
+    const values = Array.from({ length: 40_000 }, (_, i) => `'v${i}'`).join(',');
+    const query = `SELECT count(*) AS n FROM range(10) t(i) WHERE $__timeFilter(now()) AND CAST(i AS VARCHAR) IN (${values})`;
+    setImmediate(tick);
+    try {
+      const res = await runQuery(testEnv(c as FlightSQLClient), {
+        refId: 'A',
+        maxDataPoints: 100,
+        intervalMS: 60_000,
+        timeRange: { fromEpochMS: now - HOUR, toEpochMS: now },
+        json: { query, format: 'table', version: 3 },
+      });
+      assert.equal(res.error, undefined, res.error);
+    } finally {
+      ticking = false;
+    }
+    assert.equal(sentAfter.length, 1);
+    assert.ok(sentAfter[0] >= 2, `the event loop turned ${sentAfter[0]} time(s) while the statement was planned`);
+  });
 });
