@@ -832,10 +832,11 @@ export class FlightSQLClient {
     deltaSeconds: number,
     opts: CallOptions = {}
   ): AsyncGenerator<PartitionMessage> {
-    const sql = `SELECT time, msg FROM materialize_partitions(${sqlString(viewSet)}, ${sqlString(formatDatetime(begin))}, ${sqlString(
-      formatDatetime(end)
-    )}, ${sqlInteger(deltaSeconds, 'deltaSeconds')})`;
-    return progressMessages(this.queryStream(sql, undefined, undefined, opts));
+    return this.partitionProgress(
+      'materialize_partitions',
+      [sqlString(viewSet), sqlTime(begin), sqlTime(end), sqlInteger(deltaSeconds, 'deltaSeconds')],
+      opts
+    );
   }
 
   /** Rebuilds the partitions of a view set over a time range from their blocks; progress messages as they arrive. Admin only. */
@@ -846,10 +847,11 @@ export class FlightSQLClient {
     deltaSeconds: number,
     opts: CallOptions = {}
   ): AsyncGenerator<PartitionMessage> {
-    const sql = `SELECT time, msg FROM regenerate_partitions(${sqlString(viewSet)}, ${sqlString(formatDatetime(begin))}, ${sqlString(
-      formatDatetime(end)
-    )}, ${sqlInteger(deltaSeconds, 'deltaSeconds')})`;
-    return progressMessages(this.queryStream(sql, undefined, undefined, opts));
+    return this.partitionProgress(
+      'regenerate_partitions',
+      [sqlString(viewSet), sqlTime(begin), sqlTime(end), sqlInteger(deltaSeconds, 'deltaSeconds')],
+      opts
+    );
   }
 
   /** Retires the partitions of one view instance over a time range; progress messages as they arrive. Admin only. */
@@ -860,9 +862,16 @@ export class FlightSQLClient {
     end: TimeInput,
     opts: CallOptions = {}
   ): AsyncGenerator<PartitionMessage> {
-    const sql = `SELECT time, msg FROM retire_partitions(${sqlString(viewSet)}, ${sqlString(viewInstanceId)}, ${sqlString(
-      formatDatetime(begin)
-    )}, ${sqlString(formatDatetime(end))})`;
+    return this.partitionProgress(
+      'retire_partitions',
+      [sqlString(viewSet), sqlString(viewInstanceId), sqlTime(begin), sqlTime(end)],
+      opts
+    );
+  }
+
+  /** `SELECT time, msg FROM <fn>(<SQL arguments>)` streamed as progress messages, without range headers. */
+  private partitionProgress(fn: string, sqlArgs: string[], opts: CallOptions): AsyncGenerator<PartitionMessage> {
+    const sql = `SELECT time, msg FROM ${fn}(${sqlArgs.join(', ')})`;
     return progressMessages(this.queryStream(sql, undefined, undefined, opts));
   }
 
@@ -875,6 +884,11 @@ export class FlightSQLClient {
     this.active.clear();
     this.stub.close();
   }
+}
+
+/** A time as the RFC 3339 string literal the partition functions take. */
+function sqlTime(t: TimeInput): string {
+  return sqlString(formatDatetime(t));
 }
 
 /** `connect(uri, options)`: a FlightSQLClient with the Python client's default URI. */

@@ -11,24 +11,17 @@ import {
   stopTranslateWorker,
   translateOffLoop,
 } from '../../pkg/devserver/translate-pool';
+import { countTurns } from '../harness/loop-turns';
 
 const values = Array.from({ length: 20_000 }, (_, i) => `'v${i}'`).join(',');
 const large = `SELECT count(*) FROM range(10) t(i) WHERE CAST(i AS VARCHAR) IN (${values})`;
 
-/** Runs `work`, counting event-loop turns (setImmediate callbacks) until it settles. */
+/** Runs `work`, counting event-loop turns until it settles. */
 async function turnsDuring<T>(work: () => Promise<T> | T): Promise<{ turns: number; result: PromiseSettledResult<T> }> {
-  let turns = 0;
-  let ticking = true;
-  const tick = (): void => {
-    turns++;
-    if (ticking) {
-      setImmediate(tick);
-    }
-  };
-  setImmediate(tick);
+  const counter = countTurns();
   const [result] = await Promise.allSettled([Promise.resolve().then(work)]);
-  ticking = false;
-  return { turns, result };
+  counter.stop();
+  return { turns: counter.turns, result };
 }
 
 describe('large statements are translated off the event loop', () => {

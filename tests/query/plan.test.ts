@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { FlightSQLClient } from '../../pkg/micromegas';
 import { runQuery, type DataQueryInput } from '../../pkg/query';
 import { startDevServer, type DevServer } from '../harness/devserver';
+import { countTurns } from '../harness/loop-turns';
 
 import { countingClient, testEnv } from './env';
 
@@ -59,34 +60,15 @@ describe('runQuery plans, then executes', () => {
   });
 
   it('a multi-megabyte statement lets other work run between its passes', async () => {
-    // Turns of the event loop (setImmediate callbacks) counted until the statement is sent: a
-    // plan that never yields sends it before any turn.
-    let turns = 0;
-    let ticking = true;
-    const tick = (): void => {
-      turns++;
-      if (ticking) {
-        setImmediate(tick);
-      }
-    };
+    // Event-loop turns counted until the statement is sent: a plan that never yields sends it
+    // before any turn.
     const sentAfter: number[] = [];
-    const c = new Proxy(client, {
-      get(target, prop, receiver) {
-        if (prop === 'queryStream') {
-          return (...args: unknown[]) => {
-            sentAfter.push(turns);
-            return (target.queryStream as (...a: unknown[]) => unknown).apply(target, args);
-          };
-        }
-        const v: unknown = Reflect.get(target, prop, receiver);
-        return typeof v === 'function' ? v.bind(target) : v;
-      },
-    });
+    const c = countingClient(client, [], () => sentAfter.push(counter.turns));
     const values = Array.from({ length: 40_000 }, (_, i) => `'v${i}'`).join(',');
     const query = `SELECT count(*) AS n FROM range(10) t(i) WHERE $__timeFilter(now()) AND CAST(i AS VARCHAR) IN (${values})`;
-    setImmediate(tick);
+    const counter = countTurns();
     try {
-      const res = await runQuery(testEnv(c as FlightSQLClient), {
+      const res = await runQuery(testEnv(c), {
         refId: 'A',
         maxDataPoints: 100,
         intervalMS: 60_000,
@@ -95,7 +77,7 @@ describe('runQuery plans, then executes', () => {
       });
       assert.equal(res.error, undefined, res.error);
     } finally {
-      ticking = false;
+      counter.stop();
     }
     assert.equal(sentAfter.length, 1);
     assert.ok(sentAfter[0] >= 2, `the event loop turned ${sentAfter[0]} time(s) while the statement was planned`);
