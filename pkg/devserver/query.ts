@@ -14,7 +14,8 @@ import { batchMessages, schemaMessage, type FlightMessage } from './ipc';
 import type { Lake, Session, TimeRange } from './lake';
 import { VIEW_BY_NAME } from './schema';
 import { prepareSql, withLimit, type PreparedSql } from './sql';
-import { checkAccess, DataFusionParseError, translate, Untranslatable, type Translation } from './translate';
+import { DataFusionParseError, Untranslatable, type Translation } from './translate';
+import { checkAccessOffLoop, translateOffLoop } from './translate-pool';
 
 /** Arrow-flight splits batches around 2 MiB; do the same so default 4 MiB clients cope. */
 const MAX_BATCH_BYTES = 2 * 1024 * 1024;
@@ -49,7 +50,7 @@ async function rewrite(
   let rewritten: string;
   try {
     // Checked on the client's SQL, before anything acts (retire_partitions really drops data).
-    checkAccess(sql, access.mayMutate);
+    await checkAccessOffLoop(sql, access.mayMutate);
     rewritten = await retireOneRewrite(
       lake,
       await retirePartitionsRewrite(
@@ -66,7 +67,7 @@ async function rewrite(
     throw err;
   }
   try {
-    translated = translate(rewritten);
+    translated = await translateOffLoop(rewritten);
   } catch (err) {
     if (err instanceof DataFusionParseError) {
       const at = err.position ? ` (at line ${err.position.line}, column ${err.position.column})` : '';

@@ -4,6 +4,7 @@ import * as grpc from '@grpc/grpc-js';
 import { serviceDefinition } from '../proto';
 import { FLIGHT_SERVICE, flightService, type ApiKey } from './flight';
 import { initTranslator } from './translate';
+import { stopTranslateWorker } from './translate-pool';
 import { Lake } from './lake';
 
 export interface DevServerConfig {
@@ -69,7 +70,7 @@ export async function startServer(config: DevServerConfig): Promise<RunningServe
       new Promise<void>((resolve) => {
         server.tryShutdown(() => {
           lake.close();
-          resolve();
+          void stopTranslateWorker().then(resolve);
         });
       }),
   };

@@ -820,6 +820,10 @@ export class FlightSQLClient {
     );
   }
 
+  // The three partition-maintenance calls stay methods of the client, as in the Python client's
+  // FlightSQLClient (materialize_/regenerate_/retire_partitions); its micromegas.admin module holds only
+  // the incompatible-partition helpers, which live in admin.ts here.
+
   /** Materializes partitions of a view set; progress messages are yielded as the server sends them. Admin only. */
   materializePartitions(
     viewSet: string,
@@ -828,10 +832,11 @@ export class FlightSQLClient {
     deltaSeconds: number,
     opts: CallOptions = {}
   ): AsyncGenerator<PartitionMessage> {
-    const sql = `SELECT time, msg FROM materialize_partitions(${sqlString(viewSet)}, ${sqlString(formatDatetime(begin))}, ${sqlString(
-      formatDatetime(end)
-    )}, ${sqlInteger(deltaSeconds, 'deltaSeconds')})`;
-    return progressMessages(this.queryStream(sql, undefined, undefined, opts));
+    return this.partitionProgress(
+      'materialize_partitions',
+      [sqlString(viewSet), sqlTime(begin), sqlTime(end), sqlInteger(deltaSeconds, 'deltaSeconds')],
+      opts
+    );
   }
 
   /** Rebuilds the partitions of a view set over a time range from their blocks; progress messages as they arrive. Admin only. */
@@ -842,10 +847,11 @@ export class FlightSQLClient {
     deltaSeconds: number,
     opts: CallOptions = {}
   ): AsyncGenerator<PartitionMessage> {
-    const sql = `SELECT time, msg FROM regenerate_partitions(${sqlString(viewSet)}, ${sqlString(formatDatetime(begin))}, ${sqlString(
-      formatDatetime(end)
-    )}, ${sqlInteger(deltaSeconds, 'deltaSeconds')})`;
-    return progressMessages(this.queryStream(sql, undefined, undefined, opts));
+    return this.partitionProgress(
+      'regenerate_partitions',
+      [sqlString(viewSet), sqlTime(begin), sqlTime(end), sqlInteger(deltaSeconds, 'deltaSeconds')],
+      opts
+    );
   }
 
   /** Retires the partitions of one view instance over a time range; progress messages as they arrive. Admin only. */
@@ -856,9 +862,16 @@ export class FlightSQLClient {
     end: TimeInput,
     opts: CallOptions = {}
   ): AsyncGenerator<PartitionMessage> {
-    const sql = `SELECT time, msg FROM retire_partitions(${sqlString(viewSet)}, ${sqlString(viewInstanceId)}, ${sqlString(
-      formatDatetime(begin)
-    )}, ${sqlString(formatDatetime(end))})`;
+    return this.partitionProgress(
+      'retire_partitions',
+      [sqlString(viewSet), sqlString(viewInstanceId), sqlTime(begin), sqlTime(end)],
+      opts
+    );
+  }
+
+  /** `SELECT time, msg FROM <fn>(<SQL arguments>)` streamed as progress messages, without range headers. */
+  private partitionProgress(fn: string, sqlArgs: string[], opts: CallOptions): AsyncGenerator<PartitionMessage> {
+    const sql = `SELECT time, msg FROM ${fn}(${sqlArgs.join(', ')})`;
     return progressMessages(this.queryStream(sql, undefined, undefined, opts));
   }
 
@@ -871,6 +884,11 @@ export class FlightSQLClient {
     this.active.clear();
     this.stub.close();
   }
+}
+
+/** A time as the RFC 3339 string literal the partition functions take. */
+function sqlTime(t: TimeInput): string {
+  return sqlString(formatDatetime(t));
 }
 
 /** `connect(uri, options)`: a FlightSQLClient with the Python client's default URI. */

@@ -83,6 +83,16 @@ function probeKey(step: 'adhoc' | 'volume', volume: boolean, model: QueryModel):
  * statement's columns: a second probe), limits and headers. The statement is analysed once
  * (src/shared/sql) for each text it takes.
  */
+/**
+ * Each pass over a statement is linear, but one pass over a multi-megabyte statement (a
+ * multi-value variable with All selected) still holds the event loop for tens of ms: other
+ * queries and health checks run between the passes.
+ */
+const LARGE_STATEMENT = 32 * 1024;
+function yieldIfLarge(sql: string): Promise<void> | undefined {
+  return sql.length >= LARGE_STATEMENT ? new Promise((resolve) => setImmediate(resolve)) : undefined;
+}
+
 export async function planQuery(
   env: QueryEnv,
   query: DataQueryInput,
@@ -93,16 +103,20 @@ export async function planQuery(
   const intervalMs = resolveIntervalMs(query.intervalMS, model.intervalMs, range, query.maxDataPoints);
   const adhoc = { filters: model.adhocFilters, used: false };
   const volume = isLogVolumeQuery(query.queryType, query.json);
+  await yieldIfLarge(model.sql);
   let sql = expandMacros(model.sql, {
     from: range?.from ?? new Date(NaN),
     to: range?.to ?? new Date(NaN),
     intervalMs,
     adhoc,
   });
+  await yieldIfLarge(sql);
   let statement = analyzeStatement(sql);
   if (volume) {
     // Every matching line counts, not the page the logs view shows.
+    await yieldIfLarge(sql);
     sql = withoutTrailingOrderLimit(statement);
+    await yieldIfLarge(sql);
     statement = analyzeStatement(sql);
   }
   const notices: Notice[] = [];
@@ -118,6 +132,7 @@ export async function planQuery(
   if (adhoc.filters.length > 0 && !adhoc.used) {
     // Which filters fit depends on the result's columns.
     const schema = statement.wrappable ? await probeSchema(probeKey('adhoc', volume, model), sql) : new Schema([]);
+    await yieldIfLarge(sql);
     const wrapped = wrapWithFilters(statement, schema, adhoc.filters);
     sql = wrapped.sql;
     notices.push(...wrapped.notices);

@@ -22,12 +22,17 @@ export function testEnv(
 }
 
 /** The client, recording in `sent` every statement it is asked to run (a wrapped client to count calls on). */
-export function countingClient(client: FlightSQLClient, sent: string[]): FlightSQLClient {
+export function countingClient(
+  client: FlightSQLClient,
+  sent: string[],
+  onSend?: (sql: string) => void
+): FlightSQLClient {
   return new Proxy(client, {
     get(target, prop, receiver) {
       if (prop === 'queryStream') {
         return (sql: string, ...rest: unknown[]) => {
           sent.push(sql);
+          onSend?.(sql);
           return (target.queryStream as (...a: unknown[]) => unknown).call(target, sql, ...rest);
         };
       }

@@ -16,7 +16,7 @@ import { frameToJson } from '../harness/frame-json';
 import { assertGrafanaFrame } from '../harness/frame-validate';
 import { startDevServer, type DevServer } from '../harness/devserver';
 
-import { testEnv, TEST_USER } from './env';
+import { countingClient, testEnv, TEST_USER } from './env';
 
 const HOUR = 3_600_000;
 
@@ -406,11 +406,12 @@ describe('runQuery through the real client and dev server', () => {
 
   it('Grafana cancellation aborts the call; the query timeout answers 504', async () => {
     const controller = new AbortController();
+    // Grafana cancels once the statement is on its way to the server.
+    const sending = countingClient(client, [], () => setImmediate(() => controller.abort()));
     const pending = runQuery(
-      env({ signal: controller.signal }),
+      env({ signal: controller.signal, client: sending }),
       query({ query: '/* devserver:delay_ms=5000 */ SELECT 1', format: 'table', version: 3 })
     );
-    setTimeout(() => controller.abort(), 100);
     const cancelled = await pending;
     assert.equal(cancelled.status, 499);
     assert.match(cancelled.error ?? '', /cancelled/);

@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { FlightSQLClient } from '../../pkg/micromegas';
 import { runQuery, type DataQueryInput } from '../../pkg/query';
 import { startDevServer, type DevServer } from '../harness/devserver';
+import { countTurns } from '../harness/loop-turns';
 
 import { countingClient, testEnv } from './env';
 
@@ -56,5 +57,29 @@ describe('runQuery plans, then executes', () => {
     assert.equal(again.error, undefined, again.error);
     assert.equal(sent.filter((s) => s.endsWith('LIMIT 0')).length, 0);
     assert.equal(sent.length, 1);
+  });
+
+  it('a multi-megabyte statement lets other work run between its passes', async () => {
+    // Event-loop turns counted until the statement is sent: a plan that never yields sends it
+    // before any turn.
+    const sentAfter: number[] = [];
+    const c = countingClient(client, [], () => sentAfter.push(counter.turns));
+    const values = Array.from({ length: 40_000 }, (_, i) => `'v${i}'`).join(',');
+    const query = `SELECT count(*) AS n FROM range(10) t(i) WHERE $__timeFilter(now()) AND CAST(i AS VARCHAR) IN (${values})`;
+    const counter = countTurns();
+    try {
+      const res = await runQuery(testEnv(c), {
+        refId: 'A',
+        maxDataPoints: 100,
+        intervalMS: 60_000,
+        timeRange: { fromEpochMS: now - HOUR, toEpochMS: now },
+        json: { query, format: 'table', version: 3 },
+      });
+      assert.equal(res.error, undefined, res.error);
+    } finally {
+      counter.stop();
+    }
+    assert.equal(sentAfter.length, 1);
+    assert.ok(sentAfter[0] >= 2, `the event loop turned ${sentAfter[0]} time(s) while the statement was planned`);
   });
 });

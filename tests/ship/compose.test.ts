@@ -110,6 +110,34 @@ describe('docker-compose.yml', () => {
     }
   });
 
+  test("every source file a built image's entry point imports is copied into the image", async () => {
+    // The image runs its TypeScript entry through tsx, so each file it imports must be COPYed.
+    const esbuild = await import('esbuild');
+    for (const [name, svc] of Object.entries(services)) {
+      if (!svc.build) {
+        continue;
+      }
+      const dockerfile = readFileSync(path.join(ROOT, svc.build.context, svc.build.dockerfile), 'utf8');
+      const copied = [...dockerfile.matchAll(/^COPY (.+) \S+$/gm)].flatMap((m) => m[1].split(/\s+/));
+      const entry = dockerfile.match(/"(pkg\/[^"]+\.ts)"/)![1];
+      const built = await esbuild.build({
+        entryPoints: [path.join(ROOT, entry)],
+        bundle: true,
+        write: false,
+        platform: 'node',
+        packages: 'external',
+        metafile: true,
+        logLevel: 'silent',
+      });
+      for (const input of Object.keys(built.metafile.inputs)) {
+        assert.ok(
+          copied.some((c) => input === c || input.startsWith(`${c.replace(/\/$/, '')}/`)),
+          `${name}: ${input} is imported by ${entry} but not copied into the image (COPY ${copied.join(', ')})`
+        );
+      }
+    }
+  });
+
   test('ports line up: the dev server listens where the data source points', () => {
     const command = services.devserver.command as string[];
     const port = command[command.indexOf('--port') + 1];

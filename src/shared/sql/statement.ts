@@ -74,8 +74,35 @@ function isWordPart(code: number): boolean {
   return isWordStart(code) || (code >= 48 && code <= 57) || code === 36 || code === 46;
 }
 
+// Runs of blanks, made once per length: a long IN list has tens of thousands of short strings.
+const BLANKS: string[] = [];
+const blanks = (n: number): string => (n < 256 ? (BLANKS[n] ??= ' '.repeat(n)) : ' '.repeat(n));
+
 function blank(segs: readonly Segment[], kinds: ReadonlySet<string>): string {
-  return segs.map((s) => (kinds.has(s.kind) ? ' '.repeat(s.text.length) : s.text)).join('');
+  let out = '';
+  for (const s of segs) {
+    out += kinds.has(s.kind) ? blanks(s.text.length) : s.text;
+  }
+  return out;
+}
+
+/** The non-code segment starting exactly at `at` (segments are in text order: a binary search). */
+function segmentAt(segs: readonly Segment[], at: number): Segment | undefined {
+  let lo = 0;
+  let hi = segs.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const start = segs[mid].start;
+    if (start === at) {
+      return segs[mid].kind === 'code' ? undefined : segs[mid];
+    }
+    if (start < at) {
+      lo = mid + 1;
+    } else {
+      hi = mid - 1;
+    }
+  }
+  return undefined;
 }
 
 /** The word at `i` of the masked text (any case) and its end. */
@@ -111,12 +138,6 @@ export function analyzeStatement(sql: string): StatementAnalysis {
   const segs = segments(sql);
   const masked = blank(segs, new Set(['comment', 'string', 'identifier']));
   const plain = blank(segs, new Set(['comment']));
-  const byStart = new Map<number, Segment>();
-  for (const s of segs) {
-    if (s.kind !== 'code') {
-      byStart.set(s.start, s);
-    }
-  }
 
   const clauses: Clause[] = [];
   const hits: Array<{ at: number; name: string }> = [];
@@ -179,7 +200,7 @@ export function analyzeStatement(sql: string): StatementAnalysis {
     if ((lower === 'from' || lower === 'join') && inQuery) {
       // Blanks in `plain` are real blanks or comments (strings and identifiers are kept).
       const at = skipSpace(plain, end);
-      const quoted = byStart.get(at);
+      const quoted = segmentAt(segs, at);
       if (quoted?.kind === 'identifier') {
         hits.push({ at: i, name: unquote(quoted.text) });
       } else {
@@ -194,10 +215,10 @@ export function analyzeStatement(sql: string): StatementAnalysis {
       // View sets have no global table: the whole call is the reference.
       let at = skipSpace(plain, end);
       if (plain[at] === '(') {
-        const set = byStart.get(skipSpace(plain, at + 1));
+        const set = segmentAt(segs, skipSpace(plain, at + 1));
         if (set?.kind === 'string') {
           at = skipSpace(plain, set.start + set.text.length);
-          const id = plain[at] === ',' ? byStart.get(skipSpace(plain, at + 1)) : undefined;
+          const id = plain[at] === ',' ? segmentAt(segs, skipSpace(plain, at + 1)) : undefined;
           const instance = id?.kind === 'string' ? literalValue(id.text) : 'global';
           hits.push({ at: i, name: `view_instance('${literalValue(set.text)}', '${instance}')` });
         }

@@ -57,6 +57,10 @@ export interface TemplateSpan {
 export function templateSpans(sql: string): TemplateSpan[] {
   const spans: TemplateSpan[] = [];
   let i = sql.indexOf('$') < 0 && sql.indexOf('[[') < 0 ? sql.length : 0;
+  // An unclosed argument list is read to the end of the text; after one, later calls are
+  // taken without their arguments, so a text of many unclosed calls stays linear (the
+  // backend rejects the first one anyway).
+  let unclosedSeen = false;
   while (i < sql.length) {
     const ref = readVariableRef(sql, i);
     if (!ref) {
@@ -64,10 +68,12 @@ export function templateSpans(sql: string): TemplateSpan[] {
       continue;
     }
     let end = i + ref.text.length;
-    if (ref.syntax === 'plain' && ref.name.startsWith('__') && sql[end] === '(') {
+    if (!unclosedSeen && ref.syntax === 'plain' && ref.name.startsWith('__') && sql[end] === '(') {
       const args = parseArgs(sql, end);
       if (args) {
         end = args.end;
+      } else {
+        unclosedSeen = true;
       }
     }
     spans.push({ start: i, end, text: sql.slice(i, end), ref });
