@@ -9,6 +9,7 @@ import * as arrow from 'apache-arrow';
 
 import { framesFromBatches, joinChunks, type FrameOptions } from '../../pkg/frames';
 import { encodeJsonb } from '../../pkg/jsonb';
+import { countTurns } from '../harness/loop-turns';
 
 const T0 = 1_700_000_000_000_000_000n;
 
@@ -64,20 +65,12 @@ function tableBatches(count: number, rows: number): { schema: arrow.Schema; batc
 
 /** Event-loop turns (setImmediate callbacks) that ran while `work` was pending. */
 async function turnsDuring<T>(work: () => Promise<T>): Promise<{ result: T; turns: number }> {
-  let turns = 0;
-  let pending = true;
-  const turn = () => {
-    if (pending) {
-      turns++;
-      setImmediate(turn);
-    }
-  };
-  setImmediate(turn);
+  const counter = countTurns();
   try {
     const result = await work();
-    return { result, turns };
+    return { result, turns: counter.turns };
   } finally {
-    pending = false;
+    counter.stop();
   }
 }
 
