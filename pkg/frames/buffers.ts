@@ -342,17 +342,32 @@ export function concatData(chunks: arrow.Data[]): arrow.Data {
     }
   }
   if (isVarBinary(type)) {
-    const offsets = new Int32Array(n + 1);
-    const sink = new ByteSink(chunks.reduce((sum, c) => sum + (c.values as Uint8Array).length, 0));
-    let r = 0;
+    // Each chunk's bytes in one copy, its offsets shifted to where they land.
+    let total = 0;
     for (const c of chunks) {
       const off = c.valueOffsets as Int32Array;
-      for (let i = 0; i < c.length; i++) {
-        sink.pushBytes(c.values as Uint8Array, off[i], off[i + 1]);
-        offsets[++r] = sink.length;
-      }
+      total += off[c.length] - off[0];
     }
-    return varBinaryData(type as arrow.Utf8, offsets, sink.finish(), validity, nulls);
+    if (total > 0x7fffffff) {
+      throw new Error('a text column exceeds 2 GiB');
+    }
+    const offsets = new Int32Array(n + 1);
+    const bytes = new Uint8Array(total);
+    let r = 0;
+    let at = 0;
+    for (const c of chunks) {
+      const off = c.valueOffsets as Int32Array;
+      const start = off[0];
+      const end = off[c.length];
+      bytes.set((c.values as Uint8Array).subarray(start, end), at);
+      const shift = at - start;
+      for (let i = 1; i <= c.length; i++) {
+        offsets[r + i] = off[i] + shift;
+      }
+      r += c.length;
+      at += end - start;
+    }
+    return varBinaryData(type as arrow.Utf8, offsets, bytes, validity, nulls);
   }
   if (type.typeId === arrow.Type.Bool) {
     const bits = newBitmap(n);

@@ -3,9 +3,11 @@
 import * as arrow from 'apache-arrow';
 
 import { columnConverter, type ColumnConverter } from './convert';
+import { concatData } from './buffers';
 import { emptyData } from './encode';
 import type { FieldConfig, FieldType, FrameField } from './model';
 import type { Notes } from './notes';
+import type { Slicer } from './slicer';
 import { arrowTypeToText as typeText } from './type-text';
 
 /** One result column after type mapping: Grafana-decodable chunks, one per batch. */
@@ -32,10 +34,14 @@ export interface ConvertedResult {
 export async function forEachConverted(
   converters: ColumnConverter[],
   batches: AsyncIterable<arrow.RecordBatch> | Iterable<arrow.RecordBatch>,
-  onBatch: (numRows: number, columns: arrow.Data[]) => void
+  onBatch: (numRows: number, columns: arrow.Data[]) => void,
+  slicer: Slicer
 ): Promise<number> {
   let rowCount = 0;
   for await (const batch of batches) {
+    // Batches already received resolve at once: without a pause, a fast server's whole
+    // result would be converted in one turn of the event loop.
+    await slicer.check();
     const children = batch.data.children;
     if (children.length !== converters.length) {
       throw new Error(`a record batch has ${children.length} columns, the schema announced ${converters.length}`);
@@ -44,24 +50,48 @@ export async function forEachConverted(
     if (batch.numRows === 0) {
       continue;
     }
-    onBatch(
-      batch.numRows,
-      converters.map((conv, c) => conv.convert(children[c]))
-    );
+    const columns: arrow.Data[] = [];
+    for (let c = 0; c < converters.length; c++) {
+      columns.push(await convertColumn(converters[c], children[c], slicer));
+    }
+    onBatch(batch.numRows, columns);
   }
   return rowCount;
+}
+
+/** Rows a cell-by-cell conversion handles between two checks of the slice's budget. */
+const ROW_RANGE = 1024;
+
+/** One batch's column, converted in row ranges (pausing between them) when its conversion is per cell. */
+async function convertColumn(conv: ColumnConverter, data: arrow.Data, slicer: Slicer): Promise<arrow.Data> {
+  if (!conv.perRow || data.length <= ROW_RANGE) {
+    return conv.convert(data);
+  }
+  conv.prepare?.(data);
+  const pieces: arrow.Data[] = [];
+  for (let start = 0; start < data.length; start += ROW_RANGE) {
+    pieces.push(conv.convert(data.slice(start, Math.min(ROW_RANGE, data.length - start))));
+    await slicer.check();
+  }
+  return concatData(pieces);
 }
 
 export async function convertBatches(
   schema: arrow.Schema,
   batches: AsyncIterable<arrow.RecordBatch> | Iterable<arrow.RecordBatch>,
-  notes: Notes
+  notes: Notes,
+  slicer: Slicer
 ): Promise<ConvertedResult> {
   const converters = schema.fields.map((f) => columnConverter(f, notes));
   const chunks: arrow.Data[][] = converters.map(() => []);
-  const rowCount = await forEachConverted(converters, batches, (_rows, columns) => {
-    columns.forEach((data, c) => chunks[c].push(data));
-  });
+  const rowCount = await forEachConverted(
+    converters,
+    batches,
+    (_rows, columns) => {
+      columns.forEach((data, c) => chunks[c].push(data));
+    },
+    slicer
+  );
   const columns = converters.map((conv, c): Column => {
     const type = conv.outType;
     return {

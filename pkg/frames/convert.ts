@@ -32,6 +32,14 @@ export interface Mapper {
   readonly outType: arrow.DataType;
   readonly config?: FieldConfig;
   convert(data: arrow.Data): arrow.Data;
+  /**
+   * Converts cell by cell (JSON text, hex, JSONB): costly per row, so a large batch is
+   * converted in row ranges with pauses between them (columns.ts). Such a mapper gives
+   * the same bytes for a batch as for its ranges concatenated.
+   */
+  readonly perRow?: boolean;
+  /** Sees the whole batch before it is converted in ranges (a decision on its first values). */
+  prepare?(data: arrow.Data): void;
 }
 
 interface Ctx {
@@ -64,6 +72,7 @@ function perCell(
     tstype,
     outType,
     config,
+    perRow: true,
     convert(data) {
       const builder = new VarBinaryBuilder(data.length, data.length * 16);
       for (let i = 0; i < data.length; i++) {
@@ -274,6 +283,8 @@ function binaryMapper(ctx: Ctx): Mapper {
         ? { description: 'bytes shown as lowercase hex' }
         : undefined;
     },
+    perRow: true,
+    prepare: decide,
     convert(data) {
       decide(data);
       const jsonb = (mode ?? (byName ? 'jsonb' : 'hex')) === 'jsonb';
@@ -405,5 +416,7 @@ export function columnConverter(field: arrow.Field, notes: Notes): ColumnConvert
       return mapper.config;
     },
     convert: (data) => mapper.convert(data),
+    perRow: mapper.perRow,
+    prepare: mapper.prepare && ((data) => mapper.prepare?.(data)),
   };
 }

@@ -5,7 +5,9 @@
 import * as arrow from 'apache-arrow';
 
 import { IpcFileWriter, joinChunks } from './ipc-file';
+import { runSteps, runStepsSliced, type Steps } from './ipc-schema';
 import type { FieldConfig, FieldType, Frame, FrameField } from './model';
+import type { Slicer } from './slicer';
 
 /** Arrow types Grafana decodes, for each tstype. */
 export function isGrafanaType(type: arrow.DataType, tstype: FieldType): boolean {
@@ -120,9 +122,19 @@ function sliceRows(field: FrameField, start: number, end: number): arrow.Data {
 
 /** The frame as one Arrow IPC file, in chunks that reference the fields' buffers (no copy of the values). */
 export function encodeFrameChunks(frame: Frame): Uint8Array[] {
+  return runSteps(encodeSteps(frame));
+}
+
+/** The same, pausing as it goes (a time series of many series is a frame of thousands of fields). */
+export function encodeFrameChunksSliced(frame: Frame, slicer: Slicer): Promise<Uint8Array[]> {
+  return runStepsSliced(encodeSteps(frame), slicer);
+}
+
+function* encodeSteps(frame: Frame): Steps<Uint8Array[]> {
   const { fields } = frame;
   const rows = fields.length > 0 ? fieldLength(fields[0]) : 0;
-  for (const f of fields) {
+  for (let i = 0; i < fields.length; i++) {
+    const f = fields[i];
     if (f.chunks.length === 0) {
       throw new Error(`field "${f.name}" has no chunks (give it an empty chunk of its type)`);
     }
@@ -138,11 +150,15 @@ export function encodeFrameChunks(frame: Frame): Uint8Array[] {
     if (len !== rows) {
       throw new Error(`field "${f.name}" has ${len} rows, field "${fields[0].name}" has ${rows}`);
     }
+    if ((i & 1023) === 1023) {
+      yield;
+    }
   }
   const schema = frameSchema(frame, fields.map(fieldHeader));
+  yield;
   const writer = new IpcFileWriter();
   if (rows === 0) {
-    writer.writeBatch(
+    yield* writer.writeBatchSteps(
       0,
       schema.fields.map((f) => emptyData(f.type))
     );
@@ -151,14 +167,14 @@ export function encodeFrameChunks(frame: Frame): Uint8Array[] {
     for (let s = 0; s + 1 < cuts.length; s++) {
       const [start, end] = [cuts[s], cuts[s + 1]];
       if (end > start) {
-        writer.writeBatch(
+        yield* writer.writeBatchSteps(
           end - start,
           fields.map((f) => sliceRows(f, start, end))
         );
       }
     }
   }
-  return writer.finish(schema);
+  return yield* writer.finishSteps(schema);
 }
 
 /** The frame as one Arrow IPC file in a single buffer. */

@@ -8,6 +8,7 @@ import { concatData, fixedData, VarBinaryBuilder } from './buffers';
 import { describeColumns, findColumn, toField, type Column } from './columns';
 import { FrameFormatError, type FrameField } from './model';
 import type { Notes } from './notes';
+import { SLICE_MASK, type Slicer } from './slicer';
 import { findSpanColumns, readSpans, SPAN_NAMES } from './spans';
 
 const UTF8 = new arrow.Utf8();
@@ -62,7 +63,7 @@ function aggregatedFields(columns: Column[], notes: Notes): FrameField[] | undef
   return columns.map((c) => toField(c));
 }
 
-export function flameGraphFields(columns: Column[], notes: Notes): FrameField[] {
+export async function flameGraphFields(columns: Column[], notes: Notes, slicer: Slicer): Promise<FrameField[]> {
   const aggregated = aggregatedFields(columns, notes);
   if (aggregated) {
     return aggregated;
@@ -86,7 +87,7 @@ export function flameGraphFields(columns: Column[], notes: Notes): FrameField[] 
       text: `No ${!cols.id ? 'id' : 'parent'} column: spans are not nested, every span name is shown directly under the root. Select id and parent to see call paths.`,
     });
   }
-  const spans = readSpans(cols, { needBegin: false, what: 'flame graph' }, notes);
+  const spans = await readSpans(cols, { needBegin: false, what: 'flame graph' }, notes, slicer);
   const n = spans.row.length;
 
   // Each span's call-path node, resolved parents first (walking up until a resolved span).
@@ -96,6 +97,9 @@ export function flameGraphFields(columns: Column[], notes: Notes): FrameField[] 
   let cycles = 0;
   const chain: number[] = [];
   for (let k = 0; k < n; k++) {
+    if ((k & SLICE_MASK) === 0 && slicer.due()) {
+      await slicer.pause();
+    }
     chain.length = 0;
     let at = k;
     while (at >= 0 && state[at] === 0) {
@@ -130,12 +134,18 @@ export function flameGraphFields(columns: Column[], notes: Notes): FrameField[] 
   // a path's value covers its children, raised where the children exceed it.
   const order: PathNode[] = [];
   for (const stack = [root]; stack.length > 0;) {
+    if ((order.length & SLICE_MASK) === 0 && slicer.due()) {
+      await slicer.pause();
+    }
     const node = stack.pop()!;
     order.push(node);
     stack.push(...node.children.values());
   }
   let raised = 0;
   for (let k = order.length - 1; k >= 0; k--) {
+    if ((k & SLICE_MASK) === 0 && slicer.due()) {
+      await slicer.pause();
+    }
     const node = order[k];
     let sum = 0;
     for (const c of node.children.values()) {
@@ -164,6 +174,9 @@ export function flameGraphFields(columns: Column[], notes: Notes): FrameField[] 
   const labels: string[] = [];
   const stack: Array<[PathNode, number]> = n > 0 ? [[root, 0]] : [];
   while (stack.length > 0) {
+    if ((levels.length & SLICE_MASK) === 0 && slicer.due()) {
+      await slicer.pause();
+    }
     const [node, level] = stack.pop()!;
     const kids = [...node.children.values()].sort((a, b) => b.value - a.value || (a.label < b.label ? -1 : 1));
     const childSum = kids.reduce((sum, c) => sum + c.value, 0);

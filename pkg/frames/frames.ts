@@ -4,7 +4,7 @@ import * as arrow from 'apache-arrow';
 
 import { convertBatches, forEachConverted } from './columns';
 import { columnConverter } from './convert';
-import { emptyData, encodeFrameChunks, frameSchema, isGrafanaType } from './encode';
+import { emptyData, encodeFrameChunksSliced, frameSchema, isGrafanaType } from './encode';
 import { flameGraphFields } from './flamegraph';
 import { heatmapFields } from './heatmap';
 import { BatchCoalescer } from './coalesce';
@@ -13,6 +13,7 @@ import { addLinks, addLogLinks } from './links';
 import { logsFields } from './logs';
 import type { EncodedFrames, FrameField, FrameMeta, FrameOptions, Notice } from './model';
 import { Notes } from './notes';
+import { DEFAULT_SLICE_MS, Slicer } from './slicer';
 import { timeSeriesFields } from './timeseries';
 import { tracesFields } from './traces';
 
@@ -30,32 +31,33 @@ export async function framesFromBatches(
   batches: AsyncIterable<arrow.RecordBatch> | Iterable<arrow.RecordBatch>,
   options: FrameOptions
 ): Promise<EncodedFrames> {
+  const slicer = new Slicer(options.sliceMs ?? DEFAULT_SLICE_MS, options.signal);
   if (options.format === 'table') {
-    return streamTable(schema, batches, options);
+    return streamTable(schema, batches, options, slicer);
   }
   const notes = new Notes();
-  const { columns, rowCount } = await convertBatches(schema, batches, notes);
+  const { columns, rowCount } = await convertBatches(schema, batches, notes, slicer);
 
   let fields: FrameField[];
   const meta: FrameMeta = {};
   switch (options.format) {
     case 'time_series':
-      fields = timeSeriesFields(columns, notes);
+      fields = await timeSeriesFields(columns, notes, slicer);
       meta.type = 'timeseries-wide';
       meta.typeVersion = [0, 1];
       break;
     case 'logs':
-      fields = logsFields(columns, notes);
+      fields = await logsFields(columns, notes, slicer);
       meta.type = 'log-lines';
       meta.typeVersion = [0, 0];
       meta.preferredVisualisationType = 'logs';
       break;
     case 'traces':
-      fields = tracesFields(columns, notes);
+      fields = await tracesFields(columns, notes, slicer);
       meta.preferredVisualisationType = 'trace';
       break;
     case 'flame_graph':
-      fields = flameGraphFields(columns, notes);
+      fields = await flameGraphFields(columns, notes, slicer);
       meta.preferredVisualisationType = 'flamegraph';
       break;
     case 'heatmap':
@@ -74,7 +76,7 @@ export async function framesFromBatches(
   }
   const notices = finishMeta(meta, options, notes);
   const frame = { name: options.frameName ?? '', refId: options.refId, meta, fields };
-  return { frames: [encodeFrameChunks(frame)], rowCount, notices };
+  return { frames: [await encodeFrameChunksSliced(frame, slicer)], rowCount, notices };
 }
 
 /** Query text, notices (the caller's first) and custom info: known once every batch is read. */
@@ -101,7 +103,8 @@ function sameLayout(a: arrow.DataType, b: arrow.DataType): boolean {
 async function streamTable(
   schema: arrow.Schema,
   batches: AsyncIterable<arrow.RecordBatch> | Iterable<arrow.RecordBatch>,
-  options: FrameOptions
+  options: FrameOptions,
+  slicer: Slicer
 ): Promise<EncodedFrames> {
   const notes = new Notes();
   const converters = schema.fields.map((f) => columnConverter(f, notes));
@@ -109,17 +112,22 @@ async function streamTable(
   const written: arrow.DataType[][] = converters.map(() => []);
   const writer = new IpcFileWriter();
   const coalescer = new BatchCoalescer((numRows, columns) => writer.writeBatch(numRows, columns));
-  const rowCount = await forEachConverted(converters, batches, (numRows, columns) => {
-    columns.forEach((data, c) => {
-      if (data.nullCount > 0) {
-        hasNulls[c] = true;
-      }
-      if (written[c].length === 0 || written[c][written[c].length - 1].typeId !== data.type.typeId) {
-        written[c].push(data.type);
-      }
-    });
-    coalescer.push(numRows, columns);
-  });
+  const rowCount = await forEachConverted(
+    converters,
+    batches,
+    (numRows, columns) => {
+      columns.forEach((data, c) => {
+        if (data.nullCount > 0) {
+          hasNulls[c] = true;
+        }
+        if (written[c].length === 0 || written[c][written[c].length - 1].typeId !== data.type.typeId) {
+          written[c].push(data.type);
+        }
+      });
+      coalescer.push(numRows, columns);
+    },
+    slicer
+  );
   coalescer.flush();
   if (writer.batchCount === 0) {
     writer.writeBatch(
@@ -152,5 +160,5 @@ async function streamTable(
     ? addLinks(converted, 'table', options.links, options.executedQueryString ?? '')
     : converted;
   const frameInfo = { name: options.frameName ?? '', refId: options.refId, meta };
-  return { frames: [writer.finish(frameSchema(frameInfo, fields))], rowCount, notices };
+  return { frames: [await writer.finishSliced(frameSchema(frameInfo, fields), slicer)], rowCount, notices };
 }

@@ -10,10 +10,12 @@
 // 0xFFFFFFFF continuation, the int32 metadata length, the flatbuffer Message padded
 // to 8 bytes, then the body buffers, each padded to 8 bytes.
 import * as arrow from 'apache-arrow';
-import { FileBlock, Footer } from 'apache-arrow/ipc/metadata/file';
-import { BufferRegion, FieldNode, Message, RecordBatch as RecordBatchHeader } from 'apache-arrow/ipc/metadata/message';
+import { FileBlock } from 'apache-arrow/ipc/metadata/file';
+import { BufferRegion, FieldNode, Message } from 'apache-arrow/ipc/metadata/message';
 
 import { bitsFromZero } from './buffers';
+import { footer, recordBatchMessage, runSteps, runStepsSliced, schemaMessage, type Steps } from './ipc-schema';
+import type { Slicer } from './slicer';
 
 const MAGIC = new TextEncoder().encode('ARROW1');
 /** Buffers from this size on are referenced; smaller pieces are copied into shared chunks. */
@@ -105,8 +107,8 @@ class ChunkSink {
 }
 
 /** Writes one encapsulated message's metadata; returns its length including the 8-byte prefix and padding. */
-function writeMessageMetadata(sink: ChunkSink, message: Message): number {
-  const flatbuffer = Message.encode(message);
+function writeMessageMetadata(sink: ChunkSink, message: Message | Uint8Array): number {
+  const flatbuffer = message instanceof Uint8Array ? message : Message.encode(message);
   const aligned = pad8(8 + flatbuffer.byteLength);
   sink.int32s(-1, aligned - 8);
   sink.write(flatbuffer);
@@ -129,11 +131,17 @@ export class IpcFileWriter {
   }
 
   writeBatch(length: number, columns: arrow.Data[]): void {
+    runSteps(this.writeBatchSteps(length, columns));
+  }
+
+  /** writeBatch, yielding every few hundred columns (a frame may have thousands of fields). */
+  *writeBatchSteps(length: number, columns: arrow.Data[]): Steps<void> {
     const nodes: FieldNode[] = [];
     const regions: BufferRegion[] = [];
     const buffers: Uint8Array[] = [];
     let bodyLength = 0;
-    for (const data of columns) {
+    for (let c = 0; c < columns.length; c++) {
+      const data = columns[c];
       if (data.length !== length) {
         throw new Error(`a column has ${data.length} rows in a batch of ${length}`);
       }
@@ -143,15 +151,22 @@ export class IpcFileWriter {
         buffers.push(buf);
         bodyLength += pad8(buf.byteLength);
       }
+      if ((c & 255) === 255) {
+        yield;
+      }
     }
     const offset = this.batches.position;
     const metaDataLength = writeMessageMetadata(
       this.batches,
-      Message.from(new RecordBatchHeader(length, nodes, regions, null), bodyLength)
+      yield* recordBatchMessage(length, nodes, regions, bodyLength)
     );
-    for (const buf of buffers) {
+    for (let i = 0; i < buffers.length; i++) {
+      const buf = buffers[i];
       this.batches.write(buf);
       this.batches.zeros(pad8(buf.byteLength) - buf.byteLength);
+      if ((i & 1023) === 1023) {
+        yield;
+      }
     }
     this.blocks.push({ metaDataLength, bodyLength, offset });
     this.rows += length;
@@ -159,19 +174,29 @@ export class IpcFileWriter {
 
   /** The whole file: magic, schema, the batches written, footer. */
   finish(schema: arrow.Schema): Uint8Array[] {
+    return runSteps(this.finishSteps(schema));
+  }
+
+  /** The same, pausing while the schema is encoded (a frame may have thousands of fields). */
+  finishSliced(schema: arrow.Schema, slicer: Slicer): Promise<Uint8Array[]> {
+    return runStepsSliced(this.finishSteps(schema), slicer);
+  }
+
+  /** finish, yielding while the schema is encoded. */
+  *finishSteps(schema: arrow.Schema): Steps<Uint8Array[]> {
     const head = new ChunkSink();
     head.write(MAGIC);
     head.zeros(2);
-    writeMessageMetadata(head, Message.from(schema));
+    writeMessageMetadata(head, yield* schemaMessage(schema));
     head.flush();
     this.batches.flush();
     const base = head.position;
     const blocks = this.blocks.map((b) => new FileBlock(b.metaDataLength, b.bodyLength, base + b.offset));
     const tail = new ChunkSink();
     tail.int32s(-1, 0); // end-of-stream marker, for readers of the stream part
-    const footer = Footer.encode(new Footer(schema, arrow.MetadataVersion.V5, blocks, []));
-    tail.write(footer);
-    tail.int32s(footer.byteLength);
+    const footerBytes = yield* footer(schema, blocks);
+    tail.write(footerBytes);
+    tail.int32s(footerBytes.byteLength);
     tail.write(MAGIC);
     tail.flush();
     return [...head.chunks, ...this.batches.chunks, ...tail.chunks];

@@ -11,6 +11,7 @@ import { describeColumns, findColumn as findByName, toField, type Column } from 
 import { jsonAt, utf8At } from './json-value';
 import { FrameFormatError, type FrameField } from './model';
 import type { Notes } from './notes';
+import { SLICE_MASK, type Slicer } from './slicer';
 import { findTimeColumn } from './timeseries';
 
 const UTF8 = new arrow.Utf8();
@@ -29,7 +30,7 @@ function fingerprint(text: string): string {
   return (h >>> 0).toString(16).padStart(8, '0');
 }
 
-export function logsFields(columns: Column[], notes: Notes): FrameField[] {
+export async function logsFields(columns: Column[], notes: Notes, slicer: Slicer): Promise<FrameField[]> {
   const timeCol = findTimeColumn(columns, ['timestamp', 'time']);
   if (!timeCol) {
     throw new FrameFormatError(
@@ -54,6 +55,9 @@ export function logsFields(columns: Column[], notes: Notes): FrameField[] {
   const time = concatData(timeCol.chunks);
   const rows: number[] = [];
   for (let i = 0; i < time.length; i++) {
+    if ((i & SLICE_MASK) === 0 && slicer.due()) {
+      await slicer.pause();
+    }
     if (isValid(time, i)) {
       rows.push(i);
     }
@@ -75,6 +79,9 @@ export function logsFields(columns: Column[], notes: Notes): FrameField[] {
     !isValid(body, i) ? '' : bodyCol.tstype === 'string' ? utf8At(body, i) : jsonAt(body, i, () => 'null');
   const bodyOut = new VarBinaryBuilder(n, (body.values as Uint8Array).length + n);
   for (let i = 0; i < n; i++) {
+    if ((i & SLICE_MASK) === 0 && slicer.due()) {
+      await slicer.pause();
+    }
     bodyOut.pushString(bodyText(i));
   }
 
@@ -82,6 +89,9 @@ export function logsFields(columns: Column[], notes: Notes): FrameField[] {
   const labelsOut = new VarBinaryBuilder(n, n * 64);
   const labelJson: string[] = new Array(n);
   for (let i = 0; i < n; i++) {
+    if ((i & SLICE_MASK) === 0 && slicer.due()) {
+      await slicer.pause();
+    }
     const obj: Record<string, string> = {};
     labelCols.forEach((c, k) => {
       if (isValid(labelData[k], i)) {
@@ -101,6 +111,9 @@ export function logsFields(columns: Column[], notes: Notes): FrameField[] {
     const sev = pick(severityCol);
     const out = new VarBinaryBuilder(n, n * 8);
     for (let i = 0; i < n; i++) {
+      if ((i & SLICE_MASK) === 0 && slicer.due()) {
+        await slicer.pause();
+      }
       if (!isValid(sev, i)) {
         out.pushNull();
       } else if (severityCol.tstype === 'string') {
@@ -123,6 +136,9 @@ export function logsFields(columns: Column[], notes: Notes): FrameField[] {
   if (idCol) {
     const ids = pick(idCol);
     for (let i = 0; i < n; i++) {
+      if ((i & SLICE_MASK) === 0 && slicer.due()) {
+        await slicer.pause();
+      }
       if (!isValid(ids, i)) {
         idOut.pushString(`row-${i}`);
       } else {
@@ -135,6 +151,9 @@ export function logsFields(columns: Column[], notes: Notes): FrameField[] {
     const t = pick(timeCol).values as unknown as BigInt64Array;
     const seen = new Map<string, number>();
     for (let i = 0; i < n; i++) {
+      if ((i & SLICE_MASK) === 0 && slicer.due()) {
+        await slicer.pause();
+      }
       const base = `${t[i]}_${fingerprint(bodyText(i) + labelJson[i])}`;
       const count = seen.get(base) ?? 0;
       seen.set(base, count + 1);

@@ -21,6 +21,10 @@ export interface FrameOptions {
   links?: { dataSourceUid: string; dataSourceName: string };
   /** Written to `meta.custom` (e.g. what the pipeline sent to Micromegas), read after the last batch like `notices`. */
   custom?: Record<string, unknown>;
+  /** The query's cancellation: the conversion stops at its next pause (slicer.ts) once aborted. */
+  signal?: AbortSignal;
+  /** How long the conversion may hold the event loop before it pauses (default DEFAULT_SLICE_MS; 0: at every check point). */
+  sliceMs?: number;
 }
 
 /**

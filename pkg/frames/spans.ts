@@ -8,6 +8,7 @@ import { concatData, isValid } from './buffers';
 import { findColumn, type Column } from './columns';
 import { jsonAt, utf8At } from './json-value';
 import type { Notes } from './notes';
+import { SLICE_MASK, type Slicer } from './slicer';
 import { NS_PER_UNIT } from './time';
 
 /** Accepted names, most specific first (compared lower-case). */
@@ -100,7 +101,12 @@ function durationFactor(col: Column): number {
  * with a warning. Parents link within the same group only; a parent that is not in the
  * result makes the span top-level (noted: it lies outside the range or past the row limit).
  */
-export function readSpans(cols: SpanColumns, opts: { needBegin: boolean; what: string }, notes: Notes): Spans {
+export async function readSpans(
+  cols: SpanColumns,
+  opts: { needBegin: boolean; what: string },
+  notes: Notes,
+  slicer: Slicer
+): Promise<Spans> {
   const data = (c: Column | undefined) => (c ? concatData(c.chunks) : undefined);
   const id = data(cols.id);
   const parent = cols.id ? data(cols.parent) : undefined;
@@ -126,6 +132,9 @@ export function readSpans(cols: SpanColumns, opts: { needBegin: boolean; what: s
   const groups: string[] | undefined = group ? [] : undefined;
   let dropped = 0;
   for (let i = 0; i < n; i++) {
+    if ((i & SLICE_MASK) === 0 && slicer.due()) {
+      await slicer.pause();
+    }
     const b = beginNs(i);
     let d: number | undefined;
     if (duration && isValid(duration, i)) {
@@ -158,9 +167,17 @@ export function readSpans(cols: SpanColumns, opts: { needBegin: boolean; what: s
   if (parent && cols.parent) {
     const key = (k: number, value: string) => (groups ? `${groups[k]}\u0000${value}` : value);
     const byId = new Map<string, number>();
-    ids.forEach((value, k) => byId.set(key(k, value), k));
+    for (let k = 0; k < ids.length; k++) {
+      if ((k & SLICE_MASK) === 0 && slicer.due()) {
+        await slicer.pause();
+      }
+      byId.set(key(k, ids[k]), k);
+    }
     let orphans = 0;
     for (let k = 0; k < rows.length; k++) {
+      if ((k & SLICE_MASK) === 0 && slicer.due()) {
+        await slicer.pause();
+      }
       const i = rows[k];
       if (!isValid(parent, i) || (depth && isValid(depth, i) && numberAt(depth, i) === 0)) {
         continue;

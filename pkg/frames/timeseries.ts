@@ -3,11 +3,12 @@
 // (string label columns) is pivoted; already-wide input is only sorted.
 import * as arrow from 'apache-arrow';
 
-import { concatData, fixedData, gather, isValid, newBitmap, setBit } from './buffers';
+import { concatData, fixedData, gather, isValid } from './buffers';
 import { describeColumns, toField, type Column } from './columns';
 import { utf8At } from './json-value';
 import { FrameFormatError, type FrameField, type Notice } from './model';
 import type { Notes } from './notes';
+import { SLICE_MASK, type Slicer } from './slicer';
 import { grafanaUnit, UNIT_COLUMN } from './units';
 
 const FLOAT64 = new arrow.Float64();
@@ -41,16 +42,24 @@ export function noTimeColumnError(columns: Column[], format: string): FrameForma
 
 /**
  * Ascending order of the rows by time (stable); rows with null time are left out.
- * `order` is undefined when the rows are already in order with no null time.
+ * `order` is undefined when the rows are already in order with no null time. Sorted by
+ * an LSD radix sort on the int64 as four 16-bit digits (stable, linear, and sliced:
+ * Array.prototype.sort would hold the event loop for the whole sort).
  */
-export function timeOrder(time: arrow.Data): { order: Uint32Array | undefined; dropped: number } {
+export async function timeOrder(
+  time: arrow.Data,
+  slicer: Slicer
+): Promise<{ order: Uint32Array | undefined; dropped: number }> {
   const n = time.length;
   const ns = time.values as unknown as BigInt64Array;
-  // Compare int64 as (signed high word, unsigned low word) to avoid BigInt per row.
+  // int64 as (signed high word, unsigned low word): no BigInt per row.
   const words = new Int32Array(ns.buffer, ns.byteOffset, n * 2);
   if (time.nullCount === 0) {
     let sorted = true;
     for (let k = 1; k < n; k++) {
+      if ((k & SLICE_MASK) === 0 && slicer.due()) {
+        await slicer.pause();
+      }
       const ha = words[2 * k - 1];
       const hb = words[2 * k + 1];
       if (ha > hb || (ha === hb && words[2 * k - 2] >>> 0 > words[2 * k] >>> 0)) {
@@ -62,23 +71,55 @@ export function timeOrder(time: arrow.Data): { order: Uint32Array | undefined; d
       return { order: undefined, dropped: 0 };
     }
   }
-  const rows: number[] = [];
+  let rows = new Uint32Array(n);
+  let kept = 0;
   for (let i = 0; i < n; i++) {
+    if ((i & SLICE_MASK) === 0 && slicer.due()) {
+      await slicer.pause();
+    }
     if (isValid(time, i)) {
-      rows.push(i);
+      rows[kept++] = i;
     }
   }
-  const hi = (k: number) => words[2 * k + 1];
-  const lo = (k: number) => words[2 * k] >>> 0;
-  rows.sort((a, b) => hi(a) - hi(b) || lo(a) - lo(b) || a - b);
-  return { order: Uint32Array.from(rows), dropped: n - rows.length };
+  rows = rows.subarray(0, kept);
+  let spare = new Uint32Array(kept);
+  const counts = new Uint32Array(65537);
+  // Digits from least to most significant: the low word's low and high halves, then the
+  // high word's (its sign bit flipped, so negative times come first).
+  for (let pass = 0; pass < 4; pass++) {
+    const half = pass >> 1;
+    const shift = (pass & 1) * 16;
+    const flip = pass === 3 ? 0x8000 : 0;
+    counts.fill(0);
+    for (let i = 0; i < kept; i++) {
+      if ((i & SLICE_MASK) === 0 && slicer.due()) {
+        await slicer.pause();
+      }
+      counts[(((words[2 * rows[i] + half] >>> shift) & 0xffff) ^ flip) + 1]++;
+    }
+    if (kept === 0 || counts[(((words[2 * rows[0] + half] >>> shift) & 0xffff) ^ flip) + 1] === kept) {
+      continue; // every row has the same digit: this pass would move none
+    }
+    for (let b = 1; b <= 65536; b++) {
+      counts[b] += counts[b - 1];
+    }
+    for (let i = 0; i < kept; i++) {
+      if ((i & SLICE_MASK) === 0 && slicer.due()) {
+        await slicer.pause();
+      }
+      const row = rows[i];
+      spare[counts[((words[2 * row + half] >>> shift) & 0xffff) ^ flip]++] = row;
+    }
+    [rows, spare] = [spare, rows];
+  }
+  return { order: rows, dropped: n - kept };
 }
 
 function indicesData(order: Uint32Array): arrow.Data {
   return fixedData(new arrow.Uint32(), order, order.length, undefined, 0);
 }
 
-export function timeSeriesFields(columns: Column[], notes: Notes): FrameField[] {
+export async function timeSeriesFields(columns: Column[], notes: Notes, slicer: Slicer): Promise<FrameField[]> {
   const timeCol = findTimeColumn(columns, ['time']);
   if (!timeCol) {
     throw noTimeColumnError(columns, 'Time series');
@@ -88,7 +129,7 @@ export function timeSeriesFields(columns: Column[], notes: Notes): FrameField[] 
   const labelCols = columns.filter((c) => c.tstype === 'string' && c !== unitCol);
   const valueCols = columns.filter((c) => c !== timeCol && (c.tstype === 'number' || c.tstype === 'boolean'));
   const time = concatData(timeCol.chunks);
-  const { order, dropped } = timeOrder(time);
+  const { order, dropped } = await timeOrder(time, slicer);
   if (dropped > 0) {
     notes.push({
       severity: 'warning',
@@ -105,18 +146,22 @@ export function timeSeriesFields(columns: Column[], notes: Notes): FrameField[] 
   if (labelCols.length === 0) {
     // Already wide: every column, rows sorted by time (as they are when already in order).
     const idx = order && indicesData(order);
-    const ordered = (c: Column): arrow.Data[] => (idx ? [gather(concatData(c.chunks), idx)] : c.chunks);
     // One unit for the whole result: it becomes the value fields' unit and the column goes.
-    const units = unitCol ? distinctUnits(unitCol, notes) : undefined;
+    const units = unitCol ? await distinctUnits(unitCol, notes, slicer) : undefined;
     const unit = units?.size === 1 ? grafanaUnit([...units][0]) : undefined;
-    return [
-      toField(timeCol, { chunks: ordered(timeCol), nullable: false }),
-      ...columns
-        .filter((c) => c !== timeCol && !(c === unitCol && units?.size === 1))
-        .map((c) =>
-          toField(c, { chunks: ordered(c), config: unit && valueCols.includes(c) ? { ...c.config, unit } : c.config })
-        ),
-    ];
+    const ordered = async (c: Column): Promise<arrow.Data[]> => {
+      await slicer.check();
+      return idx ? [gather(concatData(c.chunks), idx)] : c.chunks;
+    };
+    const fields = [toField(timeCol, { chunks: await ordered(timeCol), nullable: false })];
+    for (const c of columns) {
+      if (c === timeCol || (c === unitCol && units?.size === 1)) {
+        continue;
+      }
+      const config = unit && valueCols.includes(c) ? { ...c.config, unit } : c.config;
+      fields.push(toField(c, { chunks: await ordered(c), config }));
+    }
+    return fields;
   }
 
   for (const c of columns) {
@@ -124,15 +169,20 @@ export function timeSeriesFields(columns: Column[], notes: Notes): FrameField[] 
       notes.add('dropped', `${c.name} (${c.tstype === 'time' ? 'a second time column' : 'not a number or text'})`);
     }
   }
-  return pivot(time, order ?? identity(time.length), timeCol, labelCols, valueCols, unitCol, notes);
+  return pivot(time, order ?? identity(time.length), timeCol, labelCols, valueCols, unitCol, notes, slicer);
 }
 
 /** The distinct non-empty units of the column; a warning when there are several. */
-function distinctUnits(unitCol: Column, notes: Notes): Set<string> {
+async function distinctUnits(unitCol: Column, notes: Notes, slicer: Slicer): Promise<Set<string>> {
   const units = new Set<string>();
   for (const chunk of unitCol.chunks) {
+    const comparable = isUtf8(chunk);
     for (let i = 0; i < chunk.length; i++) {
-      if (isValid(chunk, i)) {
+      if ((i & SLICE_MASK) === 0 && slicer.due()) {
+        await slicer.pause();
+      }
+      // A unit repeated from the row before is already in (null and '' are both left out).
+      if (isValid(chunk, i) && !(comparable && i > 0 && sameText(chunk, i, i - 1))) {
         units.add(utf8At(chunk, i));
       }
     }
@@ -164,24 +214,30 @@ function identity(n: number): Uint32Array {
 }
 
 /** Long → wide: one value field per (value column, distinct label set). */
-function pivot(
+async function pivot(
   time: arrow.Data,
   order: Uint32Array,
   timeCol: Column,
   labelCols: Column[],
   valueCols: Column[],
   unitCol: Column | undefined,
-  notes: Notes
-): FrameField[] {
+  notes: Notes,
+  slicer: Slicer
+): Promise<FrameField[]> {
   const n = time.length;
+  const rows = order.length;
   // Distinct times, in order, and each row's slot among them. int64 compared as
   // (high, low) 32-bit words: no BigInt per row.
   const words = new Int32Array(time.values.buffer, time.values.byteOffset, n * 2);
   const slot = new Int32Array(n).fill(-1);
-  const firstRowOfTime = new Uint32Array(order.length);
+  const firstRowOfTime = new Uint32Array(rows);
   let T = 0;
   let prev = -1;
-  for (const row of order) {
+  for (let i = 0; i < rows; i++) {
+    if ((i & SLICE_MASK) === 0 && slicer.due()) {
+      await slicer.pause();
+    }
+    const row = order[i];
     if (prev < 0 || words[2 * row] !== words[2 * prev] || words[2 * row + 1] !== words[2 * prev + 1]) {
       firstRowOfTime[T++] = row;
     }
@@ -194,70 +250,50 @@ function pivot(
     timeWords[2 * k] = words[2 * firstRowOfTime[k]];
     timeWords[2 * k + 1] = words[2 * firstRowOfTime[k] + 1];
   }
-  // Each row's series, keyed by its label values.
-  const labelData = labelCols.map((c) => concatData(c.chunks));
-  const seriesByKey = new Map<string, number>();
-  const seriesLabels: string[][] = [];
+  // Each row's series, and each series' units (usually one: not part of its identity).
+  const series = new SeriesIndex(labelCols.map((c) => concatData(c.chunks)));
   const seriesOfRow = new Int32Array(n);
-  // Long results list the series in the same order at every time: guess that the series
-  // after the previous row's is the one that followed it last time, and confirm by
-  // comparing label bytes with a row of that series (no string decoded per row).
-  const comparable = labelData.every(isUtf8);
-  const seriesRow: number[] = [];
-  const nextSeries: number[] = [];
-  // Each series' units (usually one): not part of its identity.
   const unitData = unitCol && concatData(unitCol.chunks);
   const unitComparable = unitData !== undefined && isUtf8(unitData);
   const seriesUnits: Array<Set<string>> = [];
   const lastUnitRow: number[] = [];
   let prevSeries = -1;
-  for (const row of order) {
-    let s = comparable && prevSeries >= 0 ? nextSeries[prevSeries] : -1;
-    for (let c = 0; s >= 0 && c < labelData.length; c++) {
-      if (!sameText(labelData[c], row, seriesRow[s])) {
-        s = -1;
-      }
+  for (let i = 0; i < rows; i++) {
+    if ((i & SLICE_MASK) === 0 && slicer.due()) {
+      await slicer.pause();
     }
-    if (s < 0) {
-      const values = labelData.map((d) => (isValid(d, row) ? utf8At(d, row) : ''));
-      const key = values.join('\u0000');
-      const known = seriesByKey.get(key);
-      if (known === undefined) {
-        s = seriesLabels.length;
-        seriesByKey.set(key, s);
-        seriesLabels.push(values);
-        seriesUnits.push(new Set());
-        seriesRow.push(row);
-        nextSeries.push(-1);
-        lastUnitRow.push(-1);
-      } else {
-        s = known;
-      }
-    }
-    if (prevSeries >= 0) {
-      nextSeries[prevSeries] = s;
-    }
+    const row = order[i];
+    const s = series.seriesOf(row, prevSeries);
     prevSeries = s;
     seriesOfRow[row] = s;
-    if (unitData && isValid(unitData, row)) {
-      const last = lastUnitRow[s];
-      if (!(unitComparable && last >= 0 && sameText(unitData, row, last))) {
-        seriesUnits[s].add(utf8At(unitData, row));
-        lastUnitRow[s] = row;
+    if (unitData) {
+      while (seriesUnits.length <= s) {
+        seriesUnits.push(new Set());
+        lastUnitRow.push(-1);
+      }
+      if (isValid(unitData, row)) {
+        const last = lastUnitRow[s];
+        if (!(unitComparable && last >= 0 && sameText(unitData, row, last))) {
+          seriesUnits[s].add(utf8At(unitData, row));
+          lastUnitRow[s] = row;
+        }
       }
     }
   }
+  const S = series.size;
+  const seriesLabels = series.labels;
   // Deterministic legend order: series sorted by their labels.
   const seriesOrder = seriesLabels.map((_, s) => s).sort((a, b) => compareLabels(seriesLabels[a], seriesLabels[b]));
   const mixedSeries: string[] = [];
   const mixedUnits = new Set<string>();
-  const seriesUnit = seriesUnits.map((units, s): string | undefined => {
-    units.delete('');
-    if (units.size === 1) {
+  const seriesUnit = seriesLabels.map((labels, s): string | undefined => {
+    const units = seriesUnits[s];
+    units?.delete('');
+    if (units?.size === 1) {
       return grafanaUnit([...units][0]);
     }
-    if (units.size > 1) {
-      mixedSeries.push(`{${labelCols.map((c, k) => `${c.name}=${seriesLabels[s][k]}`).join(', ')}}`);
+    if (units && units.size > 1) {
+      mixedSeries.push(`{${labelCols.map((c, k) => `${c.name}=${labels[k]}`).join(', ')}}`);
       units.forEach((u) => mixedUnits.add(u));
     }
     return undefined;
@@ -266,10 +302,10 @@ function pivot(
     notes.push(mixedUnitsNotice(unitCol.name, [...mixedUnits], mixedSeries));
   }
 
-  const cells = T * seriesLabels.length * valueCols.length;
+  const cells = T * S * valueCols.length;
   if (cells > MAX_WIDE_CELLS) {
     throw new FrameFormatError(
-      `This result has ${seriesLabels.length} distinct label sets (series, from the text columns ${labelCols.map((c) => c.name).join(', ')}) ` +
+      `This result has ${S} distinct label sets (series, from the text columns ${labelCols.map((c) => c.name).join(', ')}) ` +
         `over ${T} distinct times: a time series frame of ${cells} values, above the limit of ${MAX_WIDE_CELLS}. ` +
         `Aggregate into fewer time buckets (e.g. date_bin), group by fewer text columns, or set the query's format to Table.`
     );
@@ -277,56 +313,66 @@ function pivot(
   const fields: FrameField[] = [
     toField(timeCol, { chunks: [fixedData(TIME_NS, times, T, undefined, 0)], nullable: false }),
   ];
+  // Every series of a value column in one buffer (series s at s·T) and one validity
+  // bitmap (series s from byte s·stride, so each starts at bit 0): no allocation per series.
+  const stride = (T + 7) >> 3;
   let duplicates = 0;
   for (const col of valueCols) {
+    await slicer.check();
     const data = concatData(col.chunks);
     const isBool = col.tstype === 'boolean';
     const src = data.values as unknown as ArrayLike<number | bigint>;
     const Ctor = (
       isBool ? Float64Array : (src as unknown as { constructor: new (n: number) => unknown }).constructor
-    ) as new (n: number) => { [i: number]: number | bigint };
-    const out = seriesLabels.map(() => ({ values: new Ctor(T), validity: newBitmap(T), filled: newBitmap(T) }));
+    ) as new (n: number) => { [i: number]: number | bigint; subarray(a: number, b: number): ArrayBufferView };
+    const values = new Ctor(S * T);
+    const validity = new Uint8Array(S * stride);
+    const filled = new Uint8Array(S * stride);
     // 64-bit integers move as two 32-bit words: reading them as BigInt would allocate per cell.
     const wide = src instanceof BigInt64Array || src instanceof BigUint64Array;
     const srcWords = wide ? new Int32Array(src.buffer, src.byteOffset, src.length * 2) : undefined;
-    const outWords = wide ? out.map((o) => new Int32Array((o.values as unknown as BigInt64Array).buffer)) : [];
+    const outWords = wide ? new Int32Array((values as unknown as BigInt64Array).buffer) : undefined;
     const anyNull = data.nullCount > 0;
-    for (const row of order) {
+    for (let i = 0; i < rows; i++) {
+      if ((i & SLICE_MASK) === 0 && slicer.due()) {
+        await slicer.pause();
+      }
+      const row = order[i];
       const s = seriesOfRow[row];
-      const target = out[s];
       const k = slot[row];
+      const at = s * stride + (k >> 3);
       const bit = 1 << (k & 7);
-      if ((target.filled[k >> 3] & bit) !== 0) {
+      if ((filled[at] & bit) !== 0) {
         duplicates++;
       }
-      target.filled[k >> 3] |= bit;
+      filled[at] |= bit;
       if (anyNull && !isValid(data, row)) {
-        target.validity[k >> 3] &= ~bit;
+        validity[at] &= ~bit;
         continue;
       }
-      if (srcWords) {
-        outWords[s][2 * k] = srcWords[2 * row];
-        outWords[s][2 * k + 1] = srcWords[2 * row + 1];
+      const cell = s * T + k;
+      if (srcWords && outWords) {
+        outWords[2 * cell] = srcWords[2 * row];
+        outWords[2 * cell + 1] = srcWords[2 * row + 1];
       } else {
-        target.values[k] = isBool ? (boolAt(data, row) ? 1 : 0) : src[row];
+        values[cell] = isBool ? (boolAt(data, row) ? 1 : 0) : src[row];
       }
-      target.validity[k >> 3] |= bit;
+      validity[at] |= bit;
     }
     const outType = isBool ? FLOAT64 : col.type;
-    for (const s of seriesOrder) {
+    for (let j = 0; j < S; j++) {
+      if ((j & 255) === 0 && slicer.due()) {
+        await slicer.pause();
+      }
+      const s = seriesOrder[j];
       const labels: Record<string, string> = {};
       labelCols.forEach((c, k) => (labels[c.name] = seriesLabels[s][k]));
-      const { values, validity } = out[s];
-      let nulls = 0;
-      for (let k = 0; k < T; k++) {
-        if ((validity[k >> 3] & (1 << (k & 7))) === 0) {
-          nulls++;
-        }
-      }
+      const bits = validity.subarray(s * stride, (s + 1) * stride);
+      const nulls = T - popcount(bits);
       fields.push({
         name: col.name,
         type: 'number',
-        chunks: [fixedData(outType, values as unknown as ArrayBufferView, T, validity, nulls)],
+        chunks: [fixedData(outType, values.subarray(s * T, (s + 1) * T), T, bits, nulls)],
         nullable: true,
         labels,
         config: seriesUnit[s] ? { ...col.config, unit: seriesUnit[s] } : col.config,
@@ -340,6 +386,128 @@ function pivot(
     });
   }
   return fields;
+}
+
+/**
+ * The distinct label sets (series) of long rows, found without decoding a string per row:
+ * a row's label bytes are hashed (FNV-1a) into an open-addressing table and compared byte
+ * for byte with a row already seen. Long results list the series in the same order at
+ * every time, so the series that followed the previous row's last time is tried first.
+ * A null label counts as '' (as its decoded text); label sets whose bytes differ but
+ * decode to the same text (invalid UTF-8) are one series.
+ */
+class SeriesIndex {
+  /** Decoded labels of each series, in order of first appearance. */
+  readonly labels: string[][] = [];
+  private readonly seriesRow: number[] = [];
+  private readonly nextSeries: number[] = [];
+  private readonly byText = new Map<string, number>();
+  // Entries: one per distinct byte pattern (usually one per series).
+  private readonly entryHash: number[] = [];
+  private readonly entryRow: number[] = [];
+  private readonly entrySeries: number[] = [];
+  private table = new Int32Array(64).fill(-1);
+
+  constructor(private readonly data: arrow.Data[]) {
+    for (const d of data) {
+      if (!isUtf8(d)) {
+        throw new Error(`a label column converted to ${String(d.type)}, not Utf8`);
+      }
+    }
+  }
+
+  get size(): number {
+    return this.labels.length;
+  }
+
+  /** The series of `row`; `after` is the previous row's series (-1 for the first row). */
+  seriesOf(row: number, after: number): number {
+    const guess = after >= 0 ? this.nextSeries[after] : -1;
+    const s = guess >= 0 && this.sameLabels(row, this.seriesRow[guess]) ? guess : this.lookup(row);
+    if (after >= 0) {
+      this.nextSeries[after] = s;
+    }
+    return s;
+  }
+
+  private lookup(row: number): number {
+    const h = this.hash(row);
+    const mask = this.table.length - 1;
+    let at = h & mask;
+    for (let e = this.table[at]; e >= 0; e = this.table[at]) {
+      if (this.entryHash[e] === h && this.sameLabels(row, this.entryRow[e])) {
+        return this.entrySeries[e];
+      }
+      at = (at + 1) & mask;
+    }
+    const values = this.data.map((d) => (isValid(d, row) ? utf8At(d, row) : ''));
+    const key = JSON.stringify(values);
+    let s = this.byText.get(key);
+    if (s === undefined) {
+      s = this.labels.length;
+      this.byText.set(key, s);
+      this.labels.push(values);
+      this.seriesRow.push(row);
+      this.nextSeries.push(-1);
+    }
+    this.table[at] = this.entryHash.length;
+    this.entryHash.push(h);
+    this.entryRow.push(row);
+    this.entrySeries.push(s);
+    if (this.entryHash.length * 2 > this.table.length) {
+      this.grow();
+    }
+    return s;
+  }
+
+  private grow(): void {
+    this.table = new Int32Array(this.table.length * 2).fill(-1);
+    const mask = this.table.length - 1;
+    this.entryHash.forEach((h, e) => {
+      let at = h & mask;
+      while (this.table[at] >= 0) {
+        at = (at + 1) & mask;
+      }
+      this.table[at] = e;
+    });
+  }
+
+  private hash(row: number): number {
+    let h = 0x811c9dc5;
+    for (const d of this.data) {
+      if (isValid(d, row)) {
+        const offsets = d.valueOffsets as Int32Array;
+        const bytes = d.values as Uint8Array;
+        for (let k = offsets[row], end = offsets[row + 1]; k < end; k++) {
+          h = Math.imul(h ^ bytes[k], 0x01000193);
+        }
+      }
+      // A byte UTF-8 never holds ends each label: ("ab", "c") and ("a", "bc") differ.
+      h = Math.imul(h ^ 0xff, 0x01000193);
+    }
+    return h >>> 0;
+  }
+
+  private sameLabels(a: number, b: number): boolean {
+    for (const d of this.data) {
+      if (!sameText(d, a, b)) {
+        return false;
+      }
+    }
+    return true;
+  }
+}
+
+/** Bits set in a bitmap. */
+function popcount(bits: Uint8Array): number {
+  let count = 0;
+  for (let i = 0; i < bits.length; i++) {
+    let b = bits[i];
+    b = b - ((b >> 1) & 0x55);
+    b = (b & 0x33) + ((b >> 2) & 0x33);
+    count += (b + (b >> 4)) & 0x0f;
+  }
+  return count;
 }
 
 /** Utf8 with 32-bit offsets: its values can be compared byte for byte. */

@@ -8,6 +8,7 @@ import { describeColumns, findColumn, type Column } from './columns';
 import { jsonAt, utf8At } from './json-value';
 import { FrameFormatError, type FrameField } from './model';
 import type { Notes } from './notes';
+import { SLICE_MASK, type Slicer } from './slicer';
 import { findSpanColumns, readSpans, SPAN_NAMES } from './spans';
 
 const UTF8 = new arrow.Utf8();
@@ -40,9 +41,14 @@ const STATUS_CODES: Record<string, number> = { unset: 0, ok: 1, error: 2 };
 
 const decoder = new TextDecoder();
 
-function stringField(name: string, values: string[]): FrameField {
+async function stringField(name: string, values: string[], slicer: Slicer): Promise<FrameField> {
   const out = new VarBinaryBuilder(values.length, values.reduce((n, v) => n + v.length, 0) + values.length);
-  values.forEach((v) => out.pushString(v));
+  for (let k = 0; k < values.length; k++) {
+    if ((k & SLICE_MASK) === 0 && slicer.due()) {
+      await slicer.pause();
+    }
+    out.pushString(values[k]);
+  }
   return { name, type: 'string', chunks: [out.finish(UTF8)], nullable: false };
 }
 
@@ -51,11 +57,15 @@ function numberField(name: string, ms: Float64Array): FrameField {
 }
 
 /** JSON list of {key, value} per row from the columns' non-null cells. */
-function keyValueField(name: string, cols: Column[], rows: Uint32Array): FrameField {
+async function keyValueField(name: string, cols: Column[], rows: Uint32Array, slicer: Slicer): Promise<FrameField> {
   const data = cols.map((c) => concatData(c.chunks));
   const keys = cols.map((c) => `{"key":${JSON.stringify(c.name)},"value":`);
   const out = new VarBinaryBuilder(rows.length, rows.length * (2 + cols.length * 32));
-  for (const i of rows) {
+  for (let k = 0; k < rows.length; k++) {
+    if ((k & SLICE_MASK) === 0 && slicer.due()) {
+      await slicer.pause();
+    }
+    const i = rows[k];
     const parts: string[] = [];
     data.forEach((d, k) => {
       if (isValid(d, i)) {
@@ -68,7 +78,7 @@ function keyValueField(name: string, cols: Column[], rows: Uint32Array): FrameFi
   return { name, type: 'other', chunks: [out.finish(BINARY)], nullable: false };
 }
 
-export function tracesFields(columns: Column[], notes: Notes): FrameField[] {
+export async function tracesFields(columns: Column[], notes: Notes, slicer: Slicer): Promise<FrameField[]> {
   const cols = findSpanColumns(columns);
   if (!cols.id || !cols.begin || (!cols.duration && !cols.end)) {
     const missing = [
@@ -84,7 +94,7 @@ export function tracesFields(columns: Column[], notes: Notes): FrameField[] {
         `Select spans, e.g. SELECT * FROM view_instance('thread_spans', '<stream_id>'), or set the query's format to Table.`
     );
   }
-  const spans = readSpans(cols, { needBegin: true, what: 'trace' }, notes);
+  const spans = await readSpans(cols, { needBegin: true, what: 'trace' }, notes, slicer);
   const n = spans.row.length;
   const service = findColumn(columns, SERVICE_NAMES, ['string']);
   const status = findColumn(columns, ['status', 'status_code'], ['string']);
@@ -125,20 +135,26 @@ export function tracesFields(columns: Column[], notes: Notes): FrameField[] {
     serviceData && isValid(serviceData, i) ? utf8At(serviceData, i) : DEFAULT_SERVICE
   );
 
-  const fields: FrameField[] = [
-    stringField('traceID', traceIds),
-    stringField('spanID', spanIds),
-    stringField('parentSpanID', parentIds),
-    stringField('operationName', spans.name),
-    stringField('serviceName', services),
-    keyValueField('serviceTags', serviceTagCols, spans.row),
-    numberField('startTime', spans.beginMs),
-    numberField(
-      'duration',
-      spans.durationNs.map((ns) => ns / 1e6)
-    ),
-    keyValueField('tags', tagCols, spans.row),
-  ];
+  // One pass over the spans per field, with a chance to pause between them.
+  const fields: FrameField[] = [];
+  for (const next of [
+    () => stringField('traceID', traceIds, slicer),
+    () => stringField('spanID', spanIds, slicer),
+    () => stringField('parentSpanID', parentIds, slicer),
+    () => stringField('operationName', spans.name, slicer),
+    () => stringField('serviceName', services, slicer),
+    () => keyValueField('serviceTags', serviceTagCols, spans.row, slicer),
+    () => numberField('startTime', spans.beginMs),
+    () =>
+      numberField(
+        'duration',
+        spans.durationNs.map((ns) => ns / 1e6)
+      ),
+    () => keyValueField('tags', tagCols, spans.row, slicer),
+  ]) {
+    await slicer.check();
+    fields.push(await next());
+  }
   if (status) {
     const d = concatData(status.chunks);
     const codes = Int32Array.from(spans.row, (i) =>
@@ -160,9 +176,10 @@ export function tracesFields(columns: Column[], notes: Notes): FrameField[] {
   if (statusMessage) {
     const d = concatData(statusMessage.chunks);
     fields.push(
-      stringField(
+      await stringField(
         'statusMessage',
-        Array.from(spans.row, (i) => (isValid(d, i) ? utf8At(d, i) : ''))
+        Array.from(spans.row, (i) => (isValid(d, i) ? utf8At(d, i) : '')),
+        slicer
       )
     );
   }

@@ -256,6 +256,8 @@ async function executePlan(
         links: env.settings.uid
           ? { dataSourceUid: env.settings.uid, dataSourceName: env.settings.name ?? '' }
           : undefined,
+        // A cancelled or timed-out query stops converting at the next pause.
+        signal: control.signal,
       });
   if (truncated) {
     control.stop();
