@@ -114,17 +114,21 @@ export async function runPlugin(options: PluginOptions): Promise<void> {
 
   const shutdown = new AbortController();
   const metrics = new PluginMetrics();
-  const factory =
-    typeof options.clientFactory === 'function' ? Promise.resolve(options.clientFactory) : options.clientFactory.load();
-  const instances = factory.then((f) => new InstanceManager(f, logger));
+  // Loaded once the handshake line is out (see below); calls wait for it. The client
+  // factory's loader is not called before then: its import (the Micromegas client,
+  // apache-arrow) would otherwise run in the microtasks before the server is bound.
+  let startLoading!: () => void;
+  const loading = new Promise<void>((resolve) => (startLoading = resolve));
+  const { clientFactory } = options;
+  const instances = loading
+    .then(() => (typeof clientFactory === 'function' ? clientFactory : clientFactory.load()))
+    .then((f) => new InstanceManager(f, logger));
   const admissionLimits = admissionLimitsFromEnv(env);
   admissionLimits.warnings.forEach((w) => logger.warn(w));
   // Memory back after a burst: one full collection once the plugin is idle again.
   const idleGc = new IdleGc(() => admission.stats.running === 0);
   const admission = new Admission(admissionLimits.limits, (running) => idleGc.update(running));
-  // Loaded once the handshake line is out (see below); calls wait for it.
-  let startLoading!: () => void;
-  const services = new Promise<void>((resolve) => (startLoading = resolve)).then(async () => {
+  const services = loading.then(async () => {
     const [impl, manager] = await Promise.all([import('./services'), instances]);
     const deps: ServiceDeps = { instances: manager, logger, metrics, shutdownSignal: shutdown.signal, admission };
     return {
