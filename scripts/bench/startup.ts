@@ -20,8 +20,12 @@
 //     its figures are the go-plugin round-trip floor; the raw DoGet (this process, same
 //     client library) is the dev server's own share.
 //   sustained: BENCH_SUSTAINED calls in blocks of 500, VmRSS after each block.
+//   V8 flags A/B: one plugin per flag set (MICROMEGAS_PLUGIN_V8_FLAGS), BENCH_AB_ROUNDS rounds
+//     of 250 calls to each in turn (BENCH_AB=0 skips it); p50/p99 and VmRSS after each round.
+//   Every executable file is dropped from the page cache before the launches (see
+//   dropFromPageCache); the floors are built on the same Node (scripts/sea-node.mjs).
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -36,6 +40,7 @@ import {
   pluginContext,
   REPO_ROOT,
 } from '../../tests/harness/grafana-host';
+import { hostLinuxPlatform, nodeBinaryFor, PLATFORMS, SEA_NODE_VERSION } from '../sea-node.mjs';
 import { envNumber, loadAverage, procStatus } from './lib/measure';
 
 const STARTS = envNumber('BENCH_STARTS', 15);
@@ -67,24 +72,33 @@ interface Launchable {
   env?: Record<string, string>;
 }
 
-/** An empty single executable made from this node binary: prints a handshake-shaped line, then idles. */
-function emptySea(): Launchable {
+/** The node binary every executable is built on (scripts/sea-node.mjs), for the floors. */
+function seaNode(): string {
+  const host = hostLinuxPlatform();
+  if (!host) {
+    throw new Error('the start-up benchmark runs on Linux (amd64 or arm64)');
+  }
+  return nodeBinaryFor(PLATFORMS[host]);
+}
+
+/** An empty single executable of the same Node: prints a handshake-shaped line, then idles. */
+function emptySea(node: string): Launchable {
   const dir = path.join(REPO_ROOT, 'node_modules', '.cache', 'bench-empty-sea');
-  const exe = path.join(dir, `empty-sea-${process.version}`);
+  const exe = path.join(dir, `empty-sea-v${SEA_NODE_VERSION}`);
   if (!existsSync(exe)) {
     mkdirSync(dir, { recursive: true });
     const main = path.join(dir, 'empty.cjs');
     writeFileSync(main, "process.stdout.write('1|2|tcp|127.0.0.1:1|grpc\\n');\nsetInterval(() => {}, 1 << 30);\n");
     const blob = path.join(dir, 'empty.blob');
     const config = path.join(dir, 'sea-config.json');
-    // Same SEA flavour as scripts/build-backend.mjs (code cache on).
+    // Same SEA flavour as scripts/build-backend.mjs (code cache on), made by the node that runs it.
     writeFileSync(
       config,
       JSON.stringify({ main, output: blob, disableExperimentalSEAWarning: true, useCodeCache: true })
     );
-    spawnSync(process.execPath, ['--experimental-sea-config', config], { cwd: dir, stdio: 'ignore' });
+    spawnSync(node, ['--experimental-sea-config', config], { cwd: dir, stdio: 'ignore' });
     const tmp = `${exe}.tmp`;
-    copyFileSync(process.execPath, tmp);
+    copyFileSync(node, tmp);
     const res = spawnSync(
       process.execPath,
       [
@@ -105,6 +119,18 @@ function emptySea(): Launchable {
     spawnSync('chmod', ['755', exe]);
   }
   return { name: 'empty Node SEA', command: exe, args: [] };
+}
+
+/**
+ * Drops `files` from the page cache (posix_fadvise DONTNEED, through GNU dd), so every
+ * executable starts in the same state: its pages read back from disk, as after a reboot.
+ * A file just written (a fresh build, an unzip) is cached in large folios and each page
+ * fault then maps a whole folio: ~13 MiB more RssFile for the same process.
+ */
+function dropFromPageCache(files: string[]): void {
+  for (const file of files) {
+    spawnSync('dd', [`if=${file}`, 'iflag=nocache', 'count=0', 'status=none']);
+  }
 }
 
 function goBaselineBinary(): { ok: true; binary: string } | { ok: false; reason: string } {
@@ -196,6 +222,14 @@ class Queries {
     return [dataQuery('A', { query: SMALL_SQL, format: 'table' }, { from: this.from, to: this.to })];
   }
 
+  startHost(executable: string, env?: Record<string, string>): Promise<GoHost> {
+    return this.start(executable, env);
+  }
+
+  timedCalls(host: GoHost, repeat: number): Promise<number[]> {
+    return this.timed(host, repeat);
+  }
+
   private async start(executable: string, env?: Record<string, string>): Promise<GoHost> {
     return GoHost.start(this.goHost, { executable, env, logLevel: 'warn', minPort: 27000, maxPort: 27999 });
   }
@@ -236,6 +270,57 @@ class Queries {
     } finally {
       await host.stop();
     }
+  }
+}
+
+/**
+ * V8 flag sets for the plugin (MICROMEGAS_PLUGIN_V8_FLAGS; unset: pkg/main.ts's defaults),
+ * compared on the same load: one long-lived plugin per set, blocks of calls interleaved.
+ */
+const FLAG_VARIANTS: Array<{ name: string; flags?: string }> = [
+  { name: 'default (pkg/main.ts)' },
+  { name: 'V8 defaults', flags: '' },
+  { name: '--optimize-for-size', flags: '--optimize-for-size' },
+  { name: '--semi-space-growth-factor=1', flags: '--semi-space-growth-factor=1' },
+  { name: '--max-semi-space-size=4', flags: '--max-semi-space-size=4' },
+];
+const AB_ROUNDS = envNumber('BENCH_AB_ROUNDS', 20);
+const AB_BLOCK = 250;
+
+interface FlagFigures {
+  name: string;
+  p50: number;
+  p99: number;
+  max: number;
+  rss: number[];
+}
+
+async function flagsAB(q: Queries, executable: string): Promise<FlagFigures[]> {
+  const hosts: GoHost[] = [];
+  try {
+    for (const v of FLAG_VARIANTS) {
+      hosts.push(await q.startHost(executable, v.flags === undefined ? {} : { MICROMEGAS_PLUGIN_V8_FLAGS: v.flags }));
+    }
+    for (const host of hosts) {
+      await q.timedCalls(host, 500);
+    }
+    const times = hosts.map(() => [] as number[]);
+    const rss = hosts.map(() => [] as number[]);
+    for (let round = 0; round < AB_ROUNDS; round++) {
+      for (let i = 0; i < hosts.length; i++) {
+        times[i].push(...(await q.timedCalls(hosts[i], AB_BLOCK)));
+        rss[i].push(procStatus(hosts[i].started.pid, 'VmRSS'));
+      }
+    }
+    return FLAG_VARIANTS.map((v, i) => ({
+      name: v.name,
+      p50: p50(times[i]),
+      p99: p99(times[i]),
+      max: Math.max(...times[i]),
+      rss: rss[i],
+    }));
+  } finally {
+    await Promise.all(hosts.map((h) => h.stop()));
   }
 }
 
@@ -292,10 +377,11 @@ async function main(): Promise<void> {
   let frameFile: string | undefined;
   try {
     const ours: Launchable = { name: 'ours', command: BACKEND_EXECUTABLE, args: [] };
-    const empty = emptySea();
+    const node = seaNode();
+    const empty = emptySea(node);
     const plain: Launchable = {
       name: 'plain node',
-      command: process.execPath,
+      command: node,
       args: ['-e', "process.stdout.write('1|2|tcp|127.0.0.1:1|grpc\\n'); setInterval(() => {}, 1 << 30)"],
     };
     let go: Launchable | undefined;
@@ -303,6 +389,13 @@ async function main(): Promise<void> {
       frameFile = await precomputedFrame(goHost.binary, dev);
       go = { name: 'Go baseline', command: baseline.binary, args: [], env: { GO_BASELINE_FRAME: frameFile } };
     }
+    const libDir = path.join(path.dirname(BACKEND_EXECUTABLE), 'lib', hostLinuxPlatform()!);
+    dropFromPageCache([
+      ...readdirSync(libDir).map((f) => path.join(libDir, f)),
+      empty.command,
+      node,
+      ...(go ? [go.command] : []),
+    ]);
     const runs = await startups([ours, ...(go ? [go] : []), empty, plain]);
     const stat = (name: string) => {
       const r = runs.get(name)!;
@@ -329,6 +422,10 @@ async function main(): Promise<void> {
       }
       raw = await rawDoGet(dev);
     }
+    const ab =
+      goHost.ok && process.env.BENCH_AB !== '0'
+        ? await flagsAB(new Queries(goHost.binary, dev), BACKEND_EXECUTABLE)
+        : [];
 
     console.log(`load average: ${loadBefore} before, ${loadAverage()} after (2-core machine shared with other work)`);
     console.log(
@@ -381,6 +478,17 @@ async function main(): Promise<void> {
         `first ${mib(trace[0])}, last ${mib(trace[trace.length - 1])}, second half ${mib(Math.min(...half))}–${mib(Math.max(...half))}`
     );
     console.log(`   trace (MiB): ${trace.map((x) => (x / MiB).toFixed(0)).join(' ')}`);
+    if (ab.length) {
+      console.log(
+        `V8 flags A/B (MICROMEGAS_PLUGIN_V8_FLAGS), ${AB_ROUNDS} rounds × ${AB_BLOCK} SELECT 1 calls per set, interleaved:`
+      );
+      for (const f of ab) {
+        console.log(
+          `   ${f.name.padEnd(30)} p50 ${ms(f.p50)} / p99 ${ms(f.p99)} (p99 ÷ p50 ${(f.p99 / f.p50).toFixed(2)}), max ${ms(f.max)}; ` +
+            `RSS first ${mib(f.rss[0])}, max ${mib(Math.max(...f.rss))}, last ${mib(f.rss[f.rss.length - 1])}`
+        );
+      }
+    }
   } finally {
     await dev.stop();
     if (frameFile) {
