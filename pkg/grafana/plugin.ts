@@ -128,11 +128,13 @@ export async function runPlugin(options: PluginOptions): Promise<void> {
   // Memory back after a burst: one full collection once the plugin is idle again.
   const idleGc = new IdleGc(() => admission.stats.running === 0);
   const admission = new Admission(admissionLimits.limits, (running) => idleGc.update(running));
-  const services = loading.then(async () => {
-    const [impl, manager] = await Promise.all([import('./services'), instances]);
+  const serviceModule = loading.then(() => import('./services'));
+  // go-plugin's health ping (process liveness) does not wait for the Micromegas client.
+  const health = serviceModule.then((impl) => impl.healthService());
+  const services = serviceModule.then(async (impl) => {
+    const manager = await instances;
     const deps: ServiceDeps = { instances: manager, logger, metrics, shutdownSignal: shutdown.signal, admission };
     return {
-      health: impl.healthService(),
       data: impl.dataService(deps) as unknown as Handlers,
       diagnostics: impl.diagnosticsService(deps) as Handlers,
       resource: impl.resourceService(deps) as unknown as Handlers,
@@ -145,7 +147,7 @@ export async function runPlugin(options: PluginOptions): Promise<void> {
   const data = dataDefinition();
   server.addService(
     serviceDefinition('grpc.health.v1.Health'),
-    deferred(serviceDefinition('grpc.health.v1.Health'), pick('health'), logger)
+    deferred(serviceDefinition('grpc.health.v1.Health'), health, logger)
   );
   server.addService(data, deferred(data, pick('data'), logger));
   for (const [name, key] of [
@@ -192,7 +194,10 @@ export async function runPlugin(options: PluginOptions): Promise<void> {
   writeHandshake(handshakeLine(port));
   // Grafana has its address; now load what the first call needs, then run the query
   // path once on synthetic data (pkg/grafana/warmup.ts).
-  setImmediate(startLoading);
+  setImmediate(() => {
+    startLoading();
+    metrics.observeGc();
+  });
   void services
     .then(() => import('./warmup'))
     .then((w) => w.warmUp(`127.0.0.1:${port}`))

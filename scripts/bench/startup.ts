@@ -12,6 +12,8 @@
 //     here, launches of the four executables interleaved; p50. CPU: the child's utime +
 //     stime (/proc/<pid>/stat) when the line arrives, so machine load does not inflate it.
 //   idle RSS: VmRSS 1 s after the handshake line (RssAnon = private memory beside it).
+//   launch → first query answered: go-plugin's start plus a QueryData sent at once (what
+//     still loads after the handshake line is waited for here, not hidden).
 //   first query: a fresh plugin started by tests/go-host (go-plugin + grpc-go, as Grafana
 //     starts plugins), idle 1 s (Grafana starts plugins before their first query), then one
 //     QueryData `SELECT 1`, timed in Go around grpc-go's Invoke; ÷ the same call's p50 once warm.
@@ -30,6 +32,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 import { FlightSQLClient } from '../../pkg/micromegas';
+import { decodeMessage, encodeMessage } from '../../pkg/proto';
 import { CLIENT_IDENTITY } from '../../pkg/settings/client-options';
 import { startDevServer, type DevServer } from '../../tests/harness/devserver';
 import { ensureGoHost, GoHost } from '../../tests/harness/go-host';
@@ -197,13 +200,59 @@ async function startups(exes: Launchable[]): Promise<Map<string, Launch[]>> {
 
 // ---- queries through go-plugin ----
 
+type GcTotals = Record<string, { count: number; ms: number }>;
+
+/** Garbage collections so far, by kind, from the plugin's CollectMetrics (nodejs_gc_duration_seconds). */
+async function gcTotals(host: GoHost, ctx: ReturnType<typeof pluginContext>): Promise<GcTotals> {
+  const r = await host
+    .call(
+      '/pluginv2.Diagnostics/CollectMetrics',
+      encodeMessage('pluginv2.CollectMetricsRequest', { pluginContext: ctx })
+    )
+    // The Go baseline serves QueryData only.
+    .catch(() => undefined);
+  if (!r) {
+    return {};
+  }
+  const text = decodeMessage<{ metrics: { prometheus: Buffer } }>(
+    'pluginv2.CollectMetricsResponse',
+    r.response!
+  ).metrics.prometheus.toString('utf8');
+  const totals: GcTotals = {};
+  for (const m of text.matchAll(/^nodejs_gc_duration_seconds_(count|sum)\{kind="(\w+)"\} ([\d.]+)$/gm)) {
+    const t = (totals[m[2]] ??= { count: 0, ms: 0 });
+    if (m[1] === 'count') {
+      t.count = Number(m[3]);
+    } else {
+      t.ms = Number(m[3]) * 1000;
+    }
+  }
+  return totals;
+}
+
+const gcDelta = (after: GcTotals, before: GcTotals): GcTotals =>
+  Object.fromEntries(
+    Object.entries(after).map(([k, v]) => [
+      k,
+      { count: v.count - (before[k]?.count ?? 0), ms: v.ms - (before[k]?.ms ?? 0) },
+    ])
+  );
+
+const gcText = (gc: GcTotals, calls: number): string =>
+  Object.entries(gc)
+    .filter(([, v]) => v.count > 0)
+    .map(([k, v]) => `${k} ${v.count} (${v.ms.toFixed(1)} ms, ${((v.ms / calls) * 1000).toFixed(0)} µs per call)`)
+    .join(', ') || 'none';
+
 interface QueryFigures {
   startMs: number[];
+  launchToAnswer: number[];
   first: number[];
   p50: number;
   p99: number;
   max: number;
   rssTrace: number[];
+  gc: GcTotals;
 }
 
 class Queries {
@@ -255,10 +304,23 @@ class Queries {
         await host.stop();
       }
     }
+    // What a user waits for when a query starts the plugin: launch, handshake, then the
+    // query sent at once (it waits for whatever still loads after the handshake line).
+    const launchToAnswer: number[] = [];
+    for (let i = 0; i < FRESH; i++) {
+      const fresh = await this.start(executable, env);
+      try {
+        launchToAnswer.push(fresh.started.startMs + (await this.timed(fresh, 1))[0]);
+      } finally {
+        await fresh.stop();
+      }
+    }
     const host = await this.start(executable, env);
     try {
       await this.timed(host, 500);
+      const gcBefore = await gcTotals(host, this.ctx);
       const times = await this.timed(host, CALLS);
+      const gc = gcDelta(await gcTotals(host, this.ctx), gcBefore);
       const rssTrace: number[] = [];
       if (sustained) {
         for (let done = 0; done < SUSTAINED; done += 500) {
@@ -266,7 +328,16 @@ class Queries {
           rssTrace.push(procStatus(host.started.pid, 'VmRSS'));
         }
       }
-      return { startMs, first, p50: p50(times), p99: p99(times), max: Math.max(...times), rssTrace };
+      return {
+        startMs,
+        launchToAnswer,
+        first,
+        p50: p50(times),
+        p99: p99(times),
+        max: Math.max(...times),
+        rssTrace,
+        gc,
+      };
     } finally {
       await host.stop();
     }
@@ -293,6 +364,7 @@ interface FlagFigures {
   p99: number;
   max: number;
   rss: number[];
+  gc: GcTotals;
 }
 
 async function flagsAB(q: Queries, executable: string): Promise<FlagFigures[]> {
@@ -304,6 +376,7 @@ async function flagsAB(q: Queries, executable: string): Promise<FlagFigures[]> {
     for (const host of hosts) {
       await q.timedCalls(host, 500);
     }
+    const gcBefore = await Promise.all(hosts.map((h) => gcTotals(h, q.ctx)));
     const times = hosts.map(() => [] as number[]);
     const rss = hosts.map(() => [] as number[]);
     for (let round = 0; round < AB_ROUNDS; round++) {
@@ -312,7 +385,9 @@ async function flagsAB(q: Queries, executable: string): Promise<FlagFigures[]> {
         rss[i].push(procStatus(hosts[i].started.pid, 'VmRSS'));
       }
     }
+    const gcAfter = await Promise.all(hosts.map((h) => gcTotals(h, q.ctx)));
     return FLAG_VARIANTS.map((v, i) => ({
+      gc: gcDelta(gcAfter[i], gcBefore[i]),
       name: v.name,
       p50: p50(times[i]),
       p99: p99(times[i]),
@@ -324,24 +399,36 @@ async function flagsAB(q: Queries, executable: string): Promise<FlagFigures[]> {
   }
 }
 
-async function rawDoGet(dev: DevServer): Promise<{ p50: number; p99: number }> {
-  const client = new FlightSQLClient(dev.uri, { ...CLIENT_IDENTITY, sessionId: 'bench-startup' });
+/**
+ * The dev server's share, from this (warm) process with the same client library: DoGet on one
+ * connection, and on a new connection each time (what a fresh plugin's first query must pay
+ * whatever it warmed: TCP and HTTP/2 set-up, and the server's side of a new connection).
+ */
+async function rawDoGet(dev: DevServer): Promise<{ p50: number; p99: number; freshP50: number }> {
+  const connect = (id: string) => new FlightSQLClient(dev.uri, { ...CLIENT_IDENTITY, sessionId: id });
+  const one = async (c: FlightSQLClient) => {
+    const t0 = performance.now();
+    for await (const batch of c.queryStream(SMALL_SQL, undefined, undefined)) {
+      void batch;
+    }
+    return performance.now() - t0;
+  };
+  const client = connect('bench-startup');
   try {
-    const one = async () => {
-      const t0 = performance.now();
-      for await (const batch of client.queryStream(SMALL_SQL, undefined, undefined)) {
-        void batch;
-      }
-      return performance.now() - t0;
-    };
     for (let i = 0; i < 500; i++) {
-      await one();
+      await one(client);
     }
     const times: number[] = [];
     for (let i = 0; i < CALLS; i++) {
-      times.push(await one());
+      times.push(await one(client));
     }
-    return { p50: p50(times), p99: p99(times) };
+    const fresh: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      const c = connect(`bench-startup-fresh-${i}`);
+      fresh.push(await one(c));
+      c.close();
+    }
+    return { p50: p50(times), p99: p99(times), freshP50: p50(fresh) };
   } finally {
     client.close();
   }
@@ -413,7 +500,7 @@ async function main(): Promise<void> {
 
     let ourQ: QueryFigures | undefined;
     let goQ: QueryFigures | undefined;
-    let raw: { p50: number; p99: number } | undefined;
+    let raw: Awaited<ReturnType<typeof rawDoGet>> | undefined;
     if (goHost.ok) {
       const q = new Queries(goHost.binary, dev);
       ourQ = await q.figures(BACKEND_EXECUTABLE);
@@ -458,8 +545,16 @@ async function main(): Promise<void> {
         `${goQ ? `, Go baseline ${ms(p50(goQ.startMs))}` : ''}`
     );
     console.log(
+      `launch → first query answered (sent right after the handshake, p50 of ${FRESH}): ours ${ms(p50(ourQ.launchToAnswer))}` +
+        `${goQ ? `, Go baseline ${ms(p50(goQ.launchToAnswer))}` : ''}`
+    );
+    console.log(
       `first query in a fresh process (1 s after start, p50 of ${FRESH}) ÷ warm p50: ${(p50(ourQ.first) / warm).toFixed(2)} ` +
         `(target ≤ 2; ${ms(p50(ourQ.first))} vs ${ms(warm)}${goQ ? `; Go baseline ${ms(p50(goQ.first))} vs ${ms(goQ.p50)}` : ''})`
+    );
+    console.log(
+      `   raw DoGet on a new connection ÷ on a warm one: ${(raw.freshP50 / raw.p50).toFixed(2)} (${ms(raw.freshP50)} vs ${ms(raw.p50)}): ` +
+        `a fresh plugin's first query opens its connection to Micromegas`
     );
     console.log(
       `SELECT 1 QueryData over ${CALLS} back-to-back calls: ours p50 ${ms(ourQ.p50)} / p99 ${ms(ourQ.p99)} (target p99 ≤ 10 ms), ` +
@@ -467,6 +562,7 @@ async function main(): Promise<void> {
         `${goQ ? `Go baseline (no server: go-plugin round-trip floor) p50 ${ms(goQ.p50)} / p99 ${ms(goQ.p99)}; ` : ''}` +
         `raw DoGet from Node (the dev server's share) p50 ${ms(raw.p50)} / p99 ${ms(raw.p99)}`
     );
+    console.log(`   GC pauses during those calls: ${gcText(ourQ.gc, CALLS)}`);
     console.log(
       `   ours − raw DoGet: p50 ${ms(ourQ.p50 - raw.p50)}, p99 ${ms(ourQ.p99 - raw.p99)}` +
         `${goQ ? `; ours − raw DoGet − Go baseline: p99 ${ms(ourQ.p99 - raw.p99 - goQ.p99)}` : ''}`
@@ -487,6 +583,7 @@ async function main(): Promise<void> {
           `   ${f.name.padEnd(30)} p50 ${ms(f.p50)} / p99 ${ms(f.p99)} (p99 ÷ p50 ${(f.p99 / f.p50).toFixed(2)}), max ${ms(f.max)}; ` +
             `RSS first ${mib(f.rss[0])}, max ${mib(Math.max(...f.rss))}, last ${mib(f.rss[f.rss.length - 1])}`
         );
+        console.log(`      GC: ${gcText(f.gc, AB_ROUNDS * AB_BLOCK)}`);
       }
     }
   } finally {
