@@ -353,7 +353,7 @@ const FLAG_VARIANTS: Array<{ name: string; flags?: string }> = [
   { name: 'V8 defaults', flags: '' },
   { name: '--optimize-for-size', flags: '--optimize-for-size' },
   { name: '--semi-space-growth-factor=1', flags: '--semi-space-growth-factor=1' },
-  { name: '--max-semi-space-size=4', flags: '--max-semi-space-size=4' },
+  { name: 'size + semi-space ≤ 4 MiB', flags: '--optimize-for-size --max-semi-space-size=4' },
 ];
 const AB_ROUNDS = envNumber('BENCH_AB_ROUNDS', 20);
 const AB_BLOCK = 250;
@@ -477,13 +477,21 @@ async function main(): Promise<void> {
       go = { name: 'Go baseline', command: baseline.binary, args: [], env: { GO_BASELINE_FRAME: frameFile } };
     }
     const libDir = path.join(path.dirname(BACKEND_EXECUTABLE), 'lib', hostLinuxPlatform()!);
+    // BENCH_COMPARE=<executable>: another build of the plugin (e.g. main's) measured beside ours.
+    const compare: Launchable | undefined = process.env.BENCH_COMPARE
+      ? { name: 'compared build', command: path.resolve(process.env.BENCH_COMPARE), args: [] }
+      : undefined;
+    if (compare) {
+      const dir = path.join(path.dirname(compare.command), 'lib', hostLinuxPlatform()!);
+      dropFromPageCache(existsSync(dir) ? readdirSync(dir).map((f) => path.join(dir, f)) : [compare.command]);
+    }
     dropFromPageCache([
       ...readdirSync(libDir).map((f) => path.join(libDir, f)),
       empty.command,
       node,
       ...(go ? [go.command] : []),
     ]);
-    const runs = await startups([ours, ...(go ? [go] : []), empty, plain]);
+    const runs = await startups([ours, ...(compare ? [compare] : []), ...(go ? [go] : []), empty, plain]);
     const stat = (name: string) => {
       const r = runs.get(name)!;
       return {
@@ -504,6 +512,16 @@ async function main(): Promise<void> {
     if (goHost.ok) {
       const q = new Queries(goHost.binary, dev);
       ourQ = await q.figures(BACKEND_EXECUTABLE);
+      if (compare) {
+        const c = await q.figures(compare.command, undefined, false);
+        const cs = stat(compare.name);
+        console.log(
+          `compared build (${compare.command}): exec → handshake ${ms(cs.ms)} (CPU ${cs.cpu.toFixed(0)} ms), idle RSS ${mib(cs.rss)} ` +
+            `(private ${mib(cs.anon)}); go-plugin start ${ms(p50(c.startMs))}; launch → first query answered ${ms(p50(c.launchToAnswer))}; ` +
+            `first query ÷ warm ${(p50(c.first) / c.p50).toFixed(2)} (${ms(p50(c.first))} vs ${ms(c.p50)}); ` +
+            `SELECT 1 p50 ${ms(c.p50)} / p99 ${ms(c.p99)}; GC: ${gcText(c.gc, CALLS)}`
+        );
+      }
       if (go) {
         goQ = await q.figures(go.command, go.env, false);
       }
