@@ -12,7 +12,8 @@
 //     here, launches of the four executables interleaved; p50. CPU: the child's utime +
 //     stime (/proc/<pid>/stat) when the line arrives, so machine load does not inflate it.
 //   idle RSS: VmRSS 1 s after the handshake line (RssAnon = private memory beside it).
-//   launch → first query answered: go-plugin's start plus a QueryData sent at once (what
+//   launch → first query answered (fresh processes of each executable interleaved, as for the
+//     first query below): go-plugin's start plus a QueryData sent at once (what
 //     still loads after the handshake line is waited for here, not hidden).
 //   first query: a fresh plugin started by tests/go-host (go-plugin + grpc-go, as Grafana
 //     starts plugins), idle 1 s (Grafana starts plugins before their first query), then one
@@ -244,10 +245,13 @@ const gcText = (gc: GcTotals, calls: number): string =>
     .map(([k, v]) => `${k} ${v.count} (${v.ms.toFixed(1)} ms, ${((v.ms / calls) * 1000).toFixed(0)} µs per call)`)
     .join(', ') || 'none';
 
-interface QueryFigures {
+interface FreshFigures {
   startMs: number[];
   launchToAnswer: number[];
   first: number[];
+}
+
+interface QueryFigures extends FreshFigures {
   p50: number;
   p99: number;
   max: number;
@@ -291,30 +295,40 @@ class Queries {
     return latenciesNs.map((ns) => ns / 1e6);
   }
 
-  async figures(executable: string, env?: Record<string, string>, sustained = true): Promise<QueryFigures> {
-    const startMs: number[] = [];
-    const first: number[] = [];
+  /**
+   * Fresh processes, the executables interleaved: go-plugin's start, a query 1 s after the
+   * start, and (what a user waits for when a query starts the plugin) a query sent right
+   * after the handshake, which waits for whatever still loads after the handshake line.
+   */
+  async freshRuns(exes: Array<{ executable: string; env?: Record<string, string> }>): Promise<FreshFigures[]> {
+    const out: FreshFigures[] = exes.map(() => ({ startMs: [], launchToAnswer: [], first: [] }));
     for (let i = 0; i < FRESH; i++) {
-      const host = await this.start(executable, env);
-      try {
-        startMs.push(host.started.startMs);
-        await new Promise((r) => setTimeout(r, 1000));
-        first.push((await this.timed(host, 1))[0]);
-      } finally {
-        await host.stop();
+      for (const [k, { executable, env }] of exes.entries()) {
+        const host = await this.start(executable, env);
+        try {
+          out[k].startMs.push(host.started.startMs);
+          await new Promise((r) => setTimeout(r, 1000));
+          out[k].first.push((await this.timed(host, 1))[0]);
+        } finally {
+          await host.stop();
+        }
+        const fresh = await this.start(executable, env);
+        try {
+          out[k].launchToAnswer.push(fresh.started.startMs + (await this.timed(fresh, 1))[0]);
+        } finally {
+          await fresh.stop();
+        }
       }
     }
-    // What a user waits for when a query starts the plugin: launch, handshake, then the
-    // query sent at once (it waits for whatever still loads after the handshake line).
-    const launchToAnswer: number[] = [];
-    for (let i = 0; i < FRESH; i++) {
-      const fresh = await this.start(executable, env);
-      try {
-        launchToAnswer.push(fresh.started.startMs + (await this.timed(fresh, 1))[0]);
-      } finally {
-        await fresh.stop();
-      }
-    }
+    return out;
+  }
+
+  async figures(
+    executable: string,
+    env: Record<string, string> | undefined,
+    sustained: boolean,
+    fresh: FreshFigures
+  ): Promise<QueryFigures> {
     const host = await this.start(executable, env);
     try {
       await this.timed(host, 500);
@@ -329,9 +343,7 @@ class Queries {
         }
       }
       return {
-        startMs,
-        launchToAnswer,
-        first,
+        ...fresh,
         p50: p50(times),
         p99: p99(times),
         max: Math.max(...times),
@@ -511,9 +523,14 @@ async function main(): Promise<void> {
     let raw: Awaited<ReturnType<typeof rawDoGet>> | undefined;
     if (goHost.ok) {
       const q = new Queries(goHost.binary, dev);
-      ourQ = await q.figures(BACKEND_EXECUTABLE);
+      const fresh = await q.freshRuns([
+        { executable: BACKEND_EXECUTABLE },
+        ...(compare ? [{ executable: compare.command }] : []),
+        ...(go ? [{ executable: go.command, env: go.env }] : []),
+      ]);
+      ourQ = await q.figures(BACKEND_EXECUTABLE, undefined, true, fresh[0]);
       if (compare) {
-        const c = await q.figures(compare.command, undefined, false);
+        const c = await q.figures(compare.command, undefined, false, fresh[1]);
         const cs = stat(compare.name);
         console.log(
           `compared build (${compare.command}): exec → handshake ${ms(cs.ms)} (CPU ${cs.cpu.toFixed(0)} ms), idle RSS ${mib(cs.rss)} ` +
@@ -523,7 +540,7 @@ async function main(): Promise<void> {
         );
       }
       if (go) {
-        goQ = await q.figures(go.command, go.env, false);
+        goQ = await q.figures(go.command, go.env, false, fresh[fresh.length - 1]);
       }
       raw = await rawDoGet(dev);
     }
