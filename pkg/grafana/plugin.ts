@@ -120,9 +120,8 @@ export async function runPlugin(options: PluginOptions): Promise<void> {
   let startLoading!: () => void;
   const loading = new Promise<void>((resolve) => (startLoading = resolve));
   const { clientFactory } = options;
-  const instances = loading
-    .then(() => (typeof clientFactory === 'function' ? clientFactory : clientFactory.load()))
-    .then((f) => new InstanceManager(f, logger));
+  const factory = loading.then(() => (typeof clientFactory === 'function' ? clientFactory : clientFactory.load()));
+  const instances = factory.then((f) => new InstanceManager(f, logger));
   const admissionLimits = admissionLimitsFromEnv(env);
   admissionLimits.warnings.forEach((w) => logger.warn(w));
   // Memory back after a burst: one full collection once the plugin is idle again.
@@ -200,7 +199,7 @@ export async function runPlugin(options: PluginOptions): Promise<void> {
   });
   void services
     .then(() => import('./warmup'))
-    .then((w) => w.warmUp(`127.0.0.1:${port}`))
+    .then(async (w) => w.warmUp(`127.0.0.1:${port}`, await factory))
     .then(() => logger.debug('query path warmed up', { msSinceStart: Math.round(performance.now()) }))
     .catch((e) => logger.debug('warm-up failed (only the first query is slower)', { error: errorText(e) }));
   logger.info('plugin started', {
