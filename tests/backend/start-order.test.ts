@@ -1,0 +1,39 @@
+// What runs before the handshake line: Grafana waits for it, so only gRPC and Grafana's
+// service definitions belong there. The Micromegas client (apache-arrow, Flight) loads after.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { it } from 'node:test';
+
+import { REPO_ROOT } from '../harness/grafana-host';
+
+it('the client factory is loaded only after the handshake line is written', async () => {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', path.join(REPO_ROOT, 'tests/backend/fixtures/start-order-plugin.ts')],
+    {
+      cwd: REPO_ROOT,
+      env: { ...process.env, grafana_plugin_type: 'datasource', PLUGIN_PROTOCOL_VERSIONS: '2' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }
+  );
+  try {
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    const report = await new Promise<string>((resolve, reject) => {
+      child.stderr.on('data', (d: Buffer) => {
+        stderr += d.toString();
+        const m = /client factory loader called; handshake already written: (\w+)/.exec(stderr);
+        if (m) {
+          resolve(m[1]);
+        }
+      });
+      child.once('exit', (code) => reject(new Error(`the plugin exited (${code}) first:\n${stderr}`)));
+    });
+    assert.equal(report, 'true', 'the loader ran before the handshake line was written');
+    assert.match(stdout, /^1\|2\|tcp\|127\.0\.0\.1:\d+\|grpc\n$/);
+  } finally {
+    child.kill('SIGKILL');
+  }
+});
