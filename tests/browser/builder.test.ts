@@ -125,10 +125,27 @@ test('SQL mode keeps the builder SQL; an edit it cannot represent stays in SQL w
   const built = await generatedSql(page);
 
   await page.getByRole('radio', { name: 'SQL', exact: true }).click();
-  const editor = page.locator('[data-testid="micromegas-sql-editor"] .view-lines').first();
+  const lines = '[data-testid="micromegas-sql-editor"] .view-lines';
+  const editor = page.locator(lines).first();
   await editor.waitFor();
-  const shown = (await editor.innerText()).replace(/\u00a0/g, ' ');
-  assert.equal(shown.replace(/\s+/g, ' ').trim(), built.replace(/\s+/g, ' ').trim());
+  const normalized = (s: string) =>
+    s
+      .replace(/\u00a0/g, ' ')
+      .replace(/\s+/g, ' ')
+      .trim();
+  // Monaco lays its lines out over several frames: wait until the view shows the statement
+  // (or time out), then compare, so a mismatch is reported with both texts.
+  await page
+    .waitForFunction(
+      `(() => {
+        const el = document.querySelector(${JSON.stringify(lines)});
+        return el !== null && el.innerText.replace(/\\u00a0/g, ' ').replace(/\\s+/g, ' ').trim() === ${JSON.stringify(normalized(built))};
+      })()`,
+      null,
+      { timeout: 15_000 }
+    )
+    .catch(() => undefined);
+  assert.equal(normalized(await editor.innerText()), normalized(built));
 
   // Unchanged: back to the builder.
   await page.getByRole('radio', { name: 'Builder', exact: true }).click();

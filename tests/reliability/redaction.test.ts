@@ -5,48 +5,17 @@
 // the Basic credentials (base64) and a JSON-escaped copy; a server error echoing the text of
 // the statement (token, header value, client key in every encoding).
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 
 import { startDevServer, type DevServer } from '../harness/devserver';
 import { dataQuery, ensureBackendBuilt, GrafanaHost, pluginContext } from '../harness/grafana-host';
-import { assertNoSecret, encodingsOf } from './secrets';
+import { assertNoSecret, echoingIdp, encodingsOf } from './secrets';
 
 const OAUTH_SECRET = 'Zx9+/q=&%r"ké<tag>end';
 const CLIENT_ID = 'grafana-svc';
 const TOKEN = 'mmk_Abc+def/ghi=jkl';
 const HEADER_VALUE = 'hdr-VALUE-1234%zz';
 const CLIENT_KEY = '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----';
-
-/** An identity provider that refuses the client and echoes what it received, in several encodings. */
-async function echoingIdp(): Promise<{ issuer: string; stop(): Promise<void> }> {
-  let issuer = '';
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      res.setHeader('content-type', 'application/json');
-      if (req.method === 'GET') {
-        res.end(JSON.stringify({ issuer, token_endpoint: `${issuer}/token` }));
-        return;
-      }
-      const body = Buffer.concat(chunks).toString('utf8');
-      const secret = new URLSearchParams(body).get('client_secret') ?? '';
-      const basic = Buffer.from(`${CLIENT_ID}:${secret}`).toString('base64');
-      res.statusCode = 401;
-      res.end(
-        JSON.stringify({
-          error: 'invalid_client',
-          error_description: `bad credentials in ${body}; Basic ${basic}; as JSON ${JSON.stringify({ s: secret })}; raw ${secret}`,
-        })
-      );
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}/realm`;
-  return { issuer, stop: () => new Promise<void>((resolve) => server.close(() => resolve())) };
-}
 
 describe('reliability: no secret leaves through any exit, in any encoding', () => {
   let dev: DevServer;
@@ -58,7 +27,7 @@ describe('reliability: no secret leaves through any exit, in any encoding', () =
     [dev, host, idp] = await Promise.all([
       startDevServer({ apiKeys: [{ name: 'grafana', key: TOKEN }] }),
       GrafanaHost.start({ minPort: 23600, maxPort: 23799, env: { GF_PLUGIN_LOG_LEVEL: 'debug' } }),
-      echoingIdp(),
+      echoingIdp(CLIENT_ID, 'bad credentials in'),
     ]);
   });
   after(async () => {

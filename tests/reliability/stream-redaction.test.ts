@@ -5,8 +5,6 @@
 // ends it, nor the process's log lines (debug on) hold any encoding of either secret, on the
 // retried path (UNAVAILABLE: the tail logs and polls again) and the final one (the tail ends).
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 
 import * as grpc from '@grpc/grpc-js';
@@ -14,7 +12,7 @@ import * as grpc from '@grpc/grpc-js';
 import { tailPath } from '../../pkg/stream';
 import { ensureBackendBuilt, GrafanaHost, pluginContext } from '../harness/grafana-host';
 import { tailLogsQuery } from '../stream/tail-helpers';
-import { assertNoSecret } from './secrets';
+import { assertNoSecret, echoingIdp } from './secrets';
 
 const TOKEN = 'mmk_Zx9+/q=&%r-tail';
 const OAUTH_SECRET = 'Qw7+/s=&%t"tail<x>';
@@ -65,34 +63,6 @@ async function echoingFlightServer(): Promise<{ uri: string; code: { value: grpc
   };
 }
 
-/** An identity provider that refuses the client and echoes its secret (form, base64, JSON, raw). */
-async function echoingIdp(): Promise<{ issuer: string; stop(): Promise<void> }> {
-  let issuer = '';
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      res.setHeader('content-type', 'application/json');
-      if (req.method === 'GET') {
-        res.end(JSON.stringify({ issuer, token_endpoint: `${issuer}/token` }));
-        return;
-      }
-      const body = Buffer.concat(chunks).toString('utf8');
-      const secret = new URLSearchParams(body).get('client_secret') ?? '';
-      res.statusCode = 401;
-      res.end(
-        JSON.stringify({
-          error: 'invalid_client',
-          error_description: `${ECHO}: ${body}; Basic ${Buffer.from(`${CLIENT_ID}:${secret}`).toString('base64')}; ${JSON.stringify({ secret })}; ${secret}`,
-        })
-      );
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}/realm`;
-  return { issuer, stop: () => new Promise<void>((resolve) => server.close(() => resolve())) };
-}
-
 describe('reliability: live tail errors never carry a secret, in any encoding', () => {
   let host: GrafanaHost;
   let flight: Awaited<ReturnType<typeof echoingFlightServer>>;
@@ -111,7 +81,7 @@ describe('reliability: live tail errors never carry a secret, in any encoding', 
     [host, flight, idp] = await Promise.all([
       GrafanaHost.start({ minPort: 28100, maxPort: 28149, env: { GF_PLUGIN_LOG_LEVEL: 'debug' } }),
       echoingFlightServer(),
-      echoingIdp(),
+      echoingIdp(CLIENT_ID, ECHO),
     ]);
   });
   after(async () => {
