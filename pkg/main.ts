@@ -2,7 +2,7 @@
 // The Micromegas client (and apache-arrow with it) loads after the handshake.
 import { setFlagsFromString } from 'node:v8';
 
-import { runPlugin } from './grafana';
+import { runPlugin } from './grafana/start';
 
 // Memory: a plugin process lives for days, serving mostly small queries. V8's defaults
 // grow the young generation to 32 MiB and let the old one fill with garbage far beyond

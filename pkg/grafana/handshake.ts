@@ -1,7 +1,5 @@
 // go-plugin handshake: Grafana launches the executable with a magic cookie and a
 // port range, and reads one line `CORE|APP|tcp|ADDR|grpc` from stdout.
-import * as grpc from '@grpc/grpc-js';
-
 export const MAGIC_COOKIE_KEY = 'grafana_plugin_type';
 export const MAGIC_COOKIE_VALUE = 'datasource';
 export const CORE_PROTOCOL_VERSION = 1;
@@ -60,37 +58,6 @@ function parsePort(raw: string | undefined): number | undefined {
     throw new Error(`invalid port number "${raw}" in PLUGIN_MIN_PORT/PLUGIN_MAX_PORT`);
   }
   return n;
-}
-
-function bind(server: grpc.Server, address: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err, port) =>
-      err ? reject(err) : resolve(port)
-    );
-  });
-}
-
-/**
- * Binds the server to 127.0.0.1, on the first free port of the range (starting at
- * a random offset so parallel plugins do not race for the same port).
- */
-export async function listen(server: grpc.Server, range: PortRange | undefined): Promise<number> {
-  if (!range) {
-    return bind(server, '127.0.0.1:0');
-  }
-  const size = range.max - range.min + 1;
-  const start = Math.floor(Math.random() * size);
-  let lastError: unknown;
-  for (let i = 0; i < size; i++) {
-    const port = range.min + ((start + i) % size);
-    try {
-      return await bind(server, `127.0.0.1:${port}`);
-    } catch (e) {
-      lastError = e;
-    }
-  }
-  const detail = lastError instanceof Error ? `: ${lastError.message}` : '';
-  throw new Error(`no free port between PLUGIN_MIN_PORT=${range.min} and PLUGIN_MAX_PORT=${range.max}${detail}`);
 }
 
 export function handshakeLine(port: number): string {

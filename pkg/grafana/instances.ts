@@ -3,7 +3,7 @@
 // once the queries still using it have finished.
 import type { PipelineSettings, QueryClient } from '../query';
 import { parseSettings, SettingsError, type DataSourceSettings } from '../settings';
-import type { Logger } from './log';
+import { errorText, type Logger } from './log';
 import type { PbDataSourceInstanceSettings } from './messages';
 import { redact, registerSecrets } from './redact';
 
@@ -161,8 +161,4 @@ export class InstanceManager {
       this.logger.warn('closing a data source client failed', { datasource: entry.key, error: errorText(e) });
     }
   }
-}
-
-export function errorText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
 }

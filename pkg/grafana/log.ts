@@ -169,3 +169,8 @@ function safeInspect(value: unknown): string {
     return String(value);
   }
 }
+
+/** An error's message, for logs and replies (the redactor runs on whatever carries it). */
+export function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}

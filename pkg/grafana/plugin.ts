@@ -1,19 +1,13 @@
-// The plugin process: handshake, gRPC server with every service Grafana and
-// go-plugin call, graceful shutdown, and process-level guards.
+// The plugin process once the handshake line is out (pkg/grafana/start.ts): the gRPC
+// server with every service Grafana and go-plugin call, graceful shutdown.
 import * as grpc from '@grpc/grpc-js';
 
 import { serviceDefinition } from '../proto';
 import { encodeQueryDataResponse } from './encode';
-import {
-  hasMagicCookie,
-  handshakeLine,
-  listen,
-  NOT_A_PROGRAM_MESSAGE,
-  portRangeFromEnv,
-  protocolVersionError,
-} from './handshake';
-import { InstanceManager, errorText, type ClientFactory } from './instances';
-import { createLogger, guardStdout, type Logger } from './log';
+import { InstanceManager, type ClientFactory } from './instances';
+import type { PluginListener } from './listener';
+import type { PluginOptions } from './start';
+import { errorText, type Logger } from './log';
 import type { QueryDataResponseOut } from './messages';
 import { Admission, admissionLimitsFromEnv } from './admission';
 import { IdleGc } from './idle-gc';
@@ -35,16 +29,6 @@ const PARENT_CHECK_MS = 2000;
 /** How long running calls get to finish after Shutdown before the process exits anyway. */
 const SHUTDOWN_GRACE_MS = 2000;
 
-export interface PluginOptions {
-  /**
-   * The client factory, or a loader for it: the executable passes a loader so the
-   * Micromegas client (apache-arrow, Flight) loads after the handshake.
-   */
-  clientFactory: ClientFactory | { load(): Promise<ClientFactory> };
-  env?: NodeJS.ProcessEnv;
-  logger?: Logger;
-}
-
 type Handlers = Record<string, grpc.UntypedHandleCall>;
 type AnyHandler = (call: unknown, callback?: grpc.sendUnaryData<unknown>) => void;
 
@@ -57,11 +41,13 @@ type AnyHandler = (call: unknown, callback?: grpc.sendUnaryData<unknown>) => voi
 function deferred(
   definition: grpc.ServiceDefinition,
   handlers: Promise<Handlers>,
-  logger: Logger
+  logger: Logger,
+  onCall: () => void = () => undefined
 ): grpc.UntypedServiceImplementation {
   const impl: Record<string, AnyHandler> = {};
   for (const [name, method] of Object.entries(definition)) {
     impl[name] = (call, callback) => {
+      onCall();
       handlers.then(
         (h) => (h[name] as AnyHandler)(call, callback),
         (e) => {
@@ -92,34 +78,23 @@ function dataDefinition(): grpc.ServiceDefinition {
   return { ...base, QueryData: { ...base.QueryData, responseSerialize: serialize } };
 }
 
-/** Entry point used by pkg/main.ts. Never returns while the plugin serves. */
-export async function runPlugin(options: PluginOptions): Promise<void> {
-  // Read before anything can yield: the host may die (and we be re-parented) as soon as it
-  // has our handshake line, so a parent read after it could already be the new one.
-  const parent = process.ppid;
-  const env = options.env ?? process.env;
-  if (!hasMagicCookie(env)) {
-    process.stderr.write(NOT_A_PROGRAM_MESSAGE);
-    process.exit(1);
-  }
-  const logger = options.logger ?? createLogger();
-  const writeHandshake = guardStdout(logger);
-  installProcessGuards(logger);
+/** What start.ts hands over once the handshake line is written. */
+export interface ServeOptions {
+  clientFactory: PluginOptions['clientFactory'];
+  env: NodeJS.ProcessEnv;
+  logger: Logger;
+  listener: PluginListener;
+  /** The parent's pid read at start: a later read could already be the new parent's. */
+  parent: number;
+}
 
-  const versionError = protocolVersionError(env);
-  if (versionError) {
-    logger.error(versionError);
-    process.exit(1);
-  }
-
+/** Serves Grafana on the listener the handshake line announced. Never returns while the plugin serves. */
+export function serve({ clientFactory, env, logger, listener, parent }: ServeOptions): void {
   const shutdown = new AbortController();
   const metrics = new PluginMetrics();
-  // Loaded once the handshake line is out (see below); calls wait for it. The client
-  // factory's loader is not called before then: its import (the Micromegas client,
-  // apache-arrow) would otherwise run in the microtasks before the server is bound.
+  // Loaded once the gRPC server takes connections (see below); calls wait for it.
   let startLoading!: () => void;
   const loading = new Promise<void>((resolve) => (startLoading = resolve));
-  const { clientFactory } = options;
   const factory = loading.then(() => (typeof clientFactory === 'function' ? clientFactory : clientFactory.load()));
   const instances = factory.then((f) => new InstanceManager(f, logger));
   const admissionLimits = admissionLimitsFromEnv(env);
@@ -148,13 +123,17 @@ export async function runPlugin(options: PluginOptions): Promise<void> {
     serviceDefinition('grpc.health.v1.Health'),
     deferred(serviceDefinition('grpc.health.v1.Health'), health, logger)
   );
-  server.addService(data, deferred(data, pick('data'), logger));
+  // Grafana's first call, when it comes before the warm-up, warms the query path itself:
+  // the warm-up would then only compete with it for the CPU.
+  let grafanaCalled = false;
+  const onCall = () => (grafanaCalled = true);
+  server.addService(data, deferred(data, pick('data'), logger, onCall));
   for (const [name, key] of [
     ['pluginv2.Diagnostics', 'diagnostics'],
     ['pluginv2.Resource', 'resource'],
     ['pluginv2.Stream', 'stream'],
   ] as const) {
-    server.addService(serviceDefinition(name), deferred(serviceDefinition(name), pick(key), logger));
+    server.addService(serviceDefinition(name), deferred(serviceDefinition(name), pick(key), logger, onCall));
   }
 
   let stopping = false;
@@ -164,6 +143,7 @@ export async function runPlugin(options: PluginOptions): Promise<void> {
     }
     stopping = true;
     logger.info('plugin shutting down', { reason });
+    listener.close();
     shutdown.abort(new Error('the plugin is shutting down'));
     const exit = () => process.exit(0);
     // Safety net: whatever hangs, the process ends promptly.
@@ -183,24 +163,26 @@ export async function runPlugin(options: PluginOptions): Promise<void> {
     }) as grpc.handleUnaryCall<unknown, unknown>,
   });
 
-  let port: number;
-  try {
-    port = await listen(server, portRangeFromEnv(env));
-  } catch (e) {
-    logger.error('cannot start the plugin server', { error: errorText(e) });
-    process.exit(1);
-  }
-  writeHandshake(handshakeLine(port));
-  // Grafana has its address; now load what the first call needs, then run the query
-  // path once on synthetic data (pkg/grafana/warmup.ts).
+  const injector = server.createConnectionInjector(grpc.ServerCredentials.createInsecure());
+  listener.serveWith((socket) => injector.injectConnection(socket));
+  const { port } = listener;
+  // Now load what the first call needs, then run the query path once on synthetic data
+  // (pkg/grafana/warmup.ts).
   setImmediate(() => {
     startLoading();
     metrics.observeGc();
   });
   void services
-    .then(() => import('./warmup'))
-    .then(async (w) => w.warmUp(`127.0.0.1:${port}`, await factory))
-    .then(() => logger.debug('query path warmed up', { msSinceStart: Math.round(performance.now()) }))
+    .then(() => logger.debug('plugin services loaded', { msSinceStart: Math.round(performance.now()) }))
+    .then(async () => {
+      // One turn of the event loop first: a call whose bytes wait in a socket is read then.
+      await new Promise((resolve) => setImmediate(resolve));
+      const w = await import('./warmup');
+      const done = await w.warmUp(`127.0.0.1:${port}`, await factory, () => grafanaCalled);
+      logger.debug(done ? 'query path warmed up' : 'warm-up stopped: a call from Grafana came first', {
+        msSinceStart: Math.round(performance.now()),
+      });
+    })
     .catch((e) => logger.debug('warm-up failed (only the first query is slower)', { error: errorText(e) }));
   logger.info('plugin started', {
     port,
@@ -220,19 +202,4 @@ export async function runPlugin(options: PluginOptions): Promise<void> {
   // Like go-plugin servers: Ctrl-C in Grafana's terminal reaches the whole process
   // group; Grafana itself stops the plugin through Shutdown or kill.
   process.on('SIGINT', () => logger.debug('ignoring SIGINT; waiting for Grafana to stop the plugin'));
-}
-
-function installProcessGuards(logger: Logger): void {
-  process.on('unhandledRejection', (reason) => {
-    logger.error('unhandled promise rejection (ignored)', {
-      error: errorText(reason),
-      stack: reason instanceof Error ? reason.stack : undefined,
-    });
-  });
-  process.on('uncaughtException', (error) => {
-    logger.error('uncaught exception (ignored)', { error: errorText(error), stack: error.stack });
-  });
-  // A closed stdout/stderr pipe (Grafana gone) must not become an uncaught EPIPE loop.
-  process.stderr.on('error', () => undefined);
-  process.stdout.on('error', () => undefined);
 }

@@ -14,10 +14,10 @@ import {
   type QueryResult,
 } from '../query';
 import { OverloadError, type Admission } from './admission';
-import { errorText, type Instance, type InstanceManager } from './instances';
+import type { Instance, InstanceManager } from './instances';
 import type { DataFrameJSON } from '../frames/json';
 import { parseTailRequest, runTail, TailRequestError, type TailRequest } from '../stream';
-import type { Logger } from './log';
+import { errorText, type Logger } from './log';
 import {
   HealthStatus,
   StreamStatus,

@@ -56,9 +56,14 @@ async function selfCall(address: string): Promise<void> {
  * `self`: this plugin's own gRPC address; `factory`: the client factory real queries use.
  * With a factory, the client comes the way a first query's does: settings parsed from
  * pluginv2's instance settings, the client made by the factory (through a throw-away
- * instance manager that logs nothing).
+ * instance manager that logs nothing). `stopped`, read between steps, ends the warm-up
+ * early: once Grafana's first call has come, that call warms the path itself and the
+ * warm-up would only compete with it for the CPU. Resolves to whether it ran to the end.
  */
-export async function warmUp(self: string, factory?: ClientFactory): Promise<void> {
+export async function warmUp(self: string, factory?: ClientFactory, stopped = () => false): Promise<boolean> {
+  if (stopped()) {
+    return false;
+  }
   compileAllMessages();
   const now = Date.now();
   // Epoch ms (apache-arrow's timestamp builders take ms whatever the unit).
@@ -95,6 +100,9 @@ export async function warmUp(self: string, factory?: ClientFactory): Promise<voi
       logger: { debug: noop, info: noop, warn: noop, error: noop },
     };
     for (const format of ['table', 'time_series']) {
+      if (stopped()) {
+        return false;
+      }
       const result = await runQuery(env, {
         refId: format,
         maxDataPoints: 100,
@@ -115,6 +123,10 @@ export async function warmUp(self: string, factory?: ClientFactory): Promise<voi
     own?.close();
     replay.close();
   }
+  if (stopped()) {
+    return false;
+  }
   encodeQueryDataResponse({ responses });
   await selfCall(self);
+  return true;
 }

@@ -1,11 +1,53 @@
-// What runs before the handshake line: Grafana waits for it, so only gRPC and Grafana's
-// service definitions belong there. The Micromegas client (apache-arrow, Flight) loads after.
+// What runs before the handshake line: Grafana waits for it, so only the listener belongs
+// there. gRPC, the service definitions and the Micromegas client (apache-arrow, Flight)
+// load after it.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { it } from 'node:test';
 
 import { REPO_ROOT } from '../harness/grafana-host';
+
+/** Starts `args` under node with go-plugin's cookie; resolves with the first stderr match of `pattern`. */
+async function firstReport(args: string[], pattern: RegExp): Promise<{ report: string; stdout: string }> {
+  const child = spawn(process.execPath, args, {
+    cwd: REPO_ROOT,
+    env: { ...process.env, grafana_plugin_type: 'datasource', PLUGIN_PROTOCOL_VERSIONS: '2' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  try {
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    const report = await new Promise<string>((resolve, reject) => {
+      child.stderr.on('data', (d: Buffer) => {
+        stderr += d.toString();
+        const m = pattern.exec(stderr);
+        if (m) {
+          resolve(m[1]);
+        }
+      });
+      child.once('exit', (code) => reject(new Error(`the plugin exited (${code}) first:\n${stderr}`)));
+    });
+    return { report, stdout };
+  } finally {
+    child.kill('SIGKILL');
+  }
+}
+
+it("the executable's entry point writes the handshake line before loading gRPC, protobuf or Arrow", async () => {
+  const { report } = await firstReport(
+    [
+      '--import',
+      'tsx',
+      '--import',
+      path.join(REPO_ROOT, 'tests/backend/fixtures/handshake-modules.ts'),
+      path.join(REPO_ROOT, 'pkg/main.ts'),
+    ],
+    /loaded before the handshake line: \[(.*)\]/
+  );
+  assert.equal(report, '', `loaded before the handshake line: ${report}`);
+});
 
 it('the client factory is loaded only after the handshake line is written', async () => {
   const child = spawn(
