@@ -3,16 +3,15 @@
 import * as grpc from '@grpc/grpc-js';
 
 import { serviceDefinition } from '../proto';
-import { encodeQueryDataResponse } from './encode';
+import { dataDefinition } from './data-definition';
 import { InstanceManager, type ClientFactory } from './instances';
 import type { PluginListener } from './listener';
 import type { PluginOptions } from './start';
 import { errorText, type Logger } from './log';
-import type { QueryDataResponseOut } from './messages';
 import { Admission, admissionLimitsFromEnv } from './admission';
 import { IdleGc } from './idle-gc';
 import { PluginMetrics } from './metrics';
-import { finishFramed, installPreframedSend } from './preframed';
+import { installPreframedSend } from './preframed';
 import type { ServiceDeps } from './services';
 
 /** No cap on what we send; receive at least 16 MiB (the Go SDK's default), we allow more. */
@@ -23,7 +22,6 @@ const SERVER_OPTIONS: grpc.ServerOptions = {
   'grpc.enable_channelz': 0,
 };
 
-const GRPC_HEADER_BYTES = 5;
 const PARENT_CHECK_MS = 2000;
 
 /** How long running calls get to finish after Shutdown before the process exits anyway. */
@@ -63,19 +61,6 @@ function deferred(
     };
   }
   return impl as grpc.UntypedServiceImplementation;
-}
-
-/** QueryData with the hand-written response encoder: frames are copied once, into the bytes sent. */
-function dataDefinition(): grpc.ServiceDefinition {
-  const base = serviceDefinition('pluginv2.Data');
-  const preframed = installPreframedSend();
-  const serialize = preframed
-    ? (value: QueryDataResponseOut) => {
-        const buf = encodeQueryDataResponse(value, { headroom: GRPC_HEADER_BYTES, releaseFrames: true });
-        return finishFramed(buf, buf.byteLength - GRPC_HEADER_BYTES);
-      }
-    : (value: QueryDataResponseOut) => encodeQueryDataResponse(value, { releaseFrames: true });
-  return { ...base, QueryData: { ...base.QueryData, responseSerialize: serialize } };
 }
 
 /** What start.ts hands over once the handshake line is written. */
