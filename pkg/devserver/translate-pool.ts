@@ -16,7 +16,8 @@ export const LARGE_SQL = 32 * 1024;
 
 let worker: Worker | undefined;
 let nextId = 1;
-const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+/** Requests awaiting a reply, with the worker that has them (a stopped or dead worker fails only its own). */
+const pending = new Map<number, { worker: Worker; resolve: (v: unknown) => void; reject: (e: Error) => void }>();
 
 function fromWire(e: WireError): Error {
   if (e.kind === 'parse') {
@@ -28,15 +29,17 @@ function fromWire(e: WireError): Error {
   return new Error(e.message);
 }
 
+/** Rejects every request `w` still has; `w` is no longer the worker new requests go to. */
 function failAll(w: Worker, err: Error): void {
-  if (worker !== w) {
-    return;
+  if (worker === w) {
+    worker = undefined;
   }
-  worker = undefined;
-  for (const p of pending.values()) {
-    p.reject(err);
+  for (const [id, p] of pending) {
+    if (p.worker === w) {
+      pending.delete(id);
+      p.reject(err);
+    }
   }
-  pending.clear();
 }
 
 function startWorker(): Worker {
@@ -47,7 +50,7 @@ function startWorker(): Worker {
   w.on('message', (reply: TranslateReply) => {
     const p = pending.get(reply.id);
     pending.delete(reply.id);
-    if (pending.size === 0) {
+    if (![...pending.values()].some((q) => q.worker === w)) {
       w.unref();
     }
     if (reply.error) {
@@ -56,7 +59,7 @@ function startWorker(): Worker {
       p?.resolve(reply.value);
     }
   });
-  w.on('error', (err) => failAll(w, err));
+  w.on('error', (err) => failAll(w, new Error(`the SQL translation worker failed: ${err.message}`)));
   w.on('exit', (code) => failAll(w, new Error(`the SQL translation worker exited (code ${code})`)));
   return w;
 }
@@ -67,7 +70,7 @@ function onWorker<T>(op: TranslateRequest['op'], sql: string, mayMutate: boolean
   const id = nextId++;
   const w = worker;
   return new Promise<T>((resolve, reject) => {
-    pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+    pending.set(id, { worker: w, resolve: resolve as (v: unknown) => void, reject });
     w.postMessage({ id, op, sql, mayMutate } satisfies TranslateRequest);
   });
 }
@@ -86,9 +89,12 @@ export function translateOffLoop(sql: string): Promise<Translation> | Translatio
   return sql.length < LARGE_SQL ? translate(sql) : onWorker<Translation>('translate', sql, false);
 }
 
-/** Stops the worker (server shutdown). */
+/** Stops the worker (server shutdown): the translations it still had fail, rather than never settle. */
 export async function stopTranslateWorker(): Promise<void> {
   const w = worker;
-  worker = undefined;
-  await w?.terminate();
+  if (w === undefined) {
+    return;
+  }
+  failAll(w, new Error('the SQL translation worker was stopped (the dev server is shutting down)'));
+  await w.terminate();
 }

@@ -57,4 +57,24 @@ describe('large statements are translated off the event loop', () => {
     await assert.rejects(checkAccessOffLoop(mutating, false), /table function 'retire_partitions' not found/);
     await checkAccessOffLoop(mutating, true);
   });
+
+  it('stopping the worker rejects the translations still in flight, with a clear error', async () => {
+    let settled: unknown = 'pending';
+    const inFlight = Promise.resolve(translateOffLoop(`${large} AND true`)).then(
+      () => 'fulfilled',
+      (e: unknown) => e
+    );
+    void inFlight.then((v) => (settled = v));
+    await stopTranslateWorker();
+    // The worker has exited: the rejection was queued by then, one turn delivers it.
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.ok(
+      settled instanceof Error,
+      `the in-flight translation is still ${String(settled)} after the worker stopped`
+    );
+    assert.match(settled.message, /SQL translation worker (was )?stopped/);
+    // A new statement starts a new worker.
+    const again = await translateOffLoop(large);
+    assert.equal(again.sql, translate(large).sql);
+  });
 });
