@@ -1,15 +1,23 @@
 // Parsing and translating a large statement off the event loop. Real Micromegas parses and
 // plans each query inside its own async task on tokio's multi-threaded runtime (the Flight
 // service's do_get), so a multi-megabyte statement never stalls the other queries; on one
-// Node thread the WASM parse of a 350 KB IN list holds the loop for 150–350 ms, twice (access
-// check, then translation). Statements above LARGE_SQL go to one worker thread instead;
+// Node thread the WASM parse of a 350 KB IN list holds the loop for 150–350 ms (one parse
+// serves the access check and the translation). Statements above LARGE_SQL go to one worker thread instead;
 // smaller ones stay synchronous (a round trip to the worker would cost more than the parse).
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 
-import { checkAccess, DataFusionParseError, translate, Untranslatable, type Translation } from './translate';
-import type { TranslateReply, TranslateRequest, WireError } from './translate-worker';
+import {
+  analyze,
+  DataFusionParseError,
+  parserStats,
+  translate,
+  Untranslatable,
+  type Translation,
+  type TranslationOutcome,
+} from './translate';
+import type { TranslateReply, TranslateRequest, WireError, WireOutcome } from './translate-worker';
 
 /** Statements at least this long are parsed on the worker thread. */
 export const LARGE_SQL = 32 * 1024;
@@ -48,6 +56,7 @@ function startWorker(): Worker {
   const entry = path.join(__dirname, 'translate-worker.ts');
   const w = new Worker(`require(${JSON.stringify(tsx)}); require(${JSON.stringify(entry)});`, { eval: true });
   w.on('message', (reply: TranslateReply) => {
+    parserStats.parses += reply.parses;
     const p = pending.get(reply.id);
     pending.delete(reply.id);
     if (![...pending.values()].some((q) => q.worker === w)) {
@@ -75,13 +84,13 @@ function onWorker<T>(op: TranslateRequest['op'], sql: string, mayMutate: boolean
   });
 }
 
-/** checkAccess, on the worker for a large statement. */
-export async function checkAccessOffLoop(sql: string, mayMutate: boolean): Promise<void> {
-  if (mayMutate || sql.length < LARGE_SQL) {
-    checkAccess(sql, mayMutate);
-    return;
+/** analyze (the one parse: syntax, access, translation), on the worker for a large statement. */
+export async function analyzeOffLoop(sql: string, mayMutate: boolean): Promise<TranslationOutcome> {
+  if (sql.length < LARGE_SQL) {
+    return analyze(sql, mayMutate);
   }
-  await onWorker<void>('check', sql, mayMutate);
+  const outcome = await onWorker<WireOutcome>('analyze', sql, mayMutate);
+  return 'error' in outcome ? { error: fromWire(outcome.error) } : outcome;
 }
 
 /** translate, on the worker for a large statement. */

@@ -5,12 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
 import { DataFusionParseError, initTranslator, translate } from '../../pkg/devserver/translate';
-import {
-  checkAccessOffLoop,
-  LARGE_SQL,
-  stopTranslateWorker,
-  translateOffLoop,
-} from '../../pkg/devserver/translate-pool';
+import { analyzeOffLoop, LARGE_SQL, stopTranslateWorker, translateOffLoop } from '../../pkg/devserver/translate-pool';
 import { countTurns } from '../harness/loop-turns';
 
 const values = Array.from({ length: 20_000 }, (_, i) => `'v${i}'`).join(',');
@@ -54,8 +49,8 @@ describe('large statements are translated off the event loop', () => {
 
   it('the access check refuses a mutating function in a large statement', async () => {
     const mutating = `SELECT * FROM retire_partitions('log_entries', 'global', now(), now()) WHERE msg IN (${values})`;
-    await assert.rejects(checkAccessOffLoop(mutating, false), /table function 'retire_partitions' not found/);
-    await checkAccessOffLoop(mutating, true);
+    await assert.rejects(analyzeOffLoop(mutating, false), /table function 'retire_partitions' not found/);
+    await analyzeOffLoop(mutating, true);
   });
 
   it('stopping the worker rejects the translations still in flight, with a clear error', async () => {
