@@ -47,6 +47,18 @@ export class Slicer {
     this.deadline = performance.now() + this.budgetMs;
   }
 
+  /** `Array.from({ length: n }, f)`, pausing every 1,024 items when the slice's budget is spent. */
+  async map<T>(n: number, f: (k: number) => T): Promise<T[]> {
+    const out = new Array<T>(n);
+    for (let k = 0; k < n; k++) {
+      if ((k & SLICE_MASK) === 0 && this.due()) {
+        await this.pause();
+      }
+      out[k] = f(k);
+    }
+    return out;
+  }
+
   /** Pauses when the slice's budget is spent. */
   async check(): Promise<void> {
     if (this.due()) {
