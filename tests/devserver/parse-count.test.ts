@@ -17,7 +17,7 @@ let lake: Lake;
 /** Parses (this thread's and the worker's) that planning `sql` cost. */
 async function parsesOf(sql: string, access = READER): Promise<number> {
   const before = parserStats.parses;
-  const { session } = await planQuery(lake, sql, {}, 'parse-count', access);
+  const { session } = await planQuery(lake, sql, { preserveDictionary: false }, 'parse-count', access);
   session.close();
   return parserStats.parses - before;
 }
