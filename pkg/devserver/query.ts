@@ -15,7 +15,7 @@ import type { Lake, Session, TimeRange } from './lake';
 import { VIEW_BY_NAME } from './schema';
 import { prepareSql, withLimit, type PreparedSql } from './sql';
 import { DataFusionParseError, Untranslatable, type Translation } from './translate';
-import { checkAccessOffLoop, translateOffLoop } from './translate-pool';
+import { analyzeOffLoop, translateOffLoop } from './translate-pool';
 
 /** Arrow-flight splits batches around 2 MiB; do the same so default 4 MiB clients cope. */
 const MAX_BATCH_BYTES = 2 * 1024 * 1024;
@@ -49,8 +49,9 @@ async function rewrite(
   let translated: Translation | undefined;
   let rewritten: string;
   try {
-    // Checked on the client's SQL, before anything acts (retire_partitions really drops data).
-    await checkAccessOffLoop(sql, access.mayMutate);
+    // One parse of the client's SQL: a syntax error or a function the caller may not use is
+    // refused here, before anything acts (retire_partitions really drops data).
+    const parsed = await analyzeOffLoop(sql, access.mayMutate);
     rewritten = await retireOneRewrite(
       lake,
       await retirePartitionsRewrite(
@@ -60,23 +61,26 @@ async function rewrite(
       ),
       dryRun
     );
-  } catch (err) {
-    if (err instanceof DataFusionParseError) {
-      throw grpcError(status.INVALID_ARGUMENT, `error building dataframe: ${err.message} (query_id=${queryId})`);
+    // The admin functions' answers are SQL text now (small statements): translated afresh.
+    const outcome =
+      rewritten === sql
+        ? parsed
+        : await Promise.resolve(translateOffLoop(rewritten)).then(
+            (translation) => ({ translation }),
+            (error: Error) => ({ error })
+          );
+    if ('translation' in outcome) {
+      translated = outcome.translation;
+    } else if (!(outcome.error instanceof Untranslatable)) {
+      throw outcome.error;
     }
-    throw err;
-  }
-  try {
-    translated = await translateOffLoop(rewritten);
+    // Untranslatable: a construct the translator does not print; the SQL runs as written (DuckDB semantics).
   } catch (err) {
     if (err instanceof DataFusionParseError) {
       const at = err.position ? ` (at line ${err.position.line}, column ${err.position.column})` : '';
       throw grpcError(status.INVALID_ARGUMENT, `error building dataframe: ${err.message}${at} (query_id=${queryId})`);
     }
-    if (!(err instanceof Untranslatable)) {
-      throw err;
-    }
-    // A construct the translator does not print: run the SQL as written (DuckDB semantics).
+    throw err;
   }
   const prepared = prepareSql(
     translated?.sql ?? rewritten,

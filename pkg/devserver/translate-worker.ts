@@ -1,11 +1,19 @@
 // Worker-thread side of translate-pool.ts: parses and translates one statement per message.
 import { parentPort } from 'node:worker_threads';
 
-import { checkAccess, DataFusionParseError, initTranslator, translate, Untranslatable } from './translate';
+import {
+  analyze,
+  DataFusionParseError,
+  initTranslator,
+  parserStats,
+  translate,
+  Untranslatable,
+  type Translation,
+} from './translate';
 
 export interface TranslateRequest {
   id: number;
-  op: 'check' | 'translate';
+  op: 'analyze' | 'translate';
   sql: string;
   mayMutate: boolean;
 }
@@ -17,7 +25,11 @@ export interface WireError {
   position?: { line: number; column: number };
 }
 
-export type TranslateReply = { id: number; value?: unknown; error?: WireError };
+/** The value of an `analyze` reply: TranslationOutcome with its error on the wire. */
+export type WireOutcome = { translation: Translation } | { error: WireError };
+
+/** `parses`: the parser runs this request cost (added to the pool's parserStats). */
+export type TranslateReply = { id: number; value?: unknown; error?: WireError; parses: number };
 
 function toWire(err: unknown): WireError {
   if (err instanceof DataFusionParseError) {
@@ -34,14 +46,21 @@ if (port) {
   const ready = initTranslator();
   port.on('message', (req: TranslateRequest) => {
     void ready.then(() => {
-      let reply: TranslateReply;
+      let reply: Omit<TranslateReply, 'parses'>;
+      const before = parserStats.parses;
       try {
-        const value = req.op === 'check' ? checkAccess(req.sql, req.mayMutate) : translate(req.sql);
+        let value: WireOutcome | Translation;
+        if (req.op === 'analyze') {
+          const outcome = analyze(req.sql, req.mayMutate);
+          value = 'error' in outcome ? { error: toWire(outcome.error) } : outcome;
+        } else {
+          value = translate(req.sql);
+        }
         reply = { id: req.id, value };
       } catch (err) {
         reply = { id: req.id, error: toWire(err) };
       }
-      port.postMessage(reply);
+      port.postMessage({ ...reply, parses: parserStats.parses - before } satisfies TranslateReply);
     });
   });
 }

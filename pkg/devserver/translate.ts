@@ -31,6 +31,17 @@ export class DataFusionParseError extends Error {
   }
 }
 
+/**
+ * Parses by the WASM parser: this thread's, plus those the translation worker reports with
+ * each reply (translate-pool.ts). A statement should cost one (tests count them).
+ */
+export const parserStats = { parses: 0 };
+
+function parseSql(sql: string): Node[] {
+  parserStats.parses++;
+  return parse(sql, 'generic');
+}
+
 let ready: Promise<void> | undefined;
 /** Loads the WASM parser once (≈ 75 ms); every later parse is synchronous. */
 export function initTranslator(): Promise<void> {
@@ -100,7 +111,7 @@ function objectName(name: Node[]): string[] {
 export function parseDataFusion(sql: string): Node {
   let statements: Node[];
   try {
-    statements = parse(sql, 'generic');
+    statements = parseSql(sql);
   } catch (err) {
     const message = (err instanceof Error ? err.message : String(err)).replace(/^sql parser error: /, '');
     throw new DataFusionParseError(`SQL error: ParserError("${message}")`);
@@ -188,18 +199,9 @@ const MUTATING_SCALAR_FUNCTIONS = new Set([
 
 /**
  * Refuses the mutating functions to a caller that may not use them, as DataFusion refuses
- * a function that is not registered in the session. Unparsable SQL passes (the translator reports it).
+ * a function that is not registered in the session.
  */
-export function checkAccess(sql: string, mayMutate: boolean): void {
-  if (mayMutate) {
-    return;
-  }
-  let statements: Node[];
-  try {
-    statements = parse(sql, 'generic');
-  } catch {
-    return;
-  }
+function refuseMutating(statement: Node): void {
   const visit = (n: Node): void => {
     if (Array.isArray(n)) {
       n.forEach(visit);
@@ -226,12 +228,39 @@ export function checkAccess(sql: string, mayMutate: boolean): void {
       }
     }
   };
-  visit(statements);
+  visit(statement);
 }
 
-/** Translates one parsed statement. Throws Untranslatable for what the printer does not cover. */
-export function translate(sql: string): Translation {
+/** The translation of a statement, or the error translating it raised (a planning error, Untranslatable). */
+export type TranslationOutcome = { translation: Translation } | { error: Error };
+
+/**
+ * The one parse of the client's SQL, in DataFusion's order: a syntax error, then a function the
+ * caller may not use, throws, before anything acts (retire_partitions really drops data). The
+ * parsed tree's translation is returned, not thrown, so the caller can run the admin rewrites
+ * first and use it when they leave the text as it was.
+ */
+export function analyze(sql: string, mayMutate: boolean): TranslationOutcome {
   const stmt = parseDataFusion(sql);
+  if (!mayMutate) {
+    refuseMutating(stmt);
+  }
+  try {
+    return { translation: translateStatement(stmt) };
+  } catch (err) {
+    if (err instanceof DataFusionParseError || err instanceof Untranslatable) {
+      return { error: err };
+    }
+    throw err;
+  }
+}
+
+/** Parses and translates one statement. Throws Untranslatable for what the printer does not cover. */
+export function translate(sql: string): Translation {
+  return translateStatement(parseDataFusion(sql));
+}
+
+function translateStatement(stmt: Node): Translation {
   if (stmt.Query) {
     const t = new Printer();
     const { sql: out, names, dictOutputs } = t.query(stmt.Query, { rels: [], ctes: new Map() }, true);

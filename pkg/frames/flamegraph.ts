@@ -21,14 +21,22 @@ export const ROOT_LABEL = 'total';
 interface PathNode {
   label: string;
   value: number;
-  children: Map<string, PathNode>;
+  /** Made on the first child: most paths are leaves, and a Map each is garbage the collector must walk. */
+  children: Map<string, PathNode> | undefined;
 }
 
+const NO_CHILDREN: ReadonlyMap<string, PathNode> = new Map();
+
 function newNode(label: string): PathNode {
-  return { label, value: 0, children: new Map() };
+  return { label, value: 0, children: undefined };
+}
+
+function childrenOf(node: PathNode): ReadonlyMap<string, PathNode> {
+  return node.children ?? NO_CHILDREN;
 }
 
 function child(parent: PathNode, label: string): PathNode {
+  parent.children ??= new Map();
   let node = parent.children.get(label);
   if (!node) {
     node = newNode(label);
@@ -120,7 +128,12 @@ export async function flameGraphFields(columns: Column[], notes: Notes, slicer: 
       state[s] = 2;
     }
   }
+  // In span order, so sums past 2^53 ns round as they always did; sliced too (the first sums past
+  // a small integer change every node's field representation, which V8 migrates node by node).
   for (let k = 0; k < n; k++) {
+    if ((k & SLICE_MASK) === 0 && slicer.due()) {
+      await slicer.pause();
+    }
     nodeOf[k]!.value += spans.durationNs[k];
   }
   if (cycles > 0) {
@@ -139,7 +152,7 @@ export async function flameGraphFields(columns: Column[], notes: Notes, slicer: 
     }
     const node = stack.pop()!;
     order.push(node);
-    stack.push(...node.children.values());
+    stack.push(...childrenOf(node).values());
   }
   let raised = 0;
   for (let k = order.length - 1; k >= 0; k--) {
@@ -148,7 +161,7 @@ export async function flameGraphFields(columns: Column[], notes: Notes, slicer: 
     }
     const node = order[k];
     let sum = 0;
-    for (const c of node.children.values()) {
+    for (const c of childrenOf(node).values()) {
       sum += c.value;
     }
     if (node === root) {
@@ -168,49 +181,59 @@ export async function flameGraphFields(columns: Column[], notes: Notes, slicer: 
   }
 
   // Depth-first, children by value descending (label as tie-break, for a stable layout).
-  const levels: number[] = [];
-  const values: bigint[] = [];
-  const selfs: bigint[] = [];
-  const labels: string[] = [];
+  const count = n > 0 ? order.length : 0;
+  const outNodes: PathNode[] = new Array(count);
+  const levels = new Int32Array(count);
+  const selfNs = new Float64Array(count);
+  let labelChars = 0;
   const stack: Array<[PathNode, number]> = n > 0 ? [[root, 0]] : [];
-  while (stack.length > 0) {
-    if ((levels.length & SLICE_MASK) === 0 && slicer.due()) {
+  for (let k = 0; stack.length > 0; k++) {
+    if ((k & SLICE_MASK) === 0 && slicer.due()) {
       await slicer.pause();
     }
     const [node, level] = stack.pop()!;
-    const kids = [...node.children.values()].sort((a, b) => b.value - a.value || (a.label < b.label ? -1 : 1));
+    const kids = [...childrenOf(node).values()].sort((a, b) => b.value - a.value || (a.label < b.label ? -1 : 1));
     const childSum = kids.reduce((sum, c) => sum + c.value, 0);
-    levels.push(level);
-    values.push(BigInt(node.value));
-    selfs.push(BigInt(node.value - childSum));
-    labels.push(node.label);
+    outNodes[k] = node;
+    levels[k] = level;
+    selfNs[k] = node.value - childSum;
+    labelChars += node.label.length;
     for (let c = kids.length - 1; c >= 0; c--) {
       stack.push([kids[c], level + 1]);
     }
   }
 
-  const count = levels.length;
-  const labelOut = new VarBinaryBuilder(count, labels.reduce((s, l) => s + l.length, 0) + count);
-  labels.forEach((l) => labelOut.pushString(l));
+  // The columns, in a pass of their own (a 200k-node graph's BigInts and label bytes are tens of ms).
+  const values = new BigInt64Array(count);
+  const selfs = new BigInt64Array(count);
+  const labelOut = new VarBinaryBuilder(count, labelChars + count);
+  for (let k = 0; k < count; k++) {
+    if ((k & SLICE_MASK) === 0 && slicer.due()) {
+      await slicer.pause();
+    }
+    values[k] = BigInt(outNodes[k].value);
+    selfs[k] = BigInt(selfNs[k]);
+    labelOut.pushString(outNodes[k].label);
+  }
   const ns = { unit: 'ns' };
   return [
     {
       name: 'level',
       type: 'number',
-      chunks: [fixedData(INT32, Int32Array.from(levels), count, undefined, 0)],
+      chunks: [fixedData(INT32, levels, count, undefined, 0)],
       nullable: false,
     },
     {
       name: 'value',
       type: 'number',
-      chunks: [fixedData(INT64, BigInt64Array.from(values), count, undefined, 0)],
+      chunks: [fixedData(INT64, values, count, undefined, 0)],
       nullable: false,
       config: ns,
     },
     {
       name: 'self',
       type: 'number',
-      chunks: [fixedData(INT64, BigInt64Array.from(selfs), count, undefined, 0)],
+      chunks: [fixedData(INT64, selfs, count, undefined, 0)],
       nullable: false,
       config: ns,
     },

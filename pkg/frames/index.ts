@@ -5,6 +5,7 @@ export { chunksLength, joinChunks } from './ipc-file';
 export { grafanaUnit } from './units';
 export { arrowTypeToText } from './type-text';
 export { FrameFormatError } from './model';
+export { nextTurn } from './slicer';
 export type {
   EncodedFrames,
   FieldConfig,

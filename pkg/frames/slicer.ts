@@ -10,6 +10,14 @@ export const DEFAULT_SLICE_MS = 10;
 /** Row loops check the clock once per 1,024 rows (`(i & SLICE_MASK) === 0`): a few µs per row at most between checks. */
 export const SLICE_MASK = 1023;
 
+/**
+ * One turn of the event loop: pending I/O, timers and other queries' callbacks run before
+ * this resolves (setImmediate runs after the poll phase; a resolved promise or nextTick would not).
+ */
+export function nextTurn(): Promise<void> {
+  return new Promise<void>((resolve) => setImmediate(resolve));
+}
+
 export class Slicer {
   /** Pauses taken so far (for the tests and the benchmark). */
   pauses = 0;
@@ -33,10 +41,22 @@ export class Slicer {
 
   /** Lets the event loop turn once (I/O, timers, other queries), then stops here if the query was cancelled. */
   async pause(): Promise<void> {
-    await new Promise<void>((resolve) => setImmediate(resolve));
+    await nextTurn();
     this.pauses++;
     this.signal?.throwIfAborted();
     this.deadline = performance.now() + this.budgetMs;
+  }
+
+  /** `Array.from({ length: n }, f)`, pausing every 1,024 items when the slice's budget is spent. */
+  async map<T>(n: number, f: (k: number) => T): Promise<T[]> {
+    const out = new Array<T>(n);
+    for (let k = 0; k < n; k++) {
+      if ((k & SLICE_MASK) === 0 && this.due()) {
+        await this.pause();
+      }
+      out[k] = f(k);
+    }
+    return out;
   }
 
   /** Pauses when the slice's budget is spent. */

@@ -52,6 +52,18 @@ async function stringField(name: string, values: string[], slicer: Slicer): Prom
   return { name, type: 'string', chunks: [out.finish(UTF8)], nullable: false };
 }
 
+/** Distinct values among `values`, counted in slices (a 200k-span id index is tens of ms). */
+async function distinctCount(values: string[], slicer: Slicer): Promise<number> {
+  const seen = new Set<string>();
+  for (let k = 0; k < values.length; k++) {
+    if ((k & SLICE_MASK) === 0 && slicer.due()) {
+      await slicer.pause();
+    }
+    seen.add(values[k]);
+  }
+  return seen.size;
+}
+
 function numberField(name: string, ms: Float64Array): FrameField {
   return { name, type: 'number', chunks: [fixedData(FLOAT64, ms, ms.length, undefined, 0)], nullable: false };
 }
@@ -119,21 +131,25 @@ export async function tracesFields(columns: Column[], notes: Notes, slicer: Slic
   const traceIds = spans.group ?? new Array<string>(n).fill(DEFAULT_TRACE_ID);
   // Span ids repeat across threads/traces: qualify them only when they would collide in one view.
   let spanIds = spans.id;
-  if (spans.group && new Set(spans.id).size < n) {
-    const qualified = spans.id.map((id, k) => `${traceIds[k]}/${id}`);
-    if (new Set(qualified).size > new Set(spans.id).size) {
-      spanIds = qualified;
-      notes.push({
-        severity: 'info',
-        text: `Span ids repeat across ${cols.group!.name} values; they are shown as "<${cols.group!.name}>/<id>" so that every span stays distinct.`,
-      });
+  if (spans.group) {
+    const distinct = await distinctCount(spans.id, slicer);
+    if (distinct < n) {
+      const qualified = await slicer.map(n, (k) => `${traceIds[k]}/${spans.id[k]}`);
+      if ((await distinctCount(qualified, slicer)) > distinct) {
+        spanIds = qualified;
+        notes.push({
+          severity: 'info',
+          text: `Span ids repeat across ${cols.group!.name} values; they are shown as "<${cols.group!.name}>/<id>" so that every span stays distinct.`,
+        });
+      }
     }
   }
-  const parentIds = Array.from(spans.parent, (p) => (p < 0 ? '' : spanIds[p]));
+  const parentIds = await slicer.map(n, (k) => (spans.parent[k] < 0 ? '' : spanIds[spans.parent[k]]));
   const serviceData = service && concatData(service.chunks);
-  const services = Array.from(spans.row, (i) =>
-    serviceData && isValid(serviceData, i) ? utf8At(serviceData, i) : DEFAULT_SERVICE
-  );
+  const services = await slicer.map(n, (k) => {
+    const i = spans.row[k];
+    return serviceData && isValid(serviceData, i) ? utf8At(serviceData, i) : DEFAULT_SERVICE;
+  });
 
   // One pass over the spans per field, with a chance to pause between them.
   const fields: FrameField[] = [];
@@ -157,15 +173,20 @@ export async function tracesFields(columns: Column[], notes: Notes, slicer: Slic
   }
   if (status) {
     const d = concatData(status.chunks);
-    const codes = Int32Array.from(spans.row, (i) =>
-      isValid(d, i)
+    const codes = new Int32Array(n);
+    for (let k = 0; k < n; k++) {
+      if ((k & SLICE_MASK) === 0 && slicer.due()) {
+        await slicer.pause();
+      }
+      const i = spans.row[k];
+      codes[k] = isValid(d, i)
         ? (STATUS_CODES[
             utf8At(d, i)
               .toLowerCase()
               .replace(/^status_code_/, '')
           ] ?? 0)
-        : 0
-    );
+        : 0;
+    }
     fields.push({
       name: 'statusCode',
       type: 'number',
@@ -175,13 +196,8 @@ export async function tracesFields(columns: Column[], notes: Notes, slicer: Slic
   }
   if (statusMessage) {
     const d = concatData(statusMessage.chunks);
-    fields.push(
-      await stringField(
-        'statusMessage',
-        Array.from(spans.row, (i) => (isValid(d, i) ? utf8At(d, i) : '')),
-        slicer
-      )
-    );
+    const messages = await slicer.map(n, (k) => (isValid(d, spans.row[k]) ? utf8At(d, spans.row[k]) : ''));
+    fields.push(await stringField('statusMessage', messages, slicer));
   }
   return fields;
 }

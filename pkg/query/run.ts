@@ -3,7 +3,7 @@
 import { DataType, Schema } from 'apache-arrow';
 
 import { analyzeStatement } from '../../src/shared/sql';
-import { framesFromBatches, type Notice } from '../frames';
+import { framesFromBatches, nextTurn, type Notice } from '../frames';
 import { resultSchema, wrapWithFilters } from './adhoc';
 import { attributionHeaders } from './attribution';
 import { mapError, redactMessage } from './errors';
@@ -90,7 +90,7 @@ function probeKey(step: 'adhoc' | 'volume', volume: boolean, model: QueryModel):
  */
 const LARGE_STATEMENT = 32 * 1024;
 function yieldIfLarge(sql: string): Promise<void> | undefined {
-  return sql.length >= LARGE_STATEMENT ? new Promise((resolve) => setImmediate(resolve)) : undefined;
+  return sql.length >= LARGE_STATEMENT ? nextTurn() : undefined;
 }
 
 export async function planQuery(

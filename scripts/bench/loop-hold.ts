@@ -10,6 +10,7 @@ import * as arrow from 'apache-arrow';
 
 import { chunksLength, framesFromBatches, type FrameFormat } from '../../pkg/frames';
 import { encodeJsonb } from '../../pkg/jsonb';
+import { spanTree } from '../../tests/frames/span-tree';
 import { envNumber, loadAverage } from './lib/measure';
 
 const RUNS = envNumber('BENCH_LOOP_RUNS', 5);
@@ -173,43 +174,6 @@ function logLines(rows: number): Input {
   };
 }
 
-/** Spans of a binary call tree (span i + 1 under span (i + 1) / 2), as thread_spans returns them. */
-function spans(rows: number): Input {
-  const schema = new arrow.Schema([
-    new arrow.Field('id', new arrow.Int64(), false),
-    new arrow.Field('parent', new arrow.Int64(), false),
-    new arrow.Field('name', new arrow.Utf8(), false),
-    new arrow.Field('begin', new arrow.TimestampNanosecond('+00:00'), false),
-    new arrow.Field('duration', new arrow.Int64(), false),
-  ]);
-  const i64 = (n: number, f: (k: number) => bigint) =>
-    arrow.makeData({ type: new arrow.Int64(), length: n, data: BigInt64Array.from({ length: n }, (_, k) => f(k)) });
-  return {
-    schema,
-    batches: batches(schema, rows, (name, start, n) => {
-      switch (name) {
-        case 'id':
-          return i64(n, (k) => BigInt(start + k + 1));
-        case 'parent':
-          return i64(n, (k) => BigInt((start + k + 1) >> 1));
-        case 'name':
-          return arrow.vectorFromArray(
-            Array.from({ length: n }, (_, k) => `fn_${(start + k) % 50}`),
-            new arrow.Utf8()
-          ).data[0];
-        case 'begin':
-          return arrow.makeData({
-            type: schema.fields[3].type,
-            length: n,
-            data: BigInt64Array.from({ length: n }, (_, k) => T0 + BigInt(start + k) * 1000n),
-          });
-        default:
-          return i64(n, () => 500n);
-      }
-    }),
-  };
-}
-
 /** Runs `work` beside a setImmediate ticker: its time and the longest gap between ticks. */
 async function hold(work: () => Promise<unknown>): Promise<{ ms: number; holdMs: number }> {
   let last = performance.now();
@@ -274,7 +238,7 @@ async function main(): Promise<void> {
   await step('time series pivot, 100 series × 10,000 points', longSeries(100, 10_000, false), 'time_series');
   await step('frame encoding, 10,000 series × 10 points', longSeries(10_000, 10, false), 'time_series');
   await step('logs, 200k lines', logLines(200_000), 'logs');
-  const spanRows = spans(200_000);
+  const spanRows = spanTree(200_000, BATCH);
   await step('flame graph, 200k spans', spanRows, 'flame_graph');
   await step('traces, 200k spans', spanRows, 'traces');
 }

@@ -5,12 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
 import { DataFusionParseError, initTranslator, translate } from '../../pkg/devserver/translate';
-import {
-  checkAccessOffLoop,
-  LARGE_SQL,
-  stopTranslateWorker,
-  translateOffLoop,
-} from '../../pkg/devserver/translate-pool';
+import { analyzeOffLoop, LARGE_SQL, stopTranslateWorker, translateOffLoop } from '../../pkg/devserver/translate-pool';
 import { countTurns } from '../harness/loop-turns';
 
 const values = Array.from({ length: 20_000 }, (_, i) => `'v${i}'`).join(',');
@@ -54,7 +49,27 @@ describe('large statements are translated off the event loop', () => {
 
   it('the access check refuses a mutating function in a large statement', async () => {
     const mutating = `SELECT * FROM retire_partitions('log_entries', 'global', now(), now()) WHERE msg IN (${values})`;
-    await assert.rejects(checkAccessOffLoop(mutating, false), /table function 'retire_partitions' not found/);
-    await checkAccessOffLoop(mutating, true);
+    await assert.rejects(analyzeOffLoop(mutating, false), /table function 'retire_partitions' not found/);
+    await analyzeOffLoop(mutating, true);
+  });
+
+  it('stopping the worker rejects the translations still in flight, with a clear error', async () => {
+    let settled: unknown = 'pending';
+    const inFlight = Promise.resolve(translateOffLoop(`${large} AND true`)).then(
+      () => 'fulfilled',
+      (e: unknown) => e
+    );
+    void inFlight.then((v) => (settled = v));
+    await stopTranslateWorker();
+    // The worker has exited: the rejection was queued by then, one turn delivers it.
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.ok(
+      settled instanceof Error,
+      `the in-flight translation is still ${String(settled)} after the worker stopped`
+    );
+    assert.match(settled.message, /SQL translation worker (was )?stopped/);
+    // A new statement starts a new worker.
+    const again = await translateOffLoop(large);
+    assert.equal(again.sql, translate(large).sql);
   });
 });

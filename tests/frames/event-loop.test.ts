@@ -10,6 +10,7 @@ import * as arrow from 'apache-arrow';
 import { framesFromBatches, joinChunks, type FrameOptions } from '../../pkg/frames';
 import { encodeJsonb } from '../../pkg/jsonb';
 import { countTurns } from '../harness/loop-turns';
+import { spanTree } from './span-tree';
 
 const T0 = 1_700_000_000_000_000_000n;
 
@@ -169,35 +170,52 @@ describe('conversion gives the event loop back', () => {
 
   for (const format of ['flame_graph', 'traces'] as const) {
     it(`builds the ${format} of 50,000 spans (one batch) in slices, to the same bytes`, async () => {
-      const n = 50_000;
-      const schema = new arrow.Schema([
-        new arrow.Field('id', new arrow.Int64(), false),
-        new arrow.Field('parent', new arrow.Int64(), false),
-        new arrow.Field('name', new arrow.Utf8(), false),
-        new arrow.Field('begin', new arrow.TimestampNanosecond('+00:00'), false),
-        new arrow.Field('duration', new arrow.Int64(), false),
-      ]);
-      const i64 = (f: (i: number) => bigint) =>
-        arrow.makeData({ type: new arrow.Int64(), length: n, data: BigInt64Array.from({ length: n }, (_, i) => f(i)) });
-      // A binary tree of calls: span i + 1 under span (i + 1) / 2.
-      const children = [
-        i64((i) => BigInt(i + 1)),
-        i64((i) => BigInt((i + 1) >> 1)),
-        arrow.vectorFromArray(
-          Array.from({ length: n }, (_, i) => `fn_${i % 50}`),
-          new arrow.Utf8()
-        ).data[0],
-        arrow.makeData({
-          type: schema.fields[3].type,
-          length: n,
-          data: BigInt64Array.from({ length: n }, (_, i) => T0 + BigInt(i) * 1000n),
-        }),
-        i64(() => 500n),
-      ];
-      const struct = arrow.makeData({ type: new arrow.Struct(schema.fields), length: n, nullCount: 0, children });
-      const input = { schema, batches: [new arrow.RecordBatch(schema, struct)] };
+      const input = spanTree(50_000);
       const { result, turns } = await turnsDuring(() => convert(input, { format, sliceMs: 0 }));
       assert.ok(turns >= 90, `other work ran ${turns} time(s) during the conversion; expected at least 90`);
+      const whole = await convert(input, { format, sliceMs: 1e9 });
+      assert.deepEqual(joinChunks(result.frames[0]), joinChunks(whole.frames[0]));
+    });
+  }
+
+  // Every pass over the spans, the call paths or the graph's nodes pauses at its check points
+  // (every 1,024 items): with a 0 ms budget, a pass over 50,000 gives at least 48 turns. A pass
+  // that never checks (a typed-array copy, an index of every span id, the columns built after
+  // the walk) gives none and held the event loop 40–55 ms on 200,000 spans.
+  const read = ['rows', 'id index', 'parents'];
+  const traceColumns = ['traceID', 'spanID', 'parentSpanID', 'operationName', 'serviceName', 'serviceTags', 'tags'];
+  const cases: Array<{ label: string; format: 'flame_graph' | 'traces'; traces: number; passes: string[] }> = [
+    {
+      label: 'flame graph',
+      format: 'flame_graph',
+      traces: 1,
+      passes: [...read, 'call paths', 'path totals', 'path list', 'bottom-up totals', 'depth-first order', 'columns'],
+    },
+    { label: 'traces', format: 'traces', traces: 1, passes: [...read, 'parent ids', 'services', ...traceColumns] },
+    {
+      label: 'traces of 2 traces sharing span ids',
+      format: 'traces',
+      traces: 2,
+      passes: [
+        ...read,
+        'distinct ids',
+        'qualified ids',
+        'distinct qualified ids',
+        'parent ids',
+        'services',
+        ...traceColumns,
+      ],
+    },
+  ];
+  for (const { label, format, traces, passes } of cases) {
+    it(`pauses in every pass over 50,000 spans: ${label}`, async () => {
+      const input = spanTree(50_000, 50_000, traces);
+      const { result, turns } = await turnsDuring(() => convert(input, { format, sliceMs: 0 }));
+      const expected = passes.length * Math.floor(50_000 / 1024);
+      assert.ok(
+        turns >= expected,
+        `other work ran ${turns} time(s); ${passes.length} passes (${passes.join(', ')}) give ${expected}`
+      );
       const whole = await convert(input, { format, sliceMs: 1e9 });
       assert.deepEqual(joinChunks(result.frames[0]), joinChunks(whole.frames[0]));
     });
