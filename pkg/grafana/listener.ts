@@ -35,14 +35,22 @@ export async function listen(range: PortRange | undefined): Promise<PluginListen
   const server = await (range ? openInRange(range) : open(0));
   const queued: net.Socket[] = [];
   let accept: ((socket: net.Socket) => void) | undefined;
-  server.on('connection', (socket) => (accept ? accept(socket) : queued.push(socket)));
+  // One connection the gRPC server cannot take must not stop the others, nor the start-up.
+  const handOver = (socket: net.Socket) => {
+    try {
+      accept!(socket);
+    } catch {
+      socket.destroy();
+    }
+  };
+  server.on('connection', (socket) => (accept ? handOver(socket) : queued.push(socket)));
   // Without a listener an error after start-up would be thrown as uncaught.
   server.on('error', () => undefined);
   return {
     port: (server.address() as net.AddressInfo).port,
     serveWith(next) {
       accept = next;
-      queued.splice(0).forEach(next);
+      queued.splice(0).forEach(handOver);
     },
     close: () => server.close(),
   };
