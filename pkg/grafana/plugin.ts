@@ -66,6 +66,7 @@ function deferred(
 /** What start.ts hands over once the handshake line is written. */
 export interface ServeOptions {
   clientFactory: PluginOptions['clientFactory'];
+  afterWarmUp?: PluginOptions['afterWarmUp'];
   env: NodeJS.ProcessEnv;
   logger: Logger;
   listener: PluginListener;
@@ -74,7 +75,7 @@ export interface ServeOptions {
 }
 
 /** Serves Grafana on the listener the handshake line announced. Never returns while the plugin serves. */
-export function serve({ clientFactory, env, logger, listener, parent }: ServeOptions): void {
+export function serve({ clientFactory, afterWarmUp, env, logger, listener, parent }: ServeOptions): void {
   const shutdown = new AbortController();
   const metrics = new PluginMetrics();
   // Loaded once the gRPC server takes connections (see below); calls wait for it.
@@ -168,7 +169,8 @@ export function serve({ clientFactory, env, logger, listener, parent }: ServeOpt
         msSinceStart: Math.round(performance.now()),
       });
     })
-    .catch((e) => logger.debug('warm-up failed (only the first query is slower)', { error: errorText(e) }));
+    .catch((e) => logger.debug('warm-up failed (only the first query is slower)', { error: errorText(e) }))
+    .finally(afterWarmUp);
   logger.info('plugin started', {
     port,
     pid: process.pid,

@@ -21,6 +21,8 @@ export interface PluginOptions {
   clientFactory: ClientFactory | { load(): Promise<ClientFactory> };
   env?: NodeJS.ProcessEnv;
   logger?: Logger;
+  /** Called once the warm-up has ended (run, stopped early or failed). */
+  afterWarmUp?: () => void;
 }
 
 /** Entry point used by pkg/main.ts. Never returns while the plugin serves. */
@@ -52,7 +54,7 @@ export async function runPlugin(options: PluginOptions): Promise<void> {
   writeHandshake(handshakeLine(listener.port));
   try {
     const { serve } = await import('./plugin');
-    serve({ clientFactory: options.clientFactory, env, logger, listener, parent });
+    serve({ clientFactory: options.clientFactory, afterWarmUp: options.afterWarmUp, env, logger, listener, parent });
   } catch (e) {
     // Grafana has our address but nothing would ever answer on it.
     logger.error('cannot start the plugin server', { error: errorText(e) });

@@ -9,10 +9,14 @@ import { it } from 'node:test';
 import { REPO_ROOT } from '../harness/grafana-host';
 
 /** Starts `args` under node with go-plugin's cookie; resolves with the first stderr match of `pattern`. */
-async function firstReport(args: string[], pattern: RegExp): Promise<{ report: string; stdout: string }> {
+async function firstReport(
+  args: string[],
+  pattern: RegExp,
+  env: NodeJS.ProcessEnv = {}
+): Promise<{ report: string; stdout: string; stderr: string }> {
   const child = spawn(process.execPath, args, {
     cwd: REPO_ROOT,
-    env: { ...process.env, grafana_plugin_type: 'datasource', PLUGIN_PROTOCOL_VERSIONS: '2' },
+    env: { ...process.env, grafana_plugin_type: 'datasource', PLUGIN_PROTOCOL_VERSIONS: '2', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   try {
@@ -29,11 +33,22 @@ async function firstReport(args: string[], pattern: RegExp): Promise<{ report: s
       });
       child.once('exit', (code) => reject(new Error(`the plugin exited (${code}) first:\n${stderr}`)));
     });
-    return { report, stdout };
+    return { report, stdout, stderr };
   } finally {
     child.kill('SIGKILL');
   }
 }
+
+it('afterWarmUp (where the executable turns TurboFan on) runs once the warm-up has ended', async () => {
+  const { stderr } = await firstReport(
+    ['--import', 'tsx', path.join(REPO_ROOT, 'tests/backend/fixtures/after-warm-up-plugin.ts')],
+    /(afterWarmUp called)/,
+    { MICROMEGAS_PLUGIN_LOG_LEVEL: 'debug' }
+  );
+  const warmed = stderr.indexOf('query path warmed up');
+  assert.ok(warmed >= 0, `the warm-up ran to its end first:\n${stderr}`);
+  assert.ok(warmed < stderr.indexOf('afterWarmUp called'), 'afterWarmUp came after the warm-up');
+});
 
 it("the executable's entry point writes the handshake line before loading gRPC, protobuf or Arrow", async () => {
   const { report } = await firstReport(
