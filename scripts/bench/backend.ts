@@ -32,7 +32,6 @@
 // Peak RSS: /proc/<pid>/clear_refs (5) resets VmHWM to the current RSS just before
 // the query, VmHWM is read after it (kernel-tracked, so no peak is missed); when
 // clear_refs is not writable, VmRSS is sampled every 2 ms instead (may miss a peak).
-import { writeFileSync } from 'node:fs';
 
 import type { Data, RecordBatch } from 'apache-arrow';
 
@@ -49,7 +48,7 @@ import {
   GrafanaHost,
   pluginContext,
 } from '../../tests/harness/grafana-host';
-import { envNumber, loadAverage, procStatus } from './lib/measure';
+import { envNumber, loadAverage, peakDuring, procStatus } from './lib/measure';
 
 const ROWS = envNumber('BENCH_ROWS', 1_000_000);
 const RUNS = envNumber('BENCH_RUNS', 5);
@@ -89,32 +88,6 @@ const batchBytes = (b: RecordBatch): number => dataBytes(b.data);
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
-
-/** Runs `work` and returns the executable's RSS before it and the peak during it. */
-async function peakDuring<T>(
-  pid: number,
-  work: () => Promise<T>
-): Promise<{ idle: number; peak: number; method: string; result: T }> {
-  let resettable = true;
-  try {
-    writeFileSync(`/proc/${pid}/clear_refs`, '5'); // VmHWM := current RSS
-  } catch {
-    resettable = false;
-  }
-  const idle = procStatus(pid, 'VmRSS');
-  if (resettable) {
-    const result = await work();
-    return { idle, peak: procStatus(pid, 'VmHWM'), method: 'VmHWM after clear_refs reset', result };
-  }
-  let peak = idle;
-  const timer = setInterval(() => (peak = Math.max(peak, procStatus(pid, 'VmRSS'))), 2);
-  try {
-    const result = await work();
-    return { idle, peak: Math.max(peak, procStatus(pid, 'VmRSS')), method: 'VmRSS sampled every 2 ms', result };
-  } finally {
-    clearInterval(timer);
-  }
 }
 
 interface ModeFigures {

@@ -1,6 +1,6 @@
 // Small helpers the benchmarks share. Kept out of scripts/bench/*.ts itself: run.mjs runs
 // every .ts file there as a benchmark.
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 
 /** A numeric knob read from the environment (BENCH_*), or its default. */
@@ -17,3 +17,29 @@ export const loadAverage = (): string =>
   loadavg()
     .map((l) => l.toFixed(1))
     .join(' ');
+
+/** Runs `work` and returns the executable's RSS before it and the peak during it. */
+export async function peakDuring<T>(
+  pid: number,
+  work: () => Promise<T>
+): Promise<{ idle: number; peak: number; method: string; result: T }> {
+  let resettable = true;
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, '5'); // VmHWM := current RSS
+  } catch {
+    resettable = false;
+  }
+  const idle = procStatus(pid, 'VmRSS');
+  if (resettable) {
+    const result = await work();
+    return { idle, peak: procStatus(pid, 'VmHWM'), method: 'VmHWM after clear_refs reset', result };
+  }
+  let peak = idle;
+  const timer = setInterval(() => (peak = Math.max(peak, procStatus(pid, 'VmRSS'))), 2);
+  try {
+    const result = await work();
+    return { idle, peak: Math.max(peak, procStatus(pid, 'VmRSS')), method: 'VmRSS sampled every 2 ms', result };
+  } finally {
+    clearInterval(timer);
+  }
+}
