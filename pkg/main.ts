@@ -25,7 +25,26 @@ if (lateTurbofan) {
   setFlagsFromString('--no-turbofan');
 }
 
+// --optimize-for-size makes every major GC compact the whole heap: the passes over a
+// multi-megabyte statement ran 2-5× slower under it, and a query planned meanwhile waited
+// (scripts/bench/reliability.ts). It is off while such a statement is planned.
+const memorySaving = V8_FLAGS.split(/\s+/).includes('--optimize-for-size');
+
 void runPlugin({
-  clientFactory: { load: async () => (await import('./grafana/client')).micromegasClientFactory },
+  clientFactory: {
+    load: async () => {
+      const [{ micromegasClientFactory }, { setLargeStatementPolicy }] = await Promise.all([
+        import('./grafana/client'),
+        import('./query'),
+      ]);
+      if (memorySaving) {
+        setLargeStatementPolicy({
+          enter: () => setFlagsFromString('--no-optimize-for-size'),
+          leave: () => setFlagsFromString('--optimize-for-size'),
+        });
+      }
+      return micromegasClientFactory;
+    },
+  },
   afterWarmUp: () => lateTurbofan && setFlagsFromString('--turbofan'),
 });

@@ -19,3 +19,4 @@ export { planQuery, runQuery, type QueryPlan } from './run';
 export { checkHealth } from './health';
 export { handleResource, RESOURCE_CACHE_TTL_MS } from './resources';
 export { DEFAULT_QUERY_TIMEOUT_MS } from './limits';
+export { setLargeStatementPolicy, type LargeStatementPolicy } from './large-statements';

@@ -4,6 +4,7 @@ import { DataType, Schema } from 'apache-arrow';
 
 import { analyzeStatement } from '../../src/shared/sql';
 import { framesFromBatches, nextTurn, type Notice } from '../frames';
+import { LARGE_STATEMENT, planningLarge } from './large-statements';
 import { resultSchema, wrapWithFilters } from './adhoc';
 import { attributionHeaders } from './attribution';
 import { mapError, redactMessage } from './errors';
@@ -88,7 +89,6 @@ function probeKey(step: 'adhoc' | 'volume', volume: boolean, model: QueryModel):
  * multi-value variable with All selected) still holds the event loop for tens of ms: other
  * queries and health checks run between the passes.
  */
-const LARGE_STATEMENT = 32 * 1024;
 function yieldIfLarge(sql: string): Promise<void> | undefined {
   return sql.length >= LARGE_STATEMENT ? nextTurn() : undefined;
 }
@@ -99,6 +99,20 @@ export async function planQuery(
   call: { signal: AbortSignal; timeoutMs: number }
 ): Promise<QueryPlan> {
   const model = parseQueryModel(query.json);
+  const leave = planningLarge(model.sql);
+  try {
+    return await planPasses(env, query, call, model);
+  } finally {
+    leave();
+  }
+}
+
+async function planPasses(
+  env: QueryEnv,
+  query: DataQueryInput,
+  call: { signal: AbortSignal; timeoutMs: number },
+  model: ReturnType<typeof parseQueryModel>
+): Promise<QueryPlan> {
   const range = resolveTimeRange(query.timeRange);
   const intervalMs = resolveIntervalMs(query.intervalMS, model.intervalMs, range, query.maxDataPoints);
   const adhoc = { filters: model.adhocFilters, used: false };
