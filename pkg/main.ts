@@ -11,8 +11,10 @@ import { runPlugin } from './grafana/start';
 // the same latency (scripts/bench/startup.ts). Set here because a single executable
 // cannot carry node flags; these take effect at run time. MICROMEGAS_PLUGIN_V8_FLAGS
 // replaces them (space-separated; empty for V8's defaults): the benchmark's A/B uses it.
-const V8_FLAGS = process.env.MICROMEGAS_PLUGIN_V8_FLAGS ?? '--optimize-for-size --semi-space-growth-factor=1';
-for (const flag of V8_FLAGS.split(/\s+/).filter(Boolean)) {
+const V8_FLAGS = (process.env.MICROMEGAS_PLUGIN_V8_FLAGS ?? '--optimize-for-size --semi-space-growth-factor=1')
+  .split(/\s+/)
+  .filter(Boolean);
+for (const flag of V8_FLAGS) {
   setFlagsFromString(flag);
 }
 // TurboFan (V8's optimizing compiler) is off until the warm-up ends: during start-up it
@@ -28,7 +30,7 @@ if (lateTurbofan) {
 // --optimize-for-size makes every major GC compact the whole heap: the passes over a
 // multi-megabyte statement ran 2-5× slower under it, and a query planned meanwhile waited
 // (scripts/bench/reliability.ts). It is off while such a statement is planned.
-const memorySaving = V8_FLAGS.split(/\s+/).includes('--optimize-for-size');
+const memorySaving = V8_FLAGS.includes('--optimize-for-size');
 
 void runPlugin({
   clientFactory: {

@@ -2,6 +2,8 @@
 // server with every service Grafana and go-plugin call, graceful shutdown.
 import * as grpc from '@grpc/grpc-js';
 
+// The slicer module alone: the frames' index would load apache-arrow here.
+import { nextTurn } from '../frames/slicer';
 import { serviceDefinition } from '../proto';
 import { dataDefinition } from './data-definition';
 import { InstanceManager, type ClientFactory } from './instances';
@@ -162,7 +164,7 @@ export function serve({ clientFactory, afterWarmUp, env, logger, listener, paren
     .then(() => logger.debug('plugin services loaded', { msSinceStart: Math.round(performance.now()) }))
     .then(async () => {
       // One turn of the event loop first: a call whose bytes wait in a socket is read then.
-      await new Promise((resolve) => setImmediate(resolve));
+      await nextTurn();
       const w = await import('./warmup');
       const done = await w.warmUp(`127.0.0.1:${port}`, await factory, () => grafanaCalled);
       logger.debug(done ? 'query path warmed up' : 'warm-up stopped: a call from Grafana came first', {

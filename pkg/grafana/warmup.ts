@@ -18,6 +18,13 @@ import { createLogger } from './log';
 import { PluginMetrics } from './metrics';
 import { dataService } from './services';
 
+/** Binds `server` to a free loopback port. */
+function bindLoopback(server: grpc.Server): Promise<number> {
+  return new Promise((resolve, reject) =>
+    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p)))
+  );
+}
+
 /** A loopback Flight server whose DoGet streams `messages` (an Arrow IPC stream's messages). */
 async function replayServer(messages: IpcMessage[]): Promise<{ uri: string; close(): void }> {
   const server = new grpc.Server({ 'grpc.enable_channelz': 0 });
@@ -29,9 +36,7 @@ async function replayServer(messages: IpcMessage[]): Promise<{ uri: string; clos
       call.end();
     },
   });
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p)))
-  );
+  const port = await bindLoopback(server);
   return { uri: `grpc://127.0.0.1:${port}`, close: () => server.forceShutdown() };
 }
 
@@ -65,9 +70,7 @@ async function dataServer(factory: ClientFactory): Promise<{ address: string; cl
     admission: new Admission(),
   };
   server.addService(dataDefinition(), dataService(deps) as unknown as grpc.UntypedServiceImplementation);
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p)))
-  );
+  const port = await bindLoopback(server);
   return {
     address: `127.0.0.1:${port}`,
     close: async () => {

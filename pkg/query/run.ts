@@ -79,12 +79,6 @@ function probeKey(step: 'adhoc' | 'volume', volume: boolean, model: QueryModel):
 }
 
 /**
- * The plan: macros, ad hoc filters (around the statement when $__adhocFilters is absent,
- * which needs the statement's columns: a probe), the log volume restatement (the filtered
- * statement's columns: a second probe), limits and headers. The statement is analysed once
- * (src/shared/sql) for each text it takes.
- */
-/**
  * Each pass over a statement is linear, but one pass over a multi-megabyte statement (a
  * multi-value variable with All selected) still holds the event loop for tens of ms: other
  * queries and health checks run between the passes.
@@ -93,6 +87,12 @@ function yieldIfLarge(sql: string): Promise<void> | undefined {
   return sql.length >= LARGE_STATEMENT ? nextTurn() : undefined;
 }
 
+/**
+ * The plan: macros, ad hoc filters (around the statement when $__adhocFilters is absent,
+ * which needs the statement's columns: a probe), the log volume restatement (the filtered
+ * statement's columns: a second probe), limits and headers. The statement is analysed once
+ * (src/shared/sql) for each text it takes.
+ */
 export async function planQuery(
   env: QueryEnv,
   query: DataQueryInput,

@@ -65,32 +65,10 @@ it("the executable's entry point writes the handshake line before loading gRPC, 
 });
 
 it('the client factory is loaded only after the handshake line is written', async () => {
-  const child = spawn(
-    process.execPath,
+  const { report, stdout } = await firstReport(
     ['--import', 'tsx', path.join(REPO_ROOT, 'tests/backend/fixtures/start-order-plugin.ts')],
-    {
-      cwd: REPO_ROOT,
-      env: { ...process.env, grafana_plugin_type: 'datasource', PLUGIN_PROTOCOL_VERSIONS: '2' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    }
+    /client factory loader called; handshake already written: (\w+)/
   );
-  try {
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    const report = await new Promise<string>((resolve, reject) => {
-      child.stderr.on('data', (d: Buffer) => {
-        stderr += d.toString();
-        const m = /client factory loader called; handshake already written: (\w+)/.exec(stderr);
-        if (m) {
-          resolve(m[1]);
-        }
-      });
-      child.once('exit', (code) => reject(new Error(`the plugin exited (${code}) first:\n${stderr}`)));
-    });
-    assert.equal(report, 'true', 'the loader ran before the handshake line was written');
-    assert.match(stdout, /^1\|2\|tcp\|127\.0\.0\.1:\d+\|grpc\n$/);
-  } finally {
-    child.kill('SIGKILL');
-  }
+  assert.equal(report, 'true', 'the loader ran before the handshake line was written');
+  assert.match(stdout, /^1\|2\|tcp\|127\.0\.0\.1:\d+\|grpc\n$/);
 });
